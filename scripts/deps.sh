@@ -1,0 +1,33 @@
+#!/bin/sh
+# Install the Debian packages that getawslog's build and tests need, when
+# they are missing. As root it runs apt-get; otherwise it says what to run.
+set -eu
+
+pkgs="make gcc pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev \
+libcjson-dev libinih-dev libexpat1-dev libsqlite3-dev sqlite3 mandoc \
+ca-certificates"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	    missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: missing packages:$missing" >&2
+		echo "deps: run as root: apt-get install$missing" >&2
+		exit 1
+	fi
+	echo "deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq $missing >/dev/null
+fi
+
+# The integration tests and the demo run moto's S3 server; find a Python
+# that has moto 5 and boto3.
+if ! sh "$(dirname "$0")/python.sh" >/dev/null; then
+	echo "deps: no python3 with moto and boto3 found (tried python3 on PATH" >&2
+	echo "deps: and /root/.pyenv/shims/python3); the integration tests need them" >&2
+	exit 1
+fi
