@@ -48,7 +48,7 @@ $(B)/%.o: %.c $(wildcard *.h)
 
 $(B)/tests/test_%: tests/test_%.c $(LIBOBJS) tests/unit.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -I. $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
 # The build and the tests need Debian packages; deps.sh installs what is
 # missing (as root) and says what to install otherwise.

@@ -1,0 +1,489 @@
+/*
+ * ini.c - credentials and settings from the AWS CLI's and boto's INI files.
+ *
+ * Every file is parsed by libinih. Debian builds libinih with a 200-byte
+ * line limit, shorter than an STS session token; so the reader hands inih
+ * each long value as a short reference into a side table, and the handler
+ * swaps the real value back in. inih still does all of the parsing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>		/* libinih */
+#include "ini.h"
+
+#define INI_FILE_MAX	(1024 * 1024)	/* larger is not a credentials file */
+#define INI_LONG_MARK	'\001'		/* value is a reference into longs[] */
+#define INI_SHORT_LINE	160		/* lines longer than this are split */
+
+struct reader {
+	const char	*p, *end;	/* the rest of the file */
+	char		**longs;	/* values too long for inih's buffer */
+	size_t		 nlongs;
+	int		 nomem;
+};
+
+struct lookup {
+	const char	*section;
+	struct ini_kv	*kv;
+	size_t		 nkv;
+	struct reader	*rd;
+	int		 found;
+	int		 nomem;
+};
+
+static int	ini_store_long(struct reader *, const char *, size_t, char *, int);
+
+/* inih's fgets-like reader over the file in memory. */
+static char *
+read_line(char *buf, int num, void *arg)
+{
+	struct reader	*rd = arg;
+	const char	*nl, *eq;
+	size_t		 len, head;
+
+	if (rd->p >= rd->end)
+		return NULL;
+	nl = memchr(rd->p, '\n', rd->end - rd->p);
+	len = nl != NULL ? (size_t)(nl - rd->p) + 1 : (size_t)(rd->end - rd->p);
+	if (len < INI_SHORT_LINE && len < (size_t)num) {
+		memcpy(buf, rd->p, len);
+		buf[len] = '\0';
+		rd->p += len;
+		return buf;
+	}
+	/*
+	 * A long line: keep "name =" (or the leading blanks of a continuation
+	 * line) and replace the value by a reference.
+	 */
+	eq = memchr(rd->p, '=', len);
+	if (eq == NULL || (size_t)(eq - rd->p) + 1 > INI_SHORT_LINE) {
+		/* No short name: let the continuation-line rule handle it. */
+		head = strspn(rd->p, " \t");
+		if (head > len)
+			head = len;
+	} else
+		head = (size_t)(eq - rd->p) + 1;
+	if (ini_store_long(rd, rd->p + head, len - head, buf, num) == -1) {
+		rd->nomem = 1;
+		return NULL;
+	}
+	memmove(buf + head, buf, strlen(buf) + 1);
+	memcpy(buf + head, rd->p, head);
+	rd->p += len;
+	return buf;
+}
+
+/*
+ * Keep value[0..len) (without its line end and surrounding blanks) in the
+ * side table and write its reference "\001N\n" into buf.
+ */
+static int
+ini_store_long(struct reader *rd, const char *value, size_t len, char *buf,
+    int num)
+{
+	char	**nl;
+	int	  n;
+
+	while (len > 0 && (value[len - 1] == '\n' || value[len - 1] == '\r' ||
+	    value[len - 1] == ' ' || value[len - 1] == '\t'))
+		len--;
+	while (len > 0 && (*value == ' ' || *value == '\t')) {
+		value++;
+		len--;
+	}
+	nl = reallocarray(rd->longs, rd->nlongs + 1, sizeof(*nl));
+	if (nl == NULL)
+		return -1;
+	rd->longs = nl;
+	if ((rd->longs[rd->nlongs] = strndup(value, len)) == NULL)
+		return -1;
+	n = snprintf(buf, (size_t)num, "%c%zu\n", INI_LONG_MARK, rd->nlongs);
+	if (n < 0 || n >= num - INI_SHORT_LINE)
+		return -1;
+	rd->nlongs++;
+	return 0;
+}
+
+static int
+on_entry(void *arg, const char *section, const char *name, const char *value)
+{
+	struct lookup	*lk = arg;
+	const char	*v = value;
+	char		*copy;
+	size_t		 i, idx;
+
+	if (strcmp(section, lk->section) != 0)
+		return 1;
+	lk->found = 1;
+	if (name == NULL)
+		return 1;
+	if (value[0] == INI_LONG_MARK) {
+		idx = strtoul(value + 1, NULL, 10);
+		if (idx < lk->rd->nlongs)
+			v = lk->rd->longs[idx];
+	}
+	for (i = 0; i < lk->nkv; i++) {
+		if (strcmp(name, lk->kv[i].name) != 0)
+			continue;
+		if ((copy = strdup(v)) == NULL) {
+			lk->nomem = 1;
+			return 0;
+		}
+		free(lk->kv[i].value);
+		lk->kv[i].value = copy;
+	}
+	return 1;
+}
+
+/* Read a whole (small) file; NULL with errno set on failure. */
+static char *
+ini_slurp(const char *path, size_t *lenp)
+{
+	FILE	*f = NULL;
+	char	*buf = NULL, *ret = NULL;
+	size_t	 len;
+
+	if ((f = fopen(path, "re")) == NULL)
+		goto out;
+	if ((buf = malloc(INI_FILE_MAX + 1)) == NULL)
+		goto out;
+	len = fread(buf, 1, INI_FILE_MAX + 1, f);
+	if (ferror(f))
+		goto out;
+	if (len > INI_FILE_MAX) {
+		errno = EFBIG;
+		goto out;
+	}
+	buf[len] = '\0';
+	*lenp = len;
+	ret = buf;
+	buf = NULL;
+out:
+	free(buf);
+	if (f != NULL)
+		fclose(f);
+	return ret;
+}
+
+int
+ini_section(const char *path, const char *section, struct ini_kv *kv,
+    size_t nkv)
+{
+	struct reader	 rd;
+	struct lookup	 lk;
+	char		*text = NULL;
+	size_t		 len, i;
+	int		 rc, ret = -1;
+
+	memset(&rd, 0, sizeof(rd));
+	if ((text = ini_slurp(path, &len)) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		fprintf(stderr, "getawslog: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	rd.p = text;
+	rd.end = text + len;
+	memset(&lk, 0, sizeof(lk));
+	lk.section = section;
+	lk.kv = kv;
+	lk.nkv = nkv;
+	lk.rd = &rd;
+	rc = ini_parse_stream(read_line, &rd, on_entry, &lk);
+	if (rd.nomem || lk.nomem) {
+		fprintf(stderr, "getawslog: %s: out of memory\n", path);
+		goto out;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "getawslog: %s: line %d: not a valid INI line\n",
+		    path, rc);
+		goto out;
+	}
+	ret = lk.found;
+out:
+	for (i = 0; i < rd.nlongs; i++) {
+		/* Long values may be secrets: clear them before freeing. */
+		explicit_bzero(rd.longs[i], strlen(rd.longs[i]));
+		free(rd.longs[i]);
+	}
+	free(rd.longs);
+	if (text != NULL) {
+		explicit_bzero(text, len);
+		free(text);
+	}
+	return ret;
+}
+
+static void
+free_secret(char **p)
+{
+	if (*p != NULL) {
+		explicit_bzero(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}
+
+void
+aws_creds_clear(struct aws_creds *c)
+{
+	free_secret(&c->access_key);
+	free_secret(&c->secret_key);
+	free_secret(&c->session_token);
+	c->source[0] = '\0';
+}
+
+void
+aws_settings_clear(struct aws_settings *s)
+{
+	free(s->region);
+	free(s->endpoint_url);
+	s->region = s->endpoint_url = NULL;
+}
+
+static const char *
+env_nonempty(const char *name)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* $HOME/rest, or NULL when HOME is not set. */
+static char *
+home_path(const char *rest)
+{
+	const char	*home = env_nonempty("HOME");
+	char		*p;
+
+	if (home == NULL)
+		return NULL;
+	if (asprintf(&p, "%s/%s", home, rest) == -1)
+		return NULL;
+	return p;
+}
+
+static char *
+file_from_env(const char *var, const char *home_rest)
+{
+	const char	*v = env_nonempty(var);
+
+	return v != NULL ? strdup(v) : home_path(home_rest);
+}
+
+static const char *
+profile_name(const char *cli_profile)
+{
+	const char	*p;
+
+	if (cli_profile != NULL)
+		return cli_profile;
+	if ((p = env_nonempty("AWS_PROFILE")) != NULL)
+		return p;
+	if ((p = env_nonempty("AWS_DEFAULT_PROFILE")) != NULL)
+		return p;
+	return "default";
+}
+
+/* The config file names profiles "[profile NAME]", except "[default]". */
+static char *
+config_section(const char *profile)
+{
+	char	*s;
+
+	if (strcmp(profile, "default") == 0)
+		return strdup("default");
+	if (asprintf(&s, "profile %s", profile) == -1)
+		return NULL;
+	return s;
+}
+
+/*
+ * Move a complete key pair out of kv[0..2] into out. Returns 1 when both
+ * keys are there, 0 otherwise.
+ */
+static int
+take_keys(struct ini_kv kv[3], struct aws_creds *out, const char *what,
+    const char *where)
+{
+	int	n;
+
+	if (kv[0].value == NULL || kv[1].value == NULL ||
+	    kv[0].value[0] == '\0' || kv[1].value[0] == '\0')
+		return 0;
+	out->access_key = kv[0].value;
+	out->secret_key = kv[1].value;
+	out->session_token = kv[2].value;
+	kv[0].value = kv[1].value = kv[2].value = NULL;
+	n = snprintf(out->source, sizeof(out->source), "%s %s", what, where);
+	if (n < 0 || (size_t)n >= sizeof(out->source))
+		out->source[sizeof(out->source) - 1] = '\0';
+	return 1;
+}
+
+static void
+kv_clear(struct ini_kv *kv, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free_secret(&kv[i].value);
+}
+
+int
+ini_find_credentials(const char *cli_profile, struct aws_creds *out)
+{
+	struct ini_kv	 kv[3] = {
+		{ "aws_access_key_id", NULL },
+		{ "aws_secret_access_key", NULL },
+		{ "aws_session_token", NULL },
+	};
+	struct ini_kv	 boto[3] = {
+		{ "aws_access_key_id", NULL },
+		{ "aws_secret_access_key", NULL },
+		{ "aws_security_token", NULL },
+	};
+	const char	*profile = profile_name(cli_profile);
+	const char	*tok;
+	char		*credfile = NULL, *cfgfile = NULL, *section = NULL;
+	char		*botofile = NULL, where[96];
+	int		 seen = 0, r, n, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+
+	/* 1. The environment; a profile named on the command line wins. */
+	if (cli_profile == NULL && env_nonempty("AWS_ACCESS_KEY_ID") != NULL &&
+	    env_nonempty("AWS_SECRET_ACCESS_KEY") != NULL) {
+		tok = env_nonempty("AWS_SESSION_TOKEN");
+		if (tok == NULL)
+			tok = env_nonempty("AWS_SECURITY_TOKEN");
+		if ((out->access_key = strdup(getenv("AWS_ACCESS_KEY_ID"))) ==
+		    NULL || (out->secret_key =
+		    strdup(getenv("AWS_SECRET_ACCESS_KEY"))) == NULL ||
+		    (tok != NULL && (out->session_token = strdup(tok)) == NULL))
+			goto nomem;
+		n = snprintf(out->source, sizeof(out->source), "environment");
+		(void)n;
+		return 1;
+	}
+
+	n = snprintf(where, sizeof(where), "[%s]", profile);
+	if (n < 0 || (size_t)n >= sizeof(where))
+		where[sizeof(where) - 1] = '\0';
+
+	/* 2. The shared credentials file, then the config file. */
+	credfile = file_from_env("AWS_SHARED_CREDENTIALS_FILE",
+	    ".aws/credentials");
+	if (credfile != NULL) {
+		if ((r = ini_section(credfile, profile, kv, 3)) == -1)
+			goto out;
+		seen |= r;
+		if (take_keys(kv, out, credfile, where)) {
+			ret = 1;
+			goto out;
+		}
+	}
+	cfgfile = file_from_env("AWS_CONFIG_FILE", ".aws/config");
+	if ((section = config_section(profile)) == NULL)
+		goto nomem;
+	if (cfgfile != NULL) {
+		if ((r = ini_section(cfgfile, section, kv, 3)) == -1)
+			goto out;
+		seen |= r;
+		if (take_keys(kv, out, cfgfile, where)) {
+			ret = 1;
+			goto out;
+		}
+	}
+	if (!seen && strcmp(profile, "default") != 0) {
+		fprintf(stderr, "getawslog: profile \"%s\" not found in %s or "
+		    "%s\n", profile, credfile ? credfile : "~/.aws/credentials",
+		    cfgfile ? cfgfile : "~/.aws/config");
+		goto out;
+	}
+
+	/*
+	 * 3. boto's files: BOTO_CONFIG alone when set, else /etc/boto.cfg
+	 * then ~/.boto, the later overriding the earlier.
+	 */
+	if ((tok = env_nonempty("BOTO_CONFIG")) != NULL) {
+		if (ini_section(tok, "Credentials", boto, 3) == -1)
+			goto out;
+		if (take_keys(boto, out, tok, "[Credentials]")) {
+			ret = 1;
+			goto out;
+		}
+	} else {
+		if (ini_section("/etc/boto.cfg", "Credentials", boto, 3) == -1)
+			goto out;
+		if ((botofile = home_path(".boto")) != NULL &&
+		    ini_section(botofile, "Credentials", boto, 3) == -1)
+			goto out;
+		if (take_keys(boto, out, botofile != NULL ? botofile :
+		    "/etc/boto.cfg", "[Credentials]")) {
+			ret = 1;
+			goto out;
+		}
+	}
+	ret = 0;
+	goto out;
+nomem:
+	fprintf(stderr, "getawslog: out of memory\n");
+	aws_creds_clear(out);
+	ret = -1;
+out:
+	kv_clear(kv, 3);
+	kv_clear(boto, 3);
+	free(credfile);
+	free(cfgfile);
+	free(section);
+	free(botofile);
+	return ret;
+}
+
+int
+ini_find_settings(const char *cli_profile, struct aws_settings *out)
+{
+	struct ini_kv	 kv[2] = {
+		{ "region", NULL },
+		{ "endpoint_url", NULL },
+	};
+	const char	*v;
+	char		*cfgfile = NULL, *section = NULL;
+	int		 ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	cfgfile = file_from_env("AWS_CONFIG_FILE", ".aws/config");
+	section = config_section(profile_name(cli_profile));
+	if (section == NULL) {
+		fprintf(stderr, "getawslog: out of memory\n");
+		goto out;
+	}
+	if (cfgfile != NULL && ini_section(cfgfile, section, kv, 2) == -1)
+		goto out;
+
+	if ((v = env_nonempty("AWS_REGION")) != NULL ||
+	    (v = env_nonempty("AWS_DEFAULT_REGION")) != NULL)
+		out->region = strdup(v);
+	else if (kv[0].value != NULL && kv[0].value[0] != '\0') {
+		out->region = kv[0].value;
+		kv[0].value = NULL;
+	}
+	if ((v = env_nonempty("AWS_ENDPOINT_URL_S3")) != NULL ||
+	    (v = env_nonempty("AWS_ENDPOINT_URL")) != NULL)
+		out->endpoint_url = strdup(v);
+	else if (kv[1].value != NULL && kv[1].value[0] != '\0') {
+		out->endpoint_url = kv[1].value;
+		kv[1].value = NULL;
+	}
+	ret = 0;
+out:
+	kv_clear(kv, 2);
+	free(cfgfile);
+	free(section);
+	return ret;
+}

@@ -1,0 +1,58 @@
+/*
+ * ini.h - AWS and boto credentials and config files, read with libinih.
+ */
+#ifndef GETAWSLOG_INI_H
+#define GETAWSLOG_INI_H
+
+#include <stddef.h>
+
+/* A key to look up in one section, and the value found (malloc'd). */
+struct ini_kv {
+	const char	*name;
+	char		*value;		/* NULL when absent; caller frees */
+};
+
+/*
+ * Read the values of kv[0..nkv) from section `section` of the INI file at
+ * path; a later occurrence of a key overrides an earlier one, and a value
+ * already in kv is replaced only when the file has the key. Returns 1 when
+ * the section exists, 0 when it does not or the file is missing, -1 when the
+ * file cannot be read or parsed (a message naming the file and line has
+ * been printed).
+ */
+int	 ini_section(const char *path, const char *section, struct ini_kv *kv,
+	    size_t nkv);
+
+/* Where credentials and settings come from. */
+struct aws_creds {
+	char		*access_key;
+	char		*secret_key;
+	char		*session_token;	/* NULL when none */
+	char		 source[128];	/* e.g. "environment", "/root/.aws/credentials [prod]" */
+};
+
+struct aws_settings {
+	char		*region;	/* NULL when not configured */
+	char		*endpoint_url;	/* NULL when not configured */
+};
+
+/*
+ * Find credentials, first match wins: the environment (unless a profile was
+ * named on the command line), the shared credentials file and then the
+ * config file in the profile (--profile, AWS_PROFILE, else "default"), boto's
+ * config files' [Credentials] section.
+ * Returns 1 when found, 0 when there are none anywhere, -1 on an error
+ * (unreadable file, a named profile that does not exist); messages printed.
+ */
+int	 ini_find_credentials(const char *cli_profile, struct aws_creds *out);
+
+/*
+ * Region and endpoint from the environment and the profile's section of the
+ * AWS config file. Returns 0, or -1 on an unreadable or invalid file.
+ */
+int	 ini_find_settings(const char *cli_profile, struct aws_settings *out);
+
+void	 aws_creds_clear(struct aws_creds *);
+void	 aws_settings_clear(struct aws_settings *);
+
+#endif /* GETAWSLOG_INI_H */

@@ -1,0 +1,1188 @@
+/*
+ * s3.c - S3 requests over libcurl: ListObjectsV2, GetObject, DeleteObject.
+ *
+ * Every request is signed with SigV4 (sigv4.c) for the bucket's region.
+ * When no region is configured, or the configured one is wrong, S3 names
+ * the right one (x-amz-bucket-region, or <Region> in the error body) and
+ * the request is signed again for it. Transient failures are retried with
+ * capped exponential backoff and full jitter. Responses are parsed with
+ * expat; nothing here prints except debug output.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <expat.h>
+
+#include "s3.h"
+#include "sigv4.h"
+
+#define S3_XML_MAX	(32 * 1024 * 1024)	/* one list page or error body */
+#define S3_TEXT_MAX	(64 * 1024)		/* one XML element's text */
+#define S3_XML_DEPTH	16			/* elements deeper are ignored */
+#define S3_ERRBODY_MAX	(64 * 1024)		/* error bodies kept for parsing */
+#define S3_REGION_MAX	64
+#define S3_BACKOFF_CAP_MS	20000		/* botocore's standard mode cap */
+#define S3_RETRY_AFTER_CAP_MS	60000
+#define S3_REDIRECTS_MAX	2		/* region switches per request */
+
+struct s3 {
+	CURL		*curl;
+	char		*scheme;	/* "https" */
+	char		*host;		/* endpoint host[:port]; NULL for AWS */
+	char		*basepath;	/* endpoint path prefix, "" or "/x" */
+	char		 region[S3_REGION_MAX];
+	int		 path_style;
+	char		*ca_bundle;
+	char		*access_key, *secret_key, *session_token;
+	int		 max_attempts;
+	int		 debug;
+	volatile int	*interrupted;
+	char		 curlerr[CURL_ERROR_SIZE];
+};
+
+/* One response being received. */
+struct resp {
+	long		 status;
+	char		*body;
+	size_t		 len, cap;
+	size_t		 max;		/* a longer body aborts the transfer */
+	int		 overflow;
+	long long	 content_length;	/* -1 when absent */
+	long		 retry_after_ms;	/* -1 when absent */
+	char		 region[S3_REGION_MAX];	/* x-amz-bucket-region */
+};
+
+struct req {
+	const char	*method;
+	const char	*bucket;
+	const char	*key;		/* NULL for bucket-level requests */
+	const char	*query;		/* encoded, or NULL */
+	size_t		 max;		/* body limit for success responses */
+};
+
+static void
+set_error(struct s3_error *err, enum s3_status st, int transient,
+    const char *code, const char *msg)
+{
+	int	n;
+
+	err->status = st;
+	err->transient = transient;
+	n = snprintf(err->code, sizeof(err->code), "%s", code);
+	if (n < 0 || (size_t)n >= sizeof(err->code))
+		err->code[sizeof(err->code) - 1] = '\0';
+	n = snprintf(err->message, sizeof(err->message), "%s", msg);
+	if (n < 0 || (size_t)n >= sizeof(err->message))
+		err->message[sizeof(err->message) - 1] = '\0';
+}
+
+const char *
+s3_strerror(const struct s3_error *err, char *buf, size_t len)
+{
+	int	n;
+
+	if (err->code[0] != '\0' && err->message[0] != '\0')
+		n = snprintf(buf, len, "%s: %s", err->code, err->message);
+	else if (err->code[0] != '\0')
+		n = snprintf(buf, len, "%s", err->code);
+	else
+		n = snprintf(buf, len, "%s", err->message);
+	if (n < 0 || (size_t)n >= len)
+		buf[len - 1] = '\0';
+	return buf;
+}
+
+/* ---------------------------------------------------------------- XML */
+
+struct xml_ctx {
+	XML_Parser	 parser;
+	int		 depth;
+	char		 names[S3_XML_DEPTH][32];
+	char		*text;
+	size_t		 textlen;
+	int		 failed;
+	const char	*why;
+	/* ListBucketResult */
+	struct s3_list_page *page;
+	size_t		 objcap, prefcap;
+	char		*cur_key;
+	long long	 cur_size;
+	int		 url_encoded;
+	/* Error */
+	int		 is_error;
+	char		 code[64], message[512], region[S3_REGION_MAX];
+};
+
+static void
+xml_fail(struct xml_ctx *x, const char *why)
+{
+	if (!x->failed) {
+		x->failed = 1;
+		x->why = why;
+	}
+	XML_StopParser(x->parser, XML_FALSE);
+}
+
+static int
+xml_at(const struct xml_ctx *x, int depth, const char *name)
+{
+	return x->depth == depth && strcmp(x->names[depth - 1], name) == 0;
+}
+
+static void XMLCALL
+xml_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+{
+	struct xml_ctx	*x = arg;
+	int		 n;
+
+	(void)attrs;
+	x->depth++;
+	x->textlen = 0;
+	if (x->depth == 1 && strcmp(name, "Error") == 0)
+		x->is_error = 1;
+	if (x->depth <= S3_XML_DEPTH) {
+		n = snprintf(x->names[x->depth - 1], sizeof(x->names[0]), "%s",
+		    name);
+		if (n < 0 || (size_t)n >= sizeof(x->names[0]))
+			x->names[x->depth - 1][0] = '\0';	/* not ours */
+	}
+}
+
+static void XMLCALL
+xml_chars(void *arg, const XML_Char *s, int len)
+{
+	struct xml_ctx	*x = arg;
+
+	if (x->textlen + (size_t)len > S3_TEXT_MAX) {
+		xml_fail(x, "an element's text is too long");
+		return;
+	}
+	memcpy(x->text + x->textlen, s, len);
+	x->textlen += len;
+}
+
+static char *
+xml_text(struct xml_ctx *x)
+{
+	char	*s;
+
+	if ((s = strndup(x->text, x->textlen)) == NULL)
+		xml_fail(x, "out of memory");
+	return s;
+}
+
+static void
+xml_copy(struct xml_ctx *x, char *dst, size_t dstlen)
+{
+	size_t	n = x->textlen < dstlen - 1 ? x->textlen : dstlen - 1;
+
+	memcpy(dst, x->text, n);
+	dst[n] = '\0';
+}
+
+static int
+xml_is(const struct xml_ctx *x, const char *s)
+{
+	return x->textlen == strlen(s) && memcmp(x->text, s, x->textlen) == 0;
+}
+
+static void
+xml_end_list(struct xml_ctx *x)
+{
+	struct s3_list_page	*pg = x->page;
+	void			*p;
+	char			*end;
+
+	if (xml_at(x, 3, "Key") && strcmp(x->names[1], "Contents") == 0) {
+		free(x->cur_key);
+		x->cur_key = xml_text(x);
+	} else if (xml_at(x, 3, "Size") &&
+	    strcmp(x->names[1], "Contents") == 0) {
+		x->text[x->textlen] = '\0';
+		errno = 0;
+		x->cur_size = strtoll(x->text, &end, 10);
+		if (errno != 0 || end == x->text || *end != '\0' ||
+		    x->cur_size < 0)
+			xml_fail(x, "a Size is not a number");
+	} else if (xml_at(x, 2, "Contents")) {
+		if (x->cur_key == NULL) {
+			xml_fail(x, "a Contents element has no Key");
+			return;
+		}
+		if (pg->nobjects == x->objcap) {
+			x->objcap = x->objcap ? x->objcap * 2 : 64;
+			p = reallocarray(pg->objects, x->objcap,
+			    sizeof(*pg->objects));
+			if (p == NULL) {
+				xml_fail(x, "out of memory");
+				return;
+			}
+			pg->objects = p;
+		}
+		pg->objects[pg->nobjects].key = x->cur_key;
+		pg->objects[pg->nobjects].size = x->cur_size;
+		pg->nobjects++;
+		x->cur_key = NULL;
+		x->cur_size = -1;
+	} else if (xml_at(x, 3, "Prefix") &&
+	    strcmp(x->names[1], "CommonPrefixes") == 0) {
+		if (pg->nprefixes == x->prefcap) {
+			x->prefcap = x->prefcap ? x->prefcap * 2 : 16;
+			p = reallocarray(pg->prefixes, x->prefcap,
+			    sizeof(*pg->prefixes));
+			if (p == NULL) {
+				xml_fail(x, "out of memory");
+				return;
+			}
+			pg->prefixes = p;
+		}
+		if ((pg->prefixes[pg->nprefixes] = xml_text(x)) != NULL)
+			pg->nprefixes++;
+	} else if (xml_at(x, 2, "IsTruncated"))
+		pg->truncated = xml_is(x, "true");
+	else if (xml_at(x, 2, "NextContinuationToken")) {
+		free(pg->next_token);
+		pg->next_token = xml_text(x);
+	} else if (xml_at(x, 2, "EncodingType"))
+		x->url_encoded = xml_is(x, "url");
+}
+
+static void XMLCALL
+xml_end(void *arg, const XML_Char *name)
+{
+	struct xml_ctx	*x = arg;
+
+	(void)name;
+	if (x->depth <= S3_XML_DEPTH) {
+		if (x->is_error) {
+			if (xml_at(x, 2, "Code"))
+				xml_copy(x, x->code, sizeof(x->code));
+			else if (xml_at(x, 2, "Message"))
+				xml_copy(x, x->message, sizeof(x->message));
+			else if (xml_at(x, 2, "Region"))
+				xml_copy(x, x->region, sizeof(x->region));
+		} else if (x->page != NULL)
+			xml_end_list(x);
+	}
+	x->textlen = 0;
+	x->depth--;
+}
+
+/* A DOCTYPE is never in S3's answers; refusing it stops entity bombs. */
+static void XMLCALL
+xml_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
+    const XML_Char *pubid, int has_internal_subset)
+{
+	(void)name;
+	(void)sysid;
+	(void)pubid;
+	(void)has_internal_subset;
+	xml_fail(arg, "a DOCTYPE is not allowed");
+}
+
+/* Parse an XML document with the handlers above. 0, or -1 (x->why). */
+static int
+xml_run(struct xml_ctx *x, const char *xml, size_t len)
+{
+	int	 ret = -1;
+
+	if (len > S3_XML_MAX) {
+		x->why = "the response is too large";
+		return -1;
+	}
+	if ((x->text = malloc(S3_TEXT_MAX + 1)) == NULL ||
+	    (x->parser = XML_ParserCreate("UTF-8")) == NULL) {
+		x->why = "out of memory";
+		goto out;
+	}
+	XML_SetUserData(x->parser, x);
+	XML_SetElementHandler(x->parser, xml_start, xml_end);
+	XML_SetCharacterDataHandler(x->parser, xml_chars);
+	XML_SetStartDoctypeDeclHandler(x->parser, xml_doctype);
+	if (XML_Parse(x->parser, xml, (int)len, XML_TRUE) == XML_STATUS_ERROR) {
+		if (!x->failed)
+			x->why = XML_ErrorString(XML_GetErrorCode(x->parser));
+		goto out;
+	}
+	if (x->failed)
+		goto out;
+	ret = 0;
+out:
+	if (x->parser != NULL)
+		XML_ParserFree(x->parser);
+	x->parser = NULL;
+	free(x->text);
+	x->text = NULL;
+	return ret;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * S3's encoding-type=url is form encoding: a space arrives as '+', a plus
+ * as %2B (botocore decodes it with unquote_plus too).
+ */
+char *
+s3_url_decode(const char *s, size_t len)
+{
+	char	*out, *o;
+	size_t	 i;
+	int	 hi, lo;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0, o = out; i < len; i++) {
+		if (s[i] == '+')
+			*o++ = ' ';
+		else if (s[i] == '%') {
+			if (i + 2 >= len ||
+			    (hi = hexval((unsigned char)s[i + 1])) < 0 ||
+			    (lo = hexval((unsigned char)s[i + 2])) < 0) {
+				free(out);
+				return NULL;
+			}
+			*o++ = (char)(hi * 16 + lo);
+			i += 2;
+		} else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+decode_in_place(char **s)
+{
+	char	*d;
+
+	if ((d = s3_url_decode(*s, strlen(*s))) == NULL)
+		return -1;
+	free(*s);
+	*s = d;
+	return 0;
+}
+
+int
+s3_parse_list(const char *xml, size_t len, struct s3_list_page *out,
+    char *errbuf, size_t errlen)
+{
+	struct xml_ctx	 x;
+	size_t		 i;
+	int		 n, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&x, 0, sizeof(x));
+	x.page = out;
+	x.cur_size = -1;
+	if (xml_run(&x, xml, len) == -1)
+		goto out;
+	if (x.is_error) {
+		x.why = "an Error document, not a listing";
+		goto out;
+	}
+	if (x.url_encoded) {
+		for (i = 0; i < out->nobjects; i++)
+			if (decode_in_place(&out->objects[i].key) == -1) {
+				x.why = "a Key has a bad %-escape";
+				goto out;
+			}
+		for (i = 0; i < out->nprefixes; i++)
+			if (decode_in_place(&out->prefixes[i]) == -1) {
+				x.why = "a Prefix has a bad %-escape";
+				goto out;
+			}
+	}
+	if (out->truncated && out->next_token == NULL) {
+		x.why = "a truncated listing without NextContinuationToken";
+		goto out;
+	}
+	ret = 0;
+out:
+	free(x.cur_key);
+	if (ret == -1) {
+		n = snprintf(errbuf, errlen, "%s", x.why ? x.why : "bad XML");
+		if (n < 0 || (size_t)n >= errlen)
+			errbuf[errlen - 1] = '\0';
+		s3_list_page_free(out);
+	}
+	return ret;
+}
+
+int
+s3_parse_error(const char *xml, size_t len, struct s3_error *err,
+    char *region, size_t regionlen)
+{
+	struct xml_ctx	 x;
+	int		 n;
+
+	memset(&x, 0, sizeof(x));
+	if (xml_run(&x, xml, len) == -1 || !x.is_error || x.code[0] == '\0')
+		return -1;
+	n = snprintf(err->code, sizeof(err->code), "%s", x.code);
+	if (n < 0 || (size_t)n >= sizeof(err->code))
+		err->code[sizeof(err->code) - 1] = '\0';
+	n = snprintf(err->message, sizeof(err->message), "%s", x.message);
+	if (n < 0 || (size_t)n >= sizeof(err->message))
+		err->message[sizeof(err->message) - 1] = '\0';
+	if (region != NULL && regionlen > 0) {
+		n = snprintf(region, regionlen, "%s", x.region);
+		if (n < 0 || (size_t)n >= regionlen)
+			region[0] = '\0';
+	}
+	return 0;
+}
+
+void
+s3_list_page_free(struct s3_list_page *pg)
+{
+	size_t	i;
+
+	for (i = 0; i < pg->nobjects; i++)
+		free(pg->objects[i].key);
+	for (i = 0; i < pg->nprefixes; i++)
+		free(pg->prefixes[i]);
+	free(pg->objects);
+	free(pg->prefixes);
+	free(pg->next_token);
+	memset(pg, 0, sizeof(*pg));
+}
+
+/* ------------------------------------------------------------- HTTP */
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct resp	*r = arg;
+	size_t		 n = size * nmemb, ncap;
+	char		*p;
+
+	if (r->len + n > r->max) {
+		r->overflow = 1;
+		return 0;		/* aborts with CURLE_WRITE_ERROR */
+	}
+	if (r->len + n + 1 > r->cap) {
+		ncap = r->cap ? r->cap : 16384;
+		while (ncap < r->len + n + 1)
+			ncap *= 2;
+		if ((p = realloc(r->body, ncap)) == NULL)
+			return 0;
+		r->body = p;
+		r->cap = ncap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+/* If line is "Name: value", copy the trimmed value into out. */
+static int
+header_value(const char *line, size_t len, const char *name, char *out,
+    size_t outlen)
+{
+	size_t	nlen = strlen(name), i, j;
+
+	if (len <= nlen || strncasecmp(line, name, nlen) != 0 ||
+	    line[nlen] != ':')
+		return 0;
+	for (i = nlen + 1; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+		continue;
+	for (j = len; j > i && isspace((unsigned char)line[j - 1]); j--)
+		continue;
+	if (j - i >= outlen)
+		return 0;
+	memcpy(out, line + i, j - i);
+	out[j - i] = '\0';
+	return 1;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct resp	*r = arg;
+	size_t		 n = size * nmemb;
+	char		 v[64], *end;
+	long long	 ll;
+
+	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		/* A new response (after a 100 Continue, say). */
+		r->content_length = -1;
+		r->retry_after_ms = -1;
+		r->region[0] = '\0';
+	} else if (header_value(data, n, "x-amz-bucket-region", r->region,
+	    sizeof(r->region)))
+		;
+	else if (header_value(data, n, "content-length", v, sizeof(v))) {
+		errno = 0;
+		ll = strtoll(v, &end, 10);
+		if (errno == 0 && *end == '\0' && ll >= 0)
+			r->content_length = ll;
+	} else if (header_value(data, n, "retry-after", v, sizeof(v))) {
+		errno = 0;
+		ll = strtoll(v, &end, 10);
+		if (errno == 0 && *end == '\0' && ll >= 0 &&
+		    ll <= S3_RETRY_AFTER_CAP_MS / 1000)
+			r->retry_after_ms = (long)ll * 1000;
+	}
+	return n;
+}
+
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct s3	*s3 = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return s3->interrupted != NULL && *s3->interrupted;
+}
+
+/* Bucket names that can be a DNS label under a TLS wildcard. */
+static int
+bucket_dns_safe(const char *b)
+{
+	size_t	len = strlen(b), i;
+
+	if (len < 3 || len > 63 || b[0] == '-' || b[len - 1] == '-')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!(islower((unsigned char)b[i]) ||
+		    isdigit((unsigned char)b[i]) || b[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* Build "scheme://host/path?query", the Host header and the path. */
+static int
+build_target(const struct s3 *s3, const struct req *rq, char **url,
+    char **host, char **path)
+{
+	char	*enckey = NULL, *encbucket = NULL;
+	int	 virtual, ret = -1, n;
+
+	*url = *host = *path = NULL;
+	virtual = !s3->path_style && bucket_dns_safe(rq->bucket);
+	if (rq->key != NULL &&
+	    (enckey = sigv4_uri_encode(rq->key, strlen(rq->key), 1)) == NULL)
+		goto out;
+	if ((encbucket = sigv4_uri_encode(rq->bucket, strlen(rq->bucket), 0)) ==
+	    NULL)
+		goto out;
+	if (s3->host == NULL)
+		n = virtual ? asprintf(host, "%s.s3.%s.amazonaws.com",
+		    rq->bucket, s3->region) :
+		    asprintf(host, "s3.%s.amazonaws.com", s3->region);
+	else
+		n = virtual ? asprintf(host, "%s.%s", rq->bucket, s3->host) :
+		    asprintf(host, "%s", s3->host);
+	if (n == -1) {
+		*host = NULL;
+		goto out;
+	}
+	if (virtual)
+		n = asprintf(path, "%s/%s", s3->basepath,
+		    enckey != NULL ? enckey : "");
+	else if (enckey != NULL)
+		n = asprintf(path, "%s/%s/%s", s3->basepath, encbucket, enckey);
+	else
+		n = asprintf(path, "%s/%s", s3->basepath, encbucket);
+	if (n == -1) {
+		*path = NULL;
+		goto out;
+	}
+	n = asprintf(url, "%s://%s%s%s%s", s3->scheme, *host, *path,
+	    rq->query != NULL ? "?" : "", rq->query != NULL ? rq->query : "");
+	if (n == -1) {
+		*url = NULL;
+		goto out;
+	}
+	ret = 0;
+out:
+	free(enckey);
+	free(encbucket);
+	if (ret == -1) {
+		free(*url);
+		free(*host);
+		free(*path);
+		*url = *host = *path = NULL;
+	}
+	return ret;
+}
+
+static struct curl_slist *
+sign_headers(struct s3 *s3, const struct req *rq, const char *host,
+    const char *path)
+{
+	struct sigv4_header	 h[4];
+	struct sigv4_input	 in;
+	struct sigv4_output	 out;
+	struct curl_slist	*list = NULL, *l;
+	char			 date[SIGV4_AMZ_DATE_LEN + 1], *line = NULL;
+	size_t			 nh = 0, i;
+
+	memset(&out, 0, sizeof(out));
+	sigv4_amz_date(time(NULL), date);
+	h[nh].name = "host";
+	h[nh++].value = host;
+	h[nh].name = "x-amz-content-sha256";
+	h[nh++].value = SIGV4_EMPTY_SHA256;
+	h[nh].name = "x-amz-date";
+	h[nh++].value = date;
+	if (s3->session_token != NULL) {
+		h[nh].name = "x-amz-security-token";
+		h[nh++].value = s3->session_token;
+	}
+	memset(&in, 0, sizeof(in));
+	in.method = rq->method;
+	in.path = path;
+	in.query = rq->query;
+	in.headers = h;
+	in.nheaders = nh;
+	in.payload_hash = SIGV4_EMPTY_SHA256;
+	in.access_key = s3->access_key;
+	in.secret_key = s3->secret_key;
+	in.region = s3->region;
+	in.service = "s3";
+	in.when = time(NULL);
+	if (sigv4_sign(&in, &out) == -1)
+		return NULL;
+	if (s3->debug > 1)
+		fprintf(stderr, "+++ Canonical request:\n%s\n+++ String to "
+		    "sign:\n%s\n", out.canonical_request, out.string_to_sign);
+	for (i = 0; i < nh; i++) {
+		if (asprintf(&line, "%s: %s", h[i].name, h[i].value) == -1)
+			goto fail;
+		if ((l = curl_slist_append(list, line)) == NULL)
+			goto fail;
+		list = l;
+		free(line);
+		line = NULL;
+	}
+	if (asprintf(&line, "Authorization: %s", out.authorization) == -1)
+		goto fail;
+	if ((l = curl_slist_append(list, line)) == NULL)
+		goto fail;
+	list = l;
+	explicit_bzero(line, strlen(line));
+	free(line);
+	sigv4_output_free(&out);
+	return list;
+fail:
+	free(line);
+	curl_slist_free_all(list);
+	sigv4_output_free(&out);
+	return NULL;
+}
+
+static int
+code_is_transient(const char *code)
+{
+	static const char *const codes[] = {
+		"SlowDown", "RequestTimeout", "InternalError",
+		"ServiceUnavailable", "Throttling", "ThrottlingException",
+		"RequestLimitExceeded", "RequestThrottled", NULL
+	};
+	size_t	i;
+
+	for (i = 0; codes[i] != NULL; i++)
+		if (strcmp(code, codes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+curl_is_transient(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * One attempt. 0 for a 2xx answer; -1 with err filled otherwise, and
+ * *newregion set when S3 named another region for the bucket.
+ */
+static int
+perform_once(struct s3 *s3, const struct req *rq, struct resp *r,
+    struct s3_error *err, char *newregion)
+{
+	struct curl_slist	*hdrs = NULL;
+	char			*url = NULL, *host = NULL, *path = NULL;
+	char			 msg[160], region[S3_REGION_MAX];
+	CURLcode		 cc;
+	int			 ret = -1, n;
+
+	newregion[0] = '\0';
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+	r->max = rq->max;
+	r->content_length = -1;
+	r->retry_after_ms = -1;
+	if (build_target(s3, rq, &url, &host, &path) == -1 ||
+	    (hdrs = sign_headers(s3, rq, host, path)) == NULL) {
+		set_error(err, S3_ENOMEM, 0, "", "out of memory");
+		goto out;
+	}
+	curl_easy_setopt(s3->curl, CURLOPT_URL, url);
+	curl_easy_setopt(s3->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(s3->curl, CURLOPT_CUSTOMREQUEST,
+	    strcmp(rq->method, "GET") == 0 ? NULL : rq->method);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(s3->curl, CURLOPT_HEADERDATA, r);
+	s3->curlerr[0] = '\0';
+	cc = curl_easy_perform(s3->curl);
+	curl_easy_getinfo(s3->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	err->http_status = r->status;
+	if (cc == CURLE_ABORTED_BY_CALLBACK) {
+		set_error(err, S3_EINTR, 0, "", "interrupted");
+		goto out;
+	}
+	if (cc == CURLE_WRITE_ERROR && r->overflow) {
+		n = snprintf(msg, sizeof(msg), "response larger than %zu bytes",
+		    r->max);
+		set_error(err, S3_ELIMIT, 0, "", n > 0 ? msg : "too large");
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		set_error(err, S3_ENET, curl_is_transient(cc), "",
+		    s3->curlerr[0] != '\0' ? s3->curlerr : curl_easy_strerror(cc));
+		goto out;
+	}
+	if (r->status >= 200 && r->status < 300) {
+		if (r->content_length >= 0 &&
+		    (unsigned long long)r->content_length != r->len) {
+			/* libcurl checks this too; a short body is transient. */
+			set_error(err, S3_ENET, 1, "", "response body cut short");
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+	/* An error answer: S3's XML says what, x-amz-bucket-region where. */
+	region[0] = '\0';
+	memset(err->code, 0, sizeof(err->code));
+	if (r->body == NULL ||
+	    s3_parse_error(r->body, r->len, err, region, sizeof(region)) == -1) {
+		n = snprintf(msg, sizeof(msg), "HTTP %ld", r->status);
+		set_error(err, S3_EHTTP, 0, n > 0 ? msg : "HTTP error", "");
+		if (r->status == 404)
+			set_error(err, S3_EHTTP, 0, "NoSuchBucket",
+			    "The specified bucket does not exist");
+		else if (r->status == 403)
+			set_error(err, S3_EHTTP, 0, "AccessDenied",
+			    "Access Denied");
+	}
+	err->status = S3_EHTTP;
+	err->transient = r->status == 429 || r->status == 500 ||
+	    r->status == 502 || r->status == 503 || r->status == 504 ||
+	    code_is_transient(err->code);
+	if (r->region[0] != '\0')
+		memcpy(newregion, r->region, sizeof(r->region));
+	else if (region[0] != '\0')
+		memcpy(newregion, region, sizeof(region));
+	if (strcmp(newregion, s3->region) == 0 ||
+	    !(r->status == 301 || r->status == 307 || r->status == 400))
+		newregion[0] = '\0';
+out:
+	curl_slist_free_all(hdrs);
+	free(url);
+	free(host);
+	free(path);
+	return ret;
+}
+
+/* Sleep ms milliseconds unless interrupted. */
+static void
+backoff_sleep(struct s3 *s3, long ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		if (s3->interrupted != NULL && *s3->interrupted)
+			return;
+}
+
+/* Full jitter: uniform in [0, min(cap, 2^attempt s)). */
+static long
+backoff_ms(int attempt)
+{
+	long	ceiling = 1000L << (attempt < 5 ? attempt : 5);
+
+	if (ceiling > S3_BACKOFF_CAP_MS)
+		ceiling = S3_BACKOFF_CAP_MS;
+	return (long)((double)random() / ((double)RAND_MAX + 1) * ceiling);
+}
+
+static int
+request(struct s3 *s3, const struct req *rq, struct resp *r,
+    struct s3_error *err)
+{
+	char	newregion[S3_REGION_MAX], e[640];
+	int	attempt = 1, redirects = 0;
+	long	ms;
+
+	for (;;) {
+		if (perform_once(s3, rq, r, err, newregion) == 0)
+			return 0;
+		if (newregion[0] != '\0' && redirects++ < S3_REDIRECTS_MAX) {
+			if (s3->debug)
+				fprintf(stderr, "+++ Bucket %s is in region "
+				    "%s\n", rq->bucket, newregion);
+			memcpy(s3->region, newregion, sizeof(s3->region));
+			continue;
+		}
+		if (!err->transient || attempt >= s3->max_attempts ||
+		    (s3->interrupted != NULL && *s3->interrupted))
+			return -1;
+		ms = backoff_ms(attempt);
+		if (r->retry_after_ms > ms)
+			ms = r->retry_after_ms;
+		if (s3->debug)
+			fprintf(stderr, "+++ %s %s%s%s: %s; retrying in %ld ms\n",
+			    rq->method, rq->bucket, rq->key ? "/" : "",
+			    rq->key ? rq->key : "", s3_strerror(err, e,
+			    sizeof(e)), ms);
+		backoff_sleep(s3, ms);
+		attempt++;
+	}
+}
+
+/* ------------------------------------------------------------ API */
+
+static char *
+xstrdup_or_null(const char *s, int *fail)
+{
+	char	*d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*fail = 1;
+	return d;
+}
+
+/* Split an endpoint URL into scheme, host[:port] and path prefix. */
+static int
+parse_endpoint(struct s3 *s3, const char *url)
+{
+	const char	*p, *slash;
+	size_t		 len;
+
+	if ((p = strstr(url, "://")) == NULL) {
+		fprintf(stderr, "getawslog: endpoint URL %s has no scheme "
+		    "(http:// or https://)\n", url);
+		return -1;
+	}
+	if ((size_t)(p - url) == 4 && strncasecmp(url, "http", 4) == 0)
+		s3->scheme = strdup("http");
+	else if ((size_t)(p - url) == 5 && strncasecmp(url, "https", 5) == 0)
+		s3->scheme = strdup("https");
+	else {
+		fprintf(stderr, "getawslog: endpoint URL %s: only http and "
+		    "https are supported\n", url);
+		return -1;
+	}
+	p += 3;
+	slash = strchr(p, '/');
+	len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+	if (len == 0 || memchr(p, '?', len) != NULL ||
+	    memchr(p, '@', len) != NULL) {
+		fprintf(stderr, "getawslog: endpoint URL %s has no usable "
+		    "host\n", url);
+		return -1;
+	}
+	s3->host = strndup(p, len);
+	/* The path prefix, without trailing slashes. */
+	if (slash != NULL) {
+		len = strlen(slash);
+		while (len > 0 && slash[len - 1] == '/')
+			len--;
+		s3->basepath = strndup(slash, len);
+	} else
+		s3->basepath = strdup("");
+	if (s3->scheme == NULL || s3->host == NULL || s3->basepath == NULL) {
+		fprintf(stderr, "getawslog: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+struct s3 *
+s3_new(const struct s3_config *cfg)
+{
+	struct s3	*s3;
+	int		 fail = 0, n;
+
+	if ((s3 = calloc(1, sizeof(*s3))) == NULL) {
+		fprintf(stderr, "getawslog: out of memory\n");
+		return NULL;
+	}
+	if (cfg->endpoint != NULL) {
+		if (parse_endpoint(s3, cfg->endpoint) == -1)
+			goto fail;
+		/* Custom stores rarely have wildcard DNS: path style. */
+		s3->path_style = cfg->path_style != 0;
+	} else {
+		if ((s3->scheme = strdup("https")) == NULL ||
+		    (s3->basepath = strdup("")) == NULL)
+			fail = 1;
+		s3->path_style = cfg->path_style == 1;
+	}
+	n = snprintf(s3->region, sizeof(s3->region), "%s",
+	    cfg->region != NULL ? cfg->region : "us-east-1");
+	if (n < 0 || (size_t)n >= sizeof(s3->region)) {
+		fprintf(stderr, "getawslog: region name too long\n");
+		goto fail;
+	}
+	s3->access_key = xstrdup_or_null(cfg->access_key, &fail);
+	s3->secret_key = xstrdup_or_null(cfg->secret_key, &fail);
+	s3->session_token = xstrdup_or_null(cfg->session_token, &fail);
+	s3->ca_bundle = xstrdup_or_null(cfg->ca_bundle, &fail);
+	s3->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
+	s3->debug = cfg->debug;
+	s3->interrupted = cfg->interrupted;
+	if (fail) {
+		fprintf(stderr, "getawslog: out of memory\n");
+		goto fail;
+	}
+	if ((s3->curl = curl_easy_init()) == NULL) {
+		fprintf(stderr, "getawslog: cannot initialise libcurl\n");
+		goto fail;
+	}
+	curl_easy_setopt(s3->curl, CURLOPT_ERRORBUFFER, s3->curlerr);
+	curl_easy_setopt(s3->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(s3->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(s3->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (s3->ca_bundle != NULL)
+		curl_easy_setopt(s3->curl, CURLOPT_CAINFO, s3->ca_bundle);
+	curl_easy_setopt(s3->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	/* A transfer slower than 1 byte/s for 60 s is dead. */
+	curl_easy_setopt(s3->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(s3->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_USERAGENT,
+	    "getawslog/" GETAWSLOG_VERSION);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(s3->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(s3->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(s3->curl, CURLOPT_XFERINFODATA, s3);
+	curl_easy_setopt(s3->curl, CURLOPT_NOPROGRESS, 0L);
+	return s3;
+fail:
+	s3_free(s3);
+	return NULL;
+}
+
+static void
+free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+void
+s3_free(struct s3 *s3)
+{
+	if (s3 == NULL)
+		return;
+	if (s3->curl != NULL)
+		curl_easy_cleanup(s3->curl);
+	free(s3->scheme);
+	free(s3->host);
+	free(s3->basepath);
+	free(s3->ca_bundle);
+	free_secret(s3->access_key);
+	free_secret(s3->secret_key);
+	free_secret(s3->session_token);
+	free(s3);
+}
+
+const char *
+s3_region(const struct s3 *s3)
+{
+	return s3->region;
+}
+
+/* Append "&name=value" (value encoded) to a query being built. */
+static int
+query_add(char **q, const char *name, const char *value)
+{
+	char	*enc, *nq;
+	int	 n;
+
+	if ((enc = sigv4_uri_encode(value, strlen(value), 0)) == NULL)
+		return -1;
+	n = asprintf(&nq, "%s%s%s=%s", *q != NULL ? *q : "",
+	    *q != NULL ? "&" : "", name, enc);
+	free(enc);
+	if (n == -1)
+		return -1;
+	free(*q);
+	*q = nq;
+	return 0;
+}
+
+int
+s3_list_page(struct s3 *s3, const char *bucket,
+    const struct s3_list_params *lp, const char *token,
+    struct s3_list_page *out, struct s3_error *err)
+{
+	struct req	 rq;
+	struct resp	 r;
+	char		*q = NULL, num[24], why[128];
+	int		 ret = -1, n;
+
+	memset(out, 0, sizeof(*out));
+	memset(&r, 0, sizeof(r));
+	memset(err, 0, sizeof(*err));
+	if (query_add(&q, "list-type", "2") == -1 ||
+	    query_add(&q, "encoding-type", "url") == -1 ||
+	    (lp->prefix != NULL && query_add(&q, "prefix", lp->prefix) == -1) ||
+	    (lp->delimiter != NULL &&
+	    query_add(&q, "delimiter", lp->delimiter) == -1) ||
+	    (lp->start_after != NULL && token == NULL &&
+	    query_add(&q, "start-after", lp->start_after) == -1) ||
+	    (token != NULL && query_add(&q, "continuation-token", token) == -1))
+		goto nomem;
+	if (lp->max_keys > 0) {
+		n = snprintf(num, sizeof(num), "%d", lp->max_keys);
+		if (n < 0 || (size_t)n >= sizeof(num) ||
+		    query_add(&q, "max-keys", num) == -1)
+			goto nomem;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.bucket = bucket;
+	rq.query = q;
+	rq.max = S3_XML_MAX;
+	if (request(s3, &rq, &r, err) == -1)
+		goto out;
+	if (s3_parse_list(r.body != NULL ? r.body : "", r.len, out, why,
+	    sizeof(why)) == -1) {
+		set_error(err, S3_EBADRESP, 0, "", why);
+		goto out;
+	}
+	ret = 0;
+	goto out;
+nomem:
+	set_error(err, S3_ENOMEM, 0, "", "out of memory");
+out:
+	free(q);
+	free(r.body);
+	return ret;
+}
+
+int
+s3_check_bucket(struct s3 *s3, const char *bucket, struct s3_error *err)
+{
+	struct s3_list_params	lp;
+	struct s3_list_page	pg;
+
+	memset(&lp, 0, sizeof(lp));
+	lp.max_keys = 1;
+	if (s3_list_page(s3, bucket, &lp, NULL, &pg, err) == -1)
+		return -1;
+	s3_list_page_free(&pg);
+	return 0;
+}
+
+int
+s3_get(struct s3 *s3, const char *bucket, const char *key,
+    long long expect_size, size_t max, char **data, size_t *len,
+    struct s3_error *err)
+{
+	struct req	rq;
+	struct resp	r;
+	char		msg[128];
+	int		n;
+
+	*data = NULL;
+	*len = 0;
+	memset(&r, 0, sizeof(r));
+	memset(err, 0, sizeof(*err));
+	if (expect_size >= 0 && (unsigned long long)expect_size > max) {
+		n = snprintf(msg, sizeof(msg), "object is %lld bytes, more than "
+		    "the limit of %zu", expect_size, max);
+		set_error(err, S3_ELIMIT, 0, "", n > 0 ? msg : "too large");
+		return -1;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.bucket = bucket;
+	rq.key = key;
+	rq.max = max;
+	if (request(s3, &rq, &r, err) == -1) {
+		free(r.body);
+		return -1;
+	}
+	if (expect_size >= 0 && (unsigned long long)expect_size != r.len) {
+		n = snprintf(msg, sizeof(msg), "got %zu bytes, the listing "
+		    "said %lld", r.len, expect_size);
+		set_error(err, S3_EBADRESP, 1, "", n > 0 ? msg : "bad length");
+		free(r.body);
+		return -1;
+	}
+	if (r.body == NULL && (r.body = strdup("")) == NULL) {
+		set_error(err, S3_ENOMEM, 0, "", "out of memory");
+		return -1;
+	}
+	*data = r.body;
+	*len = r.len;
+	return 0;
+}
+
+int
+s3_delete(struct s3 *s3, const char *bucket, const char *key,
+    struct s3_error *err)
+{
+	struct req	rq;
+	struct resp	r;
+	int		ret;
+
+	memset(&r, 0, sizeof(r));
+	memset(err, 0, sizeof(*err));
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "DELETE";
+	rq.bucket = bucket;
+	rq.key = key;
+	rq.max = S3_ERRBODY_MAX;
+	ret = request(s3, &rq, &r, err);
+	free(r.body);
+	return ret;
+}
