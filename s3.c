@@ -41,7 +41,7 @@ struct s3 {
 	char		*access_key, *secret_key, *session_token;
 	int		 max_attempts;
 	int		 debug;
-	volatile int	*interrupted;
+	volatile sig_atomic_t *interrupted;
 	char		 curlerr[CURL_ERROR_SIZE];
 };
 

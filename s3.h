@@ -5,6 +5,7 @@
 #ifndef S3_H
 #define S3_H
 
+#include <signal.h>
 #include <stddef.h>
 
 struct s3;
@@ -19,7 +20,7 @@ struct s3_config {
 	const char	*session_token;	/* NULL when none */
 	int		 max_attempts;	/* tries per request, >= 1 */
 	int		 debug;		/* > 1: print canonical requests */
-	volatile int	*interrupted;	/* set by a signal: abort transfers */
+	volatile sig_atomic_t *interrupted;	/* set by a signal: abort transfers */
 };
 
 /* What went wrong with a request. */

@@ -1,0 +1,812 @@
+/*
+ * getawslog - pull AWS CloudTrail logs out of an S3 bucket into a local
+ * log file, for OSSEC/Wazuh. A drop-in for getawslog.py: same flags, same
+ * messages, same exit codes, same bytes in the log.
+ *
+ * The path of one object: list -> get (whole, bounded) -> inflate and
+ * verify -> convert (flatten.c, with -j) -> append to the log -> fsync ->
+ * record in the state file (-s) -> delete from S3 (-D). A crash between
+ * any two steps loses nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <sqlite3.h>
+#include <zlib.h>
+
+#include "flatten.h"
+#include "ini.h"
+#include "s3.h"
+
+/* Exit statuses: part of the interface, listed in getawslog.1. */
+#define EXIT_OK		0
+#define EXIT_LOCAL	1	/* usage, the log file, a local error, SIGINT */
+#define EXIT_USAGE	2	/* unknown option (as optparse did) */
+#define EXIT_BUCKET	3	/* no credentials, or the bucket is unusable */
+#define EXIT_OBJECTS	4	/* some objects failed and were left alone */
+#define EXIT_TRANSIENT	5	/* some requests still failed after retries */
+
+#define OBJECT_MAX	((size_t)1 << 30)	/* compressed bytes per object */
+#define INFLATED_MAX	((size_t)4 << 30)	/* decompressed bytes per object */
+#define CHUNK		(256 * 1024)		/* inflate and write pieces */
+#define LOG_MODE	0640
+
+struct options {
+	const char	*bucket;
+	const char	*log;
+	const char	*state;
+	const char	*region;
+	const char	*endpoint;
+	const char	*profile;
+	int		 format;	/* -1 raw, else enum flatten_format */
+	int		 delete;
+	int		 debug;
+	int		 max_attempts;
+};
+
+struct counts {
+	unsigned long	 objects, records, failed, transient;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static const char usage_text[] =
+"usage: getawslog -b BUCKET -l FILE [-dDhj] [-s FILE] [--format FORMAT]\n"
+"                 [--region REGION] [--endpoint-url URL] [--profile NAME]\n"
+"                 [--max-attempts N] [--version]\n";
+
+static const char help_text[] =
+"\n"
+"Options:\n"
+"  -h, --help            show this help message and exit\n"
+"  -b BUCKET, --bucket=BUCKET\n"
+"                        S3 bucket containing AWS logs\n"
+"  -l FILE, --log=FILE   local log file to append to\n"
+"  -j, --json            reformat each CloudTrail record as one line\n"
+"  --format=FORMAT       with records: flat (-j, the default), json, wazuh\n"
+"  -D, --delete          delete processed files from the bucket\n"
+"  -s FILE, --state=FILE SQLite file of processed logs\n"
+"  -d, --debug           increase verbosity\n"
+"  --region=REGION       the bucket's region (found out when not given)\n"
+"  --endpoint-url=URL    an S3-compatible endpoint instead of AWS\n"
+"  --profile=NAME        the AWS profile for credentials and region\n"
+"  --max-attempts=N      tries per request before giving up (default 3)\n"
+"  --version             show the version and exit\n";
+
+/* optparse's way: usage, then "error: WHAT ARG", exit 2. */
+static void
+usage_error(const char *what, const char *arg)
+{
+	fputs(usage_text, stderr);
+	fprintf(stderr, "\ngetawslog: error: %s%s\n", what, arg);
+	exit(EXIT_USAGE);
+}
+
+static int
+parse_int(const char *s, int lo, int hi, const char *what)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
+		fputs(usage_text, stderr);
+		fprintf(stderr, "\ngetawslog: error: %s: %s is not a number "
+		    "from %d to %d\n", what, s, lo, hi);
+		exit(EXIT_USAGE);
+	}
+	return (int)v;
+}
+
+enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
+	OPT_ATTEMPTS };
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "bucket",	required_argument,	NULL, 'b' },
+		{ "log",	required_argument,	NULL, 'l' },
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "delete",	no_argument,		NULL, 'D' },
+		{ "debug",	no_argument,		NULL, 'd' },
+		{ "state",	required_argument,	NULL, 's' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, OPT_VERSION },
+		{ "region",	required_argument,	NULL, OPT_REGION },
+		{ "endpoint-url", required_argument,	NULL, OPT_ENDPOINT },
+		{ "profile",	required_argument,	NULL, OPT_PROFILE },
+		{ "format",	required_argument,	NULL, OPT_FORMAT },
+		{ "max-attempts", required_argument,	NULL, OPT_ATTEMPTS },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	c, json = 0, fmt = FLATTEN_FLAT;
+
+	memset(o, 0, sizeof(*o));
+	o->max_attempts = 3;	/* botocore's standard retry mode */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":b:l:jDds:h", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->bucket = optarg;
+			break;
+		case 'l':
+			o->log = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'D':
+			o->delete = 1;
+			break;
+		case 'd':
+			o->debug++;
+			break;
+		case 's':
+			o->state = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			exit(EXIT_OK);
+		case OPT_VERSION:
+			printf("getawslog %s\n", GETAWSLOG_VERSION);
+			exit(EXIT_OK);
+		case OPT_REGION:
+			o->region = optarg;
+			break;
+		case OPT_ENDPOINT:
+			o->endpoint = optarg;
+			break;
+		case OPT_PROFILE:
+			o->profile = optarg;
+			break;
+		case OPT_FORMAT:
+			if ((fmt = flatten_format_parse(optarg)) == -1)
+				usage_error("option --format: invalid choice "
+				    "(choose from flat, json, wazuh): ", optarg);
+			json = 1;
+			break;
+		case OPT_ATTEMPTS:
+			o->max_attempts = parse_int(optarg, 1, 100,
+			    "--max-attempts");
+			break;
+		case ':':
+			usage_error("option requires an argument: ",
+			    argv[optind - 1]);
+			break;
+		default:
+			if (optopt != 0) {
+				char	opt[3] = { '-', (char)optopt, '\0' };
+
+				usage_error("no such option: ", opt);
+			}
+			usage_error("no such option: ", argv[optind - 1]);
+		}
+	}
+	o->format = json ? fmt : -1;
+}
+
+/* The log file is opened for each object, so logrotate can move it. */
+static int
+log_open(const char *path)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    LOG_MODE)) == -1) {
+		printf("ERROR: Cannot open %s (%s)\n", path, strerror(errno));
+		fflush(stdout);
+	}
+	return fd;
+}
+
+/* Writes through a buffer into the log; the first error sticks. */
+struct out {
+	int		 fd;
+	const char	*path;
+	char		*buf;
+	size_t		 len;
+	int		 err;	/* errno of the first failed write */
+	unsigned long	 bytes;
+};
+
+static int
+out_flush(struct out *o)
+{
+	size_t	 off = 0;
+	ssize_t	 n;
+
+	while (off < o->len && o->err == 0) {
+		n = write(o->fd, o->buf + off, o->len - off);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			o->err = errno;
+		} else
+			off += (size_t)n;
+	}
+	o->len = 0;
+	return o->err ? -1 : 0;
+}
+
+static int
+out_write(void *arg, const char *p, size_t len)
+{
+	struct out	*o = arg;
+	size_t		 n;
+
+	while (len > 0) {
+		if (o->len == CHUNK && out_flush(o) == -1)
+			return -1;
+		n = CHUNK - o->len < len ? CHUNK - o->len : len;
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+		o->bytes += n;
+		p += n;
+		len -= n;
+	}
+	return o->err ? -1 : 0;
+}
+
+typedef int (*sink_fn)(void *, const char *, size_t);
+
+/*
+ * Inflate a gzip (or zlib) object, one or more members, handing each
+ * piece to sink (NULL: only verify). The trailer's CRC and length are
+ * checked by zlib. 0, or -1 with why.
+ */
+static int
+inflate_object(const char *src, size_t len, size_t max, sink_fn sink,
+    void *arg, size_t *total, char *why, size_t whylen)
+{
+	z_stream	 z;
+	unsigned char	*buf = NULL;
+	size_t		 produced = 0, n;
+	int		 zr, ret = -1, started = 0, w;
+
+	*total = 0;
+	memset(&z, 0, sizeof(z));
+	if ((buf = malloc(CHUNK)) == NULL) {
+		w = snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	if (inflateInit2(&z, 15 + 32) != Z_OK) {	/* +32: gzip or zlib */
+		w = snprintf(why, whylen, "cannot start zlib");
+		goto out;
+	}
+	started = 1;
+	z.next_in = (unsigned char *)(uintptr_t)src;
+	do {
+		/* zlib counts in uInt; feed large buffers in slices. */
+		n = len - (size_t)((const char *)z.next_in - src);
+		z.avail_in = n > UINT_MAX ? UINT_MAX : (uInt)n;
+		if (z.avail_in == 0) {
+			w = snprintf(why, whylen, "%s", produced == 0 &&
+			    len == 0 ? "empty object, not gzip" :
+			    "truncated gzip data");
+			goto out;
+		}
+		for (;;) {
+			z.next_out = buf;
+			z.avail_out = CHUNK;
+			zr = inflate(&z, Z_NO_FLUSH);
+			if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+				w = snprintf(why, whylen, "not valid gzip data "
+				    "(%s)", z.msg != NULL ? z.msg : "zlib error");
+				goto out;
+			}
+			n = CHUNK - z.avail_out;
+			produced += n;
+			if (produced > max) {
+				w = snprintf(why, whylen, "decompresses to more "
+				    "than %zu bytes", max);
+				goto out;
+			}
+			if (n > 0 && sink != NULL && sink(arg, (char *)buf, n)) {
+				w = snprintf(why, whylen, "write failed");
+				goto out;
+			}
+			if (zr == Z_STREAM_END) {
+				/* Another gzip member may follow, as zcat allows. */
+				if ((const char *)z.next_in == src + len)
+					goto done;
+				if (inflateReset(&z) != Z_OK) {
+					w = snprintf(why, whylen, "zlib error");
+					goto out;
+				}
+				break;
+			}
+			if (zr == Z_BUF_ERROR || (z.avail_in == 0 &&
+			    z.avail_out != 0))
+				break;
+		}
+	} while (1);
+done:
+	*total = produced;
+	ret = 0;
+out:
+	(void)w;
+	if (started)
+		inflateEnd(&z);
+	free(buf);
+	return ret;
+}
+
+/* Collects an inflated document in memory for the converter. */
+struct membuf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static int
+membuf_sink(void *arg, const char *p, size_t len)
+{
+	struct membuf	*m = arg;
+	size_t		 ncap;
+	char		*np;
+
+	if (m->len + len > m->cap) {
+		ncap = m->cap ? m->cap : CHUNK;
+		while (ncap < m->len + len)
+			ncap *= 2;
+		if ((np = realloc(m->p, ncap)) == NULL)
+			return -1;
+		m->p = np;
+		m->cap = ncap;
+	}
+	memcpy(m->p + m->len, p, len);
+	m->len += len;
+	return 0;
+}
+
+/* The script skipped basenames matching the regex .+_CloudTrail-Digest_.+ */
+static int
+is_digest(const char *base)
+{
+	static const char	 mark[] = "_CloudTrail-Digest_";
+	const char		*p = base;
+
+	while ((p = strstr(p, mark)) != NULL) {
+		if (p > base && p[-1] != '\n' && p[sizeof(mark) - 1] != '\0' &&
+		    p[sizeof(mark) - 1] != '\n')
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ state */
+
+struct state {
+	sqlite3		*db;
+	sqlite3_stmt	*seen, *add;
+	const char	*path;
+};
+
+static void
+state_close(struct state *st)
+{
+	sqlite3_finalize(st->seen);
+	sqlite3_finalize(st->add);
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	memset(st, 0, sizeof(*st));
+}
+
+static int
+state_open(struct state *st, const char *path)
+{
+	memset(st, 0, sizeof(*st));
+	st->path = path;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(st->db, 30000);
+	/* The script's schema, so the script can still read the file. */
+	if (sqlite3_exec(st->db, "CREATE TABLE IF NOT EXISTS log_progress "
+	    "(log_name 'text' primary key, processed_date 'TEXT')", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM log_progress WHERE "
+	    "log_name = ?1", -1, &st->seen, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO log_progress "
+	    "(log_name, processed_date) VALUES (?1, DATE('now'))", -1,
+	    &st->add, NULL) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "getawslog: state file %s: %s\n", path,
+	    st->db != NULL ? sqlite3_errmsg(st->db) : "out of memory");
+	state_close(st);
+	return -1;
+}
+
+/* 1 seen, 0 not seen, -1 error (printed). */
+static int
+state_seen(struct state *st, const char *name)
+{
+	int	rc;
+
+	sqlite3_reset(st->seen);
+	sqlite3_bind_text(st->seen, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st->seen);
+	sqlite3_reset(st->seen);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	fprintf(stderr, "getawslog: state file %s: %s\n", st->path,
+	    sqlite3_errmsg(st->db));
+	return -1;
+}
+
+static int
+state_add(struct state *st, const char *name)
+{
+	int	rc;
+
+	sqlite3_reset(st->add);
+	sqlite3_bind_text(st->add, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st->add);
+	sqlite3_reset(st->add);
+	if (rc == SQLITE_DONE)
+		return 0;
+	fprintf(stderr, "getawslog: state file %s: %s\n", st->path,
+	    sqlite3_errmsg(st->db));
+	return -1;
+}
+
+/* ------------------------------------------------------------- walk */
+
+struct run {
+	const struct options	*o;
+	struct s3		*s3;
+	struct state		 st;
+	struct counts		 n;
+	char			*outbuf;
+	int			 fatal;	/* a local error: stop now */
+};
+
+static void
+object_failed(struct run *r, const char *key, const char *what,
+    const struct s3_error *err)
+{
+	char	e[640];
+
+	fprintf(stderr, "getawslog: %s: %s: %s\n", key, what,
+	    s3_strerror(err, e, sizeof(e)));
+	if (err->status == S3_ENOMEM || err->status == S3_EINTR)
+		r->fatal = 1;
+	else if (err->transient)
+		r->n.transient++;
+	else
+		r->n.failed++;
+}
+
+/* Write one object's lines into the log and make them durable. */
+static int
+write_object(struct run *r, const char *key, const char *base,
+    const char *data, size_t len)
+{
+	struct flatten_meta	 meta;
+	struct membuf		 doc;
+	struct out		 o;
+	char			 why[256];
+	size_t			 total, nrec = 0;
+	int			 rc, ret = -1;
+
+	memset(&doc, 0, sizeof(doc));
+	memset(&o, 0, sizeof(o));
+	o.fd = -1;
+	o.path = r->o->log;
+	o.buf = r->outbuf;
+
+	/* Inflate and check the whole object before the first write. */
+	if (r->o->format == -1)
+		rc = inflate_object(data, len, INFLATED_MAX, NULL, NULL, &total,
+		    why, sizeof(why));
+	else
+		rc = inflate_object(data, len, INFLATED_MAX, membuf_sink, &doc,
+		    &total, why, sizeof(why));
+	if (rc == -1) {
+		fprintf(stderr, "getawslog: %s: %s\n", key, why);
+		r->n.failed++;
+		goto out;
+	}
+
+	if ((o.fd = log_open(r->o->log)) == -1) {
+		r->fatal = 1;
+		goto out;
+	}
+	if (r->o->format == -1) {
+		rc = inflate_object(data, len, INFLATED_MAX, out_write, &o,
+		    &total, why, sizeof(why));
+		if (rc == 0)
+			rc = out_write(&o, "\n", 1);
+		if (rc == -1 && o.err == 0) {
+			/* Verified above: this cannot be bad data. */
+			fprintf(stderr, "getawslog: %s: %s\n", key, why);
+			r->fatal = 1;
+			goto out;
+		}
+	} else {
+		struct flatten_meta *m = &meta;
+
+		m->bucket = r->o->bucket;
+		m->key = key;
+		m->basename = base;
+		rc = flatten_document(r->o->format, doc.p, doc.len, m,
+		    out_write, &o, &nrec, why, sizeof(why));
+		if (rc == FLATTEN_EBADDOC) {
+			fprintf(stderr, "getawslog: %s: %s\n", key, why);
+			r->n.failed++;
+			goto out;
+		}
+		if (rc == FLATTEN_ENOMEM) {
+			fprintf(stderr, "getawslog: %s: out of memory\n", key);
+			r->fatal = 1;
+			goto out;
+		}
+	}
+	if (out_flush(&o) == -1 || fsync(o.fd) == -1) {
+		if (o.err == 0)
+			o.err = errno;
+		printf("ERROR: Cannot write %s (%s)\n", r->o->log,
+		    strerror(o.err));
+		fflush(stdout);
+		r->fatal = 1;
+		goto out;
+	}
+	r->n.records += nrec;
+	ret = 0;
+out:
+	if (o.fd != -1 && close(o.fd) == -1 && ret == 0) {
+		printf("ERROR: Cannot write %s (%s)\n", r->o->log,
+		    strerror(errno));
+		fflush(stdout);
+		r->fatal = 1;
+		ret = -1;
+	}
+	free(doc.p);
+	return ret;
+}
+
+static void
+process_object(struct run *r, const struct s3_object *obj)
+{
+	struct s3_error	 err;
+	const char	*base, *slash;
+	char		*data = NULL;
+	size_t		 len;
+	int		 seen;
+
+	slash = strrchr(obj->key, '/');
+	base = slash != NULL ? slash + 1 : obj->key;
+	if (*base == '\0')
+		return;				/* a "folder" */
+	if (is_digest(base)) {
+		if (r->o->debug)
+			printf("Skipping digest file: %s\n", base);
+		return;
+	}
+	if (r->st.db != NULL) {
+		if ((seen = state_seen(&r->st, base)) == -1) {
+			r->fatal = 1;
+			return;
+		}
+		if (seen) {
+			if (r->o->debug)
+				printf("Skipping previously seen file %s\n",
+				    base);
+			return;
+		}
+	}
+	if (r->o->debug) {
+		printf("+++ Found new log:  %s\n", base);
+		fflush(stdout);
+	}
+	if (s3_get(r->s3, r->o->bucket, obj->key, obj->size, OBJECT_MAX,
+	    &data, &len, &err) == -1) {
+		object_failed(r, obj->key, "cannot download", &err);
+		return;
+	}
+	if (write_object(r, obj->key, base, data, len) == -1)
+		goto out;
+	r->n.objects++;
+	if (r->st.db != NULL && state_add(&r->st, base) == -1) {
+		r->fatal = 1;
+		goto out;
+	}
+	if (r->o->delete &&
+	    s3_delete(r->s3, r->o->bucket, obj->key, &err) == -1)
+		object_failed(r, obj->key, "cannot delete", &err);
+out:
+	free(data);
+}
+
+static int
+walk(struct run *r)
+{
+	struct s3_list_params	 lp;
+	struct s3_list_page	 pg;
+	struct s3_error		 err;
+	char			*token = NULL, e[640];
+	size_t			 i;
+	int			 ret = -1;
+
+	memset(&lp, 0, sizeof(lp));
+	do {
+		if (s3_list_page(r->s3, r->o->bucket, &lp, token, &pg,
+		    &err) == -1) {
+			fprintf(stderr, "getawslog: listing bucket %s: %s\n",
+			    r->o->bucket, s3_strerror(&err, e, sizeof(e)));
+			if (err.transient)
+				r->n.transient++;
+			else
+				r->n.failed++;
+			goto out;
+		}
+		for (i = 0; i < pg.nobjects && !r->fatal && !interrupted; i++)
+			process_object(r, &pg.objects[i]);
+		free(token);
+		token = pg.next_token;
+		pg.next_token = NULL;
+		if (token != NULL && !pg.truncated) {
+			free(token);
+			token = NULL;
+		}
+		s3_list_page_free(&pg);
+	} while (token != NULL && !r->fatal && !interrupted);
+	ret = 0;
+out:
+	free(token);
+	return ret;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options		 o;
+	struct aws_creds	 creds;
+	struct aws_settings	 set;
+	struct s3_config	 cfg;
+	struct s3_error		 err;
+	struct sigaction	 sa;
+	struct run		 r;
+	char			 e[640];
+	int			 fd, rc, status = EXIT_LOCAL;
+
+	memset(&creds, 0, sizeof(creds));
+	memset(&set, 0, sizeof(set));
+	memset(&r, 0, sizeof(r));
+	parse_options(argc, argv, &o);
+	r.o = &o;
+
+	/* cron mails whatever is printed; keep the script's order of lines. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (o.debug)
+		printf("+++ Debug mode on\n");
+	if (o.bucket == NULL) {
+		printf("ERROR: Missing an AWS S3 bucket! (-b flag)\n");
+		return EXIT_LOCAL;
+	}
+	if (o.log == NULL) {
+		printf("ERROR: Missing a local log file! (-l flag)\n");
+		return EXIT_LOCAL;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+
+	/* Fail early, before any download, when the log cannot be opened. */
+	if ((fd = log_open(o.log)) == -1)
+		return EXIT_LOCAL;
+	close(fd);
+	if (o.state != NULL && state_open(&r.st, o.state) == -1)
+		return EXIT_LOCAL;
+
+	if ((rc = ini_find_credentials(o.profile, &creds)) != 1) {
+		if (rc == 0)
+			fprintf(stderr, "getawslog: no AWS credentials found "
+			    "(looked in the environment, ~/.aws/credentials, "
+			    "~/.aws/config, /etc/boto.cfg and ~/.boto)\n");
+		status = EXIT_BUCKET;
+		goto out;
+	}
+	if (ini_find_settings(o.profile, &set) == -1) {
+		status = EXIT_BUCKET;
+		goto out;
+	}
+	if (o.debug)
+		printf("+++ Using credentials from %s\n", creds.source);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "getawslog: cannot initialise libcurl\n");
+		goto out;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.endpoint = o.endpoint != NULL ? o.endpoint : set.endpoint_url;
+	cfg.region = o.region != NULL ? o.region : set.region;
+	cfg.path_style = -1;
+	cfg.ca_bundle = getenv("AWS_CA_BUNDLE");
+	if (cfg.ca_bundle != NULL && *cfg.ca_bundle == '\0')
+		cfg.ca_bundle = NULL;
+	cfg.access_key = creds.access_key;
+	cfg.secret_key = creds.secret_key;
+	cfg.session_token = creds.session_token;
+	cfg.max_attempts = o.max_attempts;
+	cfg.debug = o.debug;
+	cfg.interrupted = &interrupted;
+	if (o.debug)
+		printf("+++ Connecting to Amazon S3\n");
+	if ((r.s3 = s3_new(&cfg)) == NULL)
+		goto out;
+	aws_creds_clear(&creds);
+	if ((r.outbuf = malloc(CHUNK)) == NULL) {
+		fprintf(stderr, "getawslog: out of memory\n");
+		goto out;
+	}
+	if (s3_check_bucket(r.s3, o.bucket, &err) == -1) {
+		if (err.status == S3_EINTR)
+			goto out;
+		printf("Bucket %s access error: %s\n", o.bucket,
+		    s3_strerror(&err, e, sizeof(e)));
+		status = EXIT_BUCKET;
+		goto out;
+	}
+	walk(&r);
+	if (r.fatal)
+		status = EXIT_LOCAL;
+	else if (r.n.transient)
+		status = EXIT_TRANSIENT;
+	else if (r.n.failed)
+		status = EXIT_OBJECTS;
+	else
+		status = EXIT_OK;
+	if (!r.fatal && (r.n.failed || r.n.transient))
+		fprintf(stderr, "getawslog: %lu objects written, %lu failed, "
+		    "%lu still failing after retries; failed objects were "
+		    "left in the bucket\n", r.n.objects, r.n.failed,
+		    r.n.transient);
+	if (o.debug)
+		printf("+++ Done: %lu objects, %lu records\n", r.n.objects,
+		    r.n.records);
+out:
+	if (interrupted) {
+		if (interrupted == SIGINT)
+			printf("SIGINT received, bye!\n");
+		else
+			fprintf(stderr, "getawslog: terminated by signal %d\n",
+			    (int)interrupted);
+		status = EXIT_LOCAL;
+	}
+	aws_creds_clear(&creds);
+	aws_settings_clear(&set);
+	state_close(&r.st);
+	s3_free(r.s3);
+	free(r.outbuf);
+	curl_global_cleanup();
+	return status;
+}
