@@ -50,12 +50,16 @@ $(B)/tests/test_%: tests/test_%.c $(LIBOBJS) tests/unit.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
+$(B)/tests/flatten_cli: tests/flatten_cli.c $(LIBOBJS) flatten.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
 # The build and the tests need Debian packages; deps.sh installs what is
 # missing (as root) and says what to install otherwise.
 deps:
 	@sh scripts/deps.sh
 
-check-build: $(B)/getawslog $(UNITS)
+check-build: $(B)/getawslog $(UNITS) $(B)/tests/flatten_cli
 
 check: deps
 	@$(MAKE) --no-print-directory check-build
