@@ -72,7 +72,7 @@ read_line(char *buf, int num, void *arg)
 		return NULL;
 	}
 	memmove(buf + head, buf, strlen(buf) + 1);
-	memcpy(buf + head, rd->p, head);
+	memcpy(buf, rd->p, head);
 	rd->p += len;
 	return buf;
 }

@@ -335,7 +335,8 @@ hexval(int c)
 
 /*
  * S3's encoding-type=url is form encoding: a space arrives as '+', a plus
- * as %2B (botocore decodes it with unquote_plus too).
+ * as %2B (botocore decodes it with unquote_plus too). %00 is refused: a
+ * key cut at a NUL would name another object.
  */
 char *
 s3_url_decode(const char *s, size_t len)
@@ -352,7 +353,8 @@ s3_url_decode(const char *s, size_t len)
 		else if (s[i] == '%') {
 			if (i + 2 >= len ||
 			    (hi = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)s[i + 2])) < 0) {
+			    (lo = hexval((unsigned char)s[i + 2])) < 0 ||
+			    hi + lo == 0) {
 				free(out);
 				return NULL;
 			}

@@ -107,7 +107,7 @@ int	 s3_parse_list(const char *xml, size_t len, struct s3_list_page *out,
 int	 s3_parse_error(const char *xml, size_t len, struct s3_error *err,
 	    char *region, size_t regionlen);
 
-/* Percent-decode (encoding-type=url); NULL on a bad escape or no memory. */
+/* Percent-decode (encoding-type=url); NULL on a bad escape, %00 or no memory. */
 char	*s3_url_decode(const char *s, size_t len);
 
 #endif /* S3_H */
