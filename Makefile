@@ -54,12 +54,18 @@ $(B)/tests/flatten_cli: tests/flatten_cli.c $(LIBOBJS) flatten.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
+# The signer as a filter, for the differential test against botocore.
+$(B)/tests/sigv4_cli: tests/sigv4_cli.c $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
 # The build and the tests need Debian packages; deps.sh installs what is
 # missing (as root) and says what to install otherwise.
 deps:
 	@sh scripts/deps.sh
 
-check-build: $(B)/getawslog $(UNITS) $(B)/tests/flatten_cli
+check-build: $(B)/getawslog $(UNITS) $(B)/tests/flatten_cli \
+	     $(B)/tests/sigv4_cli
 
 check: deps
 	@$(MAKE) --no-print-directory check-build
