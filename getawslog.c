@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #define EXIT_BUCKET	3	/* no credentials, or the bucket is unusable */
 #define EXIT_OBJECTS	4	/* some objects failed and were left alone */
 #define EXIT_TRANSIENT	5	/* some requests still failed after retries */
+#define EXIT_LOCKED	6	/* another run holds the lock */
 
 #define OBJECT_MAX	((size_t)1 << 30)	/* compressed bytes per object */
 #define INFLATED_MAX	((size_t)4 << 30)	/* decompressed bytes per object */
@@ -52,6 +54,7 @@ struct options {
 	int		 delete;
 	int		 debug;
 	int		 max_attempts;
+	int		 lock_wait;	/* seconds to wait for another run */
 };
 
 struct counts {
@@ -69,7 +72,7 @@ on_signal(int sig)
 static const char usage_text[] =
 "usage: getawslog -b BUCKET -l FILE [-dDhj] [-s FILE] [--format FORMAT]\n"
 "                 [--region REGION] [--endpoint-url URL] [--profile NAME]\n"
-"                 [--max-attempts N] [--version]\n";
+"                 [--max-attempts N] [--lock-wait SECONDS] [--version]\n";
 
 static const char help_text[] =
 "\n"
@@ -87,6 +90,7 @@ static const char help_text[] =
 "  --endpoint-url=URL    an S3-compatible endpoint instead of AWS\n"
 "  --profile=NAME        the AWS profile for credentials and region\n"
 "  --max-attempts=N      tries per request before giving up (default 3)\n"
+"  --lock-wait=SECONDS   how long to wait for another run (default 60)\n"
 "  --version             show the version and exit\n";
 
 /* optparse's way: usage, then "error: WHAT ARG", exit 2. */
@@ -116,7 +120,7 @@ parse_int(const char *s, int lo, int hi, const char *what)
 }
 
 enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
-	OPT_ATTEMPTS };
+	OPT_ATTEMPTS, OPT_LOCKWAIT };
 
 static void
 parse_options(int argc, char **argv, struct options *o)
@@ -135,12 +139,14 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "profile",	required_argument,	NULL, OPT_PROFILE },
 		{ "format",	required_argument,	NULL, OPT_FORMAT },
 		{ "max-attempts", required_argument,	NULL, OPT_ATTEMPTS },
+		{ "lock-wait",	required_argument,	NULL, OPT_LOCKWAIT },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	c, json = 0, fmt = FLATTEN_FLAT;
 
 	memset(o, 0, sizeof(*o));
 	o->max_attempts = 3;	/* botocore's standard retry mode */
+	o->lock_wait = 60;	/* a five-minute cron: a minute of grace */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":b:l:jDds:h", longopts,
 	    NULL)) != -1) {
@@ -188,6 +194,10 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_ATTEMPTS:
 			o->max_attempts = parse_int(optarg, 1, 100,
 			    "--max-attempts");
+			break;
+		case OPT_LOCKWAIT:
+			o->lock_wait = parse_int(optarg, 0, 86400,
+			    "--lock-wait");
 			break;
 		case ':':
 			usage_error("option requires an argument: ",
@@ -392,6 +402,39 @@ is_digest(const char *base)
 		p++;
 	}
 	return 0;
+}
+
+/*
+ * One run at a time: an exclusive flock on the state file, or on the log
+ * file without -s, held until exit. Waits up to wait seconds.
+ * Returns the locked fd, -1 on an error, -2 when another run holds it.
+ */
+static int
+take_lock(const char *path, int wait)
+{
+	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
+	time_t		 deadline = time(NULL) + wait;
+	int		 fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1 &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		printf("ERROR: Cannot open %s (%s)\n", path, strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			fprintf(stderr, "getawslog: cannot lock %s: %s\n", path,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (interrupted || time(NULL) >= deadline) {
+			close(fd);
+			return -2;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return fd;
 }
 
 /* ------------------------------------------------------------ state */
@@ -693,7 +736,7 @@ main(int argc, char *argv[])
 	struct sigaction	 sa;
 	struct run		 r;
 	char			 e[640];
-	int			 fd, rc, status = EXIT_LOCAL;
+	int			 fd, lockfd = -1, rc, status = EXIT_LOCAL;
 
 	memset(&creds, 0, sizeof(creds));
 	memset(&set, 0, sizeof(set));
@@ -725,6 +768,17 @@ main(int argc, char *argv[])
 	if ((fd = log_open(o.log)) == -1)
 		return EXIT_LOCAL;
 	close(fd);
+	lockfd = take_lock(o.state != NULL ? o.state : o.log, o.lock_wait);
+	if (lockfd == -2) {
+		if (interrupted)
+			goto out;
+		fprintf(stderr, "getawslog: another getawslog is working on "
+		    "%s; gave up after %d seconds\n", o.state != NULL ?
+		    o.state : o.log, o.lock_wait);
+		return EXIT_LOCKED;
+	}
+	if (lockfd == -1)
+		return EXIT_LOCAL;
 	if (o.state != NULL && state_open(&r.st, o.state) == -1)
 		return EXIT_LOCAL;
 
@@ -808,5 +862,7 @@ out:
 	s3_free(r.s3);
 	free(r.outbuf);
 	curl_global_cleanup();
+	if (lockfd != -1)
+		close(lockfd);
 	return status;
 }
