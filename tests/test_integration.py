@@ -466,6 +466,32 @@ class WalkTests(Base):
         self.assertSilentSuccess(p)
         self.assertLog(log, gzip.decompress(body) + b"\n")
 
+    def test_shared_corpus_trail(self):
+        """Extra coverage when $SHARED has the project's corpus: every event
+        in a trail of gzipped objects, and the real log files."""
+        shared = os.environ.get("SHARED", "")
+        events_dir = os.path.join(shared, "corpus", "events")
+        if not shared or not os.path.isdir(events_dir):
+            self.skipTest("no $SHARED corpus")
+        events = s3env.sample_events(shared)
+        self.assertGreater(len(events), 100)
+        items, docs = make_trail(seed=11, objects=len(events) // 6,
+                                 per_object=(1, 12), events=events,
+                                 bucket="walk-shared")
+        logs = os.path.join(shared, "corpus", "logfiles")
+        import gzip
+        for name in sorted(os.listdir(logs)):
+            with open(os.path.join(logs, name), "rb") as f:
+                body = f.read()
+            key = "AWSLogs/real/" + name
+            items.append((key, body))
+            docs[key] = gzip.decompress(body)
+        self.seed("walk-shared", items)
+        log = self.logpath()
+        p = self.run_bin(["-b", "walk-shared", "-l", log])
+        self.assertSilentSuccess(p)
+        self.assertLog(log, expected_log(docs))
+
     def test_appends_to_existing_log_and_walks_again_without_delete(self):
         items, docs = self.trail("walk-append")
         log = self.logpath()
