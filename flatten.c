@@ -125,6 +125,8 @@ buf_reserve(struct buf *b, size_t n)
 static void
 buf_add(struct buf *b, const void *s, size_t n)
 {
+	if (n == 0)	/* b->p may still be NULL */
+		return;
 	buf_reserve(b, n);
 	if (b->nomem)
 		return;
@@ -471,18 +473,39 @@ utf8_in(struct doc *d, uint32_t *cp)
 	return -1;
 }
 
-/* A string at d->pos (the opening quote), decoded into a new node. */
+/*
+ * A string at d->pos (the opening quote), decoded into a new node; with
+ * iskey, its Python hash too (values never need one).
+ */
 static int
-parse_string(struct doc *d, size_t *idx)
+parse_string(struct doc *d, size_t *idx, int iskey)
 {
 	struct node *n;
-	size_t	 start = d->strlen, ncp = 0;
+	size_t	 start = d->strlen, ncp = 0, r, i;
 	uint64_t h = 0;
 	uint32_t c, c2;
 	int	 flags = NF_PLAIN, ch;
 
 	d->pos++;
 	for (;;) {
+		/* Most text is printable ASCII: copy runs of it at once. */
+		for (r = d->pos; r < d->srclen; r++) {
+			ch = d->src[r];
+			if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\')
+				break;
+		}
+		if (r > d->pos) {
+			memcpy(d->str + d->strlen, d->src + d->pos, r - d->pos);
+			if (memchr(d->src + d->pos, '\'', r - d->pos) != NULL)
+				flags |= NF_SQ;
+			for (i = d->pos; iskey && i < r; i++) {
+				if (ncp++ == 0)
+					h = (uint64_t)d->src[i] << 7;
+				h = (1000003 * h) ^ d->src[i];
+			}
+			d->strlen += r - d->pos;
+			d->pos = r;
+		}
 		if (d->pos >= d->srclen)
 			return badjson(d);
 		ch = d->src[d->pos];
@@ -540,9 +563,11 @@ parse_string(struct doc *d, size_t *idx)
 		if (c == '"')
 			flags |= NF_DQ;
 		/* CPython 2.7 unicode hash, wrapping 64-bit arithmetic. */
-		if (ncp++ == 0)
-			h = (uint64_t)c << 7;
-		h = (1000003 * h) ^ c;
+		if (iskey) {
+			if (ncp++ == 0)
+				h = (uint64_t)c << 7;
+			h = (1000003 * h) ^ c;
+		}
 		put_cp(d, c);
 	}
 	if (ncp != 0) {
@@ -734,6 +759,11 @@ close_object(struct doc *d, size_t base, size_t idx)
 	struct node *kn;
 	ssize_t	 nu;
 
+	if (n == 0) {	/* {}: nothing to order, arrays may be NULL */
+		d->nodes[idx].off = d->nkids;
+		d->nodes[idx].len = 0;
+		return 0;
+	}
 	/* tmp: n dkeys, then order[n], first[n]. */
 	if (grow((void **)&d->tmp, &d->tmpcap, n * (sizeof(*k) /
 	    sizeof(size_t) + 2) + 1, sizeof(size_t), &d->nomem) == -1)
@@ -798,7 +828,7 @@ parse_container(struct doc *d, size_t *idx, int isobj)
 				if (d->pos >= d->srclen ||
 				    d->src[d->pos] != '"')
 					return badjson(d);
-				if (parse_string(d, &k) == -1 ||
+				if (parse_string(d, &k, 1) == -1 ||
 				    push(d, k) == -1)
 					return -1;
 				skip_ws(d);
@@ -832,7 +862,9 @@ parse_container(struct doc *d, size_t *idx, int isobj)
 	if (grow((void **)&d->kids, &d->kidcap, d->nkids + n,
 	    sizeof(size_t), &d->nomem) == -1)
 		return -1;
-	memcpy(d->kids + d->nkids, d->stack + base, n * sizeof(size_t));
+	if (n > 0)	/* the arrays may still be NULL */
+		memcpy(d->kids + d->nkids, d->stack + base,
+		    n * sizeof(size_t));
 	d->nodes[*idx].off = d->nkids;
 	d->nodes[*idx].len = n;
 	d->nkids += n;
@@ -852,7 +884,7 @@ parse_value(struct doc *d, size_t *idx)
 	if (c == '{' || c == '[')
 		return parse_container(d, idx, c == '{');
 	if (c == '"')
-		return parse_string(d, idx);
+		return parse_string(d, idx, 0);
 	if (c == '-' || (c >= '0' && c <= '9')) {
 		/* Python's json also reads -Infinity. */
 		if (match_word(d, "-Infinity")) {

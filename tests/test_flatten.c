@@ -1,0 +1,387 @@
+/*
+ * test_flatten.c - unit tests of flatten.c: the real lines of the
+ * reference byte for byte, Python 2.7 dict order, str/repr of numbers and
+ * strings, the json and wazuh formats, bad documents and writer failures.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flatten.h"
+#include "unit.h"
+
+struct sink {
+	char	 buf[65536];
+	size_t	 len;
+	int	 calls;
+	int	 fail;		/* return -1 from this call on (1-based) */
+};
+
+static int
+sink_write(void *arg, const char *p, size_t n)
+{
+	struct sink *s = arg;
+
+	s->calls++;
+	if (s->fail && s->calls >= s->fail)
+		return -1;
+	if (n > sizeof(s->buf) - 1 - s->len)
+		n = sizeof(s->buf) - 1 - s->len;
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+	s->buf[s->len] = '\0';
+	return 0;
+}
+
+static struct sink sink;
+static char errbuf[256];
+static size_t nrec;
+
+static int
+conv(int fmt, const char *doc)
+{
+	struct flatten_meta m = { "bkt",
+	    "AWSLogs/123456789012/CloudTrail/us-east-1/2020/01/01/f.json.gz",
+	    "f.json.gz" };
+
+	memset(&sink, 0, sizeof(sink));
+	return flatten_document(fmt, doc, strlen(doc), &m, sink_write, &sink,
+	    &nrec, errbuf, sizeof(errbuf));
+}
+
+/* The flat line of {"Records":[REC]}, without "AmazonAWS": and '\n'. */
+static const char *
+flat(const char *rec)
+{
+	static char out[65536];
+	char	*doc = NULL;
+	size_t	 n;
+
+	n = strlen(rec) + 32;
+	if ((doc = malloc(n)) == NULL)
+		return "(nomem)";
+	if (snprintf(doc, n, "{\"Records\":[%s]}", rec) >= (int)n) {
+		free(doc);
+		return "(truncated)";
+	}
+	out[0] = '\0';
+	if (conv(FLATTEN_FLAT, doc) != FLATTEN_OK)
+		snprintf(out, sizeof(out), "(error: %s)", errbuf);
+	else if (sink.len < 13 || sink.buf[sink.len - 1] != '\n')
+		snprintf(out, sizeof(out), "(bad line: %.200s)", sink.buf);
+	else
+		snprintf(out, sizeof(out), "%.*s", (int)(sink.len - 13),
+		    sink.buf + 12);
+	free(doc);
+	return out;
+}
+
+static const char sec6_in[] = "{\"Records\":[{\"eventVersion\":\"1.02\","
+    "\"userIdentity\":{\"type\":\"IAMUser\",\"principalId\":"
+    "\"AIDAJFYABM3JXNZ6J323Q\",\"arn\":\"arn:aws:iam::581201294259:user/test\","
+    "\"accountId\":\"581201294259\",\"accessKeyId\":\"ASIAJSIJMQVFH3BM2U4Q\","
+    "\"userName\":\"test\",\"sessionContext\":{\"attributes\":"
+    "{\"mfaAuthenticated\":\"false\",\"creationDate\":\"2015-12-03T15:25:19Z\""
+    "}},\"invokedBy\":\"signin.amazonaws.com\"},\"eventTime\":"
+    "\"2015-12-03T17:14:18Z\",\"eventSource\":\"iam.amazonaws.com\","
+    "\"eventName\":\"CreateRole\",\"awsRegion\":\"us-east-1\","
+    "\"sourceIPAddress\":\"70.50.142.110\",\"userAgent\":"
+    "\"signin.amazonaws.com\",\"errorCode\":\"AccessDenied\",\"errorMessage\":"
+    "\"User: arn:aws:iam::581201294259:user/test is not authorized to "
+    "perform: iam:CreateRole on resource: arn:aws:iam::581201294259:role/test"
+    "\",\"requestParameters\":null,\"responseElements\":null,\"requestID\":"
+    "\"49795e4f-99e1-11e5-9e7f-7997a85cbaf0\",\"eventID\":"
+    "\"78a26d39-9c9d-45b8-9d39-5897259dd084\",\"eventType\":\"AwsApiCall\","
+    "\"recipientAccountId\":\"581201294259\"}]}";
+
+static const char sec6_out[] = "\"AmazonAWS\":\"eventVersion\":\"1.02\","
+    "\"errorCode\":\"AccessDenied\",\"eventTime\":\"2015-12-03T17:14:18Z\","
+    "\"requestParameters\":\"None\",\"eventType\":\"AwsApiCall\","
+    "\"errorMessage\":\"User: arn:aws:iam::581201294259:user/test is not "
+    "authorized to perform: iam:CreateRole on resource: "
+    "arn:aws:iam::581201294259:role/test\",\"responseElements\":\"None\","
+    "\"awsRegion\":\"us-east-1\",\"eventName\":\"CreateRole\","
+    "\"userIdentity\":\"{u'userName': u'test', u'principalId': "
+    "u'AIDAJFYABM3JXNZ6J323Q', u'accessKeyId': u'ASIAJSIJMQVFH3BM2U4Q', "
+    "u'invokedBy': u'signin.amazonaws.com', u'sessionContext': "
+    "{u'attributes': {u'creationDate': u'2015-12-03T15:25:19Z', "
+    "u'mfaAuthenticated': u'false'}}, u'type': u'IAMUser', "
+    "u'arn': u'arn:aws:iam::581201294259:user/test', "
+    "u'accountId': u'581201294259'}\",\"eventSource\":\"iam.amazonaws.com\","
+    "\"requestID\":\"49795e4f-99e1-11e5-9e7f-7997a85cbaf0\","
+    "\"userAgent\":\"signin.amazonaws.com\","
+    "\"eventID\":\"78a26d39-9c9d-45b8-9d39-5897259dd084\","
+    "\"sourceIPAddress\":\"70.50.142.110\","
+    "\"recipientAccountId\":\"581201294259\"\n";
+
+static void
+test_real_lines(void)
+{
+	CHECK(conv(FLATTEN_FLAT, sec6_in) == FLATTEN_OK, "section 6");
+	CHECK_STR(sink.buf, sec6_out, "section 6 line");
+	CHECK(nrec == 1, "one record, got %zu", nrec);
+	CHECK_STR(flat("{\"u\":{\"type\":\"Root\",\"principalId\":"
+	    "\"581201294259\",\"arn\":\"arn:aws:iam::581201294259:root\","
+	    "\"accountId\":\"581201294259\",\"accessKeyId\":"
+	    "\"ASIAJ4AJ2RPCBPBCWV3Q\",\"sessionContext\":{\"attributes\":"
+	    "{\"mfaAuthenticated\":\"false\",\"creationDate\":"
+	    "\"2015-11-26T15:07:04Z\"}}}}"),
+	    "\"u\":\"{u'principalId': u'581201294259', u'accessKeyId': "
+	    "u'ASIAJ4AJ2RPCBPBCWV3Q', u'sessionContext': {u'attributes': "
+	    "{u'creationDate': u'2015-11-26T15:07:04Z', u'mfaAuthenticated': "
+	    "u'false'}}, u'type': u'Root', u'arn': "
+	    "u'arn:aws:iam::581201294259:root', u'accountId': u'581201294259'}\"",
+	    "Root identity");
+}
+
+static void
+test_dict_order(void)
+{
+	/* Orders checked with CPython 2.7 semantics (see py2model.py). */
+	CHECK_STR(flat("{}"), "", "empty record");
+	CHECK_STR(flat("{\"b\":1,\"a\":2}"), "\"a\":\"2\",\"b\":\"1\"",
+	    "two keys");
+	/* A repeated key keeps its first slot and takes the last value. */
+	CHECK_STR(flat("{\"a\":1,\"b\":2,\"a\":3}"),
+	    "\"a\":\"3\",\"b\":\"2\"", "repeat");
+	CHECK_STR(flat("{\"x\":{\"k\":1,\"k\":2}}"), "\"x\":\"{u'k': 2}\"",
+	    "nested repeat");
+	CHECK_STR(flat("{\"\":1}"), "\"\":\"1\"", "empty key");
+	/* Six keys force the first resize (8 -> 32 slots). */
+	CHECK_STR(flat("{\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,"
+	    "\"k6\":6}"), "\"k3\":\"3\",\"k2\":\"2\",\"k1\":\"1\",\"k6\":\"6\","
+	    "\"k5\":\"5\",\"k4\":\"4\"", "resize");
+}
+
+static void
+test_numbers(void)
+{
+	CHECK_STR(flat("{\"a\":0,\"b\":-0}"), "\"a\":\"0\",\"b\":\"0\"",
+	    "zero ints");
+	CHECK_STR(flat("{\"a\":0.0}"), "\"a\":\"0.0\"", "str 0.0");
+	CHECK_STR(flat("{\"a\":-0.0}"), "\"a\":\"-0.0\"", "str -0.0");
+	CHECK_STR(flat("{\"a\":1e16}"), "\"a\":\"1e+16\"", "str 1e16");
+	CHECK_STR(flat("{\"a\":0.1}"), "\"a\":\"0.1\"", "str 0.1");
+	CHECK_STR(flat("{\"a\":123456789012.0}"), "\"a\":\"123456789012.0\"",
+	    "str 12 digits");
+	CHECK_STR(flat("{\"a\":1234567890123.0}"),
+	    "\"a\":\"1.23456789012e+12\"", "str 13 digits");
+	CHECK_STR(flat("{\"a\":1E5}"), "\"a\":\"100000.0\"", "1E5 is a float");
+	CHECK_STR(flat("{\"a\":1e999}"), "\"a\":\"inf\"", "overflow");
+	CHECK_STR(flat("{\"a\":[1e999,-1e999,NaN,-Infinity]}"),
+	    "\"a\":\"[inf, -inf, nan, -inf]\"", "non-finite repr");
+	CHECK_STR(flat("{\"a\":[1e16,1e-05,0.0001,1234567.0,0.1,1e15]}"),
+	    "\"a\":\"[1e+16, 1e-05, 0.0001, 1234567.0, 0.1, "
+	    "1000000000000000.0]\"", "repr floats");
+	CHECK_STR(flat("{\"a\":[0.30000000000000004,5e-324,"
+	    "1.7976931348623157e308,-12.5e-3]}"),
+	    "\"a\":\"[0.30000000000000004, 5e-324, 1.7976931348623157e+308, "
+	    "-0.0125]\"", "repr shortest");
+	CHECK_STR(flat("{\"a\":[9223372036854775807,9223372036854775808,"
+	    "-9223372036854775808,-9223372036854775809,-0]}"),
+	    "\"a\":\"[9223372036854775807, 9223372036854775808L, "
+	    "-9223372036854775808, -9223372036854775809L, 0]\"", "longs");
+	CHECK_STR(flat("{\"a\":18446744073709551616}"),
+	    "\"a\":\"18446744073709551616\"", "str long has no L");
+	CHECK_STR(flat("{\"a\":[true,false,null,[],{}]}"),
+	    "\"a\":\"[True, False, None, [], {}]\"", "constants");
+	CHECK_STR(flat("{\"a\":true,\"b\":null}"),
+	    "\"a\":\"True\",\"b\":\"None\"", "top constants");
+}
+
+static void
+test_strings(void)
+{
+	CHECK_STR(flat("{\"a\":\"caf\\u00e9 \\ud83d\\ude00\"}"),
+	    "\"a\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"", "top-level UTF-8");
+	CHECK_STR(flat("{\"a\":[\"caf\\u00e9\",\"\\ud83d\\ude00\","
+	    "\"\xe4\xb8\xad\"]}"),
+	    "\"a\":\"[u'caf\\xe9', u'\\U0001f600', u'\\u4e2d']\"", "repr unicode");
+	/* Python 2.7's json kept a lone surrogate as a code point. */
+	CHECK_STR(flat("{\"a\":[\"\\ud800\",\"\\udc00x\",\"\\ud800\\u0041\"]}"),
+	    "\"a\":\"[u'\\ud800', u'\\udc00x', u'\\ud800A']\"", "lone surrogates");
+	CHECK_STR(flat("{\"a\":\"x\\ud800\"}"), "\"a\":\"x\\ud800\"",
+	    "top-level lone surrogate escaped");
+	CHECK_STR(flat("{\"a\":\"1\\n2\\r3\\u00004\\t5\"}"),
+	    "\"a\":\"1\\n2\\r3\\x004\t5\"", "top-level LF CR NUL");
+	CHECK_STR(flat("{\"k\\ney\":1}"), "\"k\\ney\":\"1\"",
+	    "key with newline");
+	CHECK_STR(flat("{\"a\":[\"it's\",\"say \\\"hi\\\"\",\"both '\\\"\","
+	    "\"back\\\\slash\",\"\\u0001\\u007f\\u00ff\\t\\n\\r\"]}"),
+	    "\"a\":\"[u\"it's\", u'say \"hi\"', u'both \\'\"', "
+	    "u'back\\\\slash', u'\\x01\\x7f\\xff\\t\\n\\r']\"", "repr quoting");
+	CHECK_STR(flat("{\"a\":\"\\/\"}"), "\"a\":\"/\"", "escaped slash");
+}
+
+static void
+test_json(void)
+{
+	CHECK(conv(FLATTEN_JSON, "{\"Records\":[{\"b\":0,\"a\":\"x\","
+	    "\"sourceIPAddress\":\"1.2.3.4\",\"e\":\"\",\"n\":null,\"l\":[],"
+	    "\"userIdentity\":{\"userName\":\"\\u00e9\\ud83d\\ude00\"},"
+	    "\"f\":0.0,\"t\":[1e16,18446744073709551616,\"\\u007f\"]}]}") ==
+	    FLATTEN_OK, "json");
+	CHECK_STR(sink.buf, "{\"srcip\": \"1.2.3.4\", \"aws\": {\"a\": \"x\", "
+	    "\"userIdentity\": {\"userName\": \"\\u00e9\\ud83d\\ude00\"}, "
+	    "\"log_file\": \"f.json.gz\", "
+	    "\"t\": [1e+16, 18446744073709551616, \"\\u007f\"], "
+	    "\"sourceIPAddress\": \"1.2.3.4\"}, "
+	    "\"user\": \"\\u00e9\\ud83d\\ude00\"}\n", "json line");
+	CHECK(conv(FLATTEN_JSON, "{\"Records\":[{}]}") == FLATTEN_OK, "json");
+	CHECK_STR(sink.buf, "{\"aws\": {\"log_file\": \"f.json.gz\"}}\n",
+	    "json empty record");
+}
+
+static void
+test_wazuh(void)
+{
+	CHECK(conv(FLATTEN_WAZUH, "{\"Records\":[{\"a\":null,\"b\":[\"x\"],"
+	    "\"sourceIPAddress\":\"10.0.0.1\",\"requestParameters\":[1,2],"
+	    "\"responseElements\":{\"z\":null,\"disableApiTermination\":true},"
+	    "\"tags\":\"t\"}]}") == FLATTEN_OK, "wazuh");
+	CHECK_STR(sink.buf, "{\"integration\": \"aws\", \"aws\": {\"log_info\": "
+	    "{\"aws_account_alias\": \"\", \"log_file\": "
+	    "\"AWSLogs/123456789012/CloudTrail/us-east-1/2020/01/01/f.json.gz\", "
+	    "\"s3bucket\": \"bkt\"}, \"b\": \"x\", \"sourceIPAddress\": "
+	    "\"10.0.0.1\", \"requestParameters\": {\"string\": \"[1, 2]\"}, "
+	    "\"responseElements\": {\"disableApiTermination\": true}, "
+	    "\"tags\": {\"value\": \"t\"}, \"source\": \"cloudtrail\", "
+	    "\"aws_account_id\": \"123456789012\", \"source_ip_address\": "
+	    "\"10.0.0.1\"}}\n", "wazuh event");
+	CHECK(conv(FLATTEN_WAZUH, "{\"Records\":[{\"requestParameters\":"
+	    "{\"disableApiTermination\":false},\"x\":NaN}]}") == FLATTEN_OK,
+	    "wazuh");
+	CHECK(strstr(sink.buf, "\"requestParameters\": "
+	    "{\"disableApiTermination\": {\"value\": false}}, \"x\": \"NaN\"")
+	    != NULL, "disableApiTermination, NaN: %s", sink.buf);
+}
+
+static void
+test_bad(void)
+{
+	static const struct {
+		const char *doc, *why;
+	} bad[] = {
+		{ "", "invalid JSON at byte 0" },
+		{ "{\"Records\":[{}]", "invalid JSON at byte 15" },
+		{ "{\"Records\":[{}]} x", "invalid JSON at byte 17" },
+		{ "[]", "top-level value is not an object" },
+		{ "\"x\"", "top-level value is not an object" },
+		{ "{\"Records\":{}}", "Records is not an array" },
+		{ "{\"Records\":null}", "Records is not an array" },
+		{ "{\"Records\":[{},{},{},1]}", "Records[3] is not an object" },
+		{ "{\"Records\":[{\"a\":\"\x01\"}]}", "invalid JSON at byte 18" },
+		{ "{\"Records\":[{\"a\":\"\xff\"}]}", "invalid UTF-8 at byte 18" },
+		{ "{\"Records\":[{\"a\":\"\xc0\xaf\"}]}",
+		    "invalid UTF-8 at byte 18" },
+		{ "{\"Records\":[{\"a\":01}]}", "invalid JSON at byte 18" },
+		{ "{\"Records\":[{\"a\":1.}]}", "invalid JSON at byte 18" },
+		{ "{\"Records\":[{\"a\":\"\\x\"}]}", "invalid JSON at byte 18" },
+		{ "{\"Records\":[{\"a\":\"\\u12\"}]}", "invalid JSON at byte 20" },
+		{ "{\"Records\":[{\"a\":tru}]}", "invalid JSON at byte 17" },
+		{ "{\"Records\":[{,}]}", "invalid JSON at byte 13" },
+		{ "\xef\xbb\xbf{}", "invalid JSON at byte 0" },
+	};
+	char	 deep[200];
+	size_t	 i;
+	int	 fmt;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		for (fmt = FLATTEN_FLAT; fmt <= FLATTEN_WAZUH; fmt++) {
+			CHECK(conv(fmt, bad[i].doc) == FLATTEN_EBADDOC,
+			    "bad doc %zu", i);
+			CHECK(sink.calls == 0 && nrec == 0,
+			    "bad doc %zu wrote", i);
+			CHECK_STR(errbuf, bad[i].why, "bad doc %zu", i);
+		}
+
+	/* 64 levels pass, 65 do not ({"Records":[ is two of them). */
+	memset(deep, 0, sizeof(deep));
+	memcpy(deep, "{\"Records\":[", 12);
+	memset(deep + 12, '[', 62);
+	memset(deep + 74, ']', 63);
+	deep[137] = '}';
+	CHECK(conv(FLATTEN_FLAT, deep) == FLATTEN_EBADDOC, "array records");
+	CHECK_STR(errbuf, "Records[0] is not an object", "depth 64 parses");
+	memcpy(deep, "{\"Records\":[{\"a\":", 17);
+	memset(deep + 17, '[', 62);
+	memset(deep + 79, ']', 62);
+	memcpy(deep + 141, "}]}", 4);
+	CHECK(conv(FLATTEN_FLAT, deep) == FLATTEN_EBADDOC, "too deep");
+	CHECK_STR(errbuf, "nesting deeper than 64", "too deep");
+	CHECK(sink.calls == 0, "too deep wrote");
+	deep[77] = ' ';
+	deep[139] = ' ';
+	CHECK(conv(FLATTEN_FLAT, deep) == FLATTEN_OK, "64 deep: %s", errbuf);
+}
+
+static void
+test_empty_and_writer(void)
+{
+	static const char *none[] = { "{}", "{\"Records\":[]}",
+	    " {\"other\":1} \n", "{\"records\":[{}]}" };
+	static const char rec[] = "{\"abcdefghij\":\"0123456789\"}";
+	char	*big = NULL, *p;
+	size_t	 i, n;
+	int	 rc;
+
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		CHECK(conv(FLATTEN_FLAT, none[i]) == FLATTEN_OK, "empty %zu", i);
+		CHECK(sink.calls == 0 && nrec == 0, "empty %zu wrote", i);
+	}
+
+	memset(&sink, 0, sizeof(sink));
+	sink.fail = 1;
+	rc = flatten_document(FLATTEN_FLAT, sec6_in, strlen(sec6_in), NULL,
+	    sink_write, &sink, &nrec, errbuf, sizeof(errbuf));
+	CHECK(rc == FLATTEN_EWRITE && nrec == 0, "writer -1: rc %d", rc);
+
+	/* Many records: written in more than one call, counted. */
+	n = 3000;
+	if ((big = malloc(n * 40 + 32)) == NULL) {
+		CHECK(0, "malloc");
+		return;
+	}
+	p = big;
+	memcpy(p, "{\"Records\":[", 12);
+	p += 12;
+	for (i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		memcpy(p, rec, strlen(rec));
+		p += strlen(rec);
+	}
+	memcpy(p, "]}", 3);
+	memset(&sink, 0, sizeof(sink));
+	sink.fail = 2;
+	rc = flatten_document(FLATTEN_WAZUH, big, strlen(big), NULL,
+	    sink_write, &sink, &nrec, errbuf, sizeof(errbuf));
+	CHECK(rc == FLATTEN_EWRITE, "second write fails: rc %d", rc);
+	CHECK(nrec > 0 && nrec < n, "lines before the failure: %zu", nrec);
+	memset(&sink, 0, sizeof(sink));
+	rc = flatten_document(FLATTEN_FLAT, big, strlen(big), NULL,
+	    sink_write, &sink, &nrec, errbuf, sizeof(errbuf));
+	CHECK(rc == FLATTEN_OK && nrec == n, "all lines: %zu", nrec);
+	CHECK(sink.calls > 1 && sink.calls < 10, "batched: %d calls",
+	    sink.calls);
+	free(big);
+}
+
+int
+main(void)
+{
+	CHECK(flatten_format_parse("flat") == FLATTEN_FLAT, "flat");
+	CHECK(flatten_format_parse("json") == FLATTEN_JSON, "json");
+	CHECK(flatten_format_parse("wazuh") == FLATTEN_WAZUH, "wazuh");
+	CHECK(flatten_format_parse("raw") == -1, "unknown");
+	test_real_lines();
+	test_dict_order();
+	test_numbers();
+	test_strings();
+	test_json();
+	test_wazuh();
+	test_bad();
+	test_empty_and_writer();
+	UNIT_DONE();
+}
