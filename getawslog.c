@@ -119,6 +119,69 @@ parse_int(const char *s, int lo, int hi, const char *what)
 	return (int)v;
 }
 
+/*
+ * optparse let users shorten the script's long options to any unambiguous
+ * prefix ("--buck", "--st"). Options added since must not make those
+ * prefixes ambiguous, so a prefix of exactly one of the script's options
+ * is resolved to it before getopt_long sees it, and a prefix of several
+ * gets optparse's message.
+ */
+static void
+resolve_legacy_prefixes(int argc, char **argv)
+{
+	static const char *const legacy[] = { "bucket", "log", "json",
+	    "delete", "state", "debug", "help", "version", NULL };
+	static char	 buf[256];
+	const char	*arg, *eq, *match;
+	size_t		 len, i;
+	int		 a, n, nmatch;
+
+	for (a = 1; a < argc; a++) {
+		arg = argv[a];
+		if (strcmp(arg, "--") == 0)
+			return;
+		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+			continue;
+		arg += 2;
+		eq = strchr(arg, '=');
+		len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+		match = NULL;
+		nmatch = 0;
+		for (i = 0; legacy[i] != NULL; i++) {
+			if (strlen(legacy[i]) == len &&
+			    strncmp(legacy[i], arg, len) == 0) {
+				nmatch = 0;	/* an exact name: nothing to do */
+				break;
+			}
+			if (strncmp(legacy[i], arg, len) == 0) {
+				match = legacy[i];
+				nmatch++;
+			}
+		}
+		if (nmatch > 1) {
+			n = snprintf(buf, sizeof(buf), "--%.*s (", (int)len, arg);
+			for (i = 0; legacy[i] != NULL && n > 0 &&
+			    (size_t)n < sizeof(buf); i++)
+				if (strncmp(legacy[i], arg, len) == 0)
+					n += snprintf(buf + n, sizeof(buf) - n,
+					    "%s--%s", buf[n - 1] == '(' ? "" :
+					    ", ", legacy[i]);
+			if (n > 0 && (size_t)n < sizeof(buf) - 2)
+				memcpy(buf + n, "?)", 3);
+			usage_error("ambiguous option: ", buf);
+		}
+		if (nmatch == 1) {
+			n = snprintf(buf, sizeof(buf), "--%s%s", match,
+			    eq != NULL ? eq : "");
+			if (n > 0 && (size_t)n < sizeof(buf) &&
+			    (argv[a] = strdup(buf)) == NULL) {
+				fprintf(stderr, "getawslog: out of memory\n");
+				exit(EXIT_LOCAL);
+			}
+		}
+	}
+}
+
 enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT };
 
@@ -148,6 +211,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->max_attempts = 3;	/* botocore's standard retry mode */
 	o->lock_wait = 60;	/* a five-minute cron: a minute of grace */
 	opterr = 0;
+	resolve_legacy_prefixes(argc, argv);
 	while ((c = getopt_long(argc, argv, ":b:l:jDds:h", longopts,
 	    NULL)) != -1) {
 		switch (c) {
@@ -794,8 +858,10 @@ main(int argc, char *argv[])
 		status = EXIT_BUCKET;
 		goto out;
 	}
-	if (o.debug)
-		printf("+++ Using credentials from %s\n", creds.source);
+	/* -d prints only the script's lines; -dd says more. */
+	if (o.debug > 1)
+		fprintf(stderr, "getawslog: using credentials from %s\n",
+		    creds.source);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "getawslog: cannot initialise libcurl\n");
 		goto out;
@@ -844,8 +910,9 @@ main(int argc, char *argv[])
 		    "%lu still failing after retries; failed objects were "
 		    "left in the bucket\n", r.n.objects, r.n.failed,
 		    r.n.transient);
-	if (o.debug)
-		printf("+++ Done: %lu objects, %lu records\n", r.n.objects,
+	if (o.debug > 1)
+		fprintf(stderr, "getawslog: done: %lu objects, %lu records\n",
+		    r.n.objects,
 		    r.n.records);
 out:
 	if (interrupted) {

@@ -859,9 +859,9 @@ request(struct s3 *s3, const struct req *rq, struct resp *r,
 		if (perform_once(s3, rq, r, err, newregion) == 0)
 			return 0;
 		if (newregion[0] != '\0' && redirects++ < S3_REDIRECTS_MAX) {
-			if (s3->debug)
-				fprintf(stderr, "+++ Bucket %s is in region "
-				    "%s\n", rq->bucket, newregion);
+			if (s3->debug > 1)
+				fprintf(stderr, "getawslog: bucket %s is in "
+				    "region %s\n", rq->bucket, newregion);
 			memcpy(s3->region, newregion, sizeof(s3->region));
 			continue;
 		}
@@ -871,8 +871,9 @@ request(struct s3 *s3, const struct req *rq, struct resp *r,
 		ms = backoff_ms(attempt);
 		if (r->retry_after_ms > ms)
 			ms = r->retry_after_ms;
-		if (s3->debug)
-			fprintf(stderr, "+++ %s %s%s%s: %s; retrying in %ld ms\n",
+		if (s3->debug > 1)
+			fprintf(stderr, "getawslog: %s %s%s%s: %s; retrying in "
+			    "%ld ms\n",
 			    rq->method, rq->bucket, rq->key ? "/" : "",
 			    rq->key ? rq->key : "", s3_strerror(err, e,
 			    sizeof(e)), ms);
@@ -987,6 +988,8 @@ s3_new(const struct s3_config *cfg)
 	curl_easy_setopt(s3->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(s3->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(s3->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	/* Keys may hold "/../" or "/./": send them, never fold them. */
+	curl_easy_setopt(s3->curl, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(s3->curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(s3->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (s3->ca_bundle != NULL)
