@@ -547,6 +547,16 @@ fail:
 	return -1;
 }
 
+static int
+state_exec(struct state *st, const char *sql)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	fprintf(stderr, "getawslog: state file %s: %s\n", st->path,
+	    sqlite3_errmsg(st->db));
+	return -1;
+}
+
 /* 1 seen, 0 not seen, -1 error (printed). */
 static int
 state_seen(struct state *st, const char *name)
@@ -739,13 +749,27 @@ process_object(struct run *r, const struct s3_object *obj)
 	if (write_object(r, obj->key, base, data, len) == -1)
 		goto out;
 	r->n.objects++;
-	if (r->st.db != NULL && state_add(&r->st, base) == -1) {
+	/*
+	 * The record and the delete go together: the record is committed
+	 * only once the delete succeeded, so an object that cannot be
+	 * deleted (read-only credentials) is left in the bucket unrecorded.
+	 * A crash before the commit leaves it unrecorded too: at worst this
+	 * one object is written again by the next run.
+	 */
+	if (r->st.db != NULL && (state_exec(&r->st, "BEGIN IMMEDIATE") == -1 ||
+	    state_add(&r->st, base) == -1)) {
 		r->fatal = 1;
 		goto out;
 	}
 	if (r->o->delete &&
-	    s3_delete(r->s3, r->o->bucket, obj->key, &err) == -1)
+	    s3_delete(r->s3, r->o->bucket, obj->key, &err) == -1) {
 		object_failed(r, obj->key, "cannot delete", &err);
+		if (r->st.db != NULL && state_exec(&r->st, "ROLLBACK") == -1)
+			r->fatal = 1;
+		goto out;
+	}
+	if (r->st.db != NULL && state_exec(&r->st, "COMMIT") == -1)
+		r->fatal = 1;
 out:
 	free(data);
 }
