@@ -55,6 +55,7 @@ struct options {
 	int		 debug;
 	int		 max_attempts;
 	int		 lock_wait;	/* seconds to wait for another run */
+	int		 jobs;		/* downloads in flight */
 };
 
 struct counts {
@@ -70,7 +71,7 @@ on_signal(int sig)
 }
 
 static const char usage_text[] =
-"usage: getawslog -b BUCKET -l FILE [-dDhj] [-s FILE] [--format FORMAT]\n"
+"usage: getawslog -b BUCKET -l FILE [-dDhj] [-J N] [-s FILE] [--format FORMAT]\n"
 "                 [--region REGION] [--endpoint-url URL] [--profile NAME]\n"
 "                 [--max-attempts N] [--lock-wait SECONDS] [--version]\n";
 
@@ -90,6 +91,7 @@ static const char help_text[] =
 "  --endpoint-url=URL    an S3-compatible endpoint instead of AWS\n"
 "  --profile=NAME        the AWS profile for credentials and region\n"
 "  --max-attempts=N      tries per request before giving up (default 3)\n"
+"  -J N, --jobs=N        downloads in flight (default 8, at most 64)\n"
 "  --lock-wait=SECONDS   how long to wait for another run (default 60)\n"
 "  --version             show the version and exit\n";
 
@@ -203,6 +205,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "format",	required_argument,	NULL, OPT_FORMAT },
 		{ "max-attempts", required_argument,	NULL, OPT_ATTEMPTS },
 		{ "lock-wait",	required_argument,	NULL, OPT_LOCKWAIT },
+		{ "jobs",	required_argument,	NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	c, json = 0, fmt = FLATTEN_FLAT;
@@ -210,9 +213,10 @@ parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->max_attempts = 3;	/* botocore's standard retry mode */
 	o->lock_wait = 60;	/* a five-minute cron: a minute of grace */
+	o->jobs = 8;		/* enough to hide S3's latency, gentle on it */
 	opterr = 0;
 	resolve_legacy_prefixes(argc, argv);
-	while ((c = getopt_long(argc, argv, ":b:l:jDds:h", longopts,
+	while ((c = getopt_long(argc, argv, ":b:l:jDds:hJ:", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'b':
@@ -258,6 +262,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_ATTEMPTS:
 			o->max_attempts = parse_int(optarg, 1, 100,
 			    "--max-attempts");
+			break;
+		case 'J':
+			o->jobs = parse_int(optarg, 1, 64, "--jobs");
 			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
@@ -707,46 +714,73 @@ out:
 	return ret;
 }
 
+/*
+ * The walk keeps up to `jobs` downloads in flight, but every effect (the
+ * -d lines, the log, the state, the deletes) happens at the head of a
+ * queue in listing order, exactly as a sequential run would do it.
+ */
+enum pend_kind { PEND_DIGEST, PEND_SEEN, PEND_FETCH };
+
+struct pending {
+	struct pending	*next;
+	enum pend_kind	 kind;
+	char		*key;
+	const char	*base;		/* in key */
+	long long	 size;
+	struct s3_get	*get;		/* PEND_FETCH, once started */
+};
+
+struct queue {
+	struct pending	*head, **tail;
+	int		 fetching;	/* PEND_FETCH entries in the queue */
+};
+
 static void
-process_object(struct run *r, const struct s3_object *obj)
+pending_free(struct pending *p)
+{
+	s3_get_cancel(p->get);
+	free(p->key);
+	free(p);
+}
+
+/* Write, record and delete the object at the head of the queue. */
+static void
+finish_object(struct run *r, struct pending *p)
 {
 	struct s3_error	 err;
-	const char	*base, *slash;
 	char		*data = NULL;
 	size_t		 len;
-	int		 seen;
+	int		 rc, n;
 
-	slash = strrchr(obj->key, '/');
-	base = slash != NULL ? slash + 1 : obj->key;
-	if (*base == '\0')
-		return;				/* a "folder" */
-	if (is_digest(base)) {
+	if (p->kind == PEND_DIGEST) {
 		if (r->o->debug)
-			printf("Skipping digest file: %s\n", base);
+			printf("Skipping digest file: %s\n", p->base);
 		return;
 	}
-	if (r->st.db != NULL) {
-		if ((seen = state_seen(&r->st, base)) == -1) {
-			r->fatal = 1;
-			return;
-		}
-		if (seen) {
-			if (r->o->debug)
-				printf("Skipping previously seen file %s\n",
-				    base);
-			return;
-		}
-	}
-	if (r->o->debug) {
-		printf("+++ Found new log:  %s\n", base);
-		fflush(stdout);
-	}
-	if (s3_get(r->s3, r->o->bucket, obj->key, obj->size, OBJECT_MAX,
-	    &data, &len, &err) == -1) {
-		object_failed(r, obj->key, "cannot download", &err);
+	if (p->kind == PEND_SEEN) {
+		if (r->o->debug)
+			printf("Skipping previously seen file %s\n", p->base);
 		return;
 	}
-	if (write_object(r, obj->key, base, data, len) == -1)
+	if (r->o->debug)
+		printf("+++ Found new log:  %s\n", p->base);
+	if (p->get == NULL) {
+		memset(&err, 0, sizeof(err));
+		err.status = S3_ELIMIT;
+		n = snprintf(err.message, sizeof(err.message), "object is %lld "
+		    "bytes, more than the limit of %zu", p->size, OBJECT_MAX);
+		if (n < 0 || (size_t)n >= sizeof(err.message))
+			err.message[0] = '\0';
+		object_failed(r, p->key, "cannot download", &err);
+		return;
+	}
+	rc = s3_get_finish(p->get, &data, &len, &err);
+	p->get = NULL;
+	if (rc == -1) {
+		object_failed(r, p->key, "cannot download", &err);
+		return;
+	}
+	if (write_object(r, p->key, p->base, data, len) == -1)
 		goto out;
 	r->n.objects++;
 	/*
@@ -757,13 +791,13 @@ process_object(struct run *r, const struct s3_object *obj)
 	 * one object is written again by the next run.
 	 */
 	if (r->st.db != NULL && (state_exec(&r->st, "BEGIN IMMEDIATE") == -1 ||
-	    state_add(&r->st, base) == -1)) {
+	    state_add(&r->st, p->base) == -1)) {
 		r->fatal = 1;
 		goto out;
 	}
 	if (r->o->delete &&
-	    s3_delete(r->s3, r->o->bucket, obj->key, &err) == -1) {
-		object_failed(r, obj->key, "cannot delete", &err);
+	    s3_delete(r->s3, r->o->bucket, p->key, &err) == -1) {
+		object_failed(r, p->key, "cannot delete", &err);
 		if (r->st.db != NULL && state_exec(&r->st, "ROLLBACK") == -1)
 			r->fatal = 1;
 		goto out;
@@ -774,30 +808,107 @@ out:
 	free(data);
 }
 
+static void
+queue_pop(struct run *r, struct queue *q)
+{
+	struct pending	*p = q->head;
+
+	if ((q->head = p->next) == NULL)
+		q->tail = &q->head;
+	if (p->kind == PEND_FETCH)
+		q->fetching--;
+	if (!r->fatal && !interrupted)
+		finish_object(r, p);
+	pending_free(p);
+}
+
+/*
+ * Queue one listed object; it takes the key. Folders are dropped here,
+ * everything else waits its turn. 0, or -1 on a fatal error.
+ */
+static int
+queue_object(struct run *r, struct queue *q, char *key, long long size)
+{
+	struct pending	*p;
+	const char	*slash;
+	int		 seen;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		free(key);
+		fprintf(stderr, "getawslog: out of memory\n");
+		return -1;
+	}
+	p->key = key;
+	p->size = size;
+	slash = strrchr(key, '/');
+	p->base = slash != NULL ? slash + 1 : key;
+	if (*p->base == '\0') {			/* a "folder" */
+		pending_free(p);
+		return 0;
+	}
+	if (is_digest(p->base))
+		p->kind = PEND_DIGEST;
+	else if (r->st.db != NULL &&
+	    (seen = state_seen(&r->st, p->base)) != 0) {
+		if (seen == -1) {
+			pending_free(p);
+			return -1;
+		}
+		p->kind = PEND_SEEN;
+	} else {
+		p->kind = PEND_FETCH;
+		/* Make room, in order, before starting another download. */
+		while (q->fetching >= r->o->jobs && !r->fatal && !interrupted)
+			queue_pop(r, q);
+		if (size >= 0 && (unsigned long long)size > OBJECT_MAX)
+			p->get = NULL;	/* reported in its turn */
+		else if ((p->get = s3_get_start(r->s3, r->o->bucket, key, size,
+		    OBJECT_MAX)) == NULL) {
+			pending_free(p);
+			fprintf(stderr, "getawslog: out of memory\n");
+			return -1;
+		}
+		q->fetching++;
+	}
+	*q->tail = p;
+	q->tail = &p->next;
+	return 0;
+}
+
 static int
 walk(struct run *r)
 {
 	struct s3_list_params	 lp;
 	struct s3_list_page	 pg;
 	struct s3_error		 err;
+	struct queue		 q;
 	char			*token = NULL, e[640];
 	size_t			 i;
 	int			 ret = -1;
 
 	memset(&lp, 0, sizeof(lp));
+	q.head = NULL;
+	q.tail = &q.head;
+	q.fetching = 0;
 	do {
 		if (s3_list_page(r->s3, r->o->bucket, &lp, token, &pg,
 		    &err) == -1) {
 			fprintf(stderr, "getawslog: listing bucket %s: %s\n",
 			    r->o->bucket, s3_strerror(&err, e, sizeof(e)));
-			if (err.transient)
+			if (err.status == S3_EINTR)
+				;
+			else if (err.transient)
 				r->n.transient++;
 			else
 				r->n.failed++;
-			goto out;
+			break;
 		}
-		for (i = 0; i < pg.nobjects && !r->fatal && !interrupted; i++)
-			process_object(r, &pg.objects[i]);
+		for (i = 0; i < pg.nobjects && !r->fatal && !interrupted; i++) {
+			if (queue_object(r, &q, pg.objects[i].key,
+			    pg.objects[i].size) == -1)
+				r->fatal = 1;
+			pg.objects[i].key = NULL;
+		}
 		free(token);
 		token = pg.next_token;
 		pg.next_token = NULL;
@@ -807,8 +918,10 @@ walk(struct run *r)
 		}
 		s3_list_page_free(&pg);
 	} while (token != NULL && !r->fatal && !interrupted);
+	/* What is queued is finished in order; after a fatal error, dropped. */
+	while (q.head != NULL)
+		queue_pop(r, &q);
 	ret = 0;
-out:
 	free(token);
 	return ret;
 }
@@ -901,6 +1014,7 @@ main(int argc, char *argv[])
 	cfg.secret_key = creds.secret_key;
 	cfg.session_token = creds.session_token;
 	cfg.max_attempts = o.max_attempts;
+	cfg.jobs = o.jobs;
 	cfg.debug = o.debug;
 	cfg.interrupted = &interrupted;
 	if (o.debug)

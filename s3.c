@@ -29,9 +29,16 @@
 #define S3_BACKOFF_CAP_MS	20000		/* botocore's standard mode cap */
 #define S3_RETRY_AFTER_CAP_MS	60000
 #define S3_REDIRECTS_MAX	2		/* region switches per request */
+#define S3_POOL_MAX	64			/* idle easy handles kept */
+#define S3_JOBS_MAX	64
+
+struct xfer;
 
 struct s3 {
-	CURL		*curl;
+	CURLM		*multi;
+	CURL		*pool[S3_POOL_MAX];	/* idle easy handles */
+	int		 npool;
+	struct xfer	*xfers;			/* unfinished transfers */
 	char		*scheme;	/* "https" */
 	char		*host;		/* endpoint host[:port]; NULL for AWS */
 	char		*basepath;	/* endpoint path prefix, "" or "/x" */
@@ -40,9 +47,9 @@ struct s3 {
 	char		*ca_bundle;
 	char		*access_key, *secret_key, *session_token;
 	int		 max_attempts;
+	int		 jobs;
 	int		 debug;
 	volatile sig_atomic_t *interrupted;
-	char		 curlerr[CURL_ERROR_SIZE];
 };
 
 /* One response being received. */
@@ -730,110 +737,41 @@ curl_is_transient(CURLcode c)
 	}
 }
 
+/* ----------------------------------------------------------- engine */
+
 /*
- * One attempt. 0 for a 2xx answer; -1 with err filled otherwise, and
- * *newregion set when S3 named another region for the bucket.
+ * Every request is a transfer driven by one curl multi handle, so GETs run
+ * concurrently and share connections, and a LIST or DELETE made while GETs
+ * are in flight moves them along too. A transfer that fails transiently
+ * waits (retry_at) and is signed again before its next attempt.
  */
-static int
-perform_once(struct s3 *s3, const struct req *rq, struct resp *r,
-    struct s3_error *err, char *newregion)
-{
-	struct curl_slist	*hdrs = NULL;
-	char			*url = NULL, *host = NULL, *path = NULL;
-	char			 msg[160], region[S3_REGION_MAX];
-	CURLcode		 cc;
-	int			 ret = -1, n;
+enum xfer_state { XF_WAIT, XF_RUN, XF_DONE };
 
-	newregion[0] = '\0';
-	free(r->body);
-	memset(r, 0, sizeof(*r));
-	r->max = rq->max;
-	r->content_length = -1;
-	r->retry_after_ms = -1;
-	if (build_target(s3, rq, &url, &host, &path) == -1 ||
-	    (hdrs = sign_headers(s3, rq, host, path)) == NULL) {
-		set_error(err, S3_ENOMEM, 0, "", "out of memory");
-		goto out;
-	}
-	curl_easy_setopt(s3->curl, CURLOPT_URL, url);
-	curl_easy_setopt(s3->curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(s3->curl, CURLOPT_CUSTOMREQUEST,
-	    strcmp(rq->method, "GET") == 0 ? NULL : rq->method);
-	curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(s3->curl, CURLOPT_HEADERDATA, r);
-	s3->curlerr[0] = '\0';
-	cc = curl_easy_perform(s3->curl);
-	curl_easy_getinfo(s3->curl, CURLINFO_RESPONSE_CODE, &r->status);
-	err->http_status = r->status;
-	if (cc == CURLE_ABORTED_BY_CALLBACK) {
-		set_error(err, S3_EINTR, 0, "", "interrupted");
-		goto out;
-	}
-	if (cc == CURLE_WRITE_ERROR && r->overflow) {
-		n = snprintf(msg, sizeof(msg), "response larger than %zu bytes",
-		    r->max);
-		set_error(err, S3_ELIMIT, 0, "", n > 0 ? msg : "too large");
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		set_error(err, S3_ENET, curl_is_transient(cc), "",
-		    s3->curlerr[0] != '\0' ? s3->curlerr : curl_easy_strerror(cc));
-		goto out;
-	}
-	if (r->status >= 200 && r->status < 300) {
-		if (r->content_length >= 0 &&
-		    (unsigned long long)r->content_length != r->len) {
-			/* libcurl checks this too; a short body is transient. */
-			set_error(err, S3_ENET, 1, "", "response body cut short");
-			goto out;
-		}
-		ret = 0;
-		goto out;
-	}
-	/* An error answer: S3's XML says what, x-amz-bucket-region where. */
-	region[0] = '\0';
-	memset(err->code, 0, sizeof(err->code));
-	if (r->body == NULL ||
-	    s3_parse_error(r->body, r->len, err, region, sizeof(region)) == -1) {
-		n = snprintf(msg, sizeof(msg), "HTTP %ld", r->status);
-		set_error(err, S3_EHTTP, 0, n > 0 ? msg : "HTTP error", "");
-		if (r->status == 404)
-			set_error(err, S3_EHTTP, 0, "NoSuchBucket",
-			    "The specified bucket does not exist");
-		else if (r->status == 403)
-			set_error(err, S3_EHTTP, 0, "AccessDenied",
-			    "Access Denied");
-	}
-	err->status = S3_EHTTP;
-	err->transient = r->status == 429 || r->status == 500 ||
-	    r->status == 502 || r->status == 503 || r->status == 504 ||
-	    code_is_transient(err->code);
-	if (r->region[0] != '\0')
-		memcpy(newregion, r->region, sizeof(r->region));
-	else if (region[0] != '\0')
-		memcpy(newregion, region, sizeof(region));
-	if (strcmp(newregion, s3->region) == 0 ||
-	    !(r->status == 301 || r->status == 307 || r->status == 400))
-		newregion[0] = '\0';
-out:
-	curl_slist_free_all(hdrs);
-	free(url);
-	free(host);
-	free(path);
-	return ret;
-}
+struct xfer {
+	struct s3	*s3;
+	struct xfer	*next;		/* s3->xfers: every unfinished one */
+	enum xfer_state	 state;
+	CURL		*easy;
+	struct curl_slist *hdrs;
+	char		*url;
+	char		*bucket, *key, *query;
+	struct req	 rq;
+	struct resp	 r;
+	long long	 expect_size;	/* -1: unknown */
+	int		 attempt, redirects;
+	long long	 retry_at;	/* monotonic ms */
+	int		 rc;		/* 0 or -1 once XF_DONE */
+	struct s3_error	 err;
+	char		 curlerr[CURL_ERROR_SIZE];
+};
 
-/* Sleep ms milliseconds unless interrupted. */
-static void
-backoff_sleep(struct s3 *s3, long ms)
+static long long
+now_ms(void)
 {
 	struct timespec	ts;
 
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		if (s3->interrupted != NULL && *s3->interrupted)
-			return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Full jitter: uniform in [0, min(cap, 2^attempt s)). */
@@ -847,39 +785,320 @@ backoff_ms(int attempt)
 	return (long)((double)random() / ((double)RAND_MAX + 1) * ceiling);
 }
 
-static int
-request(struct s3 *s3, const struct req *rq, struct resp *r,
-    struct s3_error *err)
+static CURL *
+easy_get(struct s3 *s3)
 {
-	char	newregion[S3_REGION_MAX], e[640];
-	int	attempt = 1, redirects = 0;
-	long	ms;
+	CURL	*e;
 
-	for (;;) {
-		if (perform_once(s3, rq, r, err, newregion) == 0)
-			return 0;
-		if (newregion[0] != '\0' && redirects++ < S3_REDIRECTS_MAX) {
+	if (s3->npool > 0)
+		return s3->pool[--s3->npool];
+	if ((e = curl_easy_init()) == NULL)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	/* Keys may hold "/../" or "/./": send them, never fold them. */
+	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (s3->ca_bundle != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, s3->ca_bundle);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	/* A transfer slower than 1 byte/s for 60 s is dead. */
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "getawslog/" GETAWSLOG_VERSION);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, s3);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	return e;
+}
+
+static void
+easy_put(struct s3 *s3, CURL *e)
+{
+	if (s3->npool < S3_POOL_MAX)
+		s3->pool[s3->npool++] = e;
+	else
+		curl_easy_cleanup(e);
+}
+
+static void
+xfer_release(struct xfer *x)
+{
+	if (x->easy != NULL) {
+		curl_multi_remove_handle(x->s3->multi, x->easy);
+		easy_put(x->s3, x->easy);
+		x->easy = NULL;
+	}
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	free(x->url);
+	x->url = NULL;
+}
+
+static void
+xfer_done(struct xfer *x, int rc)
+{
+	struct xfer	**pp;
+
+	xfer_release(x);
+	x->state = XF_DONE;
+	x->rc = rc;
+	for (pp = &x->s3->xfers; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	x->next = NULL;
+}
+
+/* Sign and start one attempt. */
+static void
+xfer_launch(struct xfer *x)
+{
+	struct s3	*s3 = x->s3;
+	char		*host = NULL, *path = NULL;
+
+	free(x->r.body);
+	memset(&x->r, 0, sizeof(x->r));
+	x->r.max = x->rq.max;
+	x->r.content_length = -1;
+	x->r.retry_after_ms = -1;
+	if (build_target(s3, &x->rq, &x->url, &host, &path) == -1 ||
+	    (x->hdrs = sign_headers(s3, &x->rq, host, path)) == NULL ||
+	    (x->easy = easy_get(s3)) == NULL) {
+		set_error(&x->err, S3_ENOMEM, 0, "", "out of memory");
+		goto fail;
+	}
+	curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
+	curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST,
+	    strcmp(x->rq.method, "GET") == 0 ? NULL : x->rq.method);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, &x->r);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, &x->r);
+	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curlerr);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	x->curlerr[0] = '\0';
+	if (curl_multi_add_handle(s3->multi, x->easy) != CURLM_OK) {
+		set_error(&x->err, S3_ENOMEM, 0, "", "cannot add a transfer");
+		goto fail;
+	}
+	x->state = XF_RUN;
+	free(host);
+	free(path);
+	return;
+fail:
+	free(host);
+	free(path);
+	xfer_done(x, -1);
+}
+
+/*
+ * Classify a finished attempt: done (ok or not), or wait for another try
+ * (a region switch, or a transient failure with attempts left).
+ */
+static void
+xfer_finished(struct xfer *x, CURLcode cc)
+{
+	struct s3	*s3 = x->s3;
+	struct resp	*r = &x->r;
+	struct s3_error	*err = &x->err;
+	char		 msg[160], region[S3_REGION_MAX], e[640];
+	int		 n;
+	long		 ms;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	xfer_release(x);
+	memset(err, 0, sizeof(*err));
+	err->http_status = r->status;
+	if (cc == CURLE_ABORTED_BY_CALLBACK) {
+		set_error(err, S3_EINTR, 0, "", "interrupted");
+		xfer_done(x, -1);
+		return;
+	}
+	if (cc == CURLE_WRITE_ERROR && r->overflow) {
+		n = snprintf(msg, sizeof(msg), "response larger than %zu bytes",
+		    r->max);
+		set_error(err, S3_ELIMIT, 0, "", n > 0 ? msg : "too large");
+		xfer_done(x, -1);
+		return;
+	}
+	region[0] = '\0';
+	if (cc != CURLE_OK)
+		set_error(err, S3_ENET, curl_is_transient(cc), "",
+		    x->curlerr[0] != '\0' ? x->curlerr : curl_easy_strerror(cc));
+	else if (r->status >= 200 && r->status < 300) {
+		if (r->content_length >= 0 &&
+		    (unsigned long long)r->content_length != r->len)
+			/* libcurl checks this too; a short body is transient. */
+			set_error(err, S3_ENET, 1, "", "response body cut short");
+		else if (x->expect_size >= 0 &&
+		    (unsigned long long)x->expect_size != r->len) {
+			n = snprintf(msg, sizeof(msg), "got %zu bytes, the "
+			    "listing said %lld", r->len, x->expect_size);
+			set_error(err, S3_EBADRESP, 1, "", n > 0 ? msg :
+			    "bad length");
+		} else {
+			xfer_done(x, 0);
+			return;
+		}
+	} else {
+		/* S3's XML says what went wrong; a header or <Region> where. */
+		if (r->body == NULL || s3_parse_error(r->body, r->len, err,
+		    region, sizeof(region)) == -1) {
+			n = snprintf(msg, sizeof(msg), "HTTP %ld", r->status);
+			set_error(err, S3_EHTTP, 0, n > 0 ? msg : "HTTP error",
+			    "");
+			if (r->status == 404)
+				set_error(err, S3_EHTTP, 0, "NoSuchBucket",
+				    "The specified bucket does not exist");
+			else if (r->status == 403)
+				set_error(err, S3_EHTTP, 0, "AccessDenied",
+				    "Access Denied");
+		}
+		err->status = S3_EHTTP;
+		err->http_status = r->status;
+		err->transient = r->status == 429 || r->status == 500 ||
+		    r->status == 502 || r->status == 503 || r->status == 504 ||
+		    code_is_transient(err->code);
+		if (r->region[0] != '\0')
+			memcpy(region, r->region, sizeof(region));
+		if (region[0] != '\0' && strcmp(region, s3->region) != 0 &&
+		    (r->status == 301 || r->status == 307 ||
+		    r->status == 400) && x->redirects++ < S3_REDIRECTS_MAX) {
 			if (s3->debug > 1)
 				fprintf(stderr, "getawslog: bucket %s is in "
-				    "region %s\n", rq->bucket, newregion);
-			memcpy(s3->region, newregion, sizeof(s3->region));
-			continue;
+				    "region %s\n", x->rq.bucket, region);
+			memcpy(s3->region, region, sizeof(s3->region));
+			x->state = XF_WAIT;
+			x->retry_at = 0;
+			return;
 		}
-		if (!err->transient || attempt >= s3->max_attempts ||
-		    (s3->interrupted != NULL && *s3->interrupted))
-			return -1;
-		ms = backoff_ms(attempt);
-		if (r->retry_after_ms > ms)
-			ms = r->retry_after_ms;
-		if (s3->debug > 1)
-			fprintf(stderr, "getawslog: %s %s%s%s: %s; retrying in "
-			    "%ld ms\n",
-			    rq->method, rq->bucket, rq->key ? "/" : "",
-			    rq->key ? rq->key : "", s3_strerror(err, e,
-			    sizeof(e)), ms);
-		backoff_sleep(s3, ms);
-		attempt++;
 	}
+	if (!err->transient || x->attempt >= s3->max_attempts ||
+	    (s3->interrupted != NULL && *s3->interrupted)) {
+		xfer_done(x, -1);
+		return;
+	}
+	ms = backoff_ms(x->attempt);
+	if (r->retry_after_ms > ms)
+		ms = r->retry_after_ms;
+	if (s3->debug > 1)
+		fprintf(stderr, "getawslog: %s %s%s%s: %s; retrying in %ld ms\n",
+		    x->rq.method, x->rq.bucket, x->rq.key ? "/" : "",
+		    x->rq.key ? x->rq.key : "", s3_strerror(err, e, sizeof(e)),
+		    ms);
+	x->attempt++;
+	x->state = XF_WAIT;
+	x->retry_at = now_ms() + ms;
+}
+
+/* Drive every transfer until `until` is done. */
+static void
+engine_run(struct s3 *s3, struct xfer *until)
+{
+	struct xfer	*x, *nx;
+	CURLMsg		*m;
+	long long	 now, next;
+	int		 running, left, timeout;
+
+	while (until->state != XF_DONE) {
+		now = now_ms();
+		next = now + 1000;
+		for (x = s3->xfers; x != NULL; x = nx) {
+			nx = x->next;
+			if (x->state != XF_WAIT)
+				continue;
+			if (s3->interrupted != NULL && *s3->interrupted) {
+				set_error(&x->err, S3_EINTR, 0, "",
+				    "interrupted");
+				xfer_done(x, -1);
+			} else if (x->retry_at <= now)
+				xfer_launch(x);
+			else if (x->retry_at < next)
+				next = x->retry_at;
+		}
+		if (until->state == XF_DONE)
+			break;
+		curl_multi_perform(s3->multi, &running);
+		while ((m = curl_multi_info_read(s3->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			x = NULL;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&x);
+			if (x != NULL)
+				xfer_finished(x, m->data.result);
+		}
+		if (until->state == XF_DONE)
+			break;
+		timeout = (int)(next - now_ms());
+		if (timeout < 0)
+			timeout = 0;
+		if (timeout > 1000)
+			timeout = 1000;
+		curl_multi_poll(s3->multi, NULL, 0, timeout, NULL);
+	}
+}
+
+/* A new transfer, to be launched by the engine. NULL when out of memory. */
+static struct xfer *
+xfer_new(struct s3 *s3, const char *method, const char *bucket,
+    const char *key, const char *query, size_t max, long long expect_size)
+{
+	struct xfer	*x;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
+	x->s3 = s3;
+	if ((x->bucket = strdup(bucket)) == NULL ||
+	    (key != NULL && (x->key = strdup(key)) == NULL) ||
+	    (query != NULL && (x->query = strdup(query)) == NULL)) {
+		free(x->bucket);
+		free(x->key);
+		free(x);
+		return NULL;
+	}
+	x->rq.method = method;
+	x->rq.bucket = x->bucket;
+	x->rq.key = x->key;
+	x->rq.query = x->query;
+	x->rq.max = max;
+	x->expect_size = expect_size;
+	x->attempt = 1;
+	x->state = XF_WAIT;
+	x->next = s3->xfers;
+	s3->xfers = x;
+	return x;
+}
+
+static void
+xfer_free(struct xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (x->state != XF_DONE)
+		xfer_done(x, -1);
+	free(x->r.body);
+	free(x->bucket);
+	free(x->key);
+	free(x->query);
+	free(x);
+}
+
+/* Run a transfer to its end; its body stays in x->r. 0 or -1 (err). */
+static int
+xfer_wait(struct xfer *x, struct s3_error *err)
+{
+	engine_run(x->s3, x);
+	*err = x->err;
+	return x->rc;
 }
 
 /* ------------------------------------------------------------ API */
@@ -974,38 +1193,23 @@ s3_new(const struct s3_config *cfg)
 	s3->session_token = xstrdup_or_null(cfg->session_token, &fail);
 	s3->ca_bundle = xstrdup_or_null(cfg->ca_bundle, &fail);
 	s3->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
+	s3->jobs = cfg->jobs < 1 ? 1 : cfg->jobs > S3_JOBS_MAX ? S3_JOBS_MAX :
+	    cfg->jobs;
 	s3->debug = cfg->debug;
 	s3->interrupted = cfg->interrupted;
 	if (fail) {
 		fprintf(stderr, "getawslog: out of memory\n");
 		goto fail;
 	}
-	if ((s3->curl = curl_easy_init()) == NULL) {
+	if ((s3->multi = curl_multi_init()) == NULL) {
 		fprintf(stderr, "getawslog: cannot initialise libcurl\n");
 		goto fail;
 	}
-	curl_easy_setopt(s3->curl, CURLOPT_ERRORBUFFER, s3->curlerr);
-	curl_easy_setopt(s3->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s3->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(s3->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	/* Keys may hold "/../" or "/./": send them, never fold them. */
-	curl_easy_setopt(s3->curl, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(s3->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(s3->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (s3->ca_bundle != NULL)
-		curl_easy_setopt(s3->curl, CURLOPT_CAINFO, s3->ca_bundle);
-	curl_easy_setopt(s3->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	/* A transfer slower than 1 byte/s for 60 s is dead. */
-	curl_easy_setopt(s3->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(s3->curl, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(s3->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(s3->curl, CURLOPT_USERAGENT,
-	    "getawslog/" GETAWSLOG_VERSION);
-	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(s3->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(s3->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(s3->curl, CURLOPT_XFERINFODATA, s3);
-	curl_easy_setopt(s3->curl, CURLOPT_NOPROGRESS, 0L);
+	/* HTTP/2 multiplexing when offered; else up to `jobs` connections. */
+	curl_multi_setopt(s3->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(s3->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)s3->jobs);
+	curl_multi_setopt(s3->multi, CURLMOPT_MAXCONNECTS, (long)s3->jobs + 2);
 	return s3;
 fail:
 	s3_free(s3);
@@ -1026,8 +1230,12 @@ s3_free(struct s3 *s3)
 {
 	if (s3 == NULL)
 		return;
-	if (s3->curl != NULL)
-		curl_easy_cleanup(s3->curl);
+	while (s3->xfers != NULL)
+		xfer_done(s3->xfers, -1);
+	while (s3->npool > 0)
+		curl_easy_cleanup(s3->pool[--s3->npool]);
+	if (s3->multi != NULL)
+		curl_multi_cleanup(s3->multi);
 	free(s3->scheme);
 	free(s3->host);
 	free(s3->basepath);
@@ -1068,13 +1276,11 @@ s3_list_page(struct s3 *s3, const char *bucket,
     const struct s3_list_params *lp, const char *token,
     struct s3_list_page *out, struct s3_error *err)
 {
-	struct req	 rq;
-	struct resp	 r;
+	struct xfer	*x = NULL;
 	char		*q = NULL, num[24], why[128];
 	int		 ret = -1, n;
 
 	memset(out, 0, sizeof(*out));
-	memset(&r, 0, sizeof(r));
 	memset(err, 0, sizeof(*err));
 	if (query_add(&q, "list-type", "2") == -1 ||
 	    query_add(&q, "encoding-type", "url") == -1 ||
@@ -1091,15 +1297,12 @@ s3_list_page(struct s3 *s3, const char *bucket,
 		    query_add(&q, "max-keys", num) == -1)
 			goto nomem;
 	}
-	memset(&rq, 0, sizeof(rq));
-	rq.method = "GET";
-	rq.bucket = bucket;
-	rq.query = q;
-	rq.max = S3_XML_MAX;
-	if (request(s3, &rq, &r, err) == -1)
+	if ((x = xfer_new(s3, "GET", bucket, NULL, q, S3_XML_MAX, -1)) == NULL)
+		goto nomem;
+	if (xfer_wait(x, err) == -1)
 		goto out;
-	if (s3_parse_list(r.body != NULL ? r.body : "", r.len, out, why,
-	    sizeof(why)) == -1) {
+	if (s3_parse_list(x->r.body != NULL ? x->r.body : "", x->r.len, out,
+	    why, sizeof(why)) == -1) {
 		set_error(err, S3_EBADRESP, 0, "", why);
 		goto out;
 	}
@@ -1109,7 +1312,7 @@ nomem:
 	set_error(err, S3_ENOMEM, 0, "", "out of memory");
 out:
 	free(q);
-	free(r.body);
+	xfer_free(x);
 	return ret;
 }
 
@@ -1127,19 +1330,73 @@ s3_check_bucket(struct s3 *s3, const char *bucket, struct s3_error *err)
 	return 0;
 }
 
+struct s3_get {
+	struct xfer	*x;
+};
+
+struct s3_get *
+s3_get_start(struct s3 *s3, const char *bucket, const char *key,
+    long long expect_size, size_t max)
+{
+	struct s3_get	*g;
+
+	if ((g = malloc(sizeof(*g))) == NULL)
+		return NULL;
+	if ((g->x = xfer_new(s3, "GET", bucket, key, NULL, max,
+	    expect_size)) == NULL) {
+		free(g);
+		return NULL;
+	}
+	/* Start now: the engine moves it along while the caller waits. */
+	xfer_launch(g->x);
+	return g;
+}
+
+int
+s3_get_finish(struct s3_get *g, char **data, size_t *len,
+    struct s3_error *err)
+{
+	int	ret = -1;
+
+	*data = NULL;
+	*len = 0;
+	memset(err, 0, sizeof(*err));
+	if (xfer_wait(g->x, err) == -1)
+		goto out;
+	if (g->x->r.body == NULL && (g->x->r.body = strdup("")) == NULL) {
+		set_error(err, S3_ENOMEM, 0, "", "out of memory");
+		goto out;
+	}
+	*data = g->x->r.body;
+	*len = g->x->r.len;
+	g->x->r.body = NULL;
+	ret = 0;
+out:
+	xfer_free(g->x);
+	free(g);
+	return ret;
+}
+
+void
+s3_get_cancel(struct s3_get *g)
+{
+	if (g != NULL) {
+		xfer_free(g->x);
+		free(g);
+	}
+}
+
 int
 s3_get(struct s3 *s3, const char *bucket, const char *key,
     long long expect_size, size_t max, char **data, size_t *len,
     struct s3_error *err)
 {
-	struct req	rq;
-	struct resp	r;
-	char		msg[128];
-	int		n;
+	struct s3_get	*g;
+	char		 msg[128];
+	int		 n;
 
 	*data = NULL;
 	*len = 0;
-	memset(&r, 0, sizeof(r));
 	memset(err, 0, sizeof(*err));
 	if (expect_size >= 0 && (unsigned long long)expect_size > max) {
 		n = snprintf(msg, sizeof(msg), "object is %lld bytes, more than "
@@ -1147,47 +1404,27 @@ s3_get(struct s3 *s3, const char *bucket, const char *key,
 		set_error(err, S3_ELIMIT, 0, "", n > 0 ? msg : "too large");
 		return -1;
 	}
-	memset(&rq, 0, sizeof(rq));
-	rq.method = "GET";
-	rq.bucket = bucket;
-	rq.key = key;
-	rq.max = max;
-	if (request(s3, &rq, &r, err) == -1) {
-		free(r.body);
-		return -1;
-	}
-	if (expect_size >= 0 && (unsigned long long)expect_size != r.len) {
-		n = snprintf(msg, sizeof(msg), "got %zu bytes, the listing "
-		    "said %lld", r.len, expect_size);
-		set_error(err, S3_EBADRESP, 1, "", n > 0 ? msg : "bad length");
-		free(r.body);
-		return -1;
-	}
-	if (r.body == NULL && (r.body = strdup("")) == NULL) {
+	if ((g = s3_get_start(s3, bucket, key, expect_size, max)) == NULL) {
 		set_error(err, S3_ENOMEM, 0, "", "out of memory");
 		return -1;
 	}
-	*data = r.body;
-	*len = r.len;
-	return 0;
+	return s3_get_finish(g, data, len, err);
 }
 
 int
 s3_delete(struct s3 *s3, const char *bucket, const char *key,
     struct s3_error *err)
 {
-	struct req	rq;
-	struct resp	r;
-	int		ret;
+	struct xfer	*x;
+	int		 ret;
 
-	memset(&r, 0, sizeof(r));
 	memset(err, 0, sizeof(*err));
-	memset(&rq, 0, sizeof(rq));
-	rq.method = "DELETE";
-	rq.bucket = bucket;
-	rq.key = key;
-	rq.max = S3_ERRBODY_MAX;
-	ret = request(s3, &rq, &r, err);
-	free(r.body);
+	if ((x = xfer_new(s3, "DELETE", bucket, key, NULL, S3_ERRBODY_MAX,
+	    -1)) == NULL) {
+		set_error(err, S3_ENOMEM, 0, "", "out of memory");
+		return -1;
+	}
+	ret = xfer_wait(x, err);
+	xfer_free(x);
 	return ret;
 }

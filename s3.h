@@ -19,6 +19,7 @@ struct s3_config {
 	const char	*secret_key;
 	const char	*session_token;	/* NULL when none */
 	int		 max_attempts;	/* tries per request, >= 1 */
+	int		 jobs;		/* connections to the endpoint, >= 1 */
 	int		 debug;		/* > 1: print canonical requests */
 	volatile sig_atomic_t *interrupted;	/* set by a signal: abort transfers */
 };
@@ -92,6 +93,19 @@ void	 s3_list_page_free(struct s3_list_page *);
 int	 s3_get(struct s3 *, const char *bucket, const char *key,
 	    long long expect_size, size_t max, char **data, size_t *len,
 	    struct s3_error *err);
+
+/*
+ * The same, concurrently: start a GET, which runs while the caller starts
+ * others or waits for another request; finish collects it (waiting if
+ * need be) and frees the handle; cancel drops it. A limit check on
+ * expect_size is the caller's (s3_get does it).
+ */
+struct s3_get;
+struct s3_get	*s3_get_start(struct s3 *, const char *bucket, const char *key,
+		    long long expect_size, size_t max);
+int		 s3_get_finish(struct s3_get *, char **data, size_t *len,
+		    struct s3_error *err);
+void		 s3_get_cancel(struct s3_get *);
 
 int	 s3_delete(struct s3 *, const char *bucket, const char *key,
 	    struct s3_error *err);
