@@ -56,10 +56,13 @@ struct options {
 	int		 max_attempts;
 	int		 lock_wait;	/* seconds to wait for another run */
 	int		 jobs;		/* downloads in flight */
+	const char	*prefix;	/* walk only keys under it */
+	int		 full_scan;	/* list everything even with -s */
+	int		 lookback;	/* days listed again before the newest */
 };
 
 struct counts {
-	unsigned long	 objects, records, failed, transient;
+	unsigned long	 objects, records, failed, transient, lists;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -73,6 +76,7 @@ on_signal(int sig)
 static const char usage_text[] =
 "usage: getawslog -b BUCKET -l FILE [-dDhj] [-J N] [-s FILE] [--format FORMAT]\n"
 "                 [--region REGION] [--endpoint-url URL] [--profile NAME]\n"
+"                 [--prefix PREFIX] [--full-scan] [--lookback DAYS]\n"
 "                 [--max-attempts N] [--lock-wait SECONDS] [--version]\n";
 
 static const char help_text[] =
@@ -92,6 +96,9 @@ static const char help_text[] =
 "  --profile=NAME        the AWS profile for credentials and region\n"
 "  --max-attempts=N      tries per request before giving up (default 3)\n"
 "  -J N, --jobs=N        downloads in flight (default 8, at most 64)\n"
+"  --prefix=PREFIX       walk only the keys under PREFIX\n"
+"  --full-scan           with -s, list the whole bucket anyway\n"
+"  --lookback=DAYS       with -s, days listed again (default 2)\n"
 "  --lock-wait=SECONDS   how long to wait for another run (default 60)\n"
 "  --version             show the version and exit\n";
 
@@ -185,7 +192,7 @@ resolve_legacy_prefixes(int argc, char **argv)
 }
 
 enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
-	OPT_ATTEMPTS, OPT_LOCKWAIT };
+	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK };
 
 static void
 parse_options(int argc, char **argv, struct options *o)
@@ -206,6 +213,9 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "max-attempts", required_argument,	NULL, OPT_ATTEMPTS },
 		{ "lock-wait",	required_argument,	NULL, OPT_LOCKWAIT },
 		{ "jobs",	required_argument,	NULL, 'J' },
+		{ "prefix",	required_argument,	NULL, OPT_PREFIX },
+		{ "full-scan",	no_argument,		NULL, OPT_FULLSCAN },
+		{ "lookback",	required_argument,	NULL, OPT_LOOKBACK },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	c, json = 0, fmt = FLATTEN_FLAT;
@@ -214,6 +224,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->max_attempts = 3;	/* botocore's standard retry mode */
 	o->lock_wait = 60;	/* a five-minute cron: a minute of grace */
 	o->jobs = 8;		/* enough to hide S3's latency, gentle on it */
+	o->lookback = 2;	/* CloudTrail delivers late, rarely by days */
 	opterr = 0;
 	resolve_legacy_prefixes(argc, argv);
 	while ((c = getopt_long(argc, argv, ":b:l:jDds:hJ:", longopts,
@@ -265,6 +276,15 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'J':
 			o->jobs = parse_int(optarg, 1, 64, "--jobs");
+			break;
+		case OPT_PREFIX:
+			o->prefix = optarg;
+			break;
+		case OPT_FULLSCAN:
+			o->full_scan = 1;
+			break;
+		case OPT_LOOKBACK:
+			o->lookback = parse_int(optarg, 0, 3650, "--lookback");
 			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
@@ -512,7 +532,7 @@ take_lock(const char *path, int wait)
 
 struct state {
 	sqlite3		*db;
-	sqlite3_stmt	*seen, *add;
+	sqlite3_stmt	*seen, *add, *newest;
 	const char	*path;
 };
 
@@ -521,6 +541,7 @@ state_close(struct state *st)
 {
 	sqlite3_finalize(st->seen);
 	sqlite3_finalize(st->add);
+	sqlite3_finalize(st->newest);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	memset(st, 0, sizeof(*st));
@@ -544,7 +565,10 @@ state_open(struct state *st, const char *path)
 	    "log_name = ?1", -1, &st->seen, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO log_progress "
 	    "(log_name, processed_date) VALUES (?1, DATE('now'))", -1,
-	    &st->add, NULL) != SQLITE_OK)
+	    &st->add, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "SELECT log_name FROM log_progress "
+	    "WHERE log_name >= ?1 AND log_name < ?2 ORDER BY log_name DESC "
+	    "LIMIT 1", -1, &st->newest, NULL) != SQLITE_OK)
 		goto fail;
 	return 0;
 fail:
@@ -558,6 +582,39 @@ static int
 state_exec(struct state *st, const char *sql)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	fprintf(stderr, "getawslog: state file %s: %s\n", st->path,
+	    sqlite3_errmsg(st->db));
+	return -1;
+}
+
+/*
+ * The newest recorded name starting with prefix, into out: CloudTrail's
+ * names sort by date after "ACCOUNT_CloudTrail_REGION_". 1 found, 0 none,
+ * -1 error (printed).
+ */
+static int
+state_newest(struct state *st, const char *prefix, char *out, size_t outlen)
+{
+	char	 hi[512];
+	int	 rc, n;
+
+	/* Every name with the prefix sorts below prefix + "\xff". */
+	n = snprintf(hi, sizeof(hi), "%s\xff", prefix);
+	if (n < 0 || (size_t)n >= sizeof(hi))
+		return 0;
+	sqlite3_reset(st->newest);
+	sqlite3_bind_text(st->newest, 1, prefix, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st->newest, 2, hi, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st->newest);
+	if (rc == SQLITE_ROW) {
+		n = snprintf(out, outlen, "%s",
+		    (const char *)sqlite3_column_text(st->newest, 0));
+		sqlite3_reset(st->newest);
+		return n > 0 && (size_t)n < outlen;
+	}
+	sqlite3_reset(st->newest);
+	if (rc == SQLITE_DONE)
 		return 0;
 	fprintf(stderr, "getawslog: state file %s: %s\n", st->path,
 	    sqlite3_errmsg(st->db));
@@ -608,6 +665,7 @@ struct run {
 	struct counts		 n;
 	char			*outbuf;
 	int			 fatal;	/* a local error: stop now */
+	int			 stop;	/* the listing failed: finish the queue */
 };
 
 static void
@@ -762,6 +820,17 @@ finish_object(struct run *r, struct pending *p)
 			printf("Skipping previously seen file %s\n", p->base);
 		return;
 	}
+	/*
+	 * Seen by the time its turn came (an earlier object of the same
+	 * name): skipped, as a sequential run would have.
+	 */
+	if (r->st.db != NULL && (rc = state_seen(&r->st, p->base)) != 0) {
+		if (rc == -1)
+			r->fatal = 1;
+		else if (r->o->debug)
+			printf("Skipping previously seen file %s\n", p->base);
+		return;
+	}
 	if (r->o->debug)
 		printf("+++ Found new log:  %s\n", p->base);
 	if (p->get == NULL) {
@@ -875,55 +944,272 @@ queue_object(struct run *r, struct queue *q, char *key, long long size)
 	return 0;
 }
 
+/* Listing errors end the walk; what is queued is still finished. */
+static void
+list_failed(struct run *r, const char *prefix, const struct s3_error *err)
+{
+	char	e[640];
+
+	fprintf(stderr, "getawslog: listing bucket %s%s%s: %s\n", r->o->bucket,
+	    prefix != NULL ? " under " : "", prefix != NULL ? prefix : "",
+	    s3_strerror(err, e, sizeof(e)));
+	if (err->status == S3_EINTR)
+		return;
+	if (err->transient)
+		r->n.transient++;
+	else
+		r->n.failed++;
+	r->stop = 1;
+}
+
 static int
-walk(struct run *r)
+walk_going(const struct run *r)
+{
+	return !r->fatal && !r->stop && !interrupted;
+}
+
+/* Queue every object under prefix (all of it when NULL), after start. */
+static void
+walk_flat(struct run *r, struct queue *q, const char *prefix,
+    const char *start_after)
 {
 	struct s3_list_params	 lp;
 	struct s3_list_page	 pg;
 	struct s3_error		 err;
-	struct queue		 q;
-	char			*token = NULL, e[640];
+	char			*token = NULL;
 	size_t			 i;
-	int			 ret = -1;
 
 	memset(&lp, 0, sizeof(lp));
-	q.head = NULL;
-	q.tail = &q.head;
-	q.fetching = 0;
+	lp.prefix = prefix;
+	lp.start_after = start_after;
 	do {
 		if (s3_list_page(r->s3, r->o->bucket, &lp, token, &pg,
 		    &err) == -1) {
-			fprintf(stderr, "getawslog: listing bucket %s: %s\n",
-			    r->o->bucket, s3_strerror(&err, e, sizeof(e)));
-			if (err.status == S3_EINTR)
-				;
-			else if (err.transient)
-				r->n.transient++;
-			else
-				r->n.failed++;
+			list_failed(r, prefix, &err);
 			break;
 		}
-		for (i = 0; i < pg.nobjects && !r->fatal && !interrupted; i++) {
-			if (queue_object(r, &q, pg.objects[i].key,
+		r->n.lists++;
+		for (i = 0; i < pg.nobjects && walk_going(r); i++) {
+			if (queue_object(r, q, pg.objects[i].key,
 			    pg.objects[i].size) == -1)
 				r->fatal = 1;
 			pg.objects[i].key = NULL;
 		}
 		free(token);
-		token = pg.next_token;
-		pg.next_token = NULL;
-		if (token != NULL && !pg.truncated) {
-			free(token);
-			token = NULL;
-		}
+		token = pg.truncated ? pg.next_token : NULL;
+		if (token == pg.next_token)
+			pg.next_token = NULL;
 		s3_list_page_free(&pg);
-	} while (token != NULL && !r->fatal && !interrupted);
+	} while (token != NULL && walk_going(r));
+	free(token);
+}
+
+/*
+ * Where a folder sits in CloudTrail's layout,
+ * [PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/SERVICE/REGION/YYYY/MM/DD/NAME.
+ */
+enum place { PLACE_OTHER, PLACE_ABOVE, PLACE_REGION, PLACE_DIGESTS };
+
+static int
+is_account(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len != 12)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/*
+ * Classify folder (ending in '/'); for a region folder, put the state's
+ * name prefix "ACCOUNT_SERVICE_REGION_" in names.
+ */
+static enum place
+classify(const char *folder, char *names, size_t nameslen)
+{
+	const char	*p, *c[5];
+	size_t		 len[5], nc = 0;
+	int		 n;
+
+	if (strncmp(folder, "AWSLogs/", 8) == 0)
+		p = folder + 8;
+	else if ((p = strstr(folder, "/AWSLogs/")) != NULL)
+		p += 9;
+	else
+		return PLACE_OTHER;
+	/* The components after AWSLogs/, each ending in '/'. */
+	while (*p != '\0' && nc < 5) {
+		const char	*slash = strchr(p, '/');
+
+		if (slash == NULL || slash == p)
+			return PLACE_OTHER;
+		c[nc] = p;
+		len[nc++] = (size_t)(slash - p);
+		p = slash + 1;
+	}
+	if (*p != '\0')
+		return PLACE_OTHER;
+	if (nc > 0 && len[0] > 2 && strncmp(c[0], "o-", 2) == 0) {
+		/* An organization trail: drop the ORGID level. */
+		memmove(&c[0], &c[1], sizeof(c[0]) * (nc - 1));
+		memmove(&len[0], &len[1], sizeof(len[0]) * (nc - 1));
+		nc--;
+	}
+	if (nc == 0)
+		return PLACE_ABOVE;
+	if (!is_account(c[0], len[0]))
+		return PLACE_OTHER;
+	if (nc <= 2) {
+		if (nc == 2 && len[1] == 17 &&
+		    strncmp(c[1], "CloudTrail-Digest", 17) == 0)
+			return PLACE_DIGESTS;
+		return PLACE_ABOVE;
+	}
+	if (nc == 3 && (len[1] == 10 || len[1] == 18) &&
+	    (strncmp(c[1], "CloudTrail/", 11) == 0 ||
+	    strncmp(c[1], "CloudTrail-Insight/", 19) == 0)) {
+		n = snprintf(names, nameslen, "%.*s_%.*s_%.*s_", (int)len[0],
+		    c[0], (int)len[1], c[1], (int)len[2], c[2]);
+		if (n > 0 && (size_t)n < nameslen)
+			return PLACE_REGION;
+	}
+	return PLACE_OTHER;
+}
+
+/*
+ * A region folder: list it from the newest recorded day less the
+ * lookback, or whole when nothing of it is recorded.
+ */
+static void
+walk_region(struct run *r, struct queue *q, const char *folder,
+    const char *names)
+{
+	struct tm	 tm;
+	time_t		 t;
+	char		 newest[512], start[1200];
+	const char	*d;
+	int		 rc, n;
+
+	if ((rc = state_newest(&r->st, names, newest, sizeof(newest))) == -1) {
+		r->fatal = 1;
+		return;
+	}
+	d = newest + strlen(names);
+	memset(&tm, 0, sizeof(tm));
+	if (rc == 0 || strlen(d) < 8 ||
+	    sscanf(d, "%4d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
+		walk_flat(r, q, folder, NULL);
+		return;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_hour = 12;
+	t = timegm(&tm) - (time_t)r->o->lookback * 86400;
+	if (gmtime_r(&t, &tm) == NULL) {
+		walk_flat(r, q, folder, NULL);
+		return;
+	}
+	/*
+	 * Keys of day D and later sort after "FOLDER/YYYY/MM/DD" of D; keys
+	 * of earlier days before it.
+	 */
+	n = snprintf(start, sizeof(start), "%s%04d/%02d/%02d", folder,
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	if (n < 0 || (size_t)n >= sizeof(start)) {
+		walk_flat(r, q, folder, NULL);
+		return;
+	}
+	if (r->o->debug > 1)
+		fprintf(stderr, "getawslog: listing %s from %s\n", folder,
+		    start + strlen(folder));
+	walk_flat(r, q, folder, start);
+}
+
+#define TREE_DEPTH	4	/* folders explored above AWSLogs/ */
+
+/*
+ * Explore a folder with delimiter listings down to each region folder of
+ * CloudTrail's layout. Objects and folders are taken in key order, so the
+ * effects come in the same order as a whole-bucket listing's.
+ */
+static void
+walk_tree(struct run *r, struct queue *q, const char *prefix, int depth)
+{
+	struct s3_list_params	 lp;
+	struct s3_list_page	 pg;
+	struct s3_error		 err;
+	char			*token = NULL, names[512];
+	size_t			 i, j;
+	int			 obj;
+
+	memset(&lp, 0, sizeof(lp));
+	lp.prefix = prefix;
+	lp.delimiter = "/";
+	do {
+		if (s3_list_page(r->s3, r->o->bucket, &lp, token, &pg,
+		    &err) == -1) {
+			list_failed(r, prefix, &err);
+			break;
+		}
+		r->n.lists++;
+		for (i = j = 0; (i < pg.nobjects || j < pg.nprefixes) &&
+		    walk_going(r);) {
+			obj = j == pg.nprefixes || (i < pg.nobjects &&
+			    strcmp(pg.objects[i].key, pg.prefixes[j]) < 0);
+			if (obj) {
+				if (queue_object(r, q, pg.objects[i].key,
+				    pg.objects[i].size) == -1)
+					r->fatal = 1;
+				pg.objects[i++].key = NULL;
+				continue;
+			}
+			switch (classify(pg.prefixes[j], names, sizeof(names))) {
+			case PLACE_REGION:
+				walk_region(r, q, pg.prefixes[j], names);
+				break;
+			case PLACE_DIGESTS:
+				/* Never processed: not worth listing. */
+				break;
+			case PLACE_ABOVE:
+				walk_tree(r, q, pg.prefixes[j], depth);
+				break;
+			default:
+				if (depth < TREE_DEPTH)
+					walk_tree(r, q, pg.prefixes[j],
+					    depth + 1);
+				else
+					walk_flat(r, q, pg.prefixes[j], NULL);
+			}
+			j++;
+		}
+		free(token);
+		token = pg.truncated ? pg.next_token : NULL;
+		if (token == pg.next_token)
+			pg.next_token = NULL;
+		s3_list_page_free(&pg);
+	} while (token != NULL && walk_going(r));
+	free(token);
+}
+
+static void
+walk(struct run *r)
+{
+	struct queue	q;
+
+	q.head = NULL;
+	q.tail = &q.head;
+	q.fetching = 0;
+	/* Incremental only where the state says what was done. */
+	if (r->st.db != NULL && !r->o->full_scan)
+		walk_tree(r, &q, r->o->prefix, 0);
+	else
+		walk_flat(r, &q, r->o->prefix, NULL);
 	/* What is queued is finished in order; after a fatal error, dropped. */
 	while (q.head != NULL)
 		queue_pop(r, &q);
-	ret = 0;
-	free(token);
-	return ret;
 }
 
 int
@@ -1049,9 +1335,9 @@ main(int argc, char *argv[])
 		    "left in the bucket\n", r.n.objects, r.n.failed,
 		    r.n.transient);
 	if (o.debug > 1)
-		fprintf(stderr, "getawslog: done: %lu objects, %lu records\n",
-		    r.n.objects,
-		    r.n.records);
+		fprintf(stderr, "getawslog: done: %lu objects, %lu records, "
+		    "%lu list requests\n", r.n.objects, r.n.records,
+		    r.n.lists);
 out:
 	if (interrupted) {
 		if (interrupted == SIGINT)

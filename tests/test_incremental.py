@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Incremental listing (issue 5 item 3): with -s, getawslog explores
+CloudTrail's layout with delimiter listings and lists each region folder
+from its newest recorded day less --lookback, so a run's LIST requests do
+not grow with the bucket's history. Keys outside the layout are still
+walked in full, --full-scan walks everything, --prefix restricts.
+
+Runs the binary at $GETAWSLOG against moto behind tests/s3env.py's front.
+Ends with "N passed, N failed".
+"""
+
+import datetime as dt
+import os
+import random
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import s3env  # noqa: E402
+from s3env import gz, s3_order, cloudtrail_key, digest_key  # noqa: E402
+
+KEY, SECRET = "AKIDTEST", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYTESTKEY"
+DIGEST_RE = re.compile(r".+_CloudTrail-Digest_.+")
+ENV = None
+DAY0 = dt.datetime(2024, 1, 1, 0, 7)
+
+
+def setUpModule():
+    global ENV
+    ENV = s3env.shared_env(credentials={KEY: SECRET})
+
+
+def processed(key):
+    b = key.rsplit("/", 1)[-1]
+    return b != "" and not DIGEST_RE.match(b)
+
+
+def doc_for(key):
+    return b'{"Records":[{"k":"%s"}]}' % key.encode()
+
+
+def trail(days, per_day, accounts=("111111111111", "222222222222"),
+          regions=("us-east-1", "eu-west-1"), org=None, prefix="", seed=1):
+    """{key: document} for a history of `days` days from DAY0."""
+    rng = random.Random(seed)
+    docs = {}
+    for acct in accounts:
+        for reg in regions:
+            for d in range(days):
+                for i in range(per_day):
+                    when = DAY0 + dt.timedelta(days=d, minutes=5 * i)
+                    k = cloudtrail_key(acct, reg, when, rng)
+                    if org:
+                        k = k.replace("AWSLogs/", "AWSLogs/%s/" % org, 1)
+                    docs[prefix + k] = doc_for(prefix + k)
+                dk = digest_key(acct, reg, DAY0 + dt.timedelta(days=d))
+                docs[prefix + dk] = doc_for(dk)
+    return docs
+
+
+class Incremental(unittest.TestCase):
+    bucket = "incr"
+
+    def setUp(self):
+        ENV.reset()
+        ENV.make_bucket(self.bucket)
+        self.tmp = ENV.tempdir()
+        self.log = os.path.join(self.tmp, "amazon.log")
+        self.state = os.path.join(self.tmp, "state.db")
+
+    def seed(self, docs):
+        ENV.put_many(self.bucket, [(k, gz(v)) for k, v in docs.items()])
+
+    def run_bin(self, *extra):
+        start = len(ENV.requests)
+        p = ENV.run(["-b", self.bucket, "-l", self.log, "-s", self.state]
+                    + list(extra))
+        lists = sum(1 for r in ENV.requests[start:] if r.op == "LIST")
+        return p, lists
+
+    def log_bytes(self):
+        with open(self.log, "rb") as f:
+            return f.read()
+
+    @staticmethod
+    def expected(docs):
+        return b"".join(docs[k] + b"\n" for k in s3_order(docs)
+                        if processed(k))
+
+    def test_first_run_equals_full_walk_in_order(self):
+        docs = trail(3, 3)
+        docs.update(trail(2, 2, accounts=("333333333333",), org="o-abc123",
+                          seed=2))
+        # Keys outside the layout: at the root, in another folder, deep.
+        for k in ("README.json.gz", "other/x.json.gz",
+                  "other/a/b/c/d/e/f.json.gz", "AWSLogs/notanaccount/x.gz",
+                  "AWSLogs/111111111111/Config/us-east-1/cfg.json.gz"):
+            docs[k] = doc_for(k)
+        self.seed(docs)
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), self.expected(docs))
+        # The same bytes as the script's way (no -s: one flat listing).
+        flat = os.path.join(self.tmp, "flat.log")
+        q = ENV.run(["-b", self.bucket, "-l", flat])
+        self.assertEqual(q.returncode, 0, q.stderr)
+        with open(flat, "rb") as f:
+            self.assertEqual(f.read(), self.log_bytes())
+
+    def test_second_run_takes_only_new_objects(self):
+        docs = trail(10, 2)
+        self.seed(docs)
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        before = self.log_bytes()
+        rng = random.Random(7)
+        new = {}
+        last = DAY0 + dt.timedelta(days=9, hours=20)
+        for acct in ("111111111111", "222222222222"):
+            k = cloudtrail_key(acct, "us-east-1", last, rng)
+            new[k] = doc_for(k)
+            # A late delivery inside the lookback window.
+            k = cloudtrail_key(acct, "eu-west-1",
+                               last - dt.timedelta(days=1), rng)
+            new[k] = doc_for(k)
+        self.seed(new)
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), before + self.expected(new))
+        p, _ = self.run_bin()
+        self.assertEqual(self.log_bytes(), before + self.expected(new),
+                         "a third run writes nothing")
+
+    def test_list_requests_do_not_grow_with_history(self):
+        counts = []
+        for days in (5, 20):
+            ENV.reset()
+            ENV.make_bucket(self.bucket)
+            for f in (self.log, self.state):
+                if os.path.exists(f):
+                    os.unlink(f)
+            docs = trail(days, 3, seed=days)
+            self.seed(docs)
+            p, _ = self.run_bin()
+            self.assertEqual(p.returncode, 0, p.stderr)
+            rng = random.Random(days)
+            new = {}
+            for i in range(6):
+                k = cloudtrail_key("111111111111", "us-east-1",
+                                   DAY0 + dt.timedelta(days=days - 1,
+                                                       hours=23, minutes=i),
+                                   rng)
+                new[k] = doc_for(k)
+            self.seed(new)
+            before = self.log_bytes()
+            p, lists = self.run_bin("--lookback", "1")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(self.log_bytes(), before + self.expected(new))
+            counts.append(lists)
+        self.assertEqual(counts[0], counts[1],
+                         "LIST requests for 5 vs 20 days of history")
+
+    def test_full_scan_finds_what_lookback_misses(self):
+        docs = trail(10, 1, accounts=("111111111111",),
+                     regions=("us-east-1",))
+        self.seed(docs)
+        self.assertEqual(self.run_bin()[0].returncode, 0)
+        before = self.log_bytes()
+        # Delivered very late: older than the newest day less lookback.
+        k = cloudtrail_key("111111111111", "us-east-1",
+                           DAY0 + dt.timedelta(days=2, hours=1),
+                           random.Random(3))
+        self.seed({k: doc_for(k)})
+        self.run_bin("--lookback", "2")
+        self.assertEqual(self.log_bytes(), before)
+        p, _ = self.run_bin("--full-scan")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), before + doc_for(k) + b"\n")
+
+    def test_prefix_restricts_the_walk(self):
+        docs = trail(2, 2, prefix="trail-a/", seed=4)
+        docs.update(trail(2, 2, prefix="trail-b/", seed=5))
+        self.seed(docs)
+        p, _ = self.run_bin("--prefix", "trail-b/")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        want = {k: v for k, v in docs.items() if k.startswith("trail-b/")}
+        self.assertEqual(self.log_bytes(), self.expected(want))
+        os.unlink(self.log)
+        p = ENV.run(["-b", self.bucket, "-l", self.log, "--prefix",
+                     "trail-a/"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        want = {k: v for k, v in docs.items() if k.startswith("trail-a/")}
+        self.assertEqual(self.log_bytes(), self.expected(want))
+
+    def test_same_basename_twice_is_skipped_as_the_script_did(self):
+        # The state is keyed by basename: the second object of a name is
+        # "previously seen", even when both are downloading at once.
+        docs = {"a/dup.json.gz": doc_for("a"), "b/dup.json.gz": doc_for("b")}
+        self.seed(docs)
+        p = ENV.run(["-b", self.bucket, "-l", self.log, "-s", self.state,
+                     "-d", "--full-scan", "-J", "8"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), doc_for("a") + b"\n")
+        self.assertIn(b"Skipping previously seen file dup.json.gz",
+                      p.stdout)
+
+    def test_digest_folders_are_not_listed(self):
+        docs = trail(3, 1, accounts=("111111111111",),
+                     regions=("us-east-1",))
+        self.seed(docs)
+        start = len(ENV.requests)
+        self.assertEqual(self.run_bin()[0].returncode, 0)
+        prefixes = [r.query for r in ENV.requests[start:] if r.op == "LIST"]
+        self.assertFalse([q for q in prefixes if "Digest" in q], prefixes)
+
+
+class Result(unittest.TextTestResult):
+    pass
+
+
+if __name__ == "__main__":
+    runner = unittest.TextTestRunner(verbosity=2, resultclass=Result)
+    res = runner.run(unittest.defaultTestLoader.loadTestsFromModule(
+        sys.modules[__name__]))
+    failed = len(res.failures) + len(res.errors)
+    print("%d passed, %d failed" % (res.testsRun - failed, failed))
+    sys.exit(1 if failed else 0)
