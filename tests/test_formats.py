@@ -409,6 +409,9 @@ BAD_DOCS = [
     ("records-object", b'{"Records":{"eventName":"BADMARK"}}'),
     ("records-string", b'{"Records":"BADMARK"}'),
     ("records-null", b'{"Records":null}'),
+    # a repeated key takes its last value, as json.load did
+    ("records-repeated-last-not-array",
+     b'{"Records":[{"eventName":"BADMARK"}],"Records":5}'),
     ("element-string", b'{"Records":[{"eventName":"BADMARK"},"BADMARK"]}'),
     ("element-array", b'{"Records":[{"eventName":"BADMARK"},[{"a":1}]]}'),
     ("element-null", b'{"Records":[{"eventName":"BADMARK"},null]}'),
