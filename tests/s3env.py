@@ -44,6 +44,10 @@ API
         env.s3                  # boto3 S3 client talking straight to moto
         env.credentials         # dict access key -> secret (mutable)
         env.tokens              # dict access key -> session token (mutable)
+        env.read_only           # set of access keys allowed only GET and
+                                # HEAD: their other requests (DeleteObject,
+                                # PutObject, ...) get 403 AccessDenied with
+                                # S3's XML body, after the signature check
         env.make_bucket(name, region="us-east-1")
         env.put(bucket, key, data: bytes)
         env.put_many(bucket, {key: data, ...}, threads=8)
@@ -58,7 +62,7 @@ API
         env.faults              # [Fault(...)], see Fault
         env.latency_ms          # global latency before every answer (0)
         env.reset()             # moto reset, regions, requests, faults,
-                                # connections and latency cleared
+                                # read_only, connections and latency cleared
         env.run(args, extra_env=None, home=None, timeout=60, cwd=None)
             # runs $GETAWSLOG (default ./getawslog) with a clean environment:
             # PATH kept; HOME = a fresh temp dir (or home); BOTO_CONFIG = a
@@ -68,6 +72,9 @@ API
             # removes the variable.  cwd defaults to a fresh empty temp dir.
             # Returns subprocess.CompletedProcess (stdout/stderr bytes) with
             # .home and .cwd added.
+        env.popen(args, extra_env=None, home=None, cwd=None)
+            # the same, started and not waited for: subprocess.Popen with
+            # stdout/stderr piped, .home and .cwd added.
         env.tempdir() -> a fresh temp dir, removed when the env closes
 
     Fault(kind, method=None, key=None, count=1, status=503, code="SlowDown",
@@ -616,6 +623,12 @@ class FrontHandler(socketserver.StreamRequestHandler):
                            secrets, tokens, now=time.time())
         except AuthError as err:
             return self.send_error(req, err, keep, resource)
+        with env._lock:
+            read_only = req.access_key in env.read_only
+        if read_only and req.method not in ("GET", "HEAD"):
+            # A key whose policy allows s3:GetObject and s3:ListBucket
+            # only: S3 answers AccessDenied, without a Resource element.
+            return self.send_error(req, AuthError("AccessDenied"), keep)
         fault = None
         with env._lock:
             for rule in env.faults:
@@ -722,6 +735,7 @@ class S3Env:
         self.regions = {}
         self.requests = []
         self.faults = []
+        self.read_only = set()
         self.connections = 0
         self.latency_ms = 0
         self._tokens_out = {}
@@ -779,6 +793,7 @@ class S3Env:
             self.regions.clear()
             del self.requests[:]
             del self.faults[:]
+            self.read_only.clear()
             self.connections = 0
             self.latency_ms = 0
             self._tokens_out.clear()
@@ -899,9 +914,7 @@ class S3Env:
     def tempdir(self):
         return tempfile.mkdtemp(dir=self._tmp)
 
-    def run(self, args, extra_env=None, home=None, timeout=60, cwd=None):
-        home = home or self.tempdir()
-        cwd = cwd or self.tempdir()
+    def _child_env(self, home, extra_env):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                "HOME": home,
                "BOTO_CONFIG": os.path.join(home, "no-such-boto-config"),
@@ -916,9 +929,28 @@ class S3Env:
                 env.pop(k, None)
             else:
                 env[k] = v
-        proc = subprocess.run([self.binary] + list(args), env=env, cwd=cwd,
+        return env
+
+    def run(self, args, extra_env=None, home=None, timeout=60, cwd=None):
+        home = home or self.tempdir()
+        cwd = cwd or self.tempdir()
+        proc = subprocess.run([self.binary] + list(args),
+                              env=self._child_env(home, extra_env), cwd=cwd,
                               stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=timeout)
+        proc.home = home
+        proc.cwd = cwd
+        return proc
+
+    def popen(self, args, extra_env=None, home=None, cwd=None):
+        """Start the binary as run() does, without waiting: a Popen with
+        stdout and stderr piped (use communicate()), .home and .cwd."""
+        home = home or self.tempdir()
+        cwd = cwd or self.tempdir()
+        proc = subprocess.Popen([self.binary] + list(args),
+                                env=self._child_env(home, extra_env), cwd=cwd,
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         proc.home = home
         proc.cwd = cwd
         return proc
