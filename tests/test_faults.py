@@ -1,0 +1,1078 @@
+#!/usr/bin/env python3
+"""Fault tests for issue 4 (never lose a record, never process one twice):
+the built getawslog against moto's S3 behind tests/s3env.py's front, which
+injects faults (503 SlowDown, 500, resets mid-body, bodies cut short,
+corrupted bytes, latency), refuses writes for read-only keys, and records
+every request.
+
+Covered: transient faults are retried and every record arrives exactly once;
+faults that outlast --max-attempts leave the object for the next run (exit
+5); corrupt objects (exit 4); -s skips what was done, and a state file made
+by getawslog.py is honoured; read-only credentials with -D delete and record
+nothing (exit 4); SIGKILL at random moments loses nothing and duplicates at
+most the object in flight; SIGINT and SIGTERM; the lock (two runs at once,
+exit 6); a full disk (a small tmpfs).
+
+The documents are written in raw mode (one JSON document per log line) with
+a unique eventID per record, so the log can be checked record by record: a
+record counts as in the log only when it is in a whole line that parses, as
+OSSEC/Wazuh would read it.
+
+The binary is $GETAWSLOG (default ./getawslog).  The last line printed is
+"N passed, N failed"; the exit status is non-zero when a test failed.
+"""
+
+import collections
+import datetime as dt
+import fcntl
+import json
+import os
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import s3env  # noqa: E402
+from s3env import Fault, gz, s3_order  # noqa: E402
+
+SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYFAULTKEY"
+CREDS = {"AKIDTEST": SECRET, "AKIDREAD": "read/only+secret"}
+READ_ONLY = {"AWS_ACCESS_KEY_ID": "AKIDREAD",
+             "AWS_SECRET_ACCESS_KEY": CREDS["AKIDREAD"]}
+ACCOUNT = "123456789012"
+# The schema exactly as getawslog.py created it.
+SCRIPT_SCHEMA = ("CREATE TABLE log_progress (log_name 'text' primary key, "
+                 "processed_date 'TEXT')")
+ID_RE = re.compile(rb'"eventID":"(T[0-9a-z]+-O\d{3}-R\d{2})"')
+
+ENV = None
+
+
+def setUpModule():
+    global ENV
+    ENV = s3env.shared_env(credentials=CREDS)
+
+
+def basename(key):
+    return key.rsplit("/", 1)[-1]
+
+
+def utc_today():
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+class Obj:
+    """One CloudTrail object: key, document, the eventIDs of its records."""
+
+    def __init__(self, key, doc, ids):
+        self.key, self.doc, self.ids = key, doc, ids
+        self.base = basename(key)
+
+    def __repr__(self):
+        return "Obj(%s)" % self.base
+
+
+def make_objects(tag, n, per=3, pad=0, seed=0, big=None):
+    """n objects in S3's listing order; records tagged T<tag>-O<i>-R<j>.
+    pad: bytes of seeded random filler per record; big: {index: pad}."""
+    rng = random.Random("%s/%d" % (tag, seed))
+    when = dt.datetime(2024, 7, 30, 21, 5)
+    objs = []
+    for i in range(n):
+        recs, ids = [], []
+        for j in range(per):
+            eid = "T%s-O%03d-R%02d" % (tag, i, j)
+            ids.append(eid)
+            p = (big or {}).get(i, pad)
+            rec = {"eventVersion": "1.08",
+                   "userIdentity": {"type": "IAMUser", "userName": "alice",
+                                    "accountId": ACCOUNT},
+                   "eventTime": (when + dt.timedelta(seconds=j)).strftime(
+                       "%Y-%m-%dT%H:%M:%SZ"),
+                   "eventSource": "s3.amazonaws.com",
+                   "eventName": "GetObject", "awsRegion": "us-east-1",
+                   "sourceIPAddress": "10.0.%d.%d" % (i % 250, j),
+                   "eventID": eid}
+            if p:
+                rec["requestParameters"] = {
+                    "filler": "%x" % rng.getrandbits(4 * p)}
+            recs.append(json.dumps(rec, separators=(",", ":")))
+        doc = ('{"Records":[' + ",".join(recs) + "]}").encode()
+        key = ("AWSLogs/%s/CloudTrail/us-east-1/%s/%s_CloudTrail_us-east-1_"
+               "%s_%s%03d.json.gz" % (ACCOUNT, when.strftime("%Y/%m/%d"),
+                                      ACCOUNT, when.strftime("%Y%m%dT%H%MZ"),
+                                      tag, i))
+        objs.append(Obj(key, doc, ids))
+        when += dt.timedelta(minutes=5)
+    order = s3_order([o.key for o in objs])
+    by_key = {o.key: o for o in objs}
+    return [by_key[k] for k in order]
+
+
+def log_of(objs):
+    """The raw-mode log for these objects: each document, then a newline."""
+    return b"".join(o.doc + b"\n" for o in objs)
+
+
+def line_records(data):
+    """Counter of eventIDs found in whole log lines that parse as JSON
+    documents (what a log reader gets), and the number of bad lines."""
+    found = collections.Counter()
+    bad = 0
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    elif lines:
+        bad += 1                        # a last line without its newline
+        lines.pop()
+    for line in lines:
+        try:
+            doc = json.loads(line)
+            recs = doc["Records"]
+        except (ValueError, KeyError, TypeError):
+            bad += 1
+            continue
+        for r in recs:
+            found[r.get("eventID")] += 1
+    return found, bad
+
+
+def byte_records(data):
+    """Counter of eventIDs anywhere in the bytes (whole lines or not)."""
+    return collections.Counter(m.decode() for m in ID_RE.findall(data))
+
+
+class Base(unittest.TestCase):
+    maxDiff = 4000
+    bucket = "fault-trail"
+
+    def setUp(self):
+        self.env = ENV
+        self.env.reset()
+
+    # -- seeding and paths
+    def seed(self, objs, stored=None):
+        """Put gzip(doc) for each object (stored: {index: bytes} instead)."""
+        self.env.make_bucket(self.bucket)
+        self.env.put_many(self.bucket, [
+            (o.key, (stored or {}).get(i, gz(o.doc)))
+            for i, o in enumerate(objs)])
+        return objs
+
+    def paths(self):
+        d = self.env.tempdir()
+        return os.path.join(d, "amazon.log"), os.path.join(d, "state.db")
+
+    def read(self, path):
+        if not os.path.exists(path):
+            return b""
+        with open(path, "rb") as f:
+            return f.read()
+
+    def rows(self, state):
+        """{basename: processed_date} of a state file."""
+        if not os.path.exists(state):
+            return {}
+        db = sqlite3.connect(state)
+        try:
+            return dict(db.execute("SELECT log_name, processed_date FROM "
+                                   "log_progress"))
+        except sqlite3.OperationalError:
+            return {}
+        finally:
+            db.close()
+
+    def bucket_keys(self):
+        return set(self.env.keys(self.bucket))
+
+    def gets(self, key):
+        return sum(1 for r in self.env.requests
+                   if r.op == "GET" and r.key == key)
+
+    def ops(self, key):
+        return [r.op for r in self.env.requests if r.key == key]
+
+    # -- running
+    def args(self, log, state=None, delete=False, extra=()):
+        a = ["-b", self.bucket, "-l", log]
+        if state:
+            a += ["-s", state]
+        if delete:
+            a.append("-D")
+        return a + list(extra)
+
+    def run_bin(self, args, **kw):
+        return self.env.run(args, **kw)
+
+    def show(self, p, out=None, err=None):
+        out = p.stdout if out is None else out
+        err = p.stderr if err is None else err
+        reqs = "\n".join("  %s %s%s -> %s%s" % (
+            r.method, r.path, "?" + r.query if r.query else "", r.status,
+            " fault=" + r.fault if r.fault else "")
+            for r in self.env.requests[-30:])
+        return ("exit %s\n--- stdout:\n%r\n--- stderr:\n%r\n--- requests "
+                "(last 30 of %d):\n%s" % (p.returncode, (out or b"")[:3000],
+                                          (err or b"")[:3000],
+                                          len(self.env.requests), reqs))
+
+    def assertRun(self, p, rc, stdout=None, stderr=None):
+        self.assertEqual(p.returncode, rc, self.show(p))
+        if stdout is not None:
+            self.assertEqual(p.stdout, stdout, self.show(p))
+        if stderr is not None:
+            self.assertEqual(p.stderr, stderr, self.show(p))
+
+    def assertLog(self, path, want):
+        got = self.read(path)
+        if got != want:
+            i = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
+                     min(len(got), len(want)))
+            self.fail("log differs: %d bytes, want %d; first difference at "
+                      "byte %d: got %r, want %r" % (
+                          len(got), len(want), i, got[max(0, i - 60):i + 60],
+                          want[max(0, i - 60):i + 60]))
+
+    def assertEachOnce(self, path, objs, msg=""):
+        """Every record of objs in the log exactly once, in whole lines,
+        and nothing else."""
+        found, bad = line_records(self.read(path))
+        want = collections.Counter(i for o in objs for i in o.ids)
+        extra = {k: v for k, v in found.items() if want[k] != v}
+        missing = [k for k in want if found[k] == 0]
+        self.assertEqual((bad, missing, extra), (0, [], {}),
+                         "%s: bad lines, records missing, records not once"
+                         % msg)
+
+    def assertUnrecorded(self, state, objs):
+        rows = self.rows(state)
+        self.assertEqual([o.base for o in objs if o.base in rows], [],
+                         "recorded in the state file")
+
+    def assertRecorded(self, state, objs):
+        rows = self.rows(state)
+        self.assertEqual([o.base for o in objs if o.base not in rows], [],
+                         "missing from the state file")
+
+    def assertInBucket(self, objs):
+        keys = self.bucket_keys()
+        self.assertEqual([o.base for o in objs if o.key not in keys], [],
+                         "deleted from the bucket")
+
+    def assertGone(self, objs):
+        keys = self.bucket_keys()
+        self.assertEqual([o.base for o in objs if o.key in keys], [],
+                         "still in the bucket")
+
+    def summary_line(self, p):
+        lines = p.stderr.decode("utf-8", "replace").splitlines()
+        self.assertTrue(lines, "no summary on stderr\n" + self.show(p))
+        return lines[-1]
+
+
+# ====================================================================
+# Transient faults: retried, every record exactly once.
+
+class TransientTests(Base):
+    def test_transient_get_faults_every_record_once(self):
+        objs = self.seed(make_objects("tg", 9))
+        k = [o.key for o in objs]
+        self.env.faults += [
+            Fault("status", key=k[0], status=503, code="SlowDown",
+                  retry_after=0),
+            Fault("status", key=k[1], status=500, code="InternalError",
+                  retry_after=0),
+            Fault("reset", key=k[2], op="GET"),
+            Fault("truncate", key=k[3], op="GET"),
+            Fault("latency", key=k[4], op="GET", ms=400),
+            Fault("status", key=k[5], status=429, code="TooManyRequests",
+                  message="Too Many Requests", retry_after=0),
+            # S3's RequestTimeout is a 400: retried by its code.
+            Fault("status", key=k[6], status=400, code="RequestTimeout",
+                  message="Your socket connection to the server was not "
+                  "read from or written to within the timeout period.",
+                  retry_after=0),
+            Fault("status", key=k[7], status=502, code="BadGateway",
+                  message="Bad Gateway", retry_after=0),
+            # Two failures in a row still fit in the default 3 attempts.
+            Fault("status", key=k[8], status=504, code="GatewayTimeout",
+                  message="Gateway Timeout", retry_after=0),
+            Fault("status", key=k[8], status=503, code="ServiceUnavailable",
+                  retry_after=0),
+        ]
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        self.assertLog(log, log_of(objs))
+        self.assertGone(objs)
+        self.assertRecorded(state, objs)
+        self.assertEqual([f.fired for f in self.env.faults], [1] * 10,
+                         "every fault fired once")
+        self.assertEqual([self.gets(key) for key in k],
+                         [2, 2, 2, 2, 1, 2, 2, 2, 3], "GETs per object")
+
+    def test_transient_list_and_delete_faults(self):
+        objs = self.seed(make_objects("tl", 4))
+        k = [o.key for o in objs]
+        self.env.faults += [
+            # The bucket check and the first page.
+            Fault("status", op="LIST", count=2, retry_after=0),
+            # The delete happened, the answer was lost: the retry finds
+            # nothing to delete, which S3 answers with 204 as well.
+            Fault("reset", key=k[1], op="DELETE"),
+            Fault("status", key=k[2], op="DELETE", status=500,
+                  code="InternalError", retry_after=0),
+        ]
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        self.assertLog(log, log_of(objs))
+        self.assertGone(objs)
+        self.assertRecorded(state, objs)
+        self.assertEqual([f.fired for f in self.env.faults], [2, 1, 1])
+
+    def test_transient_faults_without_state(self):
+        objs = self.seed(make_objects("tn", 4))
+        self.env.faults += [Fault("reset", key=objs[0].key, op="GET"),
+                            Fault("truncate", key=objs[3].key, op="GET")]
+        self.env.latency_ms = 20
+        log, _ = self.paths()
+        p = self.run_bin(self.args(log, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        self.assertLog(log, log_of(objs))
+        self.assertGone(objs)
+
+    def test_retry_after_is_honoured(self):
+        objs = self.seed(make_objects("ra", 1))
+        self.env.faults.append(Fault("status", key=objs[0].key,
+                                     retry_after=2))
+        log, _ = self.paths()
+        t = time.monotonic()
+        p = self.run_bin(self.args(log))
+        took = time.monotonic() - t
+        self.assertRun(p, 0, b"", b"")
+        self.assertGreaterEqual(took, 1.9, "Retry-After: 2 not waited for")
+        self.assertLess(took, 10)
+        self.assertLog(log, log_of(objs))
+
+
+# ====================================================================
+# Faults that outlast the retries: exit 5, object left for the next run.
+
+class PersistentTests(Base):
+    def test_persistent_503_exit_5_then_rerun_with_state(self):
+        objs = self.seed(make_objects("p5", 5))
+        bad = objs[2]
+        self.env.faults.append(Fault("status", key=bad.key, count=None,
+                                     retry_after=0))
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, extra=["--max-attempts", "2"]))
+        self.assertRun(p, 5, b"")
+        self.assertEqual(self.gets(bad.key), 2, "--max-attempts 2")
+        others = [o for o in objs if o is not bad]
+        self.assertLog(log, log_of(others))
+        self.assertRecorded(state, others)
+        self.assertUnrecorded(state, [bad])
+        self.assertInBucket(objs)
+        err = p.stderr.decode()
+        self.assertIn(bad.key, err)
+        self.assertIn("SlowDown", err)
+        self.assertTrue(self.summary_line(p).startswith("getawslog: "),
+                        self.show(p))
+        self.assertEqual(len(err.splitlines()), 2,
+                         "one error and a one-line summary\n" + self.show(p))
+        # The next run, the fault gone, completes the log.
+        self.env.faults.clear()
+        p = self.run_bin(self.args(log, state, extra=["--max-attempts", "2"]))
+        self.assertRun(p, 0, b"", b"")
+        self.assertEqual(self.gets(bad.key), 3, "the rerun fetched it once")
+        self.assertLog(log, log_of(others) + log_of([bad]))
+        self.assertEachOnce(log, objs)
+        self.assertRecorded(state, objs)
+
+    def test_persistent_reset_exit_5_then_rerun_with_delete(self):
+        objs = self.seed(make_objects("pr", 4))
+        bad = objs[1]
+        self.env.faults.append(Fault("reset", key=bad.key, op="GET",
+                                     count=None))
+        log, _ = self.paths()
+        p = self.run_bin(self.args(log, delete=True,
+                                   extra=["--max-attempts", "2"]))
+        self.assertRun(p, 5, b"")
+        self.assertEqual(self.gets(bad.key), 2)
+        others = [o for o in objs if o is not bad]
+        self.assertLog(log, log_of(others))
+        self.assertInBucket([bad])
+        self.assertGone(others)
+        self.assertIn(bad.key, p.stderr.decode())
+        self.env.faults.clear()
+        p = self.run_bin(self.args(log, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        self.assertEachOnce(log, objs)
+        self.assertGone(objs)
+
+    def test_default_max_attempts_is_3(self):
+        objs = self.seed(make_objects("p3", 2))
+        self.env.faults.append(Fault("status", key=objs[0].key, count=None,
+                                     status=500, code="InternalError",
+                                     retry_after=0))
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 5, b"")
+        self.assertEqual(self.gets(objs[0].key), 3)
+        self.assertInBucket(objs[:1])
+        self.assertUnrecorded(state, objs[:1])
+        self.assertGone(objs[1:])
+        self.assertLog(log, log_of(objs[1:]))
+
+    def test_max_attempts_1_means_no_retry(self):
+        objs = self.seed(make_objects("p1", 2))
+        self.env.faults.append(Fault("status", key=objs[1].key,
+                                     retry_after=0))
+        log, _ = self.paths()
+        p = self.run_bin(self.args(log, extra=["--max-attempts", "1"]))
+        self.assertRun(p, 5, b"")
+        self.assertEqual(self.gets(objs[1].key), 1)
+        self.assertLog(log, log_of(objs[:1]))
+
+    def test_persistent_delete_failure_exit_5_object_unrecorded(self):
+        objs = self.seed(make_objects("pd", 3))
+        bad = objs[0]
+        self.env.faults.append(Fault("status", key=bad.key, op="DELETE",
+                                     count=None, retry_after=0))
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 5, b"")
+        self.assertInBucket([bad])
+        self.assertUnrecorded(state, [bad])
+        self.assertGone(objs[1:])
+        self.assertRecorded(state, objs[1:])
+        self.assertIn(bad.key, p.stderr.decode())
+
+    def test_listing_that_keeps_failing_exit_5(self):
+        objs = self.seed(make_objects("pl", 2))
+        # The bucket check (the first LIST) passes, then every LIST fails.
+        self.env.faults += [Fault("latency", op="LIST", ms=0, count=1),
+                            Fault("status", op="LIST", count=None,
+                                  retry_after=0)]
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 5)
+        self.assertEqual(self.env.count(op="GET"), 0)
+        self.assertInBucket(objs)
+        self.assertEqual(self.read(log), b"")
+        self.assertEqual(self.rows(state), {})
+
+    def test_bucket_check_that_keeps_failing_is_transient_exit_5(self):
+        # Throttling at the bucket check is not "the bucket cannot be
+        # accessed" (3, fix the configuration): it is a request that still
+        # failed after every retry (5, the next run will do it).
+        objs = self.seed(make_objects("pc", 2))
+        self.env.faults.append(Fault("status", op="LIST", count=None,
+                                     retry_after=0))
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertEqual(self.env.count(op="LIST"), 3, self.show(p))
+        self.assertRun(p, 5)
+        self.assertInBucket(objs)
+        self.assertEqual(self.read(log), b"")
+
+    def test_access_denied_on_get_is_permanent(self):
+        objs = self.seed(make_objects("pa", 3))
+        self.env.faults.append(Fault("status", key=objs[1].key, count=None,
+                                     status=403, code="AccessDenied"))
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 4, b"")
+        self.assertEqual(self.gets(objs[1].key), 1, "a 403 is not retried")
+        self.assertIn(objs[1].key + ": cannot download: AccessDenied",
+                      p.stderr.decode())
+        self.assertInBucket(objs[1:2])
+        self.assertUnrecorded(state, objs[1:2])
+        self.assertLog(log, log_of([objs[0], objs[2]]))
+
+    def test_transient_wins_over_permanent(self):
+        objs = self.seed(make_objects("pw", 3), stored={0: b"not gzip"})
+        self.env.faults.append(Fault("status", key=objs[2].key, count=None,
+                                     retry_after=0))
+        log, _ = self.paths()
+        p = self.run_bin(self.args(log, delete=True,
+                                   extra=["--max-attempts", "2"]))
+        self.assertRun(p, 5, b"")
+        self.assertInBucket([objs[0], objs[2]])
+        self.assertGone(objs[1:2])
+        self.assertLog(log, log_of(objs[1:2]))
+
+
+# ====================================================================
+# Corrupt objects: permanent, exit 4, left in the bucket.
+
+class CorruptTests(Base):
+    def test_corrupted_byte_exit_4_object_left(self):
+        objs = self.seed(make_objects("cb", 4, pad=200))
+        bad = objs[1]
+        self.env.faults.append(Fault("corrupt", key=bad.key, op="GET"))
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 4, b"")
+        others = [o for o in objs if o is not bad]
+        self.assertLog(log, log_of(others))
+        self.assertInBucket([bad])
+        self.assertUnrecorded(state, [bad])
+        self.assertGone(others)
+        self.assertRecorded(state, others)
+        self.assertIn(bad.key, p.stderr.decode())
+        # The fault was on the wire only: the next run gets it whole.
+        self.env.faults.clear()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        self.assertEachOnce(log, objs)
+        self.assertGone(objs)
+
+    def test_corrupt_and_short_stored_objects_exit_4(self):
+        objs = make_objects("cs", 4)
+        whole = gz(objs[1].doc)
+        flipped = bytearray(gz(objs[2].doc))
+        flipped[len(flipped) // 2] ^= 0x40
+        self.seed(objs, stored={1: whole[:-6], 2: bytes(flipped)})
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 4, b"")
+        self.assertInBucket(objs[1:3])
+        self.assertUnrecorded(state, objs[1:3])
+        self.assertGone([objs[0], objs[3]])
+        self.assertLog(log, log_of([objs[0], objs[3]]))
+        err = p.stderr.decode()
+        self.assertIn(objs[1].key, err)
+        self.assertIn(objs[2].key, err)
+
+
+# ====================================================================
+# -s: a second run writes nothing; the script's state file works.
+
+class StateTests(Base):
+    def test_second_run_writes_nothing(self):
+        objs = self.seed(make_objects("s2", 4))
+        log, state = self.paths()
+        before = utc_today()
+        p = self.run_bin(self.args(log, state))
+        self.assertRun(p, 0, b"", b"")
+        self.assertLog(log, log_of(objs))
+        rows = self.rows(state)
+        self.assertEqual(sorted(rows), sorted(o.base for o in objs))
+        self.assertTrue(set(rows.values()) <= {before, utc_today()}, rows)
+        n = len(self.env.requests)
+        p = self.run_bin(self.args(log, state, extra=["-d"]))
+        self.assertRun(p, 0, stderr=b"")
+        self.assertLog(log, log_of(objs))
+        self.assertEqual([r.op for r in self.env.requests[n:]
+                          if r.op not in ("LIST",)], [],
+                         "the second run fetched objects")
+        out = p.stdout.decode()
+        for o in objs:
+            self.assertIn("Skipping previously seen file %s\n" % o.base, out)
+        self.assertNotIn("Found new log", out)
+
+    def test_script_made_state_file_is_honoured(self):
+        objs = self.seed(make_objects("ss", 5))
+        log, state = self.paths()
+        db = sqlite3.connect(state)
+        db.execute(SCRIPT_SCHEMA)
+        for o in (objs[0], objs[3]):
+            # As getawslog.py did it.
+            db.execute("INSERT INTO log_progress VALUES ('%s', "
+                       "'2017-12-11')" % o.base)
+        db.commit()
+        db.close()
+        before = utc_today()
+        p = self.run_bin(self.args(log, state, extra=["-d"]))
+        self.assertRun(p, 0, stderr=b"")
+        new = [objs[1], objs[2], objs[4]]
+        self.assertLog(log, log_of(new))
+        self.assertEqual([self.gets(o.key) for o in objs], [0, 1, 1, 0, 1])
+        out = p.stdout.decode()
+        for o in (objs[0], objs[3]):
+            self.assertIn("Skipping previously seen file %s\n" % o.base, out)
+        rows = self.rows(state)
+        self.assertEqual(rows[objs[0].base], "2017-12-11")
+        self.assertEqual(rows[objs[3].base], "2017-12-11")
+        for o in new:
+            self.assertIn(rows.get(o.base), (before, utc_today()))
+        db = sqlite3.connect(state)
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = "
+                         "'log_progress'").fetchone()[0]
+        # The script's own query still works on the file.
+        hit = db.execute("SELECT * FROM log_progress WHERE log_name = '%s'"
+                         % objs[4].base).fetchall()
+        db.close()
+        self.assertEqual(sql, SCRIPT_SCHEMA)
+        self.assertEqual(len(hit), 1)
+
+
+# ====================================================================
+# Read-only credentials with -D: nothing deleted, nothing recorded.
+
+class ReadOnlyTests(Base):
+    def test_read_only_keys_with_delete_and_state(self):
+        objs = self.seed(make_objects("ro", 3))
+        self.env.read_only.add("AKIDREAD")
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True),
+                         extra_env=READ_ONLY)
+        self.assertRun(p, 4, b"")
+        self.assertInBucket(objs)
+        self.assertEqual(self.rows(state), {}, "recorded without a delete")
+        err = p.stderr.decode()
+        for o in objs:
+            self.assertIn("getawslog: %s: cannot delete: AccessDenied: "
+                          "Access Denied\n" % o.key, err)
+        self.assertEqual(self.env.count(op="DELETE", status=403), 3)
+        # The lines were written before the delete was refused.
+        self.assertEachOnce(log, objs)
+
+    def test_read_only_keys_with_delete_only(self):
+        objs = self.seed(make_objects("rd", 3))
+        self.env.read_only.add("AKIDREAD")
+        log, _ = self.paths()
+        p = self.run_bin(self.args(log, delete=True), extra_env=READ_ONLY)
+        self.assertRun(p, 4, b"")
+        self.assertInBucket(objs)
+        self.assertIn("cannot delete: AccessDenied", p.stderr.decode())
+
+    def test_read_only_keys_without_delete_are_fine(self):
+        objs = self.seed(make_objects("rn", 2))
+        self.env.read_only.add("AKIDREAD")
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state), extra_env=READ_ONLY)
+        self.assertRun(p, 0, b"", b"")
+        self.assertLog(log, log_of(objs))
+        self.assertRecorded(state, objs)
+
+
+# ====================================================================
+# The lock: one run at a time.
+
+class Held:
+    """flock(LOCK_EX) on a path, as another getawslog would hold it."""
+
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def release(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+class LockTests(Base):
+    def test_lock_busy_on_state_exits_6(self):
+        objs = self.seed(make_objects("lb", 2))
+        log, state = self.paths()
+        held = Held(state)
+        self.addCleanup(held.release)
+        t = time.monotonic()
+        p = self.run_bin(self.args(log, state, delete=True,
+                                   extra=["--lock-wait", "1"]))
+        took = time.monotonic() - t
+        held.release()
+        self.assertRun(p, 6, b"")
+        self.assertIn("another getawslog", p.stderr.decode())
+        self.assertGreaterEqual(took, 0.9)
+        self.assertLess(took, 10)
+        self.assertEqual(len(self.env.requests), 0, "requests while locked")
+        self.assertEqual(self.read(log), b"")
+        self.assertInBucket(objs)
+
+    def test_lock_busy_on_log_without_state_exits_6(self):
+        objs = self.seed(make_objects("ll", 2))
+        log, _ = self.paths()
+        held = Held(log)
+        self.addCleanup(held.release)
+        p = self.run_bin(self.args(log, delete=True,
+                                   extra=["--lock-wait", "1"]))
+        held.release()
+        self.assertRun(p, 6, b"")
+        self.assertIn("another getawslog", p.stderr.decode())
+        self.assertEqual(len(self.env.requests), 0)
+        self.assertInBucket(objs)
+
+    def test_lock_wait_ends_when_the_holder_exits(self):
+        objs = self.seed(make_objects("lw", 2))
+        log, state = self.paths()
+        held = Held(state)
+        self.addCleanup(held.release)
+        timer = threading.Timer(1.0, held.release)
+        timer.start()
+        t = time.monotonic()
+        p = self.run_bin(self.args(log, state, extra=["--lock-wait", "20"]))
+        took = time.monotonic() - t
+        timer.join()
+        self.assertRun(p, 0, b"", b"")
+        self.assertGreaterEqual(took, 0.9)
+        self.assertLog(log, log_of(objs))
+
+    def concurrent(self, tag, state):
+        objs = self.seed(make_objects(tag, 8))
+        self.env.latency_ms = 30
+        log, st = self.paths()
+        st = st if state else None
+        procs = [self.env.popen(self.args(log, st, delete=True,
+                                          extra=["--lock-wait", "30"]))
+                 for _ in range(2)]
+        outs = [pr.communicate(timeout=60) for pr in procs]
+        for pr, (out, err) in zip(procs, outs):
+            self.assertEqual((pr.returncode, out, err), (0, b"", b""),
+                             self.show(pr, out, err))
+        self.assertLog(log, log_of(objs))
+        self.assertGone(objs)
+        self.assertEqual(self.env.count(op="GET"), 8, "GETs in all")
+        if st:
+            self.assertRecorded(st, objs)
+
+    def test_two_concurrent_runs_with_state(self):
+        self.concurrent("c2", True)
+
+    def test_two_concurrent_runs_delete_only(self):
+        self.concurrent("c3", False)
+
+    def test_two_concurrent_runs_state_without_delete(self):
+        objs = self.seed(make_objects("c4", 6))
+        self.env.latency_ms = 30
+        log, state = self.paths()
+        procs = [self.env.popen(self.args(log, state,
+                                          extra=["--lock-wait", "30"]))
+                 for _ in range(2)]
+        for pr in procs:
+            out, err = pr.communicate(timeout=60)
+            self.assertEqual((pr.returncode, out, err), (0, b"", b""),
+                             self.show(pr, out, err))
+        self.assertLog(log, log_of(objs))
+        self.assertEqual(self.env.count(op="GET"), 6)
+
+
+# ====================================================================
+# Crashes and signals.
+
+class CrashBase(Base):
+    def check_after_stop(self, objs, log, state, delete, msg):
+        """Invariants right after a run was stopped: nothing recorded or
+        deleted whose records are not all in the log."""
+        data = self.read(log)
+        anywhere = byte_records(data)
+        whole, _ = line_records(data)
+        keys = self.bucket_keys() if delete else None
+        rows = self.rows(state) if state else {}
+        for o in objs:
+            done = (delete and o.key not in keys) or o.base in rows
+            if done:
+                self.assertEqual([i for i in o.ids if whole[i] == 0], [],
+                                 "%s: %s deleted or recorded, records not "
+                                 "in the log" % (msg, o.base))
+        return anywhere
+
+    def check_after_rerun(self, objs, log, state, delete, stops, msg):
+        """After a clean rerun: every record in a whole line, duplicates
+        from at most `stops` objects, the bucket emptied (-D), and (-s)
+        every object recorded but at most `stops` (deleted by the stopped
+        run before its record was committed)."""
+        found, bad = line_records(self.read(log))
+        lost = [i for o in objs for i in o.ids if found[i] == 0]
+        self.assertEqual(lost, [], "%s: records lost" % msg)
+        dup = sorted({o.base for o in objs for i in o.ids if found[i] > 1})
+        self.assertLessEqual(len(dup), stops, "%s: objects written twice: "
+                             "%s" % (msg, dup))
+        self.assertTrue(all(found[i] <= 2 for o in objs for i in o.ids),
+                        "%s: a record written 3 times" % msg)
+        if delete:
+            self.assertGone(objs)
+        if state:
+            rows = self.rows(state)
+            self.assertLessEqual(len([o for o in objs if o.base not in rows]),
+                                 stops, "%s: objects not recorded" % msg)
+        return dup, bad
+
+
+class SignalTests(CrashBase):
+    def wait_for(self, what, pred, timeout=15):
+        deadline = time.monotonic() + timeout
+        while not pred():
+            if time.monotonic() > deadline:
+                self.fail("timed out waiting for " + what)
+            time.sleep(0.005)
+
+    def stop_midway(self, sig, tag, state=True):
+        objs = self.seed(make_objects(tag, 8, pad=400))
+        self.env.latency_ms = 60
+        log, st = self.paths()
+        st = st if state else None
+        pr = self.env.popen(self.args(log, st, delete=True))
+        # Mid-run: once the second object is being deleted.
+        self.wait_for("two DELETEs", lambda: self.env.count(op="DELETE") >= 2)
+        time.sleep(0.03)
+        pr.send_signal(sig)
+        out, err = pr.communicate(timeout=30)
+        self.assertEqual(pr.returncode, 1, self.show(pr, out, err))
+        self.check_after_stop(objs, log, st, True, "after the signal")
+        done = [o for o in objs if o.key not in self.bucket_keys()]
+        self.assertTrue(0 < len(done) < len(objs),
+                        "the signal did not land mid-run (%d of %d done)\n%s"
+                        % (len(done), len(objs), self.show(pr, out, err)))
+        self.env.latency_ms = 0
+        p = self.run_bin(self.args(log, st, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        dup, bad = self.check_after_rerun(objs, log, st, True, 1,
+                                          "after the rerun")
+        self.assertEqual(bad, 0, "a signal left a partial line")
+        return out, err
+
+    def test_sigint_mid_run(self):
+        out, err = self.stop_midway(signal.SIGINT, "si")
+        self.assertTrue(out.endswith(b"SIGINT received, bye!\n"), out)
+
+    def test_sigint_mid_run_delete_only(self):
+        out, err = self.stop_midway(signal.SIGINT, "sd", state=False)
+        self.assertTrue(out.endswith(b"SIGINT received, bye!\n"), out)
+
+    def test_sigterm_mid_run(self):
+        out, err = self.stop_midway(signal.SIGTERM, "st")
+        self.assertNotIn(b"SIGINT", out)
+
+    def test_sigint_abandons_a_slow_download(self):
+        objs = self.seed(make_objects("sa", 3))
+        slow = objs[1]
+        self.env.faults.append(Fault("latency", key=slow.key, op="GET",
+                                     ms=6000))
+        log, state = self.paths()
+        pr = self.env.popen(self.args(log, state, delete=True))
+        # The first object is done and the second still downloading (the
+        # third may be downloaded already: -J keeps several in flight).
+        self.wait_for("the first DELETE", lambda: self.env.count(
+            op="DELETE", status=204) >= 1)
+        self.assertGreater(self.gets(slow.key), 0)
+        time.sleep(0.2)
+        t = time.monotonic()
+        pr.send_signal(signal.SIGINT)
+        out, err = pr.communicate(timeout=30)
+        took = time.monotonic() - t
+        self.assertEqual(pr.returncode, 1, self.show(pr, out, err))
+        self.assertEqual(out, b"SIGINT received, bye!\n")
+        self.assertLess(took, 3, "the download was not abandoned")
+        self.assertLog(log, log_of(objs[:1]))
+        self.assertRecorded(state, objs[:1])
+        self.assertUnrecorded(state, objs[1:])
+        self.assertGone(objs[:1])
+        self.assertInBucket(objs[1:])
+
+    def test_sigint_during_backoff(self):
+        objs = self.seed(make_objects("sb", 2))
+        self.env.faults.append(Fault("status", key=objs[0].key,
+                                     retry_after=15))
+        log, state = self.paths()
+        pr = self.env.popen(self.args(log, state, delete=True))
+        self.wait_for("the first GET", lambda: self.gets(objs[0].key) > 0)
+        time.sleep(0.3)
+        t = time.monotonic()
+        pr.send_signal(signal.SIGINT)
+        out, err = pr.communicate(timeout=30)
+        self.assertEqual(pr.returncode, 1, self.show(pr, out, err))
+        self.assertLess(time.monotonic() - t, 3, "the backoff went on")
+        self.assertEqual(out, b"SIGINT received, bye!\n")
+        self.assertEqual(self.read(log), b"")
+        self.assertEqual(self.rows(state), {})
+        self.assertInBucket(objs)
+
+    def test_sigint_while_waiting_for_the_lock(self):
+        self.seed(make_objects("sw", 1))
+        log, state = self.paths()
+        held = Held(state)
+        self.addCleanup(held.release)
+        pr = self.env.popen(self.args(log, state,
+                                      extra=["--lock-wait", "30"]))
+        time.sleep(0.5)
+        t = time.monotonic()
+        pr.send_signal(signal.SIGINT)
+        out, err = pr.communicate(timeout=30)
+        self.assertEqual(pr.returncode, 1, self.show(pr, out, err))
+        self.assertLess(time.monotonic() - t, 3)
+        self.assertEqual(out, b"SIGINT received, bye!\n")
+        self.assertEqual(len(self.env.requests), 0)
+
+
+class KillTests(CrashBase):
+    """SIGKILL at random moments (fixed seeds), then a clean rerun."""
+
+    TRIALS = 12
+
+    def trial_setup(self, tag, n, state, seed):
+        self.env.reset()
+        objs = self.seed(make_objects("%s%d" % (tag, n), 6, pad=1500,
+                                      seed=seed))
+        self.env.latency_ms = 40
+        log, st = self.paths()
+        if n % 3 == 0:
+            # A log that already holds lines, as in production.
+            with open(log, "wb") as f:
+                f.write(b'{"Records":[]}\n')
+        return objs, log, st if state else None
+
+    def trials(self, tag, state, seed):
+        rng = random.Random(seed)
+        # How long an undisturbed run takes here, with the same latency,
+        # and when its first object is fetched (after the listing).
+        objs, log, st = self.trial_setup(tag, 99, state, seed)
+        t = time.monotonic()
+        pr = self.env.popen(self.args(log, st, delete=True))
+        first = None
+        while pr.poll() is None:
+            if first is None and self.env.count(op="GET"):
+                first = time.monotonic() - t
+            time.sleep(0.005)
+        span = time.monotonic() - t
+        out, err = pr.communicate()
+        self.assertEqual((pr.returncode, out, err), (0, b"", b""),
+                         self.show(pr, out, err))
+        first = span / 2 if first is None else first
+        stats = collections.Counter()
+        for n in range(self.TRIALS):
+            objs, log, st = self.trial_setup(tag, n, state, seed)
+            pr = self.env.popen(self.args(log, st, delete=True))
+            # Mostly while objects are processed; sometimes anywhere.
+            delay = rng.uniform(0.0 if n % 4 == 3 else first * 0.9, span)
+            time.sleep(delay)
+            pr.kill()
+            out, err = pr.communicate(timeout=30)
+            msg = "%s trial %d (killed after %.3f s of %.3f, exit %s)" % (
+                tag, n, delay, span, pr.returncode)
+            self.check_after_stop(objs, log, st, True, msg)
+            left = len([o for o in objs if o.key in self.bucket_keys()])
+            stats["killed with %d left" % left] += 1
+            self.env.latency_ms = 0
+            p = self.run_bin(self.args(log, st, delete=True))
+            self.assertEqual((p.returncode, p.stdout, p.stderr),
+                             (0, b"", b""), msg + "\n" + self.show(p))
+            dup, bad = self.check_after_rerun(objs, log, st, True, 1, msg)
+            if dup:
+                stats["duplicated"] += 1
+        sys.stdout.write("[%s: run %.2f s; %s] " % (
+            tag, span, ", ".join("%s: %d" % kv for kv in sorted(
+                stats.items()))))
+        # The random moments must have hit the middle of runs.
+        middle = sum(v for k, v in stats.items() if k.startswith("killed")
+                     and k not in ("killed with 0 left", "killed with 6 left"))
+        self.assertGreaterEqual(middle, self.TRIALS // 4, dict(stats))
+
+    def test_sigkill_random_moments_with_state_and_delete(self):
+        self.trials("ks", True, 4242)
+
+    def test_sigkill_random_moments_delete_only(self):
+        self.trials("kd", False, 1717)
+
+    def test_partial_line_left_by_a_crash_does_not_swallow_records(self):
+        # A run killed in the middle of its write leaves the start of a
+        # document without its newline; the object is still in the bucket
+        # and unrecorded.  The next run must not glue its first line to it.
+        objs = self.seed(make_objects("kp", 3))
+        log, state = self.paths()
+        with open(log, "wb") as f:
+            f.write(objs[0].doc[:len(objs[0].doc) // 2])
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        found, bad = line_records(self.read(log))
+        lost = [i for o in objs for i in o.ids if found[i] == 0]
+        self.assertEqual(lost, [], "records glued to the partial line of "
+                         "the previous run:\n%r" % self.read(log)[:300])
+
+
+# ====================================================================
+# A full disk: a 64 KiB tmpfs holds the log.
+
+class DiskFullTests(Base):
+    def mount_small(self, size="64k"):
+        d = self.env.tempdir()
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size,
+                            "tmpfs", d], capture_output=True)
+        if p.returncode != 0:
+            self.skipTest("cannot mount a tmpfs (%s): the full-disk test "
+                          "needs root and CAP_SYS_ADMIN" %
+                          p.stderr.decode().strip())
+        self.addCleanup(subprocess.run, ["umount", "-l", d],
+                        capture_output=True)
+        return d
+
+    def test_full_disk_stops_without_recording_or_deleting(self):
+        d = self.mount_small()
+        # ~6 KiB, then ~200 KiB (does not fit), then two more.
+        objs = self.seed(make_objects("df", 4, pad=2000, big={1: 64000}))
+        self.assertGreater(len(objs[1].doc), 128 * 1024)
+        log = os.path.join(d, "amazon.log")
+        _, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 1, b"ERROR: Cannot write %s (No space left on "
+                       b"device)\n" % log.encode())
+        self.assertRecorded(state, objs[:1])
+        self.assertGone(objs[:1])
+        self.assertUnrecorded(state, objs[1:])
+        self.assertInBucket(objs[1:])
+        self.assertTrue(self.read(log).startswith(log_of(objs[:1])))
+        # Stopped at once: nothing after it written, recorded or deleted
+        # (its GET may have been in flight already: -J).
+        self.assertEqual(self.env.count(op="DELETE"), 1)
+        self.assertEqual(byte_records(self.read(log))[objs[2].ids[0]], 0)
+        # Room again: the rerun completes and no record is lost.
+        r = subprocess.run(["mount", "-o", "remount,size=4m", d],
+                           capture_output=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        self.assertGone(objs)
+        found, bad = line_records(self.read(log))
+        lost = [i for o in objs for i in o.ids if found[i] == 0]
+        self.assertEqual(lost, [], "records lost after the full disk "
+                         "(glued to a partial line?)")
+        self.assertEqual(bad, 0, "the full disk left a partial line in the "
+                         "log")
+
+    def test_full_disk_at_the_first_object(self):
+        d = self.mount_small()
+        objs = self.seed(make_objects("d1", 2, pad=2000, big={0: 64000}))
+        log = os.path.join(d, "amazon.log")
+        p = self.run_bin(self.args(log, delete=True))
+        self.assertRun(p, 1)
+        self.assertIn(b"ERROR: Cannot write", p.stdout)
+        self.assertInBucket(objs)
+        self.assertEqual(self.env.count(op="DELETE"), 0)
+
+
+# ====================================================================
+# A runner that ends with "N passed, N failed".
+
+def main():
+    if not os.path.exists(s3env.binary_path()):
+        print("note: %s does not exist; the binary's tests will fail"
+              % s3env.binary_path())
+    loader = unittest.TestLoader()
+    names = sys.argv[1:]
+    suite = (loader.loadTestsFromNames(names, sys.modules[__name__]) if names
+             else loader.loadTestsFromModule(sys.modules[__name__]))
+    t = time.time()
+    kw = {"durations": 5} if sys.version_info >= (3, 12) else {}
+    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2, **kw)
+    result = runner.run(suite)
+    failed = len(result.failures) + len(result.errors) + \
+        len(result.unexpectedSuccesses)
+    passed = result.testsRun - failed - len(result.skipped)
+    print("faults: %.1f s" % (time.time() - t))
+    print("%d passed, %d failed" % (passed, failed))
+    sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
