@@ -1,0 +1,774 @@
+#!/usr/bin/env python3
+"""getawslog's benchmark (issue 5, items 4 and 5).
+
+    sh bench/run.sh [--reps N] [--quick] [--check] [--only a,b,c,d]
+                    [--json FILE] [--keep]
+
+Starts the local S3 of the tests (moto behind the SigV4-verifying front,
+tests/s3env.py) on 127.0.0.1, seeds it with CloudTrail-shaped objects
+(deterministic seed) and runs four scenarios, each --reps times (default 3);
+figures are medians.
+
+  a  wall         400 objects, 25 ms added to every request: getawslog -j
+                  vs the script's way in Python (bench/baseline.py: boto3,
+                  one object at a time) vs zcat over the same objects
+                  already on disk (no network: for reference only).
+  b  cpu          the same objects, no latency: client CPU (user+sys) of
+                  getawslog -j vs `gzip -cd FILES > /dev/null` (one run,
+                  the inflate floor) vs the baseline.
+  c  incremental  a bucket with 3,000 objects already in the -s state
+                  (30 days) and one with 12,000 (120 days), 30 new objects
+                  on the latest day each: LIST requests of `getawslog -s`.
+  d  memory       raw mode (no -j) on one object of 200 MB decompressed:
+                  peak RSS.
+
+CPU and peak RSS are the measured process's own (wait4's rusage, taken by
+the small launcher bench/rusage.c), so the front and moto, which run in
+this Python process, are not counted.  Requests and
+connections are what the front saw during the run.  MB is 10^6 bytes.
+
+Writes bench/results.json and prints a table and PASS/FAIL per target.
+Exit status 0 unless --check is given and a target fails (or a run fails).
+"""
+
+import argparse
+import atexit
+import datetime as dt
+import gzip
+import json
+import math
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(TOP, "tests"))
+
+import s3env  # noqa: E402
+from s3env import S3Env  # noqa: E402
+
+SEED = 20240730
+ACCOUNTS = ["111122223333", "444455556666"]
+REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+AKID, SECRET = "AKIDBENCH", "bench/secret+key"
+BINARY = s3env.binary_path()
+
+
+# ------------------------------------------------------------- the data
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                     r"[0-9a-f]{12}$")
+ACCOUNT_RE = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+IPV4_RE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){3}$")
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+class Trail:
+    """CloudTrail-shaped records and objects, varied the way real ones are
+    (fresh IDs, times, keys, tokens; a few source addresses, agents and
+    users that recur), so that gzip does about what it does on real trails
+    (about 10x).  Records come from tests/data/events, made compact as
+    CloudTrail writes them."""
+
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.templates = [json.loads(e) for e in
+                          s3env.sample_events(shared="")]
+        r = self.rng
+        # A few kinds of call make most of a trail: Zipf weights.
+        r.shuffle(self.templates)
+        self.weights = [1.0 / (i + 1) for i in range(len(self.templates))]
+        self.ips = ["%d.%d.%d.%d" % (r.randint(1, 223), r.randint(0, 255),
+                                     r.randint(0, 255), r.randint(1, 254))
+                    for _ in range(24)]
+        self.users = ["alice", "bob", "carol", "deploy", "ci-runner",
+                      "terraform", "backup", "audit"]
+        # Keys, sessions and tokens recur: the same principals make many
+        # calls.
+        self.keys = [r.choice(("ASIA", "AKIA")) + "".join(
+            r.choice(UPPER) for _ in range(16)) for _ in range(40)]
+        self.sessions = ["%s-%d" % (r.choice(self.users),
+                                    r.randint(10**9, 10**10))
+                         for _ in range(40)]
+        self.tokens = {}
+
+    def _uuid(self):
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _vary(self, v, key, ctx):
+        r = self.rng
+        if isinstance(v, dict):
+            return {k: self._vary(x, k, ctx) for k, x in v.items()}
+        if isinstance(v, list):
+            return [self._vary(x, key, ctx) for x in v]
+        if not isinstance(v, str):
+            return v
+        if key == "eventTime":
+            return ctx["time"]
+        if key == "awsRegion":
+            return ctx["region"]
+        if key == "sourceIPAddress" and IPV4_RE.match(v):
+            return (r.choice(self.ips) if r.random() < 0.9 else
+                    "%d.%d.%d.%d" % (r.randint(1, 223), r.randint(0, 255),
+                                     r.randint(0, 255), r.randint(1, 254)))
+        if key == "userName":
+            return ctx["user"]
+        if key == "accessKeyId":
+            return r.choice(self.keys)
+        if key == "sessionToken":
+            pool = self.tokens.setdefault(len(v), [])
+            if len(pool) < 16:
+                pool.append("".join(r.choice(B64) for _ in range(len(v))))
+            return r.choice(pool)
+        if key in ("eventID", "requestID", "sharedEventID") or \
+                UUID_RE.match(v):
+            return self._uuid()
+        if key == "roleSessionName":
+            return r.choice(self.sessions)
+        return ACCOUNT_RE.sub(ctx["account"], v)
+
+    def record(self, account, region, when):
+        t = when + dt.timedelta(seconds=self.rng.randint(0, 299))
+        ctx = {"account": account, "region": region,
+               "time": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+               "user": self.rng.choice(self.users)}
+        rec = self._vary(self.rng.choices(self.templates, self.weights)[0],
+                         None, ctx)
+        return json.dumps(rec, separators=(",", ":"),
+                          ensure_ascii=False).encode("utf-8")
+
+    def records_count(self, lo=1, hi=200):
+        """Log-uniform between lo and hi: most objects are small."""
+        return max(lo, min(hi, int(round(math.exp(
+            self.rng.uniform(math.log(lo), math.log(hi)))))))
+
+    def obj(self, account, region, when, n):
+        doc = s3env.cloudtrail_document(
+            [self.record(account, region, when) for _ in range(n)])
+        return s3env.cloudtrail_key(account, region, when, self.rng), doc
+
+    def big(self, account, region, when, size):
+        """One document of about size bytes: records drawn from a pool of
+        varied records (far apart repeats do not help gzip's 32 KiB
+        window)."""
+        pool = [self.record(account, region, when) for _ in range(4000)]
+        parts, total = [], 0
+        while total < size:
+            p = self.rng.choice(pool)
+            parts.append(p)
+            total += len(p) + 1
+        return (s3env.cloudtrail_key(account, region, when, self.rng),
+                s3env.cloudtrail_document(parts))
+
+
+def prefixes():
+    return [(a, r) for a in ACCOUNTS for r in REGIONS]
+
+
+def seed_objects(trail, count, day, big=0, big_records=2000):
+    """count objects over one day across the 6 account/region prefixes:
+    [(key, gz body, decompressed length)] in S3's listing order."""
+    out = []
+    pre = prefixes()
+    for i in range(count):
+        account, region = pre[i % len(pre)]
+        when = day + dt.timedelta(minutes=5 * (i // len(pre)))
+        n = big_records if i < big else trail.records_count()
+        key, doc = trail.obj(account, region, when, n)
+        out.append((key, s3env.gz(doc), len(doc)))
+    order = {k: j for j, k in enumerate(s3env.s3_order([k for k, _, _ in out]))}
+    out.sort(key=lambda x: order[x[0]])
+    return out
+
+
+def seed_history(trail, count, days, last_day):
+    """count small objects spread over days days ending on last_day, 00:00
+    to 20:00 (the new ones come later that day)."""
+    out = []
+    pre = prefixes()
+    per_day = count / float(days)
+    for i in range(count):
+        account, region = pre[i % len(pre)]
+        d = last_day - dt.timedelta(days=int(i // per_day))
+        when = d + dt.timedelta(minutes=trail.rng.randint(0, 20 * 60 - 5))
+        key, doc = trail.obj(account, region, when,
+                             trail.records_count(1, 5))
+        out.append((key, s3env.gz(doc), len(doc)))
+    return out
+
+
+def seed_new(trail, count, last_day):
+    out = []
+    pre = prefixes()
+    for i in range(count):
+        account, region = pre[i % len(pre)]
+        when = last_day + dt.timedelta(hours=20, minutes=5 * (i // len(pre)))
+        key, doc = trail.obj(account, region, when, trail.records_count())
+        out.append((key, s3env.gz(doc), len(doc)))
+    return out
+
+
+# ------------------------------------------------------------- the server
+
+_GET_CACHE = {}
+
+
+def cache_gets():
+    """Let the front answer a GET of an object it has fetched before from
+    memory instead of asking moto again (after the signature check, and
+    still recorded in env.requests).  Moto spends ~4 ms of this process's
+    CPU on each GET, under one GIL: uncached, ~200 GETs/s is the ceiling,
+    and that, not getawslog, would be what scenario a measured.  LISTs
+    still go to moto.  The benchmark never overwrites or deletes an object,
+    so entries do not go stale; a DELETE or PUT drops its entry anyway."""
+    orig = s3env.FrontHandler.forward
+
+    def forward(self, req, headers, body):
+        if req.method in ("PUT", "DELETE", "POST"):
+            _GET_CACHE.pop(req.path, None)
+        if req.method != "GET" or req.op != "GET" or req.query:
+            return orig(self, req, headers, body)
+        hit = _GET_CACHE.get(req.path)
+        if hit is not None:
+            return hit
+        status, rheaders, rbody = orig(self, req, headers, body)
+        if status == 200:
+            # The front adds a fresh Date.
+            rheaders = [(n, v) for n, v in rheaders if n.lower() != "date"]
+            _GET_CACHE[req.path] = (status, rheaders, rbody)
+        return status, rheaders, rbody
+
+    s3env.FrontHandler.forward = forward
+
+
+# ------------------------------------------------------------- running
+
+class Run:
+    """One measured child process."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+_LAUNCHER = None
+
+
+def launcher():
+    """bench/rusage.c, built once into a temp dir (see its comment)."""
+    global _LAUNCHER
+    if _LAUNCHER is None:
+        d = tempfile.mkdtemp(prefix="getawslog-bench.")
+        exe = os.path.join(d, "rusage")
+        subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", exe,
+                        os.path.join(HERE, "rusage.c")], check=True)
+        _LAUNCHER = exe
+        atexit.register(shutil.rmtree, d, True)
+    return _LAUNCHER
+
+
+def run_child(env, argv, objects=0, nbytes=0, extra_env=None, stdout=None,
+              network=True):
+    """Run argv with a clean environment (s3env's) through the launcher and
+    return a Run with wall, cpu, rss and the front's counters."""
+    tmp = env.tempdir()
+    home = os.path.join(tmp, "home")
+    os.mkdir(home)
+    cenv = env._child_env(home, extra_env)
+    n_req = len(env.requests)
+    n_conn = env.connections
+    out_path = stdout or os.path.join(tmp, "stdout")
+    err_path = os.path.join(tmp, "stderr")
+    ru_path = os.path.join(tmp, "rusage")
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        subprocess.run([launcher(), ru_path] + list(argv), env=cenv, cwd=tmp,
+                       stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+    with open(ru_path) as f:
+        wall, user, sys_, rss_kib, rc = f.read().split()
+    reqs = env.requests[n_req:] if network else []
+    by_op = {}
+    for r in reqs:
+        by_op[r.op] = by_op.get(r.op, 0) + 1
+    with open(err_path, "rb") as f:
+        stderr = f.read()
+    stdout_text = b""
+    if stdout is None:
+        with open(out_path, "rb") as f:
+            stdout_text = f.read()
+    return Run(argv=argv, rc=int(rc), wall=float(wall),
+               user=float(user), sys=float(sys_),
+               cpu=float(user) + float(sys_),
+               rss_mib=int(rss_kib) / 1024.0,
+               objects=objects, bytes=nbytes,
+               requests=by_op, n_requests=len(reqs),
+               connections=(env.connections - n_conn) if network else 0,
+               stderr=stderr, stdout=stdout_text)
+
+
+def getawslog(env, bucket, log, extra=(), **kw):
+    return run_child(env, [BINARY, "-b", bucket, "-l", log] + list(extra),
+                     **kw)
+
+
+def baseline(env, bucket, log, raw=False, **kw):
+    argv = [sys.executable, os.path.join(HERE, "baseline.py"),
+            "--endpoint", env.endpoint, "--bucket", bucket, "--log", log]
+    if raw:
+        argv.append("--raw")
+    r = run_child(env, argv, **kw)
+    try:
+        r.phases = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        r.phases = None
+    return r
+
+
+def zcat(env, files, nbytes):
+    return run_child(env, ["gzip", "-cd", "--"] + files, objects=len(files),
+                     nbytes=nbytes, stdout=os.devnull, network=False)
+
+
+class Failed(Exception):
+    pass
+
+
+def check_rc(r, what):
+    if r.rc != 0:
+        raise Failed("%s exited %d: %s" % (what, r.rc,
+                                           r.stderr.decode(errors="replace")
+                                           [-2000:]))
+    return r
+
+
+FIELDS = ("wall", "cpu", "user", "sys", "rss_mib")
+
+
+def summary(runs):
+    """Medians over the repetitions, plus the per-rep figures."""
+    s = {f: statistics.median(getattr(r, f) for r in runs) for f in FIELDS}
+    first = runs[0]
+    s["objects"] = first.objects
+    s["mb"] = first.bytes / 1e6
+    s["objects_per_s"] = first.objects / s["wall"] if s["wall"] else None
+    s["mb_per_s"] = s["mb"] / s["wall"] if s["wall"] else None
+    ops = sorted({op for r in runs for op in r.requests})
+    s["requests"] = {op: statistics.median(r.requests.get(op, 0)
+                                           for r in runs) for op in ops}
+    s["connections"] = statistics.median(r.connections for r in runs)
+    s["reps"] = [{f: round(getattr(r, f), 4) for f in FIELDS} for r in runs]
+    if getattr(first, "phases", None):
+        s["phases"] = {k: statistics.median(r.phases["seconds"][k]
+                                            for r in runs if r.phases)
+                       for k in first.phases["seconds"]}
+    return s
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------- scenarios
+
+def write_files(env, items):
+    d = env.tempdir()
+    files = []
+    for i, (key, body, _) in enumerate(items):
+        p = os.path.join(d, "%05d_%s" % (i, key.rsplit("/", 1)[-1]))
+        with open(p, "wb") as f:
+            f.write(body)
+        files.append(p)
+    return files
+
+
+def shm_dir():
+    """A fresh directory on tmpfs (fsync costs nothing there), or None."""
+    if not os.access("/dev/shm", os.W_OK):
+        return None
+    d = tempfile.mkdtemp(dir="/dev/shm", prefix="getawslog-bench.")
+    atexit.register(shutil.rmtree, d, True)
+    return d
+
+
+def scenario_wall(env, cfg, items, files, res):
+    bucket = "bench-trail"
+    nbytes = sum(n for _, _, n in items)
+    runs = {"getawslog": [], "python": [], "zcat": [], "getawslog_shm": []}
+    same = None
+    for rep in range(cfg.reps):
+        env.latency_ms = cfg.latency
+        d = env.tempdir()
+        g = check_rc(getawslog(env, bucket, os.path.join(d, "g.log"),
+                               ["-j"], objects=len(items), nbytes=nbytes),
+                     "getawslog -j")
+        shm = shm_dir()
+        if shm:
+            # The same, with the log on tmpfs: what the per-object fsync
+            # costs (reference only).
+            runs["getawslog_shm"].append(check_rc(getawslog(
+                env, bucket, os.path.join(shm, "g.log"), ["-j"],
+                objects=len(items), nbytes=nbytes), "getawslog -j (tmpfs)"))
+            shutil.rmtree(shm, True)
+        p = check_rc(baseline(env, bucket, os.path.join(d, "p.log"),
+                              objects=len(items), nbytes=nbytes),
+                     "baseline")
+        env.latency_ms = 0
+        z = check_rc(zcat(env, files, nbytes), "zcat")
+        if rep == 0:
+            with open(os.path.join(d, "g.log"), "rb") as f1, \
+                    open(os.path.join(d, "p.log"), "rb") as f2:
+                same = f1.read() == f2.read()
+        for k, r in (("getawslog", g), ("python", p), ("zcat", z)):
+            runs[k].append(r)
+        log("  a rep %d: getawslog %.2fs  python %.2fs  zcat %.2fs"
+            % (rep + 1, g.wall, p.wall, z.wall))
+    out = {k: summary(v) for k, v in runs.items() if v}
+    out["latency_ms"] = cfg.latency
+    out["same_output"] = same
+    res["a_wall"] = out
+    return out
+
+
+def scenario_cpu(env, cfg, items, files, res):
+    bucket = "bench-trail"
+    env.latency_ms = 0
+    nbytes = sum(n for _, _, n in items)
+    runs = {"getawslog": [], "python": [], "zcat": []}
+    for rep in range(cfg.reps):
+        d = env.tempdir()
+        z = check_rc(zcat(env, files, nbytes), "zcat")
+        g = check_rc(getawslog(env, bucket, os.path.join(d, "g.log"),
+                               ["-j"], objects=len(items), nbytes=nbytes),
+                     "getawslog -j")
+        p = check_rc(baseline(env, bucket, os.path.join(d, "p.log"),
+                              objects=len(items), nbytes=nbytes),
+                     "baseline")
+        for k, r in (("getawslog", g), ("python", p), ("zcat", z)):
+            runs[k].append(r)
+        log("  b rep %d: cpu getawslog %.3fs  python %.3fs  zcat %.3fs"
+            % (rep + 1, g.cpu, p.cpu, z.cpu))
+    out = {k: summary(v) for k, v in runs.items()}
+    res["b_cpu"] = out
+    return out
+
+
+def scenario_incremental(env, cfg, trail, res):
+    env.latency_ms = 0
+    today = dt.datetime.now(dt.timezone.utc).replace(
+        hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    out = {}
+    for hist, days in cfg.histories:
+        bucket = "bench-incr-%d" % hist
+        env.make_bucket(bucket)
+        t0 = time.perf_counter()
+        h = seed_history(trail, hist, days, today)
+        env.put_many(bucket, [(k, b) for k, b, _ in h])
+        seed_s = time.perf_counter() - t0
+        # The first run records the history; on tmpfs when there is one, as
+        # its fsyncs are not what is measured here.
+        d = shm_dir() or env.tempdir()
+        state = os.path.join(d, "state.db")
+        first = check_rc(getawslog(env, bucket, os.path.join(d, "first.log"),
+                                   ["-s", state], objects=len(h)),
+                         "getawslog -s (first run)")
+        new = seed_new(trail, cfg.new, today)
+        env.put_many(bucket, [(k, b) for k, b, _ in new])
+        nbytes = sum(n for _, _, n in new)
+        runs = []
+        for rep in range(cfg.reps):
+            dd = env.tempdir()
+            st = os.path.join(dd, "state.db")
+            shutil.copy(state, st)
+            r = check_rc(getawslog(env, bucket, os.path.join(dd, "inc.log"),
+                                   ["-j", "-s", st], objects=len(new),
+                                   nbytes=nbytes), "getawslog -s")
+            runs.append(r)
+        s = summary(runs)
+        s["history"] = hist
+        s["days"] = days
+        s["new"] = cfg.new
+        s["first_run"] = {"wall": round(first.wall, 3),
+                          "requests": first.requests,
+                          "seed_s": round(seed_s, 2)}
+        out[str(hist)] = s
+        log("  c %d+%d: LIST %s GET %s wall %.2fs (first run %.1fs, "
+            "seeding %.1fs)" % (hist, cfg.new, s["requests"].get("LIST", 0),
+                                s["requests"].get("GET", 0), s["wall"],
+                                first.wall, seed_s))
+    res["c_incremental"] = out
+    return out
+
+
+def scenario_memory(env, cfg, trail, res):
+    env.latency_ms = 0
+    bucket = "bench-big"
+    env.make_bucket(bucket)
+    t0 = time.perf_counter()
+    key, doc = trail.big(ACCOUNTS[0], REGIONS[0],
+                         dt.datetime(2024, 7, 30, 12, 0), cfg.big_mb * 10**6)
+    body = s3env.gz(doc)
+    nbytes = len(doc)
+    del doc
+    env.put_many(bucket, [(key, body)])
+    d = env.tempdir()
+    path = os.path.join(d, "big.json.gz")
+    with open(path, "wb") as f:
+        f.write(body)
+    seed_s = time.perf_counter() - t0
+    log("  d: %.1f MB -> %.1f MB gz (%.1fx), seeded in %.1fs"
+        % (nbytes / 1e6, len(body) / 1e6, nbytes / len(body), seed_s))
+    del body
+    warm = shm_dir() or env.tempdir()
+    check_rc(getawslog(env, bucket, os.path.join(warm, "warm.log")),
+             "getawslog (warm-up)")
+    shutil.rmtree(warm, True)
+    runs, zruns = [], []
+    for rep in range(cfg.reps):
+        dd = env.tempdir()
+        lg = os.path.join(dd, "raw.log")
+        r = check_rc(getawslog(env, bucket, lg, [], objects=1,
+                               nbytes=nbytes), "getawslog (raw)")
+        size = os.path.getsize(lg)
+        os.unlink(lg)
+        if size != nbytes + 1:
+            raise Failed("raw log is %d bytes, want %d" % (size, nbytes + 1))
+        runs.append(r)
+        zruns.append(check_rc(zcat(env, [path], nbytes), "zcat"))
+        log("  d rep %d: getawslog rss %.1f MiB wall %.2fs"
+            % (rep + 1, r.rss_mib, r.wall))
+    out = {"getawslog": summary(runs), "zcat": summary(zruns),
+           "compressed_mb": round(os.path.getsize(path) / 1e6, 2)}
+    res["d_memory"] = out
+    return out
+
+
+# ------------------------------------------------------------- report
+
+def fmt(v, spec):
+    return "-" if v is None else spec % v
+
+
+def table(res):
+    rows = []
+
+    def add(scen, who, s):
+        req = s.get("requests", {})
+        other = sum(v for k, v in req.items()
+                    if k not in ("LIST", "GET", "DELETE"))
+        rows.append([scen, who, fmt(s["wall"], "%.2f"), fmt(s["cpu"], "%.2f"),
+                     fmt(s["rss_mib"], "%.1f"),
+                     fmt(s["objects_per_s"], "%.0f"),
+                     fmt(s["mb_per_s"], "%.1f"),
+                     "%d/%d/%d/%d" % (req.get("LIST", 0), req.get("GET", 0),
+                                      req.get("DELETE", 0), other),
+                     "%d" % s["connections"]])
+
+    if "a_wall" in res:
+        a = res["a_wall"]
+        for who in ("getawslog", "getawslog_shm", "python", "zcat"):
+            if who in a:
+                add("a wall %dms" % a["latency_ms"],
+                    {"python": "python baseline", "zcat": "zcat (local)",
+                     "getawslog_shm": "getawslog -j, log on tmpfs"}
+                    .get(who, "getawslog -j"), a[who])
+    if "b_cpu" in res:
+        for who in ("getawslog", "python", "zcat"):
+            add("b cpu", {"python": "python baseline", "zcat": "zcat (local)"}
+                .get(who, "getawslog -j"), res["b_cpu"][who])
+    if "c_incremental" in res:
+        for hist, s in res["c_incremental"].items():
+            add("c incr %s+%d" % (hist, s["new"]), "getawslog -j -s", s)
+    if "d_memory" in res:
+        d = res["d_memory"]
+        add("d mem %.0fMB" % d["getawslog"]["mb"], "getawslog (raw)",
+            d["getawslog"])
+        add("d mem %.0fMB" % d["zcat"]["mb"], "zcat (local)", d["zcat"])
+    head = ["scenario", "program", "wall s", "cpu s", "rss MiB", "obj/s",
+            "MB/s", "LIST/GET/DEL/other", "conns"]
+    w = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    lines = ["  ".join(str(c).ljust(w[i]) if i < 2 else str(c).rjust(w[i])
+                       for i, c in enumerate(r)) for r in [head] + rows]
+    lines.insert(1, "  ".join("-" * x for x in w))
+    return "\n".join(lines)
+
+
+def targets(res):
+    out = []
+
+    def add(name, value, limit, ok, note=""):
+        out.append({"target": name, "value": value, "limit": limit,
+                    "pass": bool(ok), "note": note})
+
+    if "a_wall" in res:
+        a = res["a_wall"]
+        r = a["python"]["wall"] / a["getawslog"]["wall"]
+        add("a: getawslog wall <= 1/6 of the Python baseline's", round(r, 2),
+            ">= 6x faster", r >= 6)
+    if "b_cpu" in res:
+        b = res["b_cpu"]
+        r1 = b["getawslog"]["cpu"] / b["zcat"]["cpu"]
+        r2 = b["python"]["cpu"] / b["getawslog"]["cpu"]
+        add("b: getawslog -j CPU <= 2.5x zcat's", round(r1, 2), "<= 2.5x",
+            r1 <= 2.5)
+        add("b: getawslog -j CPU >= 5x less than the baseline's",
+            round(r2, 2), ">= 5x", r2 >= 5)
+    if "c_incremental" in res:
+        c = res["c_incremental"]
+        counts = {h: s["requests"].get("LIST", 0) for h, s in c.items()}
+        vals = list(counts.values())
+        add("c: LIST requests equal whatever the history (%s)"
+            % " vs ".join("%s: %d" % kv for kv in counts.items()),
+            vals, "equal", len(set(vals)) == 1)
+    if "d_memory" in res:
+        d = res["d_memory"]["getawslog"]
+        add("d: raw mode on a %.0f MB object: peak RSS < 32 MiB" % d["mb"],
+            round(d["rss_mib"], 1), "< 32 MiB", d["rss_mib"] < 32)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--reps", type=int, default=None,
+                    help="repetitions per scenario (default 3, 1 with --quick)")
+    ap.add_argument("--quick", action="store_true",
+                    help="fewer objects, 1 repetition: a smoke run")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 if a target fails")
+    ap.add_argument("--only", default="a,b,c,d",
+                    help="scenarios to run, e.g. a,b")
+    ap.add_argument("--json", default=os.path.join(HERE, "results.json"),
+                    help="where to write the results (default "
+                    "bench/results.json)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the S3 server running at the end, print "
+                    "its endpoint and wait (for profiling)")
+    cfg = ap.parse_args()
+    cfg.reps = cfg.reps or (1 if cfg.quick else 3)
+    cfg.latency = 25
+    if cfg.quick:
+        cfg.objects, cfg.big_objects = 80, 1
+        cfg.histories = [(300, 10), (1200, 40)]
+        cfg.new = 30
+        cfg.big_mb = 200
+    else:
+        cfg.objects, cfg.big_objects = 400, 2
+        cfg.histories = [(3000, 30), (12000, 120)]
+        cfg.new = 30
+        cfg.big_mb = 200
+    only = set(cfg.only.split(","))
+    if not os.access(BINARY, os.X_OK):
+        log("bench: no %s (make getawslog)" % BINARY)
+        return 1
+    t_start = time.perf_counter()
+    res = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                       "python": platform.python_version()},
+           "config": {"reps": cfg.reps, "quick": cfg.quick,
+                      "objects": cfg.objects, "latency_ms": cfg.latency,
+                      "histories": cfg.histories, "new": cfg.new,
+                      "big_mb": cfg.big_mb, "seed": SEED,
+                      "binary": BINARY},
+           "when": dt.datetime.now(dt.timezone.utc).strftime(
+               "%Y-%m-%dT%H:%M:%SZ")}
+    try:
+        res["commit"] = subprocess.run(
+            ["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True).stdout.strip()
+        if subprocess.run(["git", "-C", TOP, "status", "--porcelain", "--",
+                           "*.c", "*.h", "Makefile"],
+                          capture_output=True, text=True).stdout.strip():
+            res["commit"] += "-dirty"
+    except OSError:
+        pass
+    failed = None
+    cache_gets()
+    with S3Env({AKID: SECRET}) as env:
+        trail = Trail(SEED)
+        try:
+            if only & {"a", "b"}:
+                t0 = time.perf_counter()
+                env.make_bucket("bench-trail")
+                items = seed_objects(trail, cfg.objects,
+                                     dt.datetime(2024, 7, 30),
+                                     big=cfg.big_objects)
+                env.put_many("bench-trail", [(k, b) for k, b, _ in items])
+                files = write_files(env, items)
+                # A warm-up run: fills the front's GET cache (and the page
+                # cache); not measured.
+                warm = shm_dir() or env.tempdir()
+                check_rc(getawslog(env, "bench-trail",
+                                   os.path.join(warm, "warm.log")),
+                         "getawslog (warm-up)")
+                shutil.rmtree(warm, True)
+                raw = sum(n for _, _, n in items)
+                gzb = sum(len(b) for _, b, _ in items)
+                res["dataset"] = {"objects": len(items), "mb": raw / 1e6,
+                                  "gz_mb": gzb / 1e6,
+                                  "ratio": round(raw / gzb, 2),
+                                  "largest_mb": max(n for _, _, n in items)
+                                  / 1e6}
+                log("seeded %d objects, %.1f MB (%.1f MB gzipped, %.1fx) "
+                    "in %.1fs" % (len(items), raw / 1e6, gzb / 1e6,
+                                  raw / gzb, time.perf_counter() - t0))
+                if "a" in only:
+                    scenario_wall(env, cfg, items, files, res)
+                if "b" in only:
+                    scenario_cpu(env, cfg, items, files, res)
+            if "c" in only:
+                scenario_incremental(env, cfg, trail, res)
+            if "d" in only:
+                scenario_memory(env, cfg, trail, res)
+        except Failed as e:
+            failed = str(e)
+            log("bench: " + failed)
+        if cfg.keep:
+            print("S3 at %s (AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s); "
+                  "^C to stop" % (env.endpoint, AKID, SECRET), flush=True)
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    res["targets"] = targets(res)
+    res["failed"] = failed
+    res["seconds"] = round(time.perf_counter() - t_start, 1)
+    with open(cfg.json, "w") as f:
+        json.dump(res, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print()
+    print("getawslog benchmark (%s): medians of %d rep%s, %d CPUs, %s"
+          % (res.get("commit", "?"), cfg.reps, "" if cfg.reps == 1 else "s",
+             os.cpu_count(), "quick" if cfg.quick else "full"))
+    if "dataset" in res:
+        ds = res["dataset"]
+        print("a/b data: %d objects, %.1f MB decompressed, %.1f MB gzipped "
+              "(%.1fx), largest %.1f MB"
+              % (ds["objects"], ds["mb"], ds["gz_mb"], ds["ratio"],
+                 ds["largest_mb"]))
+    print()
+    print(table(res))
+    print()
+    if "a_wall" in res:
+        print("a: getawslog -j output identical to the baseline's: %s"
+              % ("yes" if res["a_wall"]["same_output"] else "NO"))
+    for t in res["targets"]:
+        print("%s  %s: %s (want %s)" % ("PASS" if t["pass"] else "FAIL",
+                                        t["target"], t["value"], t["limit"]))
+    if failed:
+        print("FAIL  a run failed: %s" % failed)
+    print("(%.0f s; results in %s)" % (res["seconds"],
+                                       os.path.relpath(cfg.json)))
+    if cfg.check and (failed or not all(t["pass"] for t in res["targets"])):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
