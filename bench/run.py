@@ -42,6 +42,7 @@ import platform
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -441,13 +442,20 @@ def scenario_cpu(env, cfg, items, files, res):
     bucket = "bench-trail"
     env.latency_ms = 0
     nbytes = sum(n for _, _, n in items)
-    runs = {"getawslog": [], "python": [], "zcat": []}
+    runs = {"getawslog": [], "python": [], "zcat": [], "getawslog_shm": []}
     for rep in range(cfg.reps):
         d = env.tempdir()
         z = check_rc(zcat(env, files, nbytes), "zcat")
         g = check_rc(getawslog(env, bucket, os.path.join(d, "g.log"),
                                ["-j"], objects=len(items), nbytes=nbytes),
                      "getawslog -j")
+        shm = shm_dir()
+        if shm:
+            # Reference: the CPU that the fsync of each object costs.
+            runs["getawslog_shm"].append(check_rc(getawslog(
+                env, bucket, os.path.join(shm, "g.log"), ["-j"],
+                objects=len(items), nbytes=nbytes), "getawslog -j (tmpfs)"))
+            shutil.rmtree(shm, True)
         p = check_rc(baseline(env, bucket, os.path.join(d, "p.log"),
                               objects=len(items), nbytes=nbytes),
                      "baseline")
@@ -455,7 +463,7 @@ def scenario_cpu(env, cfg, items, files, res):
             runs[k].append(r)
         log("  b rep %d: cpu getawslog %.3fs  python %.3fs  zcat %.3fs"
             % (rep + 1, g.cpu, p.cpu, z.cpu))
-    out = {k: summary(v) for k, v in runs.items()}
+    out = {k: summary(v) for k, v in runs.items() if v}
     res["b_cpu"] = out
     return out
 
@@ -580,9 +588,12 @@ def table(res):
                      "getawslog_shm": "getawslog -j, log on tmpfs"}
                     .get(who, "getawslog -j"), a[who])
     if "b_cpu" in res:
-        for who in ("getawslog", "python", "zcat"):
-            add("b cpu", {"python": "python baseline", "zcat": "zcat (local)"}
-                .get(who, "getawslog -j"), res["b_cpu"][who])
+        for who in ("getawslog", "getawslog_shm", "python", "zcat"):
+            if who in res["b_cpu"]:
+                add("b cpu", {"python": "python baseline",
+                              "zcat": "zcat (local)",
+                              "getawslog_shm": "getawslog -j, log on tmpfs"}
+                    .get(who, "getawslog -j"), res["b_cpu"][who])
     if "c_incremental" in res:
         for hist, s in res["c_incremental"].items():
             add("c incr %s+%d" % (hist, s["new"]), "getawslog -j -s", s)
@@ -731,6 +742,7 @@ def main():
         if cfg.keep:
             print("S3 at %s (AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s); "
                   "^C to stop" % (env.endpoint, AKID, SECRET), flush=True)
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
             try:
                 while True:
                     time.sleep(3600)
