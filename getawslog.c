@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,8 @@
 #define INFLATED_MAX	((size_t)4 << 30)	/* decompressed bytes per object */
 #define CHUNK		(256 * 1024)		/* inflate and write pieces */
 #define LOG_MODE	0640
+/* Raw mode keeps objects larger than this in a temporary file. */
+#define SPOOL_MIN	(4 * 1024 * 1024)
 
 struct options {
 	const char	*bucket;
@@ -306,14 +309,20 @@ parse_options(int argc, char **argv, struct options *o)
 	o->format = json ? fmt : -1;
 }
 
-/* The log file is opened for each object, so logrotate can move it. */
+/*
+ * The log file is opened for each object, so logrotate can move it; read
+ * access too when we can, to look at its last byte.
+ */
 static int
 log_open(const char *path)
 {
 	int	fd;
 
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    LOG_MODE)) == -1) {
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, LOG_MODE);
+	if (fd == -1 && errno == EACCES)
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		    LOG_MODE);
+	if (fd == -1) {
 		printf("ERROR: Cannot open %s (%s)\n", path, strerror(errno));
 		fflush(stdout);
 	}
@@ -371,22 +380,25 @@ out_write(void *arg, const char *p, size_t len)
 typedef int (*sink_fn)(void *, const char *, size_t);
 
 /*
- * Inflate a gzip (or zlib) object, one or more members, handing each
- * piece to sink (NULL: only verify). The trailer's CRC and length are
- * checked by zlib. 0, or -1 with why.
+ * Inflate a gzip (or zlib) body, one or more members, handing each piece
+ * to sink (NULL: only verify). The body is in memory or in a file read in
+ * CHUNK pieces, so memory does not grow with it. The trailer's CRC and
+ * length are checked by zlib. 0, or -1 with why.
  */
 static int
-inflate_object(const char *src, size_t len, size_t max, sink_fn sink,
+inflate_object(const struct s3_body *body, size_t max, sink_fn sink,
     void *arg, size_t *total, char *why, size_t whylen)
 {
 	z_stream	 z;
-	unsigned char	*buf = NULL;
-	size_t		 produced = 0, n;
-	int		 zr, ret = -1, started = 0, w;
+	unsigned char	*buf = NULL, *in = NULL;
+	size_t		 produced = 0, consumed = 0, n, avail;
+	ssize_t		 got;
+	int		 zr, ret = -1, started = 0, w = 0;
 
 	*total = 0;
 	memset(&z, 0, sizeof(z));
-	if ((buf = malloc(CHUNK)) == NULL) {
+	if ((buf = malloc(CHUNK)) == NULL ||
+	    (body->fd >= 0 && (in = malloc(CHUNK)) == NULL)) {
 		w = snprintf(why, whylen, "out of memory");
 		goto out;
 	}
@@ -395,53 +407,64 @@ inflate_object(const char *src, size_t len, size_t max, sink_fn sink,
 		goto out;
 	}
 	started = 1;
-	z.next_in = (unsigned char *)(uintptr_t)src;
-	do {
-		/* zlib counts in uInt; feed large buffers in slices. */
-		n = len - (size_t)((const char *)z.next_in - src);
-		z.avail_in = n > UINT_MAX ? UINT_MAX : (uInt)n;
+	for (;;) {
+		/* The next slice of input; zlib counts in uInt. */
 		if (z.avail_in == 0) {
-			w = snprintf(why, whylen, "%s", produced == 0 &&
-			    len == 0 ? "empty object, not gzip" :
-			    "truncated gzip data");
-			goto out;
-		}
-		for (;;) {
-			z.next_out = buf;
-			z.avail_out = CHUNK;
-			zr = inflate(&z, Z_NO_FLUSH);
-			if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-				w = snprintf(why, whylen, "not valid gzip data "
-				    "(%s)", z.msg != NULL ? z.msg : "zlib error");
+			if (consumed == body->len) {
+				w = snprintf(why, whylen, "%s", body->len == 0 ?
+				    "empty object, not gzip" :
+				    "truncated gzip data");
 				goto out;
 			}
-			n = CHUNK - z.avail_out;
-			produced += n;
-			if (produced > max) {
-				w = snprintf(why, whylen, "decompresses to more "
-				    "than %zu bytes", max);
-				goto out;
-			}
-			if (n > 0 && sink != NULL && sink(arg, (char *)buf, n)) {
-				w = snprintf(why, whylen, "write failed");
-				goto out;
-			}
-			if (zr == Z_STREAM_END) {
-				/* Another gzip member may follow, as zcat allows. */
-				if ((const char *)z.next_in == src + len)
-					goto done;
-				if (inflateReset(&z) != Z_OK) {
-					w = snprintf(why, whylen, "zlib error");
+			avail = body->len - consumed;
+			if (body->fd >= 0) {
+				n = avail < CHUNK ? avail : CHUNK;
+				got = pread(body->fd, in, n, (off_t)consumed);
+				if (got <= 0) {
+					w = snprintf(why, whylen, "reading the "
+					    "temporary file: %s", got == 0 ?
+					    "short file" : strerror(errno));
 					goto out;
 				}
-				break;
+				z.next_in = in;
+				z.avail_in = (uInt)got;
+			} else {
+				z.next_in = (unsigned char *)(uintptr_t)
+				    (body->data + consumed);
+				z.avail_in = avail > UINT_MAX ? UINT_MAX :
+				    (uInt)avail;
 			}
-			if (zr == Z_BUF_ERROR || (z.avail_in == 0 &&
-			    z.avail_out != 0))
-				break;
+			consumed += z.avail_in;
 		}
-	} while (1);
-done:
+		z.next_out = buf;
+		z.avail_out = CHUNK;
+		zr = inflate(&z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+			w = snprintf(why, whylen, "not valid gzip data (%s)",
+			    z.msg != NULL ? z.msg : "zlib error");
+			goto out;
+		}
+		n = CHUNK - z.avail_out;
+		produced += n;
+		if (produced > max) {
+			w = snprintf(why, whylen, "decompresses to more than "
+			    "%zu bytes", max);
+			goto out;
+		}
+		if (n > 0 && sink != NULL && sink(arg, (char *)buf, n)) {
+			w = snprintf(why, whylen, "write failed");
+			goto out;
+		}
+		if (zr == Z_STREAM_END) {
+			/* Another gzip member may follow, as zcat allows. */
+			if (z.avail_in == 0 && consumed == body->len)
+				break;
+			if (inflateReset(&z) != Z_OK) {
+				w = snprintf(why, whylen, "zlib error");
+				goto out;
+			}
+		}
+	}
 	*total = produced;
 	ret = 0;
 out:
@@ -449,6 +472,7 @@ out:
 	if (started)
 		inflateEnd(&z);
 	free(buf);
+	free(in);
 	return ret;
 }
 
@@ -687,12 +711,14 @@ object_failed(struct run *r, const char *key, const char *what,
 /* Write one object's lines into the log and make them durable. */
 static int
 write_object(struct run *r, const char *key, const char *base,
-    const char *data, size_t len)
+    const struct s3_body *body)
 {
 	struct flatten_meta	 meta;
 	struct membuf		 doc;
 	struct out		 o;
-	char			 why[256];
+	struct stat		 sb;
+	off_t			 start = -1;
+	char			 why[256], last;
 	size_t			 total, nrec = 0;
 	int			 rc, ret = -1;
 
@@ -704,10 +730,10 @@ write_object(struct run *r, const char *key, const char *base,
 
 	/* Inflate and check the whole object before the first write. */
 	if (r->o->format == -1)
-		rc = inflate_object(data, len, INFLATED_MAX, NULL, NULL, &total,
-		    why, sizeof(why));
+		rc = inflate_object(body, INFLATED_MAX, NULL, NULL, &total, why,
+		    sizeof(why));
 	else
-		rc = inflate_object(data, len, INFLATED_MAX, membuf_sink, &doc,
+		rc = inflate_object(body, INFLATED_MAX, membuf_sink, &doc,
 		    &total, why, sizeof(why));
 	if (rc == -1) {
 		fprintf(stderr, "getawslog: %s: %s\n", key, why);
@@ -719,9 +745,25 @@ write_object(struct run *r, const char *key, const char *base,
 		r->fatal = 1;
 		goto out;
 	}
+	/*
+	 * A crash or a full disk can leave a last line without its newline;
+	 * end it, so our first line is not glued to it. And remember where
+	 * this object starts, to take a half-written object back out.
+	 */
+	if (fstat(o.fd, &sb) == -1) {
+		o.err = errno;
+		goto write_error;
+	}
+	start = sb.st_size;
+	if (start > 0 && pread(o.fd, &last, 1, start - 1) == 1 &&
+	    last != '\n') {
+		if (out_write(&o, "\n", 1) == -1 || out_flush(&o) == -1)
+			goto write_error;
+		start++;
+	}
 	if (r->o->format == -1) {
-		rc = inflate_object(data, len, INFLATED_MAX, out_write, &o,
-		    &total, why, sizeof(why));
+		rc = inflate_object(body, INFLATED_MAX, out_write, &o, &total,
+		    why, sizeof(why));
 		if (rc == 0)
 			rc = out_write(&o, "\n", 1);
 		if (rc == -1 && o.err == 0) {
@@ -752,14 +794,18 @@ write_object(struct run *r, const char *key, const char *base,
 	if (out_flush(&o) == -1 || fsync(o.fd) == -1) {
 		if (o.err == 0)
 			o.err = errno;
-		printf("ERROR: Cannot write %s (%s)\n", r->o->log,
-		    strerror(o.err));
-		fflush(stdout);
-		r->fatal = 1;
-		goto out;
+		goto write_error;
 	}
 	r->n.records += nrec;
 	ret = 0;
+	goto out;
+write_error:
+	printf("ERROR: Cannot write %s (%s)\n", r->o->log, strerror(o.err));
+	fflush(stdout);
+	/* Leave no partial object behind, as far as the disk allows. */
+	if (start >= 0 && ftruncate(o.fd, start) == 0)
+		(void)fsync(o.fd);
+	r->fatal = 1;
 out:
 	if (o.fd != -1 && close(o.fd) == -1 && ret == 0) {
 		printf("ERROR: Cannot write %s (%s)\n", r->o->log,
@@ -806,8 +852,7 @@ static void
 finish_object(struct run *r, struct pending *p)
 {
 	struct s3_error	 err;
-	char		*data = NULL;
-	size_t		 len;
+	struct s3_body	 body = { NULL, 0, -1 };
 	int		 rc, n;
 
 	if (p->kind == PEND_DIGEST) {
@@ -843,13 +888,13 @@ finish_object(struct run *r, struct pending *p)
 		object_failed(r, p->key, "cannot download", &err);
 		return;
 	}
-	rc = s3_get_finish(p->get, &data, &len, &err);
+	rc = s3_get_finish(p->get, &body, &err);
 	p->get = NULL;
 	if (rc == -1) {
 		object_failed(r, p->key, "cannot download", &err);
 		return;
 	}
-	if (write_object(r, p->key, p->base, data, len) == -1)
+	if (write_object(r, p->key, p->base, &body) == -1)
 		goto out;
 	r->n.objects++;
 	/*
@@ -874,7 +919,7 @@ finish_object(struct run *r, struct pending *p)
 	if (r->st.db != NULL && state_exec(&r->st, "COMMIT") == -1)
 		r->fatal = 1;
 out:
-	free(data);
+	s3_body_free(&body);
 }
 
 static void
@@ -932,7 +977,8 @@ queue_object(struct run *r, struct queue *q, char *key, long long size)
 		if (size >= 0 && (unsigned long long)size > OBJECT_MAX)
 			p->get = NULL;	/* reported in its turn */
 		else if ((p->get = s3_get_start(r->s3, r->o->bucket, key, size,
-		    OBJECT_MAX)) == NULL) {
+		    OBJECT_MAX, r->o->format == -1 && size > SPOOL_MIN)) ==
+		    NULL) {
 			pending_free(p);
 			fprintf(stderr, "getawslog: out of memory\n");
 			return -1;
@@ -1317,7 +1363,8 @@ main(int argc, char *argv[])
 			goto out;
 		printf("Bucket %s access error: %s\n", o.bucket,
 		    s3_strerror(&err, e, sizeof(e)));
-		status = EXIT_BUCKET;
+		/* Throttled or unreachable: the next run may well succeed. */
+		status = err.transient ? EXIT_TRANSIENT : EXIT_BUCKET;
 		goto out;
 	}
 	walk(&r);

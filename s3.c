@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 #include <curl/curl.h>
 #include <expat.h>
@@ -59,6 +61,8 @@ struct resp {
 	size_t		 len, cap;
 	size_t		 max;		/* a longer body aborts the transfer */
 	int		 overflow;
+	int		 fd;		/* spool the body here when >= 0 */
+	int		 spool_errno;	/* a failed write to fd */
 	long long	 content_length;	/* -1 when absent */
 	long		 retry_after_ms;	/* -1 when absent */
 	char		 region[S3_REGION_MAX];	/* x-amz-bucket-region */
@@ -484,6 +488,22 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 		r->overflow = 1;
 		return 0;		/* aborts with CURLE_WRITE_ERROR */
 	}
+	if (r->fd >= 0) {
+		size_t	 off = 0;
+		ssize_t	 w;
+
+		while (off < n) {
+			if ((w = write(r->fd, data + off, n - off)) == -1) {
+				if (errno == EINTR)
+					continue;
+				r->spool_errno = errno;
+				return 0;
+			}
+			off += (size_t)w;
+		}
+		r->len += n;
+		return n;
+	}
 	if (r->len + n + 1 > r->cap) {
 		ncap = r->cap ? r->cap : 16384;
 		while (ncap < r->len + n + 1)
@@ -758,6 +778,7 @@ struct xfer {
 	struct req	 rq;
 	struct resp	 r;
 	long long	 expect_size;	/* -1: unknown */
+	int		 fd;		/* spool file, or -1 */
 	int		 attempt, redirects;
 	long long	 retry_at;	/* monotonic ms */
 	int		 rc;		/* 0 or -1 once XF_DONE */
@@ -867,6 +888,12 @@ xfer_launch(struct xfer *x)
 
 	free(x->r.body);
 	memset(&x->r, 0, sizeof(x->r));
+	x->r.fd = x->fd;
+	if (x->fd >= 0 && (ftruncate(x->fd, 0) == -1 ||
+	    lseek(x->fd, 0, SEEK_SET) == -1)) {
+		set_error(&x->err, S3_ELOCAL, 0, "", strerror(errno));
+		goto fail;
+	}
 	x->r.max = x->rq.max;
 	x->r.content_length = -1;
 	x->r.retry_after_ms = -1;
@@ -929,6 +956,13 @@ xfer_finished(struct xfer *x, CURLcode cc)
 		xfer_done(x, -1);
 		return;
 	}
+	if (cc == CURLE_WRITE_ERROR && r->spool_errno != 0) {
+		n = snprintf(msg, sizeof(msg), "temporary file: %s",
+		    strerror(r->spool_errno));
+		set_error(err, S3_ELOCAL, 0, "", n > 0 ? msg : "spool error");
+		xfer_done(x, -1);
+		return;
+	}
 	region[0] = '\0';
 	if (cc != CURLE_OK)
 		set_error(err, S3_ENET, curl_is_transient(cc), "",
@@ -949,6 +983,16 @@ xfer_finished(struct xfer *x, CURLcode cc)
 			return;
 		}
 	} else {
+		/* An error body went to the spool file: read it back. */
+		if (r->fd >= 0 && r->body == NULL && r->len > 0 &&
+		    r->len <= S3_ERRBODY_MAX &&
+		    (r->body = malloc(r->len + 1)) != NULL) {
+			if (pread(r->fd, r->body, r->len, 0) != (ssize_t)r->len) {
+				free(r->body);
+				r->body = NULL;
+			} else
+				r->body[r->len] = '\0';
+		}
 		/* S3's XML says what went wrong; a header or <Region> where. */
 		if (r->body == NULL || s3_parse_error(r->body, r->len, err,
 		    region, sizeof(region)) == -1) {
@@ -1071,6 +1115,7 @@ xfer_new(struct s3 *s3, const char *method, const char *bucket,
 	x->rq.query = x->query;
 	x->rq.max = max;
 	x->expect_size = expect_size;
+	x->fd = -1;
 	x->attempt = 1;
 	x->state = XF_WAIT;
 	x->next = s3->xfers;
@@ -1086,6 +1131,8 @@ xfer_free(struct xfer *x)
 	if (x->state != XF_DONE)
 		xfer_done(x, -1);
 	free(x->r.body);
+	if (x->fd != -1)
+		close(x->fd);
 	free(x->bucket);
 	free(x->key);
 	free(x->query);
@@ -1334,9 +1381,31 @@ struct s3_get {
 	struct xfer	*x;
 };
 
+/* An unnamed temporary file: gone when closed, whatever happens. */
+static int
+spool_open(void)
+{
+	const char	*dir = getenv("TMPDIR");
+	char		 path[4096];
+	int		 fd, n;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC,
+	    0600)) != -1)
+		return fd;
+	n = snprintf(path, sizeof(path), "%s/getawslog.XXXXXX", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
+	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
+		return -1;
+	unlink(path);
+	return fd;
+}
+
 struct s3_get *
 s3_get_start(struct s3 *s3, const char *bucket, const char *key,
-    long long expect_size, size_t max)
+    long long expect_size, size_t max, int spool)
 {
 	struct s3_get	*g;
 
@@ -1347,29 +1416,40 @@ s3_get_start(struct s3 *s3, const char *bucket, const char *key,
 		free(g);
 		return NULL;
 	}
+	if (spool && (g->x->fd = spool_open()) == -1) {
+		set_error(&g->x->err, S3_ELOCAL, 0, "", "cannot create a "
+		    "temporary file");
+		xfer_done(g->x, -1);
+		return g;
+	}
 	/* Start now: the engine moves it along while the caller waits. */
 	xfer_launch(g->x);
 	return g;
 }
 
 int
-s3_get_finish(struct s3_get *g, char **data, size_t *len,
-    struct s3_error *err)
+s3_get_finish(struct s3_get *g, struct s3_body *out, struct s3_error *err)
 {
 	int	ret = -1;
 
-	*data = NULL;
-	*len = 0;
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
 	memset(err, 0, sizeof(*err));
 	if (xfer_wait(g->x, err) == -1)
 		goto out;
-	if (g->x->r.body == NULL && (g->x->r.body = strdup("")) == NULL) {
-		set_error(err, S3_ENOMEM, 0, "", "out of memory");
-		goto out;
+	out->len = g->x->r.len;
+	if (g->x->fd >= 0) {
+		out->fd = g->x->fd;
+		g->x->fd = -1;
+	} else {
+		if (g->x->r.body == NULL &&
+		    (g->x->r.body = strdup("")) == NULL) {
+			set_error(err, S3_ENOMEM, 0, "", "out of memory");
+			goto out;
+		}
+		out->data = g->x->r.body;
+		g->x->r.body = NULL;
 	}
-	*data = g->x->r.body;
-	*len = g->x->r.len;
-	g->x->r.body = NULL;
 	ret = 0;
 out:
 	xfer_free(g->x);
@@ -1386,29 +1466,15 @@ s3_get_cancel(struct s3_get *g)
 	}
 }
 
-int
-s3_get(struct s3 *s3, const char *bucket, const char *key,
-    long long expect_size, size_t max, char **data, size_t *len,
-    struct s3_error *err)
+void
+s3_body_free(struct s3_body *b)
 {
-	struct s3_get	*g;
-	char		 msg[128];
-	int		 n;
-
-	*data = NULL;
-	*len = 0;
-	memset(err, 0, sizeof(*err));
-	if (expect_size >= 0 && (unsigned long long)expect_size > max) {
-		n = snprintf(msg, sizeof(msg), "object is %lld bytes, more than "
-		    "the limit of %zu", expect_size, max);
-		set_error(err, S3_ELIMIT, 0, "", n > 0 ? msg : "too large");
-		return -1;
-	}
-	if ((g = s3_get_start(s3, bucket, key, expect_size, max)) == NULL) {
-		set_error(err, S3_ENOMEM, 0, "", "out of memory");
-		return -1;
-	}
-	return s3_get_finish(g, data, len, err);
+	free(b->data);
+	if (b->fd != -1)
+		close(b->fd);
+	b->data = NULL;
+	b->fd = -1;
+	b->len = 0;
 }
 
 int

@@ -32,7 +32,8 @@ enum s3_status {
 	S3_ELIMIT,	/* a response exceeded a limit */
 	S3_EBADRESP,	/* a response that cannot be understood */
 	S3_ENOMEM,
-	S3_EINTR	/* interrupted by a signal */
+	S3_EINTR,	/* interrupted by a signal */
+	S3_ELOCAL	/* a local error (temporary file) */
 };
 
 struct s3_error {
@@ -85,25 +86,26 @@ int	 s3_list_page(struct s3 *, const char *bucket,
 	    struct s3_list_page *out, struct s3_error *err);
 void	 s3_list_page_free(struct s3_list_page *);
 
-/*
- * GET an object into a malloc'd buffer (*data, *len). A body larger than
- * max bytes is an S3_ELIMIT error. expect_size >= 0 is the listed size;
- * a body of another length is an error. 0 or -1.
- */
-int	 s3_get(struct s3 *, const char *bucket, const char *key,
-	    long long expect_size, size_t max, char **data, size_t *len,
-	    struct s3_error *err);
+/* An object's body: in memory, or in an unnamed temporary file. */
+struct s3_body {
+	char		*data;		/* NULL when in fd */
+	size_t		 len;
+	int		 fd;		/* -1 when in data */
+};
+void	 s3_body_free(struct s3_body *);
 
 /*
- * The same, concurrently: start a GET, which runs while the caller starts
- * others or waits for another request; finish collects it (waiting if
- * need be) and frees the handle; cancel drops it. A limit check on
- * expect_size is the caller's (s3_get does it).
+ * GET an object, concurrently: start runs while the caller starts others
+ * or waits for another request; finish collects it (waiting if need be)
+ * and frees the handle; cancel drops it. A body longer than max bytes is
+ * an S3_ELIMIT error; expect_size >= 0 is the listed size, and a body of
+ * another length is an error. With spool, the body goes to a temporary
+ * file instead of memory. finish: 0 or -1 with err filled.
  */
 struct s3_get;
 struct s3_get	*s3_get_start(struct s3 *, const char *bucket, const char *key,
-		    long long expect_size, size_t max);
-int		 s3_get_finish(struct s3_get *, char **data, size_t *len,
+		    long long expect_size, size_t max, int spool);
+int		 s3_get_finish(struct s3_get *, struct s3_body *out,
 		    struct s3_error *err);
 void		 s3_get_cancel(struct s3_get *);
 
