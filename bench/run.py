@@ -27,7 +27,7 @@ the small launcher bench/rusage.c), so the front and moto, which run in
 this Python process, are not counted.  Requests and
 connections are what the front saw during the run.  MB is 10^6 bytes.
 
-Writes bench/results.json and prints a table and PASS/FAIL per target.
+Writes bench/results.json (--quick: bench/results-quick.json) and prints a table and PASS/FAIL per target.
 Exit status 0 unless --check is given and a target fails (or a run fails).
 """
 
@@ -655,14 +655,17 @@ def main():
                     help="exit 1 if a target fails")
     ap.add_argument("--only", default="a,b,c,d",
                     help="scenarios to run, e.g. a,b")
-    ap.add_argument("--json", default=os.path.join(HERE, "results.json"),
+    ap.add_argument("--json", default=None,
                     help="where to write the results (default "
-                    "bench/results.json)")
+                    "bench/results.json, bench/results-quick.json with "
+                    "--quick)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the S3 server running at the end, print "
                     "its endpoint and wait (for profiling)")
     cfg = ap.parse_args()
     cfg.reps = cfg.reps or (1 if cfg.quick else 3)
+    cfg.json = cfg.json or os.path.join(
+        HERE, "results-quick.json" if cfg.quick else "results.json")
     cfg.latency = 25
     if cfg.quick:
         cfg.objects, cfg.big_objects = 80, 1
@@ -775,6 +778,9 @@ def main():
                                         t["target"], t["value"], t["limit"]))
     if failed:
         print("FAIL  a run failed: %s" % failed)
+    if cfg.quick:
+        print("(--quick: 80 objects and one rep, a smoke run; the targets "
+              "are set for the full run)")
     print("(%.0f s; results in %s)" % (res["seconds"],
                                        os.path.relpath(cfg.json)))
     if cfg.check and (failed or not all(t["pass"] for t in res["targets"])):
