@@ -40,9 +40,14 @@
 #define EXIT_LOCKED	6	/* another run holds the lock */
 
 #define OBJECT_MAX	((size_t)1 << 30)	/* compressed bytes per object */
-#define INFLATED_MAX	((size_t)4 << 30)	/* decompressed bytes per object */
+#define INFLATED_MAX	((size_t)4 << 30)	/* decompressed bytes, default */
+#define INFLATED_CEIL	((unsigned long long)1 << 40)	/* --max-inflated-size */
+/* Continuation tokens remembered per listing, to stop a loop. */
+#define TOKENS_KEPT	16
 #define CHUNK		(256 * 1024)		/* inflate and write pieces */
 #define LOG_MODE	0640
+#define STATE_MODE	0600
+#define LINKS_MAX	8	/* symlinks followed to the log or state file */
 /* Raw mode keeps objects larger than this in a temporary file. */
 #define SPOOL_MIN	(4 * 1024 * 1024)
 
@@ -62,6 +67,7 @@ struct options {
 	const char	*prefix;	/* walk only keys under it */
 	int		 full_scan;	/* list everything even with -s */
 	int		 lookback;	/* days listed again before the newest */
+	size_t		 max_inflated;	/* decompressed bytes per object */
 };
 
 struct counts {
@@ -80,7 +86,8 @@ static const char usage_text[] =
 "usage: getawslog -b BUCKET -l FILE [-dDhj] [-J N] [-s FILE] [--format FORMAT]\n"
 "                 [--region REGION] [--endpoint-url URL] [--profile NAME]\n"
 "                 [--prefix PREFIX] [--full-scan] [--lookback DAYS]\n"
-"                 [--max-attempts N] [--lock-wait SECONDS] [--version]\n";
+"                 [--max-attempts N] [--lock-wait SECONDS]\n"
+"                 [--max-inflated-size BYTES] [--version]\n";
 
 static const char help_text[] =
 "\n"
@@ -103,6 +110,8 @@ static const char help_text[] =
 "  --full-scan           with -s, list the whole bucket anyway\n"
 "  --lookback=DAYS       with -s, days listed again (default 2)\n"
 "  --lock-wait=SECONDS   how long to wait for another run (default 60)\n"
+"  --max-inflated-size=BYTES\n"
+"                        refuse objects that decompress to more (default 4G)\n"
 "  --version             show the version and exit\n";
 
 /* optparse's way: usage, then "error: WHAT ARG", exit 2. */
@@ -129,6 +138,35 @@ parse_int(const char *s, int lo, int hi, const char *what)
 		exit(EXIT_USAGE);
 	}
 	return (int)v;
+}
+
+/* Bytes, with an optional K, M or G suffix (powers of 1024). */
+static size_t
+parse_size(const char *s, unsigned long long lo, unsigned long long hi,
+    const char *what)
+{
+	char			*end;
+	unsigned long long	 v, mul = 1;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		mul = 1ULL << 10;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1ULL << 20;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1ULL << 30;
+	if (mul != 1)
+		end++;
+	if (errno != 0 || end == s || *end != '\0' || *s == '-' ||
+	    v > hi / mul || v * mul < lo || v * mul > SIZE_MAX) {
+		fputs(usage_text, stderr);
+		fprintf(stderr, "\ngetawslog: error: %s: %s is not a size "
+		    "from %llu to %llu bytes (K, M, G suffixes allowed)\n", what,
+		    s, lo, hi);
+		exit(EXIT_USAGE);
+	}
+	return (size_t)(v * mul);
 }
 
 /*
@@ -195,7 +233,8 @@ resolve_legacy_prefixes(int argc, char **argv)
 }
 
 enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
-	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK };
+	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
+	OPT_MAXINFLATED };
 
 static void
 parse_options(int argc, char **argv, struct options *o)
@@ -219,6 +258,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "prefix",	required_argument,	NULL, OPT_PREFIX },
 		{ "full-scan",	no_argument,		NULL, OPT_FULLSCAN },
 		{ "lookback",	required_argument,	NULL, OPT_LOOKBACK },
+		{ "max-inflated-size", required_argument, NULL, OPT_MAXINFLATED },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	c, json = 0, fmt = FLATTEN_FLAT;
@@ -228,6 +268,8 @@ parse_options(int argc, char **argv, struct options *o)
 	o->lock_wait = 60;	/* a five-minute cron: a minute of grace */
 	o->jobs = 8;		/* enough to hide S3's latency, gentle on it */
 	o->lookback = 2;	/* CloudTrail delivers late, rarely by days */
+	/* CloudTrail's objects inflate to megabytes: 4 GiB is no real one. */
+	o->max_inflated = INFLATED_MAX;
 	opterr = 0;
 	resolve_legacy_prefixes(argc, argv);
 	while ((c = getopt_long(argc, argv, ":b:l:jDds:hJ:", longopts,
@@ -289,6 +331,10 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_LOOKBACK:
 			o->lookback = parse_int(optarg, 0, 3650, "--lookback");
 			break;
+		case OPT_MAXINFLATED:
+			o->max_inflated = parse_size(optarg, 1, INFLATED_CEIL,
+			    "--max-inflated-size");
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -310,6 +356,63 @@ parse_options(int argc, char **argv, struct options *o)
 }
 
 /*
+ * Open a file that is not a symlink, or a symlink (chain) that root or we
+ * own. getawslog runs as root from cron: a link that another user planted
+ * where the log goes would send root's writes anywhere. O_NOFOLLOW first,
+ * so the common case has no race; on ELOOP each link's owner is checked
+ * with lstat and its target opened the same way. -1 with errno set.
+ */
+static int
+open_owned(const char *path, int flags, mode_t mode)
+{
+	struct stat	 sb;
+	char		 cur[PATH_MAX], target[PATH_MAX], next[PATH_MAX];
+	const char	*slash;
+	ssize_t		 len;
+	int		 fd, i, n;
+
+	n = snprintf(cur, sizeof(cur), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(cur)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (i = 0; i <= LINKS_MAX; i++) {
+		if ((fd = open(cur, flags | O_NOFOLLOW, mode)) != -1 ||
+		    errno != ELOOP)
+			return fd;
+		if (lstat(cur, &sb) == -1)
+			return -1;
+		if (!S_ISLNK(sb.st_mode)) {
+			errno = ELOOP;
+			return -1;
+		}
+		if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
+			fprintf(stderr, "getawslog: %s is a symlink owned by "
+			    "uid %lu; not following it\n", cur,
+			    (unsigned long)sb.st_uid);
+			errno = ELOOP;
+			return -1;
+		}
+		if ((len = readlink(cur, target, sizeof(target) - 1)) == -1)
+			return -1;
+		target[len] = '\0';
+		slash = strrchr(cur, '/');
+		if (target[0] == '/' || slash == NULL)
+			n = snprintf(next, sizeof(next), "%s", target);
+		else
+			n = snprintf(next, sizeof(next), "%.*s/%s",
+			    (int)(slash - cur), cur, target);
+		if (n < 0 || (size_t)n >= sizeof(next)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(cur, next, (size_t)n + 1);
+	}
+	errno = ELOOP;
+	return -1;
+}
+
+/*
  * The log file is opened for each object, so logrotate can move it; read
  * access too when we can, to look at its last byte.
  */
@@ -318,9 +421,10 @@ log_open(const char *path)
 {
 	int	fd;
 
-	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, LOG_MODE);
+	fd = open_owned(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
+	    LOG_MODE);
 	if (fd == -1 && errno == EACCES)
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		fd = open_owned(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 		    LOG_MODE);
 	if (fd == -1) {
 		printf("ERROR: Cannot open %s (%s)\n", path, strerror(errno));
@@ -531,8 +635,10 @@ take_lock(const char *path, int wait)
 	time_t		 deadline = time(NULL) + wait;
 	int		 fd;
 
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1 &&
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* sqlite creates its -journal with the state file's mode. */
+	if ((fd = open_owned(path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    STATE_MODE)) == -1 && (errno == ELOOP ||
+	    (fd = open_owned(path, O_RDONLY | O_CLOEXEC, 0)) == -1)) {
 		printf("ERROR: Cannot open %s (%s)\n", path, strerror(errno));
 		return -1;
 	}
@@ -730,10 +836,10 @@ write_object(struct run *r, const char *key, const char *base,
 
 	/* Inflate and check the whole object before the first write. */
 	if (r->o->format == -1)
-		rc = inflate_object(body, INFLATED_MAX, NULL, NULL, &total, why,
+		rc = inflate_object(body, r->o->max_inflated, NULL, NULL, &total, why,
 		    sizeof(why));
 	else
-		rc = inflate_object(body, INFLATED_MAX, membuf_sink, &doc,
+		rc = inflate_object(body, r->o->max_inflated, membuf_sink, &doc,
 		    &total, why, sizeof(why));
 	if (rc == -1) {
 		fprintf(stderr, "getawslog: %s: %s\n", key, why);
@@ -762,7 +868,7 @@ write_object(struct run *r, const char *key, const char *base,
 		start++;
 	}
 	if (r->o->format == -1) {
-		rc = inflate_object(body, INFLATED_MAX, out_write, &o, &total,
+		rc = inflate_object(body, r->o->max_inflated, out_write, &o, &total,
 		    why, sizeof(why));
 		if (rc == 0)
 			rc = out_write(&o, "\n", 1);
@@ -1008,6 +1114,60 @@ list_failed(struct run *r, const char *prefix, const struct s3_error *err)
 	r->stop = 1;
 }
 
+/*
+ * The last continuation tokens of one listing. S3 never sends a token
+ * twice; a store (or a proxy) that does would make the walk loop forever.
+ */
+struct tokens {
+	char	*kept[TOKENS_KEPT];
+	size_t	 next;
+};
+
+static void
+tokens_free(struct tokens *t)
+{
+	size_t	i;
+
+	for (i = 0; i < TOKENS_KEPT; i++)
+		free(t->kept[i]);
+	memset(t, 0, sizeof(*t));
+}
+
+/* 0 for a new token (kept), -1 when seen already or out of memory. */
+static int
+tokens_check(struct run *r, struct tokens *t, const char *token,
+    const char *prefix)
+{
+	struct s3_error	 err;
+	const char	*why = NULL;
+	size_t		 i;
+	char		*copy = NULL;
+	int		 n;
+
+	for (i = 0; i < TOKENS_KEPT; i++)
+		if (t->kept[i] != NULL && strcmp(t->kept[i], token) == 0)
+			why = "S3 sent a continuation token it had sent "
+			    "before; stopping this listing";
+	if (why == NULL && (copy = strdup(token)) == NULL)
+		why = "out of memory";
+	if (why != NULL) {
+		memset(&err, 0, sizeof(err));
+		err.status = copy == NULL && strcmp(why, "out of memory") == 0 ?
+		    S3_ENOMEM : S3_EBADRESP;
+		n = snprintf(err.message, sizeof(err.message), "%s", why);
+		if (n < 0 || (size_t)n >= sizeof(err.message))
+			err.message[0] = '\0';
+		list_failed(r, prefix, &err);
+		if (err.status == S3_ENOMEM)
+			r->fatal = 1;
+		return -1;
+	}
+	free(t->kept[t->next]);
+	t->kept[t->next] = copy;
+	t->next = (t->next + 1) % TOKENS_KEPT;
+	return 0;
+}
+
 static int
 walk_going(const struct run *r)
 {
@@ -1022,9 +1182,11 @@ walk_flat(struct run *r, struct queue *q, const char *prefix,
 	struct s3_list_params	 lp;
 	struct s3_list_page	 pg;
 	struct s3_error		 err;
+	struct tokens		 tk;
 	char			*token = NULL;
 	size_t			 i;
 
+	memset(&tk, 0, sizeof(tk));
 	memset(&lp, 0, sizeof(lp));
 	lp.prefix = prefix;
 	lp.start_after = start_after;
@@ -1046,8 +1208,10 @@ walk_flat(struct run *r, struct queue *q, const char *prefix,
 		if (token == pg.next_token)
 			pg.next_token = NULL;
 		s3_list_page_free(&pg);
-	} while (token != NULL && walk_going(r));
+	} while (token != NULL && walk_going(r) &&
+	    tokens_check(r, &tk, token, prefix) == 0);
 	free(token);
+	tokens_free(&tk);
 }
 
 /*
@@ -1187,10 +1351,12 @@ walk_tree(struct run *r, struct queue *q, const char *prefix, int depth)
 	struct s3_list_params	 lp;
 	struct s3_list_page	 pg;
 	struct s3_error		 err;
+	struct tokens		 tk;
 	char			*token = NULL, names[512];
 	size_t			 i, j;
 	int			 obj;
 
+	memset(&tk, 0, sizeof(tk));
 	memset(&lp, 0, sizeof(lp));
 	lp.prefix = prefix;
 	lp.delimiter = "/";
@@ -1236,8 +1402,10 @@ walk_tree(struct run *r, struct queue *q, const char *prefix, int depth)
 		if (token == pg.next_token)
 			pg.next_token = NULL;
 		s3_list_page_free(&pg);
-	} while (token != NULL && walk_going(r));
+	} while (token != NULL && walk_going(r) &&
+	    tokens_check(r, &tk, token, prefix) == 0);
 	free(token);
+	tokens_free(&tk);
 }
 
 static void

@@ -64,6 +64,9 @@ struct resp {
 	int		 fd;		/* spool the body here when >= 0 */
 	int		 spool_errno;	/* a failed write to fd */
 	long long	 content_length;	/* -1 when absent */
+	long long	 expect;	/* the listed size, or -1 */
+	long long	 bad_length;	/* a 2xx Content-Length not expect */
+	int		 hstatus;	/* status of the response being read */
 	long		 retry_after_ms;	/* -1 when absent */
 	char		 region[S3_REGION_MAX];	/* x-amz-bucket-region */
 };
@@ -551,6 +554,10 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
 		/* A new response (after a 100 Continue, say). */
 		r->content_length = -1;
+		r->hstatus = 0;
+		if ((end = memchr(data, ' ', n)) != NULL &&
+		    (size_t)(end - data) + 4 <= n)
+			r->hstatus = (int)strtol(end + 1, NULL, 10);
 		r->retry_after_ms = -1;
 		r->region[0] = '\0';
 	} else if (header_value(data, n, "x-amz-bucket-region", r->region,
@@ -561,6 +568,21 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 		ll = strtoll(v, &end, 10);
 		if (errno == 0 && *end == '\0' && ll >= 0)
 			r->content_length = ll;
+		/*
+		 * Refuse a body announced larger than the limit, or (2xx)
+		 * of another length than listed, before it is downloaded.
+		 */
+		if (r->content_length >= 0 &&
+		    (unsigned long long)r->content_length > r->max) {
+			r->overflow = 1;
+			return 0;	/* aborts with CURLE_WRITE_ERROR */
+		}
+		if (r->content_length >= 0 && r->expect >= 0 &&
+		    r->hstatus >= 200 && r->hstatus < 300 &&
+		    r->content_length != r->expect) {
+			r->bad_length = r->content_length;
+			return 0;
+		}
 	} else if (header_value(data, n, "retry-after", v, sizeof(v))) {
 		errno = 0;
 		ll = strtoll(v, &end, 10);
@@ -896,6 +918,8 @@ xfer_launch(struct xfer *x)
 	}
 	x->r.max = x->rq.max;
 	x->r.content_length = -1;
+	x->r.expect = x->expect_size;
+	x->r.bad_length = -1;
 	x->r.retry_after_ms = -1;
 	if (build_target(s3, &x->rq, &x->url, &host, &path) == -1 ||
 	    (x->hdrs = sign_headers(s3, &x->rq, host, path)) == NULL ||
@@ -964,7 +988,13 @@ xfer_finished(struct xfer *x, CURLcode cc)
 		return;
 	}
 	region[0] = '\0';
-	if (cc != CURLE_OK)
+	if (cc == CURLE_WRITE_ERROR && r->bad_length >= 0) {
+		/* As a body of the wrong length below: S3 may be mid-update. */
+		n = snprintf(msg, sizeof(msg), "Content-Length %lld, the "
+		    "listing said %lld", r->bad_length, x->expect_size);
+		set_error(err, S3_EBADRESP, 1, "", n > 0 &&
+		    (size_t)n < sizeof(msg) ? msg : "bad Content-Length");
+	} else if (cc != CURLE_OK)
 		set_error(err, S3_ENET, curl_is_transient(cc), "",
 		    x->curlerr[0] != '\0' ? x->curlerr : curl_easy_strerror(cc));
 	else if (r->status >= 200 && r->status < 300) {
