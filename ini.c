@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <ini.h>		/* libinih */
 #include "ini.h"
@@ -302,6 +303,19 @@ config_section(const char *profile)
 	return s;
 }
 
+/* A file that holds a secret key should be for its owner's eyes only. */
+static void
+warn_readable(const char *path)
+{
+	struct stat	sb;
+
+	if (stat(path, &sb) == 0 && (sb.st_mode & (S_IRGRP | S_IROTH)) != 0)
+		fprintf(stderr, "getawslog: warning: %s holds credentials and "
+		    "is readable by %s (mode %04o); chmod 600 it\n", path,
+		    (sb.st_mode & S_IROTH) != 0 ? "others" : "its group",
+		    (unsigned)(sb.st_mode & 07777));
+}
+
 /*
  * Move a complete key pair out of kv[0..2] into out. Returns 1 when both
  * keys are there, 0 otherwise.
@@ -322,6 +336,7 @@ take_keys(struct ini_kv kv[3], struct aws_creds *out, const char *what,
 	n = snprintf(out->source, sizeof(out->source), "%s %s", what, where);
 	if (n < 0 || (size_t)n >= sizeof(out->source))
 		out->source[sizeof(out->source) - 1] = '\0';
+	warn_readable(what);
 	return 1;
 }
 

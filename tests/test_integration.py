@@ -40,6 +40,14 @@ NO_KEY = ("InvalidAccessKeyId: The AWS Access Key Id you provided does not "
 ENV = None
 
 
+def write_secret(path, text):
+    """A credentials file as the AWS CLI writes it: mode 0600 (getawslog
+    warns about one that group or others can read)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
 def setUpModule():
     global ENV
     ENV = s3env.shared_env(credentials=CREDS)
@@ -737,8 +745,7 @@ class CredentialTests(Base):
         for rel, text in files.items():
             path = os.path.join(home, rel)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w") as f:
-                f.write(text)
+            write_secret(path, text)
         return home
 
     def test_environment(self):
@@ -762,9 +769,8 @@ class CredentialTests(Base):
     def test_shared_credentials_file_variable(self):
         d = self.env.tempdir()
         path = os.path.join(d, "creds")
-        with open(path, "w") as f:
-            f.write("[default]\naws_access_key_id=AKIDFILE\n"
-                    "aws_secret_access_key=%s\n" % CREDS["AKIDFILE"])
+        write_secret(path, "[default]\naws_access_key_id=AKIDFILE\n"
+                     "aws_secret_access_key=%s\n" % CREDS["AKIDFILE"])
         env = dict(self.NOENV, AWS_SHARED_CREDENTIALS_FILE=path)
         self.run_ok("cred-filevar", env, key="AKIDFILE")
 
@@ -792,9 +798,8 @@ class CredentialTests(Base):
     def test_boto_config_variable(self):
         d = self.env.tempdir()
         path = os.path.join(d, "boto.cfg")
-        with open(path, "w") as f:
-            f.write("[Credentials]\naws_access_key_id = AKIDBOTO\n"
-                    "aws_secret_access_key = %s\n" % CREDS["AKIDBOTO"])
+        write_secret(path, "[Credentials]\naws_access_key_id = AKIDBOTO\n"
+                     "aws_secret_access_key = %s\n" % CREDS["AKIDBOTO"])
         self.run_ok("cred-boto", dict(self.NOENV, BOTO_CONFIG=path),
                     key="AKIDBOTO")
 
@@ -906,9 +911,9 @@ class RegionTests(Base):
         with open(os.path.join(home, ".aws", "config"), "w") as f:
             f.write("[default]\nregion = ap-south-1\n\n"
                     "[profile prod]\nregion = eu-west-1\n")
-        with open(os.path.join(home, ".aws", "credentials"), "w") as f:
-            f.write("[prod]\naws_access_key_id = AKIDPROF\n"
-                    "aws_secret_access_key = %s\n" % CREDS["AKIDPROF"])
+        write_secret(os.path.join(home, ".aws", "credentials"),
+                     "[prod]\naws_access_key_id = AKIDPROF\n"
+                     "aws_secret_access_key = %s\n" % CREDS["AKIDPROF"])
         self.run_eu("region-profile", ["--profile", "prod"],
                     {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None},
                     home)
