@@ -1197,6 +1197,12 @@ walk_flat(struct run *r, struct queue *q, const char *prefix,
 			break;
 		}
 		r->n.lists++;
+		/* A page that names a token seen before is not trusted. */
+		if (pg.truncated && tokens_check(r, &tk, pg.next_token,
+		    prefix) == -1) {
+			s3_list_page_free(&pg);
+			break;
+		}
 		for (i = 0; i < pg.nobjects && walk_going(r); i++) {
 			if (queue_object(r, q, pg.objects[i].key,
 			    pg.objects[i].size) == -1)
@@ -1208,8 +1214,7 @@ walk_flat(struct run *r, struct queue *q, const char *prefix,
 		if (token == pg.next_token)
 			pg.next_token = NULL;
 		s3_list_page_free(&pg);
-	} while (token != NULL && walk_going(r) &&
-	    tokens_check(r, &tk, token, prefix) == 0);
+	} while (token != NULL && walk_going(r));
 	free(token);
 	tokens_free(&tk);
 }
@@ -1367,6 +1372,11 @@ walk_tree(struct run *r, struct queue *q, const char *prefix, int depth)
 			break;
 		}
 		r->n.lists++;
+		if (pg.truncated && tokens_check(r, &tk, pg.next_token,
+		    prefix) == -1) {
+			s3_list_page_free(&pg);
+			break;
+		}
 		for (i = j = 0; (i < pg.nobjects || j < pg.nprefixes) &&
 		    walk_going(r);) {
 			obj = j == pg.nprefixes || (i < pg.nobjects &&
@@ -1402,8 +1412,7 @@ walk_tree(struct run *r, struct queue *q, const char *prefix, int depth)
 		if (token == pg.next_token)
 			pg.next_token = NULL;
 		s3_list_page_free(&pg);
-	} while (token != NULL && walk_going(r) &&
-	    tokens_check(r, &tk, token, prefix) == 0);
+	} while (token != NULL && walk_going(r));
 	free(token);
 	tokens_free(&tk);
 }

@@ -572,15 +572,15 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 		 * Refuse a body announced larger than the limit, or (2xx)
 		 * of another length than listed, before it is downloaded.
 		 */
-		if (r->content_length >= 0 &&
-		    (unsigned long long)r->content_length > r->max) {
-			r->overflow = 1;
-			return 0;	/* aborts with CURLE_WRITE_ERROR */
-		}
 		if (r->content_length >= 0 && r->expect >= 0 &&
 		    r->hstatus >= 200 && r->hstatus < 300 &&
 		    r->content_length != r->expect) {
 			r->bad_length = r->content_length;
+			return 0;	/* aborts with CURLE_WRITE_ERROR */
+		}
+		if (r->content_length >= 0 &&
+		    (unsigned long long)r->content_length > r->max) {
+			r->overflow = 1;
 			return 0;
 		}
 	} else if (header_value(data, n, "retry-after", v, sizeof(v))) {
@@ -678,6 +678,31 @@ out:
 	return ret;
 }
 
+/*
+ * -dd shows the canonical request and the string to sign, never a secret:
+ * the session token, a signed header, is replaced by a mark.
+ */
+static void
+debug_signing(const struct sigv4_output *out)
+{
+	static const char	 tok[] = "x-amz-security-token:";
+	const char		*p, *nl;
+	size_t			 len;
+
+	fputs("+++ Canonical request:\n", stderr);
+	for (p = out->canonical_request; *p != '\0'; p = nl) {
+		nl = strchr(p, '\n');
+		nl = nl != NULL ? nl + 1 : p + strlen(p);
+		len = (size_t)(nl - p);
+		if (len >= sizeof(tok) - 1 && memcmp(p, tok, sizeof(tok) - 1) == 0)
+			fprintf(stderr, "%s<session token>%s", tok,
+			    nl[-1] == '\n' ? "\n" : "");
+		else
+			fwrite(p, 1, len, stderr);
+	}
+	fprintf(stderr, "\n+++ String to sign:\n%s\n", out->string_to_sign);
+}
+
 static struct curl_slist *
 sign_headers(struct s3 *s3, const struct req *rq, const char *host,
     const char *path)
@@ -716,8 +741,7 @@ sign_headers(struct s3 *s3, const struct req *rq, const char *host,
 	if (sigv4_sign(&in, &out) == -1)
 		return NULL;
 	if (s3->debug > 1)
-		fprintf(stderr, "+++ Canonical request:\n%s\n+++ String to "
-		    "sign:\n%s\n", out.canonical_request, out.string_to_sign);
+		debug_signing(&out);
 	for (i = 0; i < nh; i++) {
 		if (asprintf(&line, "%s: %s", h[i].name, h[i].value) == -1)
 			goto fail;

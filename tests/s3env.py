@@ -55,8 +55,11 @@ API
         env.keys(bucket) -> [key, ...]   (S3 listing order)
         env.requests            # [Request(method, path, query, status, bucket,
                                 #          key, op, access_key, region, fault,
-                                #          conn)], op is LIST, GET, HEAD,
-                                #  DELETE, PUT, HEADBUCKET, LOCATION, OTHER
+                                #          conn, signature, token)], op is
+                                #  LIST, GET, HEAD, DELETE, PUT, HEADBUCKET,
+                                #  LOCATION, OTHER; signature is the
+                                #  Authorization header's, token the
+                                #  x-amz-security-token sent (or None)
         env.count(op=None, status=None) -> int
         env.connections         # connections the front accepted
         env.faults              # [Fault(...)], see Fault
@@ -78,7 +81,7 @@ API
         env.tempdir() -> a fresh temp dir, removed when the env closes
 
     Fault(kind, method=None, key=None, count=1, status=503, code="SlowDown",
-          message=None, retry_after=None, ms=0, op=None)
+          message=None, retry_after=None, ms=0, op=None, length=0)
         kind: "status"   answer status with S3's XML error code/message (and
                          Retry-After when given) without forwarding to moto;
               "reset"    forward, send the headers and part of the body, then
@@ -86,7 +89,16 @@ API
               "truncate" forward, send a Content-Length larger than the bytes
                          sent, then close;
               "corrupt"  forward, flip one byte in the middle of the body;
-              "latency"  sleep ms milliseconds, then answer normally.
+              "latency"  sleep ms milliseconds, then answer normally;
+              "loop"     (LIST) answer the first page, truncated, with the
+                         same NextContinuationToken every time, as a broken
+                         store would: a client that trusts it never ends;
+              "length"   forward, send Content-Length: length (a lie), the
+                         real body, then hold the connection ms milliseconds
+                         (default 20000) before closing it;
+              "pad"      forward, append length bytes of blanks to the body
+                         (after the XML's root element, where XML allows
+                         them), with a true Content-Length.
         method / op / key (substring of the decoded object key) select the
         requests; count is how many times it fires (None: always).  The first
         matching rule fires.  Faults apply after the signature check.
@@ -385,6 +397,7 @@ class Fault:
     ms: int = 0
     op: str = None
     fired: int = 0
+    length: int = 0
 
     def matches(self, req):
         if self.count is not None and self.fired >= self.count:
@@ -411,6 +424,8 @@ class Request:
     region: str = None
     fault: str = None
     conn: int = 0
+    signature: str = None
+    token: str = None
 
 
 class BadRequest(Exception):
@@ -539,7 +554,7 @@ class FrontHandler(socketserver.StreamRequestHandler):
 
     # -- answering
     def send(self, req, status, headers, body, keep, head=False,
-             fault=None):
+             fault=None, lie=None):
         req.status = status
         reason = http.client.responses.get(status, "Unknown")
         out = ["HTTP/1.1 %d %s" % (status, reason)]
@@ -552,6 +567,8 @@ class FrontHandler(socketserver.StreamRequestHandler):
         if not head or "content-length" not in names:
             if fault == "truncate" and body:
                 out.append("Content-Length: %d" % (len(body) + 1000))
+            elif fault == "length":
+                out.append("Content-Length: %d" % lie.length)
             else:
                 out.append("Content-Length: %d" % len(body))
         if not keep:
@@ -559,6 +576,11 @@ class FrontHandler(socketserver.StreamRequestHandler):
         data = ("\r\n".join(out) + "\r\n\r\n").encode("latin-1")
         if head:
             body = b""
+        if fault == "length":
+            self.wfile.write(data + body)
+            self.wfile.flush()
+            time.sleep((lie.ms or 20000) / 1000.0)
+            return False
         if fault in ("reset", "truncate"):
             part = body[:len(body) // 2] if body else b""
             self.wfile.write(data + part)
@@ -607,6 +629,9 @@ class FrontHandler(socketserver.StreamRequestHandler):
         auth = parse_authorization(hv[0]) if hv else None
         if auth:
             req.access_key, req.region = auth["access_key"], auth["region"]
+            req.signature = auth["signature"]
+        tv = [v for n, v in headers if n.lower() == "x-amz-security-token"]
+        req.token = tv[0] if tv else None
         # S3 names the right region before it looks at the signature;
         # GetBucketLocation is answered whatever region signed it.
         if (auth and bucket_region and req.op != "LOCATION"
@@ -648,25 +673,41 @@ class FrontHandler(socketserver.StreamRequestHandler):
                     extra["Retry-After"] = fault.retry_after
                 return self.send_error(req, AuthError(code, msg, fault.status,
                                                       extra), keep, resource)
-        status, rheaders, rbody = self.forward(req, headers, body)
+        kind = fault.kind if fault else None
+        status, rheaders, rbody = self.forward(req, headers, body,
+                                               drop_token=kind == "loop")
         rheaders, rbody = env._rewrite(req, status, rheaders, rbody)
+        if kind == "loop" and status == 200:
+            text = re.sub(r"<NextContinuationToken>.*?</NextContinuationToken>",
+                          "", rbody.decode("utf-8"))
+            text = re.sub(r"<IsTruncated>\w*</IsTruncated>",
+                          "<IsTruncated>true</IsTruncated>"
+                          "<NextContinuationToken>loop+/=</NextContinuationToken>",
+                          text)
+            rbody = text.encode("utf-8")
+        if kind == "pad":
+            rbody = rbody + b" " * fault.length
         if (req.key is None and req.bucket and 200 <= status < 300
                 and req.op != "LOCATION"):
             rheaders = [(n, v) for n, v in rheaders
                         if n.lower() != "x-amz-bucket-region"]
             rheaders.append(("x-amz-bucket-region",
                              bucket_region or "us-east-1"))
-        kind = fault.kind if fault else None
         if kind == "corrupt" and rbody:
             b = bytearray(rbody)
             b[len(b) // 2] ^= 0x01
             rbody = bytes(b)
         return self.send(req, status, rheaders, rbody, keep,
                          head=req.method == "HEAD",
-                         fault=kind if kind in ("reset", "truncate") else None)
+                         fault=kind if kind in ("reset", "truncate", "length")
+                         else None, lie=fault)
 
-    def forward(self, req, headers, body):
-        target = req.path + ("?" + req.query if req.query else "")
+    def forward(self, req, headers, body, drop_token=False):
+        query = req.query
+        if drop_token:
+            query = "&".join(p for p in query.split("&")
+                             if not p.startswith("continuation-token="))
+        target = req.path + ("?" + query if query else "")
         target = self.env._forward_target(req, target)
         for attempt in (0, 1):
             if self.upstream is None:
