@@ -1847,6 +1847,14 @@ flatten_document(enum flatten_format fmt, const char *doc, size_t len,
 	/* Decoded strings never outgrow their source text. */
 	if ((d.str = malloc(len + 1)) == NULL)
 		goto out;
+	/*
+	 * Never NULL, even for "{}": code that walks an empty object's
+	 * members takes kids + 0, undefined on a NULL pointer (fuzzing).
+	 */
+	if (grow((void **)&d.kids, &d.kidcap, 1, sizeof(size_t),
+	    &d.nomem) == -1 || grow((void **)&d.stack, &d.stackcap, 1,
+	    sizeof(size_t), &d.nomem) == -1)
+		goto out;
 	if (parse_value(&d, &root) == -1)
 		goto bad;
 	skip_ws(&d);
