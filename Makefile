@@ -3,6 +3,9 @@
 #   make            build ./getawslog
 #   make check      install missing Debian packages, build, run every test
 #   make asan       the test suite again, built with ASan + UBSan
+#   make valgrind   the unit tests and test_integration/test_hostile with the
+#                   binary under valgrind memcheck
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang)
 #   make demo       a local S3 on 127.0.0.1 with a sample trail, and a run
 #   make install    PREFIX=/usr/local, DESTDIR honoured
 
@@ -30,12 +33,28 @@ SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
-	   $(B)/tests/test_ini
+	   $(B)/tests/test_ini $(B)/tests/test_fuzz
+
+# The fuzz targets (tests/fuzz/). For the replay test (test_fuzz) each is
+# built with the project's compiler, its entry point renamed fuzz_TARGET;
+# for `make fuzz`, with clang and libFuzzer in build/fuzz.
+FUZZ_TARGETS = flatten_flat flatten_json flatten_wazuh s3_list s3_error ini \
+	   inflate
+FUZZ_OBJS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/%.o)
+FUZZ_RENAME = -DLLVMFuzzerTestOneInput=fuzz_$(notdir $(basename $@))
+FUZZ_SECONDS ?= 60
+FUZZ_CC  ?= clang-14
+FUZZ_SAN = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=all
+FZ       = build/fuzz
+VALGRIND = valgrind --error-exitcode=99 --leak-check=full \
+	   --errors-for-leak-kinds=definite,indirect --quiet
 
 SAN      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
 
-.PHONY: all check check-build asan deps demo install uninstall clean lint
+.PHONY: all check check-build asan valgrind fuzz fuzz-build deps demo \
+	install uninstall clean lint
 
 all: $(B)/getawslog
 
@@ -53,6 +72,36 @@ $(B)/tests/test_%: tests/test_%.c $(LIBOBJS) tests/unit.h
 $(B)/tests/flatten_cli: tests/flatten_cli.c $(LIBOBJS) flatten.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+$(B)/tests/fuzz/flatten_flat.o: tests/fuzz/fuzz_flatten.c flatten.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(FUZZ_RENAME) -DFUZZ_FORMAT=FLATTEN_FLAT \
+	    -c -o $@ $<
+
+$(B)/tests/fuzz/flatten_json.o: tests/fuzz/fuzz_flatten.c flatten.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(FUZZ_RENAME) -DFUZZ_FORMAT=FLATTEN_JSON \
+	    -c -o $@ $<
+
+$(B)/tests/fuzz/flatten_wazuh.o: tests/fuzz/fuzz_flatten.c flatten.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(FUZZ_RENAME) \
+	    -DFUZZ_FORMAT=FLATTEN_WAZUH -c -o $@ $<
+
+# fuzz_inflate.c includes getawslog.c (see its comment).
+$(B)/tests/fuzz/%.o: tests/fuzz/fuzz_%.c $(wildcard *.h) getawslog.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(FUZZ_RENAME) -c -o $@ $<
+
+$(B)/tests/test_fuzz: tests/test_fuzz.c $(FUZZ_OBJS) $(LIBOBJS) tests/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(FUZZ_OBJS) \
+	    $(LIBOBJS) $(LDLIBS)
+
+# A libFuzzer binary (in $(FZ), built by fuzz-build).
+$(B)/fuzz_%: $(B)/tests/fuzz/%.o $(LIBOBJS)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBOBJS) \
+	    $(LDLIBS)
 
 # The signer as a filter, for the differential test against botocore.
 $(B)/tests/sigv4_cli: tests/sigv4_cli.c $(LIBOBJS)
@@ -78,6 +127,24 @@ asan: deps
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run.sh build/asan
 
+# Memcheck over the unit tests and the integration suites that run the
+# binary (tests/valgrind.sh says which and why).
+valgrind: deps
+	@$(MAKE) --no-print-directory B=build/valgrind CFLAGS='-O1 -g' \
+	    check-build
+	@VALGRIND='$(VALGRIND)' sh tests/valgrind.sh build/valgrind
+
+# libFuzzer: every target for FUZZ_SECONDS each; a crash fails the run and
+# leaves its input in $(FZ)/artifacts/ (add it to tests/fuzz/regress/).
+fuzz-build: deps
+	@$(MAKE) --no-print-directory B=$(FZ) CC=$(FUZZ_CC) FUZZ_RENAME= \
+	    CFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' \
+	    LDFLAGS='-fsanitize=address,undefined' \
+	    $(FUZZ_TARGETS:%=$(FZ)/fuzz_%)
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 demo: deps
 	@$(MAKE) --no-print-directory $(B)/getawslog
 	@sh scripts/demo.sh $(B)/getawslog
@@ -95,5 +162,5 @@ uninstall:
 
 clean:
 	rm -f getawslog *.o tests/test_sigv4 tests/test_flatten tests/test_s3xml \
-	    tests/test_ini
+	    tests/test_ini tests/test_fuzz tests/fuzz/*.o
 	rm -rf build

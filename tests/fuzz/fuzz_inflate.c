@@ -1,0 +1,59 @@
+/*
+ * fuzz_inflate.c - libFuzzer target: inflate_object, the gunzip of every
+ * object, in memory and from a spool file, against a small limit.
+ *
+ * inflate_object is static in getawslog.c, where it belongs (it is the
+ * walk's, used by write_object). Rather than export it or move it, this
+ * target includes getawslog.c whole, its main renamed, so the fuzzer runs
+ * the very code the binary runs and the file layout stays as it is.
+ */
+int	getawslog_main(int, char *[]);
+
+#define main	getawslog_main
+#include "getawslog.c"
+#undef main
+
+#include <sys/mman.h>
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+#define FUZZ_INFLATED_MAX	(1024 * 1024)
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct s3_body	 body;
+	struct membuf	 m;
+	char		 why[256];
+	size_t		 total, total2;
+	int		 rc, rc2, fd;
+
+	/* In memory, collected as -j does. */
+	memset(&m, 0, sizeof(m));
+	body.data = (char *)(uintptr_t)data;
+	body.len = size;
+	body.fd = -1;
+	rc = inflate_object(&body, FUZZ_INFLATED_MAX, membuf_sink, &m, &total,
+	    why, sizeof(why));
+	if (rc == 0 && (total != m.len || total > FUZZ_INFLATED_MAX))
+		abort();
+	if (rc == -1 && why[0] == '\0')
+		abort();
+	free(m.p);
+
+	/* From a spool file, verify only, as raw mode's first pass. */
+	if ((fd = memfd_create("fuzz-inflate", MFD_CLOEXEC)) == -1)
+		return 0;
+	if (size > 0 && write(fd, data, size) != (ssize_t)size) {
+		close(fd);
+		return 0;
+	}
+	body.data = NULL;
+	body.fd = fd;
+	rc2 = inflate_object(&body, FUZZ_INFLATED_MAX, NULL, NULL, &total2,
+	    why, sizeof(why));
+	if (rc2 != rc || (rc == 0 && total2 != total))
+		abort();
+	close(fd);
+	return 0;
+}
