@@ -798,14 +798,40 @@ struct run {
 	int			 stop;	/* the listing failed: finish the queue */
 };
 
+#define KEYTEXT_MAX	(3 * 1024 + 1)	/* a key (<= 1024 bytes), escaped */
+
+/*
+ * A key as messages show it: control bytes as \xHH, so that a key with a
+ * line break cannot forge a line in cron's mail. Returns buf.
+ */
+static const char *
+key_text(const char *key, char *buf, size_t len)
+{
+	size_t	i = 0;
+
+	for (; *key != '\0' && i + 5 < len; key++) {
+		unsigned char	c = (unsigned char)*key;
+
+		if (c < 0x20 || c == 0x7f) {
+			buf[i++] = '\\';
+			buf[i++] = 'x';
+			buf[i++] = "0123456789abcdef"[c >> 4];
+			buf[i++] = "0123456789abcdef"[c & 15];
+		} else
+			buf[i++] = (char)c;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 static void
 object_failed(struct run *r, const char *key, const char *what,
     const struct s3_error *err)
 {
-	char	e[640];
+	char	e[640], k[KEYTEXT_MAX];
 
-	fprintf(stderr, "getawslog: %s: %s: %s\n", key, what,
-	    s3_strerror(err, e, sizeof(e)));
+	fprintf(stderr, "getawslog: %s: %s: %s\n", key_text(key, k, sizeof(k)),
+	    what, s3_strerror(err, e, sizeof(e)));
 	if (err->status == S3_ENOMEM || err->status == S3_EINTR)
 		r->fatal = 1;
 	else if (err->transient)
@@ -824,7 +850,7 @@ write_object(struct run *r, const char *key, const char *base,
 	struct out		 o;
 	struct stat		 sb;
 	off_t			 start = -1;
-	char			 why[256], last;
+	char			 why[256], last, k[KEYTEXT_MAX];
 	size_t			 total, nrec = 0;
 	int			 rc, ret = -1;
 
@@ -842,7 +868,8 @@ write_object(struct run *r, const char *key, const char *base,
 		rc = inflate_object(body, r->o->max_inflated, membuf_sink, &doc,
 		    &total, why, sizeof(why));
 	if (rc == -1) {
-		fprintf(stderr, "getawslog: %s: %s\n", key, why);
+		fprintf(stderr, "getawslog: %s: %s\n", key_text(key, k,
+		    sizeof(k)), why);
 		r->n.failed++;
 		goto out;
 	}
@@ -874,7 +901,8 @@ write_object(struct run *r, const char *key, const char *base,
 			rc = out_write(&o, "\n", 1);
 		if (rc == -1 && o.err == 0) {
 			/* Verified above: this cannot be bad data. */
-			fprintf(stderr, "getawslog: %s: %s\n", key, why);
+			fprintf(stderr, "getawslog: %s: %s\n", key_text(key, k,
+		    sizeof(k)), why);
 			r->fatal = 1;
 			goto out;
 		}
@@ -887,12 +915,14 @@ write_object(struct run *r, const char *key, const char *base,
 		rc = flatten_document(r->o->format, doc.p, doc.len, m,
 		    out_write, &o, &nrec, why, sizeof(why));
 		if (rc == FLATTEN_EBADDOC) {
-			fprintf(stderr, "getawslog: %s: %s\n", key, why);
+			fprintf(stderr, "getawslog: %s: %s\n", key_text(key, k,
+		    sizeof(k)), why);
 			r->n.failed++;
 			goto out;
 		}
 		if (rc == FLATTEN_ENOMEM) {
-			fprintf(stderr, "getawslog: %s: out of memory\n", key);
+			fprintf(stderr, "getawslog: %s: out of memory\n",
+			    key_text(key, k, sizeof(k)));
 			r->fatal = 1;
 			goto out;
 		}

@@ -713,6 +713,18 @@ class InjectionTests(Base):
     def test_wazuh(self):
         self.check_format("wazuh")
 
+    def test_key_in_messages(self):
+        # A key with a line break, named in an error (moto cannot serve it
+        # over HTTP, which makes one): one line on stderr, the byte escaped.
+        key = KEY % 'c\ngetawslog: forged\r'
+        self.seed("inj-key", [(key, gz(doc(event(1))))])
+        p = self.run_bin(["-b", "inj-key", "-l", self.logpath()])
+        self.assertRun(p, 4)
+        lines = p.stderr.decode().splitlines()
+        self.assertEqual(len(lines), 2, self.show(p))
+        self.assertIn("c\\x0agetawslog: forged\\x0d.json.gz: ", lines[0])
+        self.assertTrue(lines[1].startswith("getawslog: 0 objects written"))
+
 
 # ====================================================================
 
