@@ -713,9 +713,12 @@ sign_headers(struct s3 *s3, const struct req *rq, const char *host,
 	struct curl_slist	*list = NULL, *l;
 	char			 date[SIGV4_AMZ_DATE_LEN + 1], *line = NULL;
 	size_t			 nh = 0, i;
+	time_t			 now;
 
 	memset(&out, 0, sizeof(out));
-	sigv4_amz_date(time(NULL), date);
+	/* One clock reading: x-amz-date and the signature must agree. */
+	now = time(NULL);
+	sigv4_amz_date(now, date);
 	h[nh].name = "host";
 	h[nh++].value = host;
 	h[nh].name = "x-amz-content-sha256";
@@ -737,7 +740,7 @@ sign_headers(struct s3 *s3, const struct req *rq, const char *host,
 	in.secret_key = s3->secret_key;
 	in.region = s3->region;
 	in.service = "s3";
-	in.when = time(NULL);
+	in.when = now;
 	if (sigv4_sign(&in, &out) == -1)
 		return NULL;
 	if (s3->debug > 1)
