@@ -895,6 +895,11 @@ xfer_launch(struct xfer *x)
 		goto fail;
 	}
 	x->r.max = x->rq.max;
+	/* The listed size: one allocation instead of doubling and copying. */
+	if (x->fd < 0 && x->expect_size > 0 &&
+	    (unsigned long long)x->expect_size < x->rq.max &&
+	    (x->r.body = malloc((size_t)x->expect_size + 1)) != NULL)
+		x->r.cap = (size_t)x->expect_size + 1;
 	x->r.content_length = -1;
 	x->r.retry_after_ms = -1;
 	if (build_target(s3, &x->rq, &x->url, &host, &path) == -1 ||
