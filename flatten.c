@@ -111,8 +111,9 @@ struct buf {
 /* ---------------------------------------------------------------- */
 /* Output buffer */
 
+/* The slow path of the adders below: make room for n more bytes. */
 static void
-buf_reserve(struct buf *b, size_t n)
+buf_grow(struct buf *b, size_t n)
 {
 	size_t	 ncap;
 	char	*np;
@@ -135,28 +136,38 @@ buf_reserve(struct buf *b, size_t n)
 	b->cap = ncap;
 }
 
-static void
+/*
+ * The adders run for every piece of every line, so they are inline with
+ * one capacity test. After a failed growth, bytes may still land in the
+ * room left: harmless, as a buffer with nomem set is never written out.
+ */
+static inline void
 buf_add(struct buf *b, const void *s, size_t n)
 {
 	if (n == 0)	/* b->p may still be NULL */
 		return;
-	buf_reserve(b, n);
-	if (b->nomem)
-		return;
+	if (b->cap - b->len < n) {
+		buf_grow(b, n);
+		if (b->nomem)
+			return;
+	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 }
 
-static void
+static inline void
 buf_addc(struct buf *b, char c)
 {
-	buf_reserve(b, 1);
-	if (b->nomem)
-		return;
+	if (b->cap == b->len) {
+		buf_grow(b, 1);
+		if (b->nomem)
+			return;
+	}
 	b->p[b->len++] = c;
 }
 
-static void
+/* Inline, so that strlen of a literal is a constant. */
+static inline void
 buf_adds(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
