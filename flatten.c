@@ -110,6 +110,8 @@ struct buf {
 };
 
 #define FLUSH_AT	65536	/* hand lines to the writer in chunks */
+#define NODE_TEXT	16	/* bytes of real text per parsed value */
+#define KIDS_TEXT	8	/* bytes of real text per doc.kids entry */
 
 /* ---------------------------------------------------------------- */
 /* Output buffer */
@@ -376,7 +378,7 @@ grow(void **p, size_t *cap, size_t need, size_t size, int *nomem)
 }
 
 /* Called for every value: the capacity test stays here, grow() seldom. */
-static int
+static inline int
 new_node(struct doc *d, int type, size_t *idx)
 {
 	struct node *n;
@@ -394,7 +396,7 @@ new_node(struct doc *d, int type, size_t *idx)
 	return 0;
 }
 
-static int
+static inline int
 push(struct doc *d, size_t v)
 {
 	if (d->nstack == d->stackcap && grow((void **)&d->stack,
@@ -404,9 +406,12 @@ push(struct doc *d, size_t v)
 	return 0;
 }
 
-static void
+/* CloudTrail writes no whitespace: a byte above ' ' returns at once. */
+static inline void
 skip_ws(struct doc *d)
 {
+	if (d->pos < d->srclen && d->src[d->pos] > ' ')
+		return;
 	while (d->pos < d->srclen && (d->src[d->pos] == ' ' ||
 	    d->src[d->pos] == '\t' || d->src[d->pos] == '\n' ||
 	    d->src[d->pos] == '\r'))
@@ -1955,6 +1960,16 @@ flatten_document(enum flatten_format fmt, const char *doc, size_t len,
 
 	/* Decoded strings never outgrow their source text. */
 	if ((d.str = malloc(len + 1)) == NULL)
+		goto out;
+	/*
+	 * Real records take about 16 bytes of text per value and 8 per
+	 * kids entry: reserve that much, so that the arrays seldom grow
+	 * (each growth copies them). Memory never written is never touched.
+	 */
+	if (grow((void **)&d.nodes, &d.nodecap, len / NODE_TEXT + 1,
+	    sizeof(*d.nodes), &d.nomem) == -1 ||
+	    grow((void **)&d.kids, &d.kidcap, len / KIDS_TEXT + 1,
+	    sizeof(*d.kids), &d.nomem) == -1)
 		goto out;
 	for (d.runend = len; d.runend > 0 &&
 	    strclass[d.src[d.runend - 1]] == SC_RUN; d.runend--)
