@@ -7,6 +7,7 @@
 #                   binary under valgrind memcheck
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang)
 #   make demo       a local S3 on 127.0.0.1 with a sample trail, and a run
+#   make bench      the benchmark of bench/ (see README, Performance)
 #   make install    PREFIX=/usr/local, DESTDIR honoured
 
 VERSION  = 0.1.0
@@ -54,7 +55,7 @@ SAN      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
 
 .PHONY: all check check-build asan valgrind fuzz fuzz-build deps demo \
-	install uninstall clean lint
+	bench install uninstall clean lint
 
 all: $(B)/getawslog
 
@@ -148,6 +149,10 @@ fuzz: fuzz-build
 demo: deps
 	@$(MAKE) --no-print-directory $(B)/getawslog
 	@sh scripts/demo.sh $(B)/getawslog
+
+# Figures for the README's performance section (a few minutes).
+bench: deps
+	@sh bench/run.sh
 
 lint:
 	mandoc -Tlint -Wwarning getawslog.1

@@ -679,28 +679,28 @@ out:
 }
 
 /*
- * -dd shows the canonical request and the string to sign, never a secret:
- * the session token, a signed header, is replaced by a mark.
+ * -dd shows what was signed, which helps with SignatureDoesNotMatch; the
+ * session token is a secret, so its value is left out.
  */
 static void
 debug_signing(const struct sigv4_output *out)
 {
-	static const char	 tok[] = "x-amz-security-token:";
-	const char		*p, *nl;
-	size_t			 len;
+	static const char	 mark[] = "\nx-amz-security-token:";
+	const char		*tok, *end;
 
-	fputs("+++ Canonical request:\n", stderr);
-	for (p = out->canonical_request; *p != '\0'; p = nl) {
-		nl = strchr(p, '\n');
-		nl = nl != NULL ? nl + 1 : p + strlen(p);
-		len = (size_t)(nl - p);
-		if (len >= sizeof(tok) - 1 && memcmp(p, tok, sizeof(tok) - 1) == 0)
-			fprintf(stderr, "%s<session token>%s", tok,
-			    nl[-1] == '\n' ? "\n" : "");
-		else
-			fwrite(p, 1, len, stderr);
+	tok = strstr(out->canonical_request, mark);
+	if (tok == NULL)
+		fprintf(stderr, "getawslog: canonical request:\n%s\n",
+		    out->canonical_request);
+	else {
+		tok += sizeof(mark) - 1;
+		end = strchr(tok, '\n');
+		fprintf(stderr, "getawslog: canonical request:\n%.*s(session "
+		    "token)%s\n", (int)(tok - out->canonical_request),
+		    out->canonical_request, end != NULL ? end : "");
 	}
-	fprintf(stderr, "\n+++ String to sign:\n%s\n", out->string_to_sign);
+	fprintf(stderr, "getawslog: string to sign:\n%s\n",
+	    out->string_to_sign);
 }
 
 static struct curl_slist *
@@ -944,6 +944,11 @@ xfer_launch(struct xfer *x)
 		goto fail;
 	}
 	x->r.max = x->rq.max;
+	/* The listed size: one allocation instead of doubling and copying. */
+	if (x->fd < 0 && x->expect_size > 0 &&
+	    (unsigned long long)x->expect_size < x->rq.max &&
+	    (x->r.body = malloc((size_t)x->expect_size + 1)) != NULL)
+		x->r.cap = (size_t)x->expect_size + 1;
 	x->r.content_length = -1;
 	x->r.expect = x->expect_size;
 	x->r.bad_length = -1;

@@ -287,7 +287,7 @@ class SecretTests(Base):
                                     "AWS_SECRET_ACCESS_KEY": tok[0],
                                     "AWS_SESSION_TOKEN": tok[1]})
         self.assertRun(p, 0)
-        self.assertIn(b"x-amz-security-token:<session token>\n", p.stderr)
+        self.assertIn(b"x-amz-security-token:(session token)\n", p.stderr)
         self.assertNotIn(tok[1].encode(), p.stderr)
 
     def credentials_file(self, mode):
