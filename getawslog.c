@@ -633,8 +633,7 @@ is_digest(const char *base)
 static int
 take_lock(const char *path, int wait)
 {
-	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
-	time_t		 deadline = time(NULL) + wait;
+	struct timespec	 ts = { 0, 100 * 1000 * 1000 }, start, now;
 	int		 fd;
 
 	/* sqlite creates its -journal with the state file's mode. */
@@ -644,6 +643,8 @@ take_lock(const char *path, int wait)
 		printf("ERROR: Cannot open %s (%s)\n", path, strerror(errno));
 		return -1;
 	}
+	/* A monotonic clock: time()'s whole seconds cut the wait short. */
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			fprintf(stderr, "getawslog: cannot lock %s: %s\n", path,
@@ -651,7 +652,10 @@ take_lock(const char *path, int wait)
 			close(fd);
 			return -1;
 		}
-		if (interrupted || time(NULL) >= deadline) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (interrupted || now.tv_sec - start.tv_sec > wait ||
+		    (now.tv_sec - start.tv_sec == wait &&
+		    now.tv_nsec >= start.tv_nsec)) {
 			close(fd);
 			return -2;
 		}
