@@ -1244,17 +1244,30 @@ static void
 flat_line(struct buf *b, const struct doc *d, const struct node *rec)
 {
 	const size_t *p = d->kids + rec->off;
-	const struct node *v;
+	const struct node *k, *v;
 	size_t	 i;
 
 	buf_adds(b, "\"AmazonAWS\":");
 	for (i = 0; i < rec->len; i++) {
 		if (i)
 			buf_addc(b, ',');
-		buf_addc(b, '"');
-		flat_text(b, d, &d->nodes[p[2 * i]]);
-		buf_adds(b, "\":\"");
+		k = &d->nodes[p[2 * i]];
 		v = &d->nodes[p[2 * i + 1]];
+		/*
+		 * Most members are a plain key and a plain string standing
+		 * as "k":"v" in the source (the value starts 3 bytes after
+		 * the key, so nothing is between): the line holds exactly
+		 * those bytes, so copy them in one piece.
+		 */
+		if (v->type == N_STR && (k->flags & v->flags & NF_PLAIN) &&
+		    !((k->flags | v->flags) & NF_COPY) &&
+		    v->off == k->off + k->len + 3) {
+			buf_add(b, d->src + k->off - 1, k->len + v->len + 5);
+			continue;
+		}
+		buf_addc(b, '"');
+		flat_text(b, d, k);
+		buf_adds(b, "\":\"");
 		switch (v->type) {
 		case N_STR:
 			flat_text(b, d, v);
