@@ -920,7 +920,10 @@ class S3Env:
                "BOTO_CONFIG": os.path.join(home, "no-such-boto-config"),
                "AWS_ENDPOINT_URL": self.endpoint,
                "AWS_ACCESS_KEY_ID": self.default_key,
-               "AWS_SECRET_ACCESS_KEY": self.credentials[self.default_key]}
+               "AWS_SECRET_ACCESS_KEY": self.credentials[self.default_key],
+               # never ask the host's instance metadata (a test host may
+               # be an EC2 instance); the IMDS tests set their own
+               "AWS_EC2_METADATA_DISABLED": "true"}
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR"):
             if k in os.environ:
                 env[k] = os.environ[k]
