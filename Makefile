@@ -5,6 +5,7 @@
 #   make asan       the test suite again, built with ASan + UBSan
 #   make demo       a local S3 on 127.0.0.1 with a sample trail, and a run
 #   make install    PREFIX=/usr/local, DESTDIR honoured
+#   make dist       getawslog-VERSION.tar.gz of the committed tree (git archive)
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -35,7 +36,7 @@ UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
 SAN      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
 
-.PHONY: all check check-build asan deps demo install uninstall clean lint
+.PHONY: all check check-build asan deps demo install uninstall clean lint dist
 
 all: $(B)/getawslog
 
@@ -90,10 +91,16 @@ install: $(B)/getawslog
 	install -m 0755 $(B)/getawslog $(DESTDIR)$(BINDIR)/getawslog
 	install -m 0644 getawslog.1 $(DESTDIR)$(MANDIR)/man1/getawslog.1
 
+# The committed tree (HEAD), as getawslog-VERSION/ in a tarball.
+dist:
+	git archive --format=tar.gz --prefix=getawslog-$(VERSION)/ \
+	    -o getawslog-$(VERSION).tar.gz HEAD
+	@echo getawslog-$(VERSION).tar.gz
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/getawslog $(DESTDIR)$(MANDIR)/man1/getawslog.1
 
 clean:
 	rm -f getawslog *.o tests/test_sigv4 tests/test_flatten tests/test_s3xml \
 	    tests/test_ini
-	rm -rf build
+	rm -rf build getawslog-$(VERSION).tar.gz
