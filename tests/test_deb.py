@@ -49,6 +49,7 @@ class Deb(unittest.TestCase):
         env = dict(os.environ)
         for k in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "B"):
             env.pop(k, None)
+        # dpkg-buildpackage would pick up the suite's build directory B.
         cls.build = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"],
                                    cwd=src, env=env, capture_output=True,
                                    timeout=600)
@@ -78,9 +79,10 @@ class Deb(unittest.TestCase):
         man = os.path.join(self.root, "usr/share/man/man1/getawslog.1.gz")
         self.assertTrue(os.path.exists(man))
         if shutil.which("mandoc"):
-            p = subprocess.run(["mandoc", "-Tutf8", man], capture_output=True)
+            p = subprocess.run(["mandoc", "-Tascii", man], capture_output=True)
             self.assertEqual(p.returncode, 0)
-            self.assertIn(b"credential_process", p.stdout)
+            text = re.sub(rb".\x08", b"", p.stdout)
+            self.assertIn(b"credential_process", text, "not this man page")
 
     def test_files(self):
         for f in ("lib/systemd/system/getawslog.service",
