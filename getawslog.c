@@ -1627,6 +1627,8 @@ main(int argc, char *argv[])
 	    o.progress;
 	r.start_ms = mono_ms();
 	walk(&r);
+	/* The last count, then a clean line for whatever follows. */
+	progress_draw(&r, 1);
 	progress_clear(&r);
 	if (r.fatal)
 		status = EXIT_LOCAL;
