@@ -31,7 +31,7 @@ SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c creds.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
-	   $(B)/tests/test_ini
+	   $(B)/tests/test_ini $(B)/tests/test_credsutil
 
 SAN      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
@@ -102,5 +102,5 @@ uninstall:
 
 clean:
 	rm -f getawslog *.o tests/test_sigv4 tests/test_flatten tests/test_s3xml \
-	    tests/test_ini
+	    tests/test_ini tests/test_credsutil tests/sigv4_cli tests/flatten_cli
 	rm -rf build getawslog-$(VERSION).tar.gz
