@@ -4,6 +4,7 @@
 #   make check      install missing Debian packages, build, run every test
 #   make asan       the test suite again, built with ASan + UBSan
 #   make demo       a local S3 on 127.0.0.1 with a sample trail, and a run
+#   make bench      the benchmark of bench/ (see README, Performance)
 #   make install    PREFIX=/usr/local, DESTDIR honoured
 #   make dist       getawslog-VERSION.tar.gz of the committed tree (git archive)
 
@@ -36,7 +37,8 @@ UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
 SAN      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
 
-.PHONY: all check check-build asan deps demo install uninstall clean lint dist
+.PHONY: all check check-build asan deps demo bench install uninstall clean lint \
+	dist
 
 all: $(B)/getawslog
 
@@ -82,6 +84,10 @@ asan: deps
 demo: deps
 	@$(MAKE) --no-print-directory $(B)/getawslog
 	@sh scripts/demo.sh $(B)/getawslog
+
+# Figures for the README's performance section (a few minutes).
+bench: deps
+	@sh bench/run.sh
 
 lint:
 	mandoc -Tlint -Wwarning getawslog.1

@@ -58,6 +58,19 @@ struct node {
 	} u;
 };
 
+/*
+ * Keys repeat (every record has the same few dozen), and their Python hash
+ * is a serial multiply per character: remember the hash of recent keys.
+ */
+#define KEYCACHE_BITS	10
+#define KEYCACHE	(1 << KEYCACHE_BITS)
+
+struct keyhash {
+	size_t		 off;	/* decoded text in doc.str; len 0: empty */
+	size_t		 len;
+	uint64_t	 hash;
+};
+
 struct doc {
 	const unsigned char *src;
 	size_t		 srclen;
@@ -65,8 +78,7 @@ struct doc {
 	int		 depth;
 	struct node	*nodes;
 	size_t		 nnodes, nodecap;
-	char		*str;		/* decoded strings, srclen bytes */
-	size_t		 strlen;
+	char		*str;		/* src copy; strings decode in place */
 	size_t		*kids;
 	size_t		 nkids, kidcap;
 	size_t		*stack;		/* children of open containers */
@@ -75,6 +87,7 @@ struct doc {
 	size_t		 tabcap, tab2cap;
 	size_t		*tmp;		/* per-object scratch */
 	size_t		 tmpcap;
+	struct keyhash	 keys[KEYCACHE];
 	int		 nomem;
 	char		*err;
 	size_t		 errlen;
@@ -348,23 +361,30 @@ grow(void **p, size_t *cap, size_t need, size_t size, int *nomem)
 	return 0;
 }
 
+/* Called for every value: the capacity test stays here, grow() seldom. */
 static int
 new_node(struct doc *d, int type, size_t *idx)
 {
-	if (grow((void **)&d->nodes, &d->nodecap, d->nnodes + 1,
-	    sizeof(*d->nodes), &d->nomem) == -1)
+	struct node *n;
+
+	if (d->nnodes == d->nodecap && grow((void **)&d->nodes,
+	    &d->nodecap, d->nnodes + 1, sizeof(*d->nodes), &d->nomem) == -1)
 		return -1;
-	*idx = d->nnodes++;
-	memset(&d->nodes[*idx], 0, sizeof(d->nodes[*idx]));
-	d->nodes[*idx].type = type;
+	*idx = d->nnodes;
+	n = &d->nodes[d->nnodes++];
+	n->type = type;
+	n->flags = 0;
+	n->len = 0;
+	n->off = 0;
+	n->u.hash = 0;
 	return 0;
 }
 
 static int
 push(struct doc *d, size_t v)
 {
-	if (grow((void **)&d->stack, &d->stackcap, d->nstack + 1,
-	    sizeof(*d->stack), &d->nomem) == -1)
+	if (d->nstack == d->stackcap && grow((void **)&d->stack,
+	    &d->stackcap, d->nstack + 1, sizeof(*d->stack), &d->nomem) == -1)
 		return -1;
 	d->stack[d->nstack++] = v;
 	return 0;
@@ -379,31 +399,30 @@ skip_ws(struct doc *d)
 		d->pos++;
 }
 
-/* Append code point c to the decoded strings as (generalized) UTF-8. */
-static void
-put_cp(struct doc *d, uint32_t c)
+/* Store code point c at s as (generalized) UTF-8; returns its length. */
+static size_t
+put_cp(unsigned char *s, uint32_t c)
 {
-	char	*s = d->str + d->strlen;
-
 	if (c < 0x80) {
 		s[0] = c;
-		d->strlen += 1;
-	} else if (c < 0x800) {
+		return 1;
+	}
+	if (c < 0x800) {
 		s[0] = 0xc0 | (c >> 6);
 		s[1] = 0x80 | (c & 0x3f);
-		d->strlen += 2;
-	} else if (c < 0x10000) {
+		return 2;
+	}
+	if (c < 0x10000) {
 		s[0] = 0xe0 | (c >> 12);
 		s[1] = 0x80 | ((c >> 6) & 0x3f);
 		s[2] = 0x80 | (c & 0x3f);
-		d->strlen += 3;
-	} else {
-		s[0] = 0xf0 | (c >> 18);
-		s[1] = 0x80 | ((c >> 12) & 0x3f);
-		s[2] = 0x80 | ((c >> 6) & 0x3f);
-		s[3] = 0x80 | (c & 0x3f);
-		d->strlen += 4;
+		return 3;
 	}
+	s[0] = 0xf0 | (c >> 18);
+	s[1] = 0x80 | ((c >> 12) & 0x3f);
+	s[2] = 0x80 | ((c >> 6) & 0x3f);
+	s[3] = 0x80 | (c & 0x3f);
+	return 4;
 }
 
 static int
@@ -473,53 +492,143 @@ utf8_in(struct doc *d, uint32_t *cp)
 	return -1;
 }
 
+/* Next code point of a decoded (generalized UTF-8) string. */
+static size_t
+cp_next(const unsigned char *s, uint32_t *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] < 0xe0) {
+		*cp = ((s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+		return 2;
+	}
+	if (s[0] < 0xf0) {
+		*cp = ((s[0] & 0x0f) << 12) | ((s[1] & 0x3f) << 6) |
+		    (s[2] & 0x3f);
+		return 3;
+	}
+	*cp = ((uint32_t)(s[0] & 0x07) << 18) | ((s[1] & 0x3f) << 12) |
+	    ((s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+	return 4;
+}
+
+/*
+ * CPython 2.7's unicode hash (wrapping 64-bit arithmetic) of the decoded
+ * key at d->str[off..off+len), over its code points.
+ */
+static uint64_t
+key_hash(struct doc *d, size_t off, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)d->str + off;
+	struct keyhash *e;
+	size_t	 i, ncp = 0;
+	uint64_t h;
+	uint32_t c, x;
+
+	if (len == 0)
+		return 0;
+	/* Fibonacci hashing of the length and three of the bytes. */
+	x = (uint32_t)len ^ (uint32_t)s[0] << 8 ^ (uint32_t)s[len / 2] << 16 ^
+	    (uint32_t)s[len - 1] << 24;
+	e = &d->keys[(uint32_t)(x * 0x9e3779b1u) >> (32 - KEYCACHE_BITS)];
+	if (e->len == len && memcmp(d->str + e->off, s, len) == 0)
+		return e->hash;
+	cp_next(s, &c);
+	h = (uint64_t)c << 7;
+	for (i = 0; i < len; ncp++) {
+		if (s[i] < 0x80)
+			c = s[i++];
+		else
+			i += cp_next(s + i, &c);
+		h = (1000003 * h) ^ c;
+	}
+	h ^= ncp;
+	if (h == UINT64_MAX)
+		h -= 1;
+	e->off = off;
+	e->len = len;
+	e->hash = h;
+	return h;
+}
+
+/*
+ * What a string byte asks of the parser: SC_RUN bytes (printable ASCII
+ * other than the three below) need no decoding and leave the string plain;
+ * everything else ends a run: '"', '\\', controls (an error), 0x7f and up
+ * (not plain; 0x80 and up start UTF-8) and ' (sets NF_SQ). The NUL after
+ * the copy of the document stops a run too, so the scan needs no bound.
+ */
+#define SC_RUN	0
+#define SC_STOP	1
+static const unsigned char strclass[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x00 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x10 */
+	0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x20 " ' */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x30 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,	/* 0x50 \ */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,	/* 0x70 DEL */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x80 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+};
+
 /*
  * A string at d->pos (the opening quote), decoded into a new node; with
  * iskey, its Python hash too (values never need one).
+ *
+ * d->str starts as a copy of the document, so a string is decoded where
+ * it stands: one without escapes (nearly all) is left as it is, and once
+ * an escape shrinks the text, what follows is moved down behind it. The
+ * write position w never passes the read position r.
  */
 static int
 parse_string(struct doc *d, size_t *idx, int iskey)
 {
+	unsigned char *t = (unsigned char *)d->str;
 	struct node *n;
-	size_t	 start = d->strlen, ncp = 0, r, i;
-	uint64_t h = 0;
+	size_t	 start, r, r0, w;
 	uint32_t c, c2;
 	int	 flags = NF_PLAIN, ch;
 
-	d->pos++;
+	start = r = w = d->pos + 1;
 	for (;;) {
-		/* Most text is printable ASCII: copy runs of it at once. */
-		for (r = d->pos; r < d->srclen; r++) {
-			ch = d->src[r];
-			if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\')
-				break;
+		r0 = r;
+		while (strclass[t[r]] == SC_RUN)
+			r++;
+		if (r > r0) {
+			if (w != r0)
+				memmove(t + w, t + r0, r - r0);
+			w += r - r0;
 		}
-		if (r > d->pos) {
-			memcpy(d->str + d->strlen, d->src + d->pos, r - d->pos);
-			if (memchr(d->src + d->pos, '\'', r - d->pos) != NULL)
-				flags |= NF_SQ;
-			for (i = d->pos; iskey && i < r; i++) {
-				if (ncp++ == 0)
-					h = (uint64_t)d->src[i] << 7;
-				h = (1000003 * h) ^ d->src[i];
-			}
-			d->strlen += r - d->pos;
-			d->pos = r;
-		}
-		if (d->pos >= d->srclen)
+		if (r >= d->srclen) {
+			d->pos = d->srclen;
 			return badjson(d);
-		ch = d->src[d->pos];
+		}
+		ch = t[r];
 		if (ch == '"') {
-			d->pos++;
+			r++;
 			break;
 		}
-		if (ch < 0x20)
+		if (ch < 0x20) {
+			d->pos = r;
 			return badjson(d);
+		}
 		if (ch == '\\') {
-			if (d->pos + 1 >= d->srclen)
+			if (r + 1 >= d->srclen) {
+				d->pos = r;
 				return badjson(d);
-			ch = d->src[d->pos + 1];
-			d->pos += 2;
+			}
+			ch = t[r + 1];
+			r += 2;
 			switch (ch) {
 			case '"': c = '"'; break;
 			case '\\': c = '\\'; break;
@@ -530,31 +639,35 @@ parse_string(struct doc *d, size_t *idx, int iskey)
 			case 'r': c = '\r'; break;
 			case 't': c = '\t'; break;
 			case 'u':
-				if (hex4(d, d->pos, &c) == -1)
+				if (hex4(d, r, &c) == -1) {
+					d->pos = r;
 					return badjson(d);
-				d->pos += 4;
+				}
+				r += 4;
 				/* A pair joins; a lone surrogate stays. */
 				if (c >= 0xd800 && c <= 0xdbff &&
-				    d->srclen - d->pos >= 6 &&
-				    d->src[d->pos] == '\\' &&
-				    d->src[d->pos + 1] == 'u' &&
-				    hex4(d, d->pos + 2, &c2) == 0 &&
+				    d->srclen - r >= 6 &&
+				    d->src[r] == '\\' &&
+				    d->src[r + 1] == 'u' &&
+				    hex4(d, r + 2, &c2) == 0 &&
 				    c2 >= 0xdc00 && c2 <= 0xdfff) {
 					c = 0x10000 + ((c - 0xd800) << 10) +
 					    (c2 - 0xdc00);
-					d->pos += 6;
+					r += 6;
 				}
 				break;
 			default:
-				d->pos -= 2;
+				d->pos = r - 2;
 				return badjson(d);
 			}
 		} else if (ch >= 0x80) {
+			d->pos = r;
 			if (utf8_in(d, &c) == -1)
 				return -1;
+			r = d->pos;
 		} else {
 			c = ch;
-			d->pos++;
+			r++;
 		}
 		if (c < 0x20 || c > 0x7e || c == '\\')
 			flags &= ~NF_PLAIN;
@@ -562,20 +675,10 @@ parse_string(struct doc *d, size_t *idx, int iskey)
 			flags |= NF_SQ;
 		if (c == '"')
 			flags |= NF_DQ;
-		/* CPython 2.7 unicode hash, wrapping 64-bit arithmetic. */
-		if (iskey) {
-			if (ncp++ == 0)
-				h = (uint64_t)c << 7;
-			h = (1000003 * h) ^ c;
-		}
-		put_cp(d, c);
+		w += put_cp(t + w, c);
 	}
-	if (ncp != 0) {
-		h ^= ncp;
-		if (h == UINT64_MAX)
-			h -= 1;
-	}
-	if (d->strlen - start > UINT32_MAX) {
+	d->pos = r;
+	if (w - start > UINT32_MAX) {
 		seterr(d, "string too long at byte %zu", d->pos);
 		return -1;
 	}
@@ -584,8 +687,8 @@ parse_string(struct doc *d, size_t *idx, int iskey)
 	n = &d->nodes[*idx];
 	n->flags = flags;
 	n->off = start;
-	n->len = d->strlen - start;
-	n->u.hash = h;
+	n->len = w - start;
+	n->u.hash = iskey ? key_hash(d, start, w - start) : 0;
 	return 0;
 }
 
@@ -918,28 +1021,6 @@ static const char *
 sdata(const struct doc *d, const struct node *n)
 {
 	return d->str + n->off;
-}
-
-/* Next code point of a decoded (generalized UTF-8) string. */
-static size_t
-cp_next(const unsigned char *s, uint32_t *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xe0) {
-		*cp = ((s[0] & 0x1f) << 6) | (s[1] & 0x3f);
-		return 2;
-	}
-	if (s[0] < 0xf0) {
-		*cp = ((s[0] & 0x0f) << 12) | ((s[1] & 0x3f) << 6) |
-		    (s[2] & 0x3f);
-		return 3;
-	}
-	*cp = ((uint32_t)(s[0] & 0x07) << 18) | ((s[1] & 0x3f) << 12) |
-	    ((s[2] & 0x3f) << 6) | (s[3] & 0x3f);
-	return 4;
 }
 
 /* Value of key (exact bytes) in object o, or (size_t)-1. */
@@ -1844,9 +1925,15 @@ flatten_document(enum flatten_format fmt, const char *doc, size_t len,
 	d.err = err;
 	d.errlen = errlen;
 
-	/* Decoded strings never outgrow their source text. */
+	/*
+	 * Strings decode in place in a copy of the text (they never outgrow
+	 * it); the NUL after it ends parse_string's scans.
+	 */
 	if ((d.str = malloc(len + 1)) == NULL)
 		goto out;
+	if (len > 0)	/* doc may be NULL when len is 0 */
+		memcpy(d.str, doc, len);
+	d.str[len] = '\0';
 	if (parse_value(&d, &root) == -1)
 		goto bad;
 	skip_ws(&d);

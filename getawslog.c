@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -50,6 +51,7 @@
 #define ATTEMPTS_MAX	100
 #define ATTEMPTS_STANDARD 3		/* botocore: standard, adaptive */
 #define ATTEMPTS_LEGACY	5		/* botocore: legacy */
+#define DOC_KEEP	(64 * 1024 * 1024)	/* document buffer kept */
 
 struct options {
 	const char	*bucket;
@@ -753,6 +755,7 @@ struct run {
 	struct state		 st;
 	struct counts		 n;
 	char			*outbuf;
+	struct membuf		 doc;	/* the inflated document, with -j */
 	int			 fatal;	/* a local error: stop now */
 	int			 stop;	/* the listing failed: finish the queue */
 	int			 progress;	/* draw the progress line */
@@ -860,7 +863,7 @@ write_object(struct run *r, const char *key, const char *base,
     const struct s3_body *body)
 {
 	struct flatten_meta	 meta;
-	struct membuf		 doc;
+	struct membuf		*doc = &r->doc;
 	struct out		 o;
 	struct stat		 sb;
 	off_t			 start = -1;
@@ -868,7 +871,7 @@ write_object(struct run *r, const char *key, const char *base,
 	size_t			 total, nrec = 0;
 	int			 rc, ret = -1;
 
-	memset(&doc, 0, sizeof(doc));
+	doc->len = 0;		/* the buffer is kept from object to object */
 	memset(&o, 0, sizeof(o));
 	o.fd = -1;
 	o.path = r->o->log;
@@ -879,7 +882,7 @@ write_object(struct run *r, const char *key, const char *base,
 		rc = inflate_object(body, INFLATED_MAX, NULL, NULL, &total, why,
 		    sizeof(why));
 	else
-		rc = inflate_object(body, INFLATED_MAX, membuf_sink, &doc,
+		rc = inflate_object(body, INFLATED_MAX, membuf_sink, doc,
 		    &total, why, sizeof(why));
 	if (rc == -1) {
 		fprintf(stderr, "getawslog: %s: %s\n", key, why);
@@ -924,7 +927,7 @@ write_object(struct run *r, const char *key, const char *base,
 		m->bucket = r->o->bucket;
 		m->key = key;
 		m->basename = base;
-		rc = flatten_document(r->o->format, doc.p, doc.len, m,
+		rc = flatten_document(r->o->format, doc->p, doc->len, m,
 		    out_write, &o, &nrec, why, sizeof(why));
 		if (rc == FLATTEN_EBADDOC) {
 			fprintf(stderr, "getawslog: %s: %s\n", key, why);
@@ -937,7 +940,7 @@ write_object(struct run *r, const char *key, const char *base,
 			goto out;
 		}
 	}
-	if (out_flush(&o) == -1 || fsync(o.fd) == -1) {
+	if (out_flush(&o) == -1 || fdatasync(o.fd) == -1) {
 		if (o.err == 0)
 			o.err = errno;
 		goto write_error;
@@ -961,7 +964,11 @@ out:
 		r->fatal = 1;
 		ret = -1;
 	}
-	free(doc.p);
+	/* Keep a buffer of a usual size; give back one a huge object made. */
+	if (doc->cap > DOC_KEEP) {
+		free(doc->p);
+		memset(doc, 0, sizeof(*doc));
+	}
 	return ret;
 }
 
@@ -1537,6 +1544,13 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	/*
+	 * Each object's buffers are freed and made again; glibc would hand
+	 * them back to the kernel every time and fault them in again, which
+	 * cost as much CPU as the conversion. Keep up to 256 MiB around.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 
 	if (o.dry_run) {
 		/* Touch nothing: no log, no lock file, the state read-only. */
@@ -1666,6 +1680,7 @@ out:
 	s3_free(r.s3);
 	creds_free(provider);
 	free(r.outbuf);
+	free(r.doc.p);
 	curl_global_cleanup();
 	if (lockfd != -1)
 		close(lockfd);

@@ -689,6 +689,31 @@ keys_fresh(struct s3 *s3)
 	s3->expires = exp;
 }
 
+/*
+ * -dd shows what was signed, which helps with SignatureDoesNotMatch; the
+ * session token is a secret, so its value is left out.
+ */
+static void
+debug_signing(const struct sigv4_output *out)
+{
+	static const char	 mark[] = "\nx-amz-security-token:";
+	const char		*tok, *end;
+
+	tok = strstr(out->canonical_request, mark);
+	if (tok == NULL)
+		fprintf(stderr, "getawslog: canonical request:\n%s\n",
+		    out->canonical_request);
+	else {
+		tok += sizeof(mark) - 1;
+		end = strchr(tok, '\n');
+		fprintf(stderr, "getawslog: canonical request:\n%.*s(session "
+		    "token)%s\n", (int)(tok - out->canonical_request),
+		    out->canonical_request, end != NULL ? end : "");
+	}
+	fprintf(stderr, "getawslog: string to sign:\n%s\n",
+	    out->string_to_sign);
+}
+
 static struct curl_slist *
 sign_headers(struct s3 *s3, const struct req *rq, const char *host,
     const char *path)
@@ -728,8 +753,7 @@ sign_headers(struct s3 *s3, const struct req *rq, const char *host,
 	if (sigv4_sign(&in, &out) == -1)
 		return NULL;
 	if (s3->debug > 1)
-		fprintf(stderr, "+++ Canonical request:\n%s\n+++ String to "
-		    "sign:\n%s\n", out.canonical_request, out.string_to_sign);
+		debug_signing(&out);
 	for (i = 0; i < nh; i++) {
 		if (asprintf(&line, "%s: %s", h[i].name, h[i].value) == -1)
 			goto fail;
@@ -929,6 +953,11 @@ xfer_launch(struct xfer *x)
 		goto fail;
 	}
 	x->r.max = x->rq.max;
+	/* The listed size: one allocation instead of doubling and copying. */
+	if (x->fd < 0 && x->expect_size > 0 &&
+	    (unsigned long long)x->expect_size < x->rq.max &&
+	    (x->r.body = malloc((size_t)x->expect_size + 1)) != NULL)
+		x->r.cap = (size_t)x->expect_size + 1;
 	x->r.content_length = -1;
 	x->r.retry_after_ms = -1;
 	if (build_target(s3, &x->rq, &x->url, &host, &path) == -1 ||

@@ -752,6 +752,23 @@ class CredentialTests(Base):
                                        "AWS_SECRET_ACCESS_KEY": tok[0],
                                        var: tok[1]}, key="ASIATEMP")
 
+    def test_dd_never_prints_secrets(self):
+        # -dd shows canonical requests; the token header's value and the
+        # secret must not be in them, nor anything else printed.
+        secret, token = CREDS["ASIATEMP"]
+        self.trail("cred-dd", objects=2)
+        for extra in ([], ["-j"], ["--max-attempts", "1"]):
+            p = self.run_bin(["-b", "cred-dd", "-l", self.logpath(), "-dd"]
+                             + extra,
+                             extra_env={"AWS_ACCESS_KEY_ID": "ASIATEMP",
+                                        "AWS_SECRET_ACCESS_KEY": secret,
+                                        "AWS_SESSION_TOKEN": token})
+            self.assertEqual(p.returncode, 0, self.show(p))
+            self.assertIn(b"canonical request", p.stderr)
+            out = p.stdout + p.stderr
+            for s in (secret, token, token[:20]):
+                self.assertNotIn(s.encode(), out)
+
     def test_shared_credentials_file_default(self):
         home = self.home_with({".aws/credentials":
                                "[default]\naws_access_key_id = AKIDFILE\n"
