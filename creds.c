@@ -191,6 +191,8 @@ http_do(const struct creds *c, const char *method, const char *url,
 	char		 err[CURL_ERROR_SIZE];
 	int		 n, ret = -1;
 
+	why[0] = '\0';
+
 	memset(b, 0, sizeof(*b));
 	*status = 0;
 	err[0] = '\0';
@@ -200,13 +202,14 @@ http_do(const struct creds *c, const char *method, const char *url,
 		goto out;
 	}
 	b->p[0] = '\0';
+	n = 0;
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total_ms);
-	curl_easy_setopt(e, CURLOPT_NOPROXY, "169.254.169.254,169.254.170.2");
+	/* Proxies come from the environment, as for the S3 requests. */
 	if (c->ca_bundle != NULL)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_bundle);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "getawslog/" GETAWSLOG_VERSION);
@@ -229,7 +232,9 @@ http_do(const struct creds *c, const char *method, const char *url,
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
 	ret = 0;
 out:
-	(void)n;
+	/* A message cut short is still a message. */
+	if (n < 0 || (size_t)n >= whylen)
+		why[whylen - 1] = '\0';
 	if (e != NULL)
 		curl_easy_cleanup(e);
 	return ret;
@@ -420,7 +425,7 @@ run_command(const char *command, struct body *b)
 	char		**argv = NULL;
 	pid_t		 pid = -1;
 	ssize_t		 got;
-	int		 p[2] = { -1, -1 }, st, ret = -1, waited = 0, devnull;
+	int		 p[2] = { -1, -1 }, st, ret = -1, devnull;
 
 	memset(b, 0, sizeof(*b));
 	if ((argv = creds_split_command(command, &why)) == NULL) {
@@ -482,7 +487,6 @@ run_command(const char *command, struct body *b)
 reap:
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		continue;
-	waited = 1;
 	if (ret == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
 		fprintf(stderr, "getawslog: credential_process %s %d\n",
 		    WIFEXITED(st) ? "exited with status" : "killed by signal",
@@ -490,7 +494,6 @@ reap:
 		ret = -1;
 	}
 out:
-	(void)waited;
 	if (p[0] != -1)
 		close(p[0]);
 	if (p[1] != -1)

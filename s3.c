@@ -1074,6 +1074,17 @@ xfer_finished(struct xfer *x, CURLcode cc)
 		err->transient = r->status == 429 || r->status == 500 ||
 		    r->status == 502 || r->status == 503 || r->status == 504 ||
 		    code_is_transient(err->code);
+		/*
+		 * Temporary keys that expired before we thought (a clock
+		 * off, a revoked session): fetch new ones, try again.
+		 */
+		if (s3->refresh != NULL && s3->expires != 0 &&
+		    (strcmp(err->code, "ExpiredToken") == 0 ||
+		    strcmp(err->code, "TokenRefreshRequired") == 0)) {
+			s3->expires = 1;
+			s3->refresh_after = 0;
+			err->transient = 1;
+		}
 		if (r->region[0] != '\0')
 			memcpy(region, r->region, sizeof(region));
 		if (region[0] != '\0' && strcmp(region, s3->region) != 0 &&

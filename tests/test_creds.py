@@ -126,6 +126,82 @@ class Emulator:
         self.server.server_close()
 
 
+class StsFront:
+    """A front for moto's STS that checks each signed request's SigV4 (the
+    same canonical-request code as the S3 front, service "sts", secrets
+    from `secrets`; tokens from `tokens`), records it, and forwards it to
+    moto.  moto itself checks no signature."""
+
+    def __init__(self, moto, secrets, tokens):
+        self.requests = []
+        front = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                import hashlib
+                import hmac
+                import urllib.request
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hdrs = list(self.headers.items())
+                auth = s3env.parse_authorization(
+                    self.headers.get("Authorization", "")) \
+                    if self.headers.get("Authorization") else None
+                verdict = "unsigned"
+                if auth:
+                    ph = hashlib.sha256(body).hexdigest()
+                    path, _, query = self.path.partition("?")
+                    creq = s3env.canonical_request("POST", path, query, hdrs,
+                                                   auth["signed"], ph)
+                    scope = "/".join([auth["date"], auth["region"], "sts",
+                                      "aws4_request"])
+                    sts = s3env.string_to_sign(self.headers["X-Amz-Date"],
+                                               scope, creq)
+                    key = s3env.signing_key(secrets.get(auth["access_key"],
+                                                        "?"), auth["date"],
+                                            auth["region"], "sts")
+                    want = hmac.new(key, sts.encode(),
+                                    hashlib.sha256).hexdigest()
+                    tok = tokens.get(auth["access_key"])
+                    verdict = "ok" if (
+                        hmac.compare_digest(want, auth["signature"]) and
+                        auth["service"] == "sts" and
+                        self.headers.get("X-Amz-Security-Token") == tok and
+                        ("x-amz-security-token" in auth["signed"]) ==
+                        (tok is not None)) else "bad"
+                front.requests.append((verdict, auth and auth["access_key"],
+                                       body.decode()))
+                if verdict == "bad":
+                    data = (b"<ErrorResponse><Error><Code>SignatureDoesNot"
+                            b"Match</Code><Message>bad signature</Message>"
+                            b"</Error></ErrorResponse>")
+                    status = 403
+                else:
+                    req = urllib.request.Request(moto + "/", data=body,
+                                                 headers={
+                        "Content-Type": self.headers["Content-Type"],
+                        "Authorization": "AWS4-HMAC-SHA256 Credential=x/"
+                        "20240101/us-east-1/sts/aws4_request, "
+                        "SignedHeaders=host, Signature=0"})
+                    with urllib.request.urlopen(req) as r:
+                        data, status = r.read(), r.status
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Base(unittest.TestCase):
     maxDiff = 4000
     NOENV = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}
@@ -276,6 +352,50 @@ class StsTests(Base):
         left = (r.expiration - dt.datetime.utcnow()).total_seconds()
         self.assertTrue(800 < left <= 900, left)
 
+    def signed_front(self):
+        front = StsFront(self.env.moto_endpoint, dict(self.env.credentials),
+                         dict(self.env.tokens))
+        self.addCleanup(front.close)
+        return front
+
+    def test_assume_role_is_signed(self):
+        """The AssumeRole POST carries a valid SigV4 signature (service
+        sts) by the source's keys, with its session token when it has one;
+        the form has every parameter."""
+        self.trail("sts-signed")
+        front = self.signed_front()
+        h = self.home_with({".aws/config": "[profile r]\nrole_arn = %s\n"
+                            "credential_source = Environment\n"
+                            "external_id = a&b=c d\n" % ROLE})
+        for key in ("AKIDTEST", "ASIAEMU1"):
+            sk = CREDS[key] if key == "AKIDTEST" else CREDS[key][0]
+            env = {"AWS_ENDPOINT_URL_STS": front.url,
+                   "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": sk,
+                   "AWS_SESSION_TOKEN": None if key == "AKIDTEST" else
+                   CREDS[key][1]}
+            p = self.run_bin("sts-signed", env, h, ["--profile", "r"])
+            self.assertEqual(p.returncode, 0, self.show(p))
+        self.assertEqual([(v, k) for v, k, _ in front.requests],
+                         [("ok", "AKIDTEST"), ("ok", "ASIAEMU1")])
+        form = dict(x.split("=", 1) for x in front.requests[0][2].split("&"))
+        self.assertEqual(form["Action"], "AssumeRole")
+        self.assertEqual(form["ExternalId"], "a%26b%3Dc%20d")
+        self.assertTrue(form["RoleSessionName"].startswith("getawslog-"))
+
+    def test_assume_role_bad_signature_refused(self):
+        """A front that knows another secret refuses: the error is named,
+        exit 3."""
+        self.trail("sts-badsig")
+        front = StsFront(self.env.moto_endpoint, {"AKIDTEST": "other"}, {})
+        self.addCleanup(front.close)
+        h = self.home_with({".aws/config": "[profile r]\nrole_arn = %s\n"
+                            "credential_source = Environment\n" % ROLE})
+        p = self.run_bin("sts-badsig", {"AWS_ENDPOINT_URL_STS": front.url},
+                         h, ["--profile", "r"])
+        self.assertEqual(p.returncode, 3, self.show(p))
+        self.assertIn(b"AssumeRole: HTTP 403 SignatureDoesNotMatch",
+                      p.stderr)
+
     def test_credential_source_environment(self):
         self.trail("sts-env")
         h = self.home_with({".aws/config": "[profile envrole]\n"
@@ -362,6 +482,21 @@ class InstanceTests(Base):
         self.assertIn(b"new credentials from EC2 instance metadata",
                       p.stderr)
         self.assertNoSecrets(p)
+
+    def test_expired_token_answer_refreshes(self):
+        """S3 says ExpiredToken before the keys' Expiration (a revoked
+        session, a clock off): new keys are fetched and the request tried
+        again."""
+        self.trail("imds-expired", objects=2)
+        emu = self.emulator()
+        self.env.faults.append(Fault("status", op="GET", count=1, status=400,
+                                     code="ExpiredToken",
+                                     message="The provided token has "
+                                     "expired."))
+        p = self.run_bin("imds-expired", self.imds_env(emu), args=["-J", "1"])
+        self.assertEqual(p.returncode, 0, self.show(p))
+        self.assertEqual(emu.issued, 2)
+        self.assertEqual(self.keys_used(), ["ASIAEMU1", "ASIAEMU2"])
 
     def test_imds_absent_is_quick(self):
         """Nothing listening: no credentials, and no long wait."""
