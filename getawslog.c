@@ -93,8 +93,9 @@ static const char usage_text[] =
 "usage: getawslog -b BUCKET -l FILE [-dDhj] [-J N] [-s FILE] [--format FORMAT]\n"
 "                 [--region REGION] [--endpoint-url URL] [--profile NAME]\n"
 "                 [--prefix PREFIX] [--full-scan] [--lookback DAYS]\n"
-"                 [--max-attempts N] [--lock-wait SECONDS] [--after DATE]\n"
-"                 [--dry-run] [--progress | --no-progress] [--version]\n";
+"                 [--max-attempts N] [--lock-wait SECONDS]\n"
+"                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
+"                 [--version]\n";
 
 static const char help_text[] =
 "\n"

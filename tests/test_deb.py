@@ -91,6 +91,27 @@ class Deb(unittest.TestCase):
                   "usr/share/doc/getawslog/copyright"):
             self.assertTrue(os.path.exists(os.path.join(self.root, f)), f)
 
+    def test_dist(self):
+        """make dist: a tarball of HEAD under getawslog-VERSION/."""
+        if not os.path.exists(os.path.join(TOP, ".git")):
+            self.skipTest("not a git checkout")
+        out = os.path.join(self.tmp, "dist")
+        os.makedirs(out)
+        v = version()
+        env = {k: x for k, x in os.environ.items()
+               if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+        p = subprocess.run(["make", "--no-print-directory", "dist"], cwd=TOP,
+                           env=env, capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        made = os.path.join(TOP, "getawslog-%s.tar.gz" % v)
+        shutil.move(made, os.path.join(out, "t.tar.gz"))
+        import tarfile
+        with tarfile.open(os.path.join(out, "t.tar.gz")) as t:
+            names = set(t.getnames())
+        for f in ("Makefile", "creds.c", "getawslog.1", "debian/control",
+                  "contrib/getawslog.timer"):
+            self.assertIn("getawslog-%s/%s" % (v, f), names)
+
     def test_control(self):
         p = subprocess.run(["dpkg-deb", "-f", self.deb, "Package", "Depends"],
                            capture_output=True, check=True)
