@@ -1243,7 +1243,8 @@ build_role(const struct creds_options *opt, const char *profile,
 	n = snprintf(c->keys.source + strlen(c->keys.source),
 	    sizeof(c->keys.source) - strlen(c->keys.source), " (profile %s)",
 	    profile);
-	(void)n;	/* a cut name is still a name */
+	if (n < 0)	/* a name cut short is still a name; an error is not */
+		c->keys.source[0] = '\0';
 	*cp = c;
 	c = NULL;
 	ret = 1;
