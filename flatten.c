@@ -36,12 +36,14 @@ enum ntype { N_NULL, N_FALSE, N_TRUE, N_INT, N_FLOAT, N_STR, N_ARR, N_OBJ };
 #define NF_PLAIN	0x01	/* only bytes 0x20..0x7e, no backslash */
 #define NF_SQ		0x02	/* contains ' */
 #define NF_DQ		0x04	/* contains " */
+#define NF_COPY		0x20	/* text is in doc.str, not in the source */
 /* Number flags. */
 #define NF_LONG		0x08	/* int outside the signed 64-bit range */
 #define NF_ZERO		0x10	/* int whose value is 0 */
 
 /*
- * One parsed value. Strings: off/len into doc.str. Numbers: off/len of the
+ * One parsed value. Strings: off/len into the source text, or with
+ * NF_COPY (it had escapes) into doc.str at the same offset. Numbers: off/len of the
  * lexeme in the source. Arrays: len children at doc.kids[off]. Objects:
  * len distinct members; doc.kids[off] holds 2*len (key, value) node
  * indexes in CPython 2.7 iteration order, then 2*len more in first
@@ -66,7 +68,7 @@ struct node {
 #define KEYCACHE	(1 << KEYCACHE_BITS)
 
 struct keyhash {
-	size_t		 off;	/* decoded text in doc.str; len 0: empty */
+	const unsigned char *s;	/* decoded text; len 0: empty entry */
 	size_t		 len;
 	uint64_t	 hash;
 };
@@ -78,7 +80,8 @@ struct doc {
 	int		 depth;
 	struct node	*nodes;
 	size_t		 nnodes, nodecap;
-	char		*str;		/* src copy; strings decode in place */
+	size_t		 runend;	/* 1 + offset of src's last stop byte */
+	char		*str;		/* decoded strings that had escapes */
 	size_t		*kids;
 	size_t		 nkids, kidcap;
 	size_t		*stack;		/* children of open containers */
@@ -107,12 +110,15 @@ struct buf {
 };
 
 #define FLUSH_AT	65536	/* hand lines to the writer in chunks */
+#define NODE_TEXT	16	/* bytes of real text per parsed value */
+#define KIDS_TEXT	8	/* bytes of real text per doc.kids entry */
 
 /* ---------------------------------------------------------------- */
 /* Output buffer */
 
+/* The slow path of the adders below: make room for n more bytes. */
 static void
-buf_reserve(struct buf *b, size_t n)
+buf_grow(struct buf *b, size_t n)
 {
 	size_t	 ncap;
 	char	*np;
@@ -135,28 +141,38 @@ buf_reserve(struct buf *b, size_t n)
 	b->cap = ncap;
 }
 
-static void
+/*
+ * The adders run for every piece of every line, so they are inline with
+ * one capacity test. After a failed growth, bytes may still land in the
+ * room left: harmless, as a buffer with nomem set is never written out.
+ */
+static inline void
 buf_add(struct buf *b, const void *s, size_t n)
 {
 	if (n == 0)	/* b->p may still be NULL */
 		return;
-	buf_reserve(b, n);
-	if (b->nomem)
-		return;
+	if (b->cap - b->len < n) {
+		buf_grow(b, n);
+		if (b->nomem)
+			return;
+	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 }
 
-static void
+static inline void
 buf_addc(struct buf *b, char c)
 {
-	buf_reserve(b, 1);
-	if (b->nomem)
-		return;
+	if (b->cap == b->len) {
+		buf_grow(b, 1);
+		if (b->nomem)
+			return;
+	}
 	b->p[b->len++] = c;
 }
 
-static void
+/* Inline, so that strlen of a literal is a constant. */
+static inline void
 buf_adds(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
@@ -362,7 +378,7 @@ grow(void **p, size_t *cap, size_t need, size_t size, int *nomem)
 }
 
 /* Called for every value: the capacity test stays here, grow() seldom. */
-static int
+static inline int
 new_node(struct doc *d, int type, size_t *idx)
 {
 	struct node *n;
@@ -380,7 +396,7 @@ new_node(struct doc *d, int type, size_t *idx)
 	return 0;
 }
 
-static int
+static inline int
 push(struct doc *d, size_t v)
 {
 	if (d->nstack == d->stackcap && grow((void **)&d->stack,
@@ -390,9 +406,12 @@ push(struct doc *d, size_t v)
 	return 0;
 }
 
-static void
+/* CloudTrail writes no whitespace: a byte above ' ' returns at once. */
+static inline void
 skip_ws(struct doc *d)
 {
+	if (d->pos < d->srclen && d->src[d->pos] > ' ')
+		return;
 	while (d->pos < d->srclen && (d->src[d->pos] == ' ' ||
 	    d->src[d->pos] == '\t' || d->src[d->pos] == '\n' ||
 	    d->src[d->pos] == '\r'))
@@ -514,14 +533,19 @@ cp_next(const unsigned char *s, uint32_t *cp)
 	return 4;
 }
 
+static const char *
+sdata(const struct doc *d, const struct node *n)
+{
+	return (n->flags & NF_COPY ? d->str : (const char *)d->src) + n->off;
+}
+
 /*
  * CPython 2.7's unicode hash (wrapping 64-bit arithmetic) of the decoded
- * key at d->str[off..off+len), over its code points.
+ * key s[0..len), over its code points.
  */
 static uint64_t
-key_hash(struct doc *d, size_t off, size_t len)
+key_hash(struct doc *d, const unsigned char *s, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)d->str + off;
 	struct keyhash *e;
 	size_t	 i, ncp = 0;
 	uint64_t h;
@@ -533,7 +557,7 @@ key_hash(struct doc *d, size_t off, size_t len)
 	x = (uint32_t)len ^ (uint32_t)s[0] << 8 ^ (uint32_t)s[len / 2] << 16 ^
 	    (uint32_t)s[len - 1] << 24;
 	e = &d->keys[(uint32_t)(x * 0x9e3779b1u) >> (32 - KEYCACHE_BITS)];
-	if (e->len == len && memcmp(d->str + e->off, s, len) == 0)
+	if (e->len == len && memcmp(e->s, s, len) == 0)
 		return e->hash;
 	cp_next(s, &c);
 	h = (uint64_t)c << 7;
@@ -547,7 +571,7 @@ key_hash(struct doc *d, size_t off, size_t len)
 	h ^= ncp;
 	if (h == UINT64_MAX)
 		h -= 1;
-	e->off = off;
+	e->s = s;
 	e->len = len;
 	e->hash = h;
 	return h;
@@ -557,8 +581,7 @@ key_hash(struct doc *d, size_t off, size_t len)
  * What a string byte asks of the parser: SC_RUN bytes (printable ASCII
  * other than the three below) need no decoding and leave the string plain;
  * everything else ends a run: '"', '\\', controls (an error), 0x7f and up
- * (not plain; 0x80 and up start UTF-8) and ' (sets NF_SQ). The NUL after
- * the copy of the document stops a run too, so the scan needs no bound.
+ * (not plain; 0x80 and up start UTF-8) and ' (sets NF_SQ).
  */
 #define SC_RUN	0
 #define SC_STOP	1
@@ -585,35 +608,41 @@ static const unsigned char strclass[256] = {
  * A string at d->pos (the opening quote), decoded into a new node; with
  * iskey, its Python hash too (values never need one).
  *
- * d->str starts as a copy of the document, so a string is decoded where
- * it stands: one without escapes (nearly all) is left as it is, and once
- * an escape shrinks the text, what follows is moved down behind it. The
- * write position w never passes the read position r.
+ * A string without escapes (nearly all) is left where it is in the source.
+ * At its first escape, the text so far is copied to the same offset in
+ * d->str, and the rest of the string is decoded there (decoded text never
+ * outgrows its source). w is the decoded length's end, as an offset.
  */
 static int
 parse_string(struct doc *d, size_t *idx, int iskey)
 {
+	const unsigned char *s = d->src;
 	unsigned char *t = (unsigned char *)d->str;
 	struct node *n;
-	size_t	 start, r, r0, w;
+	size_t	 start, r, r0, w, len;
 	uint32_t c, c2;
-	int	 flags = NF_PLAIN, ch;
+	int	 flags = NF_PLAIN, ch, esc;
 
 	start = r = w = d->pos + 1;
 	for (;;) {
 		r0 = r;
-		while (strclass[t[r]] == SC_RUN)
-			r++;
+		/* Before src's last stop byte, the table alone ends a run. */
+		if (r < d->runend)
+			while (strclass[s[r]] == SC_RUN)
+				r++;
+		else
+			while (r < d->srclen && strclass[s[r]] == SC_RUN)
+				r++;
 		if (r > r0) {
-			if (w != r0)
-				memmove(t + w, t + r0, r - r0);
+			if (flags & NF_COPY)
+				memcpy(t + w, s + r0, r - r0);
 			w += r - r0;
 		}
 		if (r >= d->srclen) {
 			d->pos = d->srclen;
 			return badjson(d);
 		}
-		ch = t[r];
+		ch = s[r];
 		if (ch == '"') {
 			r++;
 			break;
@@ -622,12 +651,13 @@ parse_string(struct doc *d, size_t *idx, int iskey)
 			d->pos = r;
 			return badjson(d);
 		}
-		if (ch == '\\') {
+		esc = ch == '\\';
+		if (esc) {
 			if (r + 1 >= d->srclen) {
 				d->pos = r;
 				return badjson(d);
 			}
-			ch = t[r + 1];
+			ch = s[r + 1];
 			r += 2;
 			switch (ch) {
 			case '"': c = '"'; break;
@@ -675,7 +705,15 @@ parse_string(struct doc *d, size_t *idx, int iskey)
 			flags |= NF_SQ;
 		if (c == '"')
 			flags |= NF_DQ;
-		w += put_cp(t + w, c);
+		/* Raw text decodes to its own bytes: only escapes copy. */
+		if (esc && !(flags & NF_COPY)) {
+			memcpy(t + start, s + start, w - start);
+			flags |= NF_COPY;
+		}
+		if (flags & NF_COPY)
+			w += put_cp(t + w, c);
+		else
+			w = r;
 	}
 	d->pos = r;
 	if (w - start > UINT32_MAX) {
@@ -687,8 +725,9 @@ parse_string(struct doc *d, size_t *idx, int iskey)
 	n = &d->nodes[*idx];
 	n->flags = flags;
 	n->off = start;
-	n->len = w - start;
-	n->u.hash = iskey ? key_hash(d, start, w - start) : 0;
+	n->len = len = w - start;
+	n->u.hash = iskey ? key_hash(d, (const unsigned char *)sdata(d, n),
+	    len) : 0;
 	return 0;
 }
 
@@ -877,7 +916,7 @@ close_object(struct doc *d, size_t base, size_t idx)
 	for (i = 0; i < n; i++) {
 		kn = &d->nodes[pairs[2 * i]];
 		k[i].hash = kn->u.hash;
-		k[i].s = d->str + kn->off;
+		k[i].s = sdata(d, kn);
 		k[i].len = kn->len;
 	}
 	if ((nu = pydict(d, k, n, order, first)) == -1)
@@ -1016,12 +1055,6 @@ parse_value(struct doc *d, size_t *idx)
 
 /* ---------------------------------------------------------------- */
 /* Value helpers */
-
-static const char *
-sdata(const struct doc *d, const struct node *n)
-{
-	return d->str + n->off;
-}
 
 /* Value of key (exact bytes) in object o, or (size_t)-1. */
 static size_t
@@ -1925,15 +1958,22 @@ flatten_document(enum flatten_format fmt, const char *doc, size_t len,
 	d.err = err;
 	d.errlen = errlen;
 
-	/*
-	 * Strings decode in place in a copy of the text (they never outgrow
-	 * it); the NUL after it ends parse_string's scans.
-	 */
+	/* Decoded strings never outgrow their source text. */
 	if ((d.str = malloc(len + 1)) == NULL)
 		goto out;
-	if (len > 0)	/* doc may be NULL when len is 0 */
-		memcpy(d.str, doc, len);
-	d.str[len] = '\0';
+	/*
+	 * Real records take about 16 bytes of text per value and 8 per
+	 * kids entry: reserve that much, so that the arrays seldom grow
+	 * (each growth copies them). Memory never written is never touched.
+	 */
+	if (grow((void **)&d.nodes, &d.nodecap, len / NODE_TEXT + 1,
+	    sizeof(*d.nodes), &d.nomem) == -1 ||
+	    grow((void **)&d.kids, &d.kidcap, len / KIDS_TEXT + 1,
+	    sizeof(*d.kids), &d.nomem) == -1)
+		goto out;
+	for (d.runend = len; d.runend > 0 &&
+	    strclass[d.src[d.runend - 1]] == SC_RUN; d.runend--)
+		;
 	if (parse_value(&d, &root) == -1)
 		goto bad;
 	skip_ws(&d);
