@@ -9,6 +9,7 @@
 #   make demo       a local S3 on 127.0.0.1 with a sample trail, and a run
 #   make bench      the benchmark of bench/ (see README, Performance)
 #   make install    PREFIX=/usr/local, DESTDIR honoured
+#   make dist       getawslog-VERSION.tar.gz of the committed tree (git archive)
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -30,11 +31,11 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
 	   -DGETAWSLOG_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
-SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c
+SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c creds.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
-	   $(B)/tests/test_ini $(B)/tests/test_fuzz
+	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz
 
 # The fuzz targets (tests/fuzz/). For the replay test (test_fuzz) each is
 # built with the project's compiler, its entry point renamed fuzz_TARGET;
@@ -55,7 +56,7 @@ SAN      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
 
 .PHONY: all check check-build asan valgrind fuzz fuzz-build deps demo \
-	bench install uninstall clean lint
+	bench install uninstall clean lint dist
 
 all: $(B)/getawslog
 
@@ -162,10 +163,17 @@ install: $(B)/getawslog
 	install -m 0755 $(B)/getawslog $(DESTDIR)$(BINDIR)/getawslog
 	install -m 0644 getawslog.1 $(DESTDIR)$(MANDIR)/man1/getawslog.1
 
+# The committed tree (HEAD), as getawslog-VERSION/ in a tarball.
+dist:
+	git archive --format=tar.gz --prefix=getawslog-$(VERSION)/ \
+	    -o getawslog-$(VERSION).tar.gz HEAD
+	@echo getawslog-$(VERSION).tar.gz
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/getawslog $(DESTDIR)$(MANDIR)/man1/getawslog.1
 
 clean:
 	rm -f getawslog *.o tests/test_sigv4 tests/test_flatten tests/test_s3xml \
-	    tests/test_ini tests/test_fuzz tests/fuzz/*.o
-	rm -rf build
+	    tests/test_ini tests/test_credsutil tests/sigv4_cli tests/flatten_cli \
+	    tests/test_fuzz tests/fuzz/*.o
+	rm -rf build getawslog-$(VERSION).tar.gz

@@ -46,8 +46,9 @@ enum ntype { N_NULL, N_FALSE, N_TRUE, N_INT, N_FLOAT, N_STR, N_ARR, N_OBJ };
  * NF_COPY (it had escapes) into doc.str at the same offset. Numbers: off/len of the
  * lexeme in the source. Arrays: len children at doc.kids[off]. Objects:
  * len distinct members; doc.kids[off] holds 2*len (key, value) node
- * indexes in CPython 2.7 iteration order, then 2*len more in first
- * insertion order (Python 3's order, for the wazuh format).
+ * indexes in CPython 2.7 iteration order, then, when doc.insorder is
+ * set (only the wazuh format reads it), 2*len more in first insertion
+ * order (Python 3's order).
  */
 struct node {
 	uint8_t		 type;
@@ -91,6 +92,7 @@ struct doc {
 	size_t		*tmp;		/* per-object scratch */
 	size_t		 tmpcap;
 	struct keyhash	 keys[KEYCACHE];
+	int		 insorder;	/* keep objects' insertion order */
 	int		 nomem;
 	char		*err;
 	size_t		 errlen;
@@ -895,7 +897,7 @@ static int parse_value(struct doc *, size_t *);
 static int
 close_object(struct doc *d, size_t base, size_t idx)
 {
-	size_t	 n = (d->nstack - base) / 2, i, j, *order, *first;
+	size_t	 n = (d->nstack - base) / 2, i, per, *order, *first;
 	size_t	*pairs = d->stack + base, *out;
 	struct dkey *k;
 	struct node *kn;
@@ -925,7 +927,8 @@ close_object(struct doc *d, size_t base, size_t idx)
 	for (i = 0; i < n; i++)
 		if (first[i] != i)
 			pairs[2 * first[i] + 1] = pairs[2 * i + 1];
-	if (grow((void **)&d->kids, &d->kidcap, d->nkids + 4 * (size_t)nu,
+	per = d->insorder ? 4 : 2;
+	if (grow((void **)&d->kids, &d->kidcap, d->nkids + per * (size_t)nu,
 	    sizeof(size_t), &d->nomem) == -1)
 		return -1;
 	out = d->kids + d->nkids;
@@ -933,16 +936,15 @@ close_object(struct doc *d, size_t base, size_t idx)
 		*out++ = pairs[2 * order[i]];
 		*out++ = pairs[2 * order[i] + 1];
 	}
-	for (i = 0, j = 0; i < n; i++) {
+	for (i = 0; d->insorder && i < n; i++) {
 		if (first[i] != i)
 			continue;
 		*out++ = pairs[2 * i];
 		*out++ = pairs[2 * i + 1];
-		j++;
 	}
 	d->nodes[idx].off = d->nkids;
 	d->nodes[idx].len = nu;
-	d->nkids += 4 * (size_t)nu;
+	d->nkids += per * (size_t)nu;
 	d->nstack = base;
 	return 0;
 }
@@ -1242,17 +1244,30 @@ static void
 flat_line(struct buf *b, const struct doc *d, const struct node *rec)
 {
 	const size_t *p = d->kids + rec->off;
-	const struct node *v;
+	const struct node *k, *v;
 	size_t	 i;
 
 	buf_adds(b, "\"AmazonAWS\":");
 	for (i = 0; i < rec->len; i++) {
 		if (i)
 			buf_addc(b, ',');
-		buf_addc(b, '"');
-		flat_text(b, d, &d->nodes[p[2 * i]]);
-		buf_adds(b, "\":\"");
+		k = &d->nodes[p[2 * i]];
 		v = &d->nodes[p[2 * i + 1]];
+		/*
+		 * Most members are a plain key and a plain string standing
+		 * as "k":"v" in the source (the value starts 3 bytes after
+		 * the key, so nothing is between): the line holds exactly
+		 * those bytes, so copy them in one piece.
+		 */
+		if (v->type == N_STR && (k->flags & v->flags & NF_PLAIN) &&
+		    !((k->flags | v->flags) & NF_COPY) &&
+		    v->off == k->off + k->len + 3) {
+			buf_add(b, d->src + k->off - 1, k->len + v->len + 5);
+			continue;
+		}
+		buf_addc(b, '"');
+		flat_text(b, d, k);
+		buf_adds(b, "\":\"");
 		switch (v->type) {
 		case N_STR:
 			flat_text(b, d, v);
@@ -1957,6 +1972,7 @@ flatten_document(enum flatten_format fmt, const char *doc, size_t len,
 	d.srclen = len;
 	d.err = err;
 	d.errlen = errlen;
+	d.insorder = fmt == FLATTEN_WAZUH;
 
 	/* Decoded strings never outgrow their source text. */
 	if ((d.str = malloc(len + 1)) == NULL)

@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
+#include "creds.h"
 #include "flatten.h"
 #include "ini.h"
 #include "s3.h"
@@ -51,6 +52,10 @@
 #define LINKS_MAX	8	/* symlinks followed to the log or state file */
 /* Raw mode keeps objects larger than this in a temporary file. */
 #define SPOOL_MIN	(4 * 1024 * 1024)
+#define PROGRESS_MS	200		/* redraws of the progress line */
+#define ATTEMPTS_MAX	100
+#define ATTEMPTS_STANDARD 3		/* botocore: standard, adaptive */
+#define ATTEMPTS_LEGACY	5		/* botocore: legacy */
 #define DOC_KEEP	(64 * 1024 * 1024)	/* document buffer kept */
 
 struct options {
@@ -70,10 +75,16 @@ struct options {
 	int		 full_scan;	/* list everything even with -s */
 	int		 lookback;	/* days listed again before the newest */
 	size_t		 max_inflated;	/* decompressed bytes per object */
+	char		 after[9];	/* --after as YYYYMMDD, "" when none */
+	char		 after_day[11];	/* the same as YYYY/MM/DD */
+	int		 dry_run;
+	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
 };
 
 struct counts {
 	unsigned long	 objects, records, failed, transient, lists;
+	unsigned long	 listed;	/* objects queued to be fetched */
+	unsigned long long bytes_in, bytes_out;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -89,6 +100,7 @@ static const char usage_text[] =
 "                 [--region REGION] [--endpoint-url URL] [--profile NAME]\n"
 "                 [--prefix PREFIX] [--full-scan] [--lookback DAYS]\n"
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
+"                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
 "                 [--max-inflated-size BYTES] [--version]\n";
 
 static const char help_text[] =
@@ -112,6 +124,12 @@ static const char help_text[] =
 "  --full-scan           with -s, list the whole bucket anyway\n"
 "  --lookback=DAYS       with -s, days listed again (default 2)\n"
 "  --lock-wait=SECONDS   how long to wait for another run (default 60)\n"
+"  --after=YYYY-MM-DD    skip CloudTrail objects dated before that day\n"
+"  --dry-run             print the keys that would be processed; change\n"
+"                        nothing\n"
+"  --progress, --no-progress\n"
+"                        a progress line on stderr (default: when it is a\n"
+"                        terminal and -d is not given)\n"
 "  --max-inflated-size=BYTES\n"
 "                        refuse objects that decompress to more (default 4G)\n"
 "  --version             show the version and exit\n";
@@ -236,7 +254,34 @@ resolve_legacy_prefixes(int argc, char **argv)
 
 enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
-	OPT_MAXINFLATED };
+	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS };
+
+/* --after YYYY-MM-DD, a real day, into o->after and o->after_day. */
+static void
+parse_after(const char *s, struct options *o)
+{
+	struct tm	tm;
+	int		y, m, d, n = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    s[10] != '\0' || y < 1970 || y > 9999 || m < 1 || m > 12 ||
+	    d < 1 || d > 31)
+		usage_error("option --after: not a date YYYY-MM-DD: ", s);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = 12;
+	if (timegm(&tm) == (time_t)-1 || tm.tm_mday != d)
+		usage_error("option --after: no such day: ", s);
+	n = snprintf(o->after, sizeof(o->after), "%04d%02d%02d", y, m, d);
+	if (n != 8)
+		usage_error("option --after: not a date YYYY-MM-DD: ", s);
+	n = snprintf(o->after_day, sizeof(o->after_day), "%04d/%02d/%02d", y,
+	    m, d);
+	if (n != 10)
+		usage_error("option --after: not a date YYYY-MM-DD: ", s);
+}
 
 static void
 parse_options(int argc, char **argv, struct options *o)
@@ -261,12 +306,17 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "full-scan",	no_argument,		NULL, OPT_FULLSCAN },
 		{ "lookback",	required_argument,	NULL, OPT_LOOKBACK },
 		{ "max-inflated-size", required_argument, NULL, OPT_MAXINFLATED },
+		{ "after",	required_argument,	NULL, OPT_AFTER },
+		{ "dry-run",	no_argument,		NULL, OPT_DRYRUN },
+		{ "progress",	no_argument,		NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument,		NULL, OPT_NOPROGRESS },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	c, json = 0, fmt = FLATTEN_FLAT;
 
 	memset(o, 0, sizeof(*o));
-	o->max_attempts = 3;	/* botocore's standard retry mode */
+	o->max_attempts = 0;	/* the config's, else the retry mode's */
+	o->progress = -1;
 	o->lock_wait = 60;	/* a five-minute cron: a minute of grace */
 	o->jobs = 8;		/* enough to hide S3's latency, gentle on it */
 	o->lookback = 2;	/* CloudTrail delivers late, rarely by days */
@@ -318,7 +368,7 @@ parse_options(int argc, char **argv, struct options *o)
 			json = 1;
 			break;
 		case OPT_ATTEMPTS:
-			o->max_attempts = parse_int(optarg, 1, 100,
+			o->max_attempts = parse_int(optarg, 1, ATTEMPTS_MAX,
 			    "--max-attempts");
 			break;
 		case 'J':
@@ -336,6 +386,18 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_MAXINFLATED:
 			o->max_inflated = parse_size(optarg, 1, INFLATED_CEIL,
 			    "--max-inflated-size");
+			break;
+		case OPT_AFTER:
+			parse_after(optarg, o);
+			break;
+		case OPT_DRYRUN:
+			o->dry_run = 1;
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_NOPROGRESS:
+			o->progress = 0;
 			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
@@ -683,17 +745,19 @@ state_close(struct state *st)
 	memset(st, 0, sizeof(*st));
 }
 
+/* readonly (--dry-run): read what is there, create nothing. */
 static int
-state_open(struct state *st, const char *path)
+state_open(struct state *st, const char *path, int readonly)
 {
 	memset(st, 0, sizeof(*st));
 	st->path = path;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(path, &st->db, readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(st->db, 30000);
 	/* The script's schema, so the script can still read the file. */
-	if (sqlite3_exec(st->db, "CREATE TABLE IF NOT EXISTS log_progress "
+	if (!readonly && sqlite3_exec(st->db, "CREATE TABLE IF NOT EXISTS "
+	    "log_progress "
 	    "(log_name 'text' primary key, processed_date 'TEXT')", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		goto fail;
@@ -803,6 +867,9 @@ struct run {
 	struct membuf		 doc;	/* the inflated document, with -j */
 	int			 fatal;	/* a local error: stop now */
 	int			 stop;	/* the listing failed: finish the queue */
+	int			 progress;	/* draw the progress line */
+	int			 drawn;		/* it is on the screen */
+	long long		 start_ms, drawn_ms;
 };
 
 #define KEYTEXT_MAX	(3 * 1024 + 1)	/* a key (<= 1024 bytes), escaped */
@@ -831,12 +898,90 @@ key_text(const char *key, char *buf, size_t len)
 	return buf;
 }
 
+static long long
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The live progress line on stderr (a terminal): objects done of those
+ * listed so far, records, megabytes downloaded and the rate. Redrawn at
+ * most every PROGRESS_MS unless force.
+ */
+static void
+progress_draw(struct run *r, int force)
+{
+	long long	 now;
+	double		 secs, mb;
+	char		 line[160];
+	int		 n;
+
+	if (!r->progress)
+		return;
+	now = mono_ms();
+	if (!force && r->drawn && now - r->drawn_ms < PROGRESS_MS)
+		return;
+	secs = (double)(now - r->start_ms) / 1000.0;
+	mb = (double)r->n.bytes_in / (1024.0 * 1024.0);
+	n = snprintf(line, sizeof(line), "\rgetawslog: %lu/%lu objects, %lu "
+	    "records, %.1f MB, %.1f MB/s\033[K", r->n.objects, r->n.listed,
+	    r->n.records, mb, secs > 0.05 ? mb / secs : 0.0);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	fputs(line, stderr);
+	fflush(stderr);
+	r->drawn = 1;
+	r->drawn_ms = now;
+}
+
+/* Take the progress line off the screen (before a message, at the end). */
+static void
+progress_clear(struct run *r)
+{
+	if (r->progress && r->drawn) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		r->drawn = 0;
+	}
+}
+
+/*
+ * The day in a CloudTrail name, "..._YYYYMMDDTHHMMZ_...", into day
+ * (YYYYMMDD). 1 found, 0 not a CloudTrail name.
+ */
+static int
+object_day(const char *base, char day[9])
+{
+	const char	*p;
+	size_t		 i;
+
+	for (p = strchr(base, '_'); p != NULL; p = strchr(p + 1, '_')) {
+		for (i = 1; i <= 8 && p[i] >= '0' && p[i] <= '9'; i++)
+			continue;
+		if (i != 9 || p[9] != 'T')
+			continue;
+		for (i = 10; i <= 13 && p[i] >= '0' && p[i] <= '9'; i++)
+			continue;
+		if (i == 14 && p[14] == 'Z') {
+			memcpy(day, p + 1, 8);
+			day[8] = '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void
 object_failed(struct run *r, const char *key, const char *what,
     const struct s3_error *err)
 {
 	char	e[640], k[KEYTEXT_MAX];
 
+	progress_clear(r);
 	fprintf(stderr, "getawslog: %s: %s: %s\n", key_text(key, k, sizeof(k)),
 	    what, s3_strerror(err, e, sizeof(e)));
 	if (err->status == S3_ENOMEM || err->status == S3_EINTR)
@@ -940,6 +1085,7 @@ write_object(struct run *r, const char *key, const char *base,
 		goto write_error;
 	}
 	r->n.records += nrec;
+	r->n.bytes_out += o.bytes;
 	ret = 0;
 	goto out;
 write_error:
@@ -970,7 +1116,7 @@ out:
  * -d lines, the log, the state, the deletes) happens at the head of a
  * queue in listing order, exactly as a sequential run would do it.
  */
-enum pend_kind { PEND_DIGEST, PEND_SEEN, PEND_FETCH };
+enum pend_kind { PEND_DIGEST, PEND_SEEN, PEND_OLD, PEND_FETCH };
 
 struct pending {
 	struct pending	*next;
@@ -1012,6 +1158,13 @@ finish_object(struct run *r, struct pending *p)
 			printf("Skipping previously seen file %s\n", p->base);
 		return;
 	}
+	if (p->kind == PEND_OLD) {
+		/* Not the script's: -d's stdout stays the script's lines. */
+		if (r->o->debug > 1)
+			fprintf(stderr, "getawslog: skipping %s, dated before "
+			    "--after\n", p->key);
+		return;
+	}
 	/*
 	 * Seen by the time its turn came (an earlier object of the same
 	 * name): skipped, as a sequential run would have.
@@ -1025,6 +1178,13 @@ finish_object(struct run *r, struct pending *p)
 	}
 	if (r->o->debug)
 		printf("+++ Found new log:  %s\n", p->base);
+	if (r->o->dry_run) {
+		/* Would be fetched: say so, touch nothing. */
+		progress_clear(r);
+		printf("%s\n", p->key);
+		r->n.objects++;
+		return;
+	}
 	if (p->get == NULL) {
 		memset(&err, 0, sizeof(err));
 		err.status = S3_ELIMIT;
@@ -1041,6 +1201,7 @@ finish_object(struct run *r, struct pending *p)
 		object_failed(r, p->key, "cannot download", &err);
 		return;
 	}
+	r->n.bytes_in += body.len;
 	if (write_object(r, p->key, p->base, &body) == -1)
 		goto out;
 	r->n.objects++;
@@ -1076,11 +1237,12 @@ queue_pop(struct run *r, struct queue *q)
 
 	if ((q->head = p->next) == NULL)
 		q->tail = &q->head;
-	if (p->kind == PEND_FETCH)
+	if (p->kind == PEND_FETCH && !r->o->dry_run)
 		q->fetching--;
 	if (!r->fatal && !interrupted)
 		finish_object(r, p);
 	pending_free(p);
+	progress_draw(r, 0);
 }
 
 /*
@@ -1092,6 +1254,7 @@ queue_object(struct run *r, struct queue *q, char *key, long long size)
 {
 	struct pending	*p;
 	const char	*slash;
+	char		 day[9];
 	int		 seen;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -1109,6 +1272,9 @@ queue_object(struct run *r, struct queue *q, char *key, long long size)
 	}
 	if (is_digest(p->base))
 		p->kind = PEND_DIGEST;
+	else if (r->o->after[0] != '\0' && object_day(p->base, day) &&
+	    strcmp(day, r->o->after) < 0)
+		p->kind = PEND_OLD;
 	else if (r->st.db != NULL &&
 	    (seen = state_seen(&r->st, p->base)) != 0) {
 		if (seen == -1) {
@@ -1116,8 +1282,12 @@ queue_object(struct run *r, struct queue *q, char *key, long long size)
 			return -1;
 		}
 		p->kind = PEND_SEEN;
+	} else if (r->o->dry_run) {
+		p->kind = PEND_FETCH;
+		r->n.listed++;
 	} else {
 		p->kind = PEND_FETCH;
+		r->n.listed++;
 		/* Make room, in order, before starting another download. */
 		while (q->fetching >= r->o->jobs && !r->fatal && !interrupted)
 			queue_pop(r, q);
@@ -1143,6 +1313,7 @@ list_failed(struct run *r, const char *prefix, const struct s3_error *err)
 {
 	char	e[640];
 
+	progress_clear(r);
 	fprintf(stderr, "getawslog: listing bucket %s%s%s: %s\n", r->o->bucket,
 	    prefix != NULL ? " under " : "", prefix != NULL ? prefix : "",
 	    s3_strerror(err, e, sizeof(e)));
@@ -1244,6 +1415,7 @@ walk_flat(struct run *r, struct queue *q, const char *prefix,
 			s3_list_page_free(&pg);
 			break;
 		}
+		progress_draw(r, 0);
 		for (i = 0; i < pg.nobjects && walk_going(r); i++) {
 			if (queue_object(r, q, pg.objects[i].key,
 			    pg.objects[i].size) == -1)
@@ -1337,7 +1509,8 @@ classify(const char *folder, char *names, size_t nameslen)
 
 /*
  * A region folder: list it from the newest recorded day less the
- * lookback, or whole when nothing of it is recorded.
+ * lookback, or from --after's day, whichever is later; whole when neither
+ * says where to start.
  */
 static void
 walk_region(struct run *r, struct queue *q, const char *folder,
@@ -1345,26 +1518,34 @@ walk_region(struct run *r, struct queue *q, const char *folder,
 {
 	struct tm	 tm;
 	time_t		 t;
-	char		 newest[512], start[1200];
+	char		 newest[512], start[1200], day[11];
 	const char	*d;
-	int		 rc, n;
+	int		 rc = 0, n;
 
-	if ((rc = state_newest(&r->st, names, newest, sizeof(newest))) == -1) {
+	day[0] = '\0';
+	if (r->st.db != NULL && (rc = state_newest(&r->st, names, newest,
+	    sizeof(newest))) == -1) {
 		r->fatal = 1;
 		return;
 	}
 	d = newest + strlen(names);
 	memset(&tm, 0, sizeof(tm));
-	if (rc == 0 || strlen(d) < 8 ||
-	    sscanf(d, "%4d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
-		walk_flat(r, q, folder, NULL);
-		return;
+	if (rc == 1 && strlen(d) >= 8 &&
+	    sscanf(d, "%4d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3) {
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		tm.tm_hour = 12;
+		t = timegm(&tm) - (time_t)r->o->lookback * 86400;
+		if (gmtime_r(&t, &tm) != NULL) {
+			n = snprintf(day, sizeof(day), "%04d/%02d/%02d",
+			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+			if (n != 10)
+				day[0] = '\0';
+		}
 	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_hour = 12;
-	t = timegm(&tm) - (time_t)r->o->lookback * 86400;
-	if (gmtime_r(&t, &tm) == NULL) {
+	if (r->o->after_day[0] != '\0' && strcmp(r->o->after_day, day) > 0)
+		memcpy(day, r->o->after_day, sizeof(day));
+	if (day[0] == '\0') {
 		walk_flat(r, q, folder, NULL);
 		return;
 	}
@@ -1372,15 +1553,13 @@ walk_region(struct run *r, struct queue *q, const char *folder,
 	 * Keys of day D and later sort after "FOLDER/YYYY/MM/DD" of D; keys
 	 * of earlier days before it.
 	 */
-	n = snprintf(start, sizeof(start), "%s%04d/%02d/%02d", folder,
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	n = snprintf(start, sizeof(start), "%s%s", folder, day);
 	if (n < 0 || (size_t)n >= sizeof(start)) {
 		walk_flat(r, q, folder, NULL);
 		return;
 	}
 	if (r->o->debug > 1)
-		fprintf(stderr, "getawslog: listing %s from %s\n", folder,
-		    start + strlen(folder));
+		fprintf(stderr, "getawslog: listing %s from %s\n", folder, day);
 	walk_flat(r, q, folder, start);
 }
 
@@ -1418,6 +1597,7 @@ walk_tree(struct run *r, struct queue *q, const char *prefix, int depth)
 			s3_list_page_free(&pg);
 			break;
 		}
+		progress_draw(r, 0);
 		for (i = j = 0; (i < pg.nobjects || j < pg.nprefixes) &&
 		    walk_going(r);) {
 			obj = j == pg.nprefixes || (i < pg.nobjects &&
@@ -1466,14 +1646,71 @@ walk(struct run *r)
 	q.head = NULL;
 	q.tail = &q.head;
 	q.fetching = 0;
-	/* Incremental only where the state says what was done. */
-	if (r->st.db != NULL && !r->o->full_scan)
+	/*
+	 * Incremental where the state says what was done, or where --after
+	 * says where to start.
+	 */
+	if ((r->st.db != NULL && !r->o->full_scan) || r->o->after[0] != '\0')
 		walk_tree(r, &q, r->o->prefix, 0);
 	else
 		walk_flat(r, &q, r->o->prefix, NULL);
 	/* What is queued is finished in order; after a fatal error, dropped. */
 	while (q.head != NULL)
 		queue_pop(r, &q);
+}
+
+/*
+ * The config file's and the environment's settings, under the command
+ * line's, into cfg: endpoint, region, addressing style, CA bundle, tries
+ * per request. 0, or -1 on a bad value (printed).
+ */
+static int
+settings_to_config(struct options *o, const struct aws_settings *set,
+    struct s3_config *cfg)
+{
+	const char	*mode = set->retry_mode;
+	char		*end;
+	long		 v;
+
+	cfg->endpoint = o->endpoint != NULL ? o->endpoint : set->endpoint_url;
+	cfg->region = o->region != NULL ? o->region : set->region;
+	cfg->path_style = -1;
+	if (set->addressing_style != NULL) {
+		if (strcmp(set->addressing_style, "path") == 0)
+			cfg->path_style = 1;
+		else if (strcmp(set->addressing_style, "virtual") == 0)
+			cfg->path_style = 0;
+		else if (strcmp(set->addressing_style, "auto") != 0) {
+			fprintf(stderr, "getawslog: s3 addressing_style %s: "
+			    "not path, virtual or auto\n",
+			    set->addressing_style);
+			return -1;
+		}
+	}
+	cfg->ca_bundle = set->ca_bundle;
+	if (mode != NULL && strcmp(mode, "legacy") != 0 &&
+	    strcmp(mode, "standard") != 0 && strcmp(mode, "adaptive") != 0) {
+		fprintf(stderr, "getawslog: retry_mode %s: not legacy, standard "
+		    "or adaptive\n", mode);
+		return -1;
+	}
+	if (o->max_attempts == 0 && set->max_attempts != NULL) {
+		errno = 0;
+		v = strtol(set->max_attempts, &end, 10);
+		if (errno != 0 || end == set->max_attempts || *end != '\0' ||
+		    v < 1 || v > ATTEMPTS_MAX) {
+			fprintf(stderr, "getawslog: max_attempts %s: not a "
+			    "number from 1 to %d\n", set->max_attempts,
+			    ATTEMPTS_MAX);
+			return -1;
+		}
+		o->max_attempts = (int)v;
+	}
+	if (o->max_attempts == 0)
+		o->max_attempts = mode != NULL && strcmp(mode, "legacy") == 0 ?
+		    ATTEMPTS_LEGACY : ATTEMPTS_STANDARD;
+	cfg->max_attempts = o->max_attempts;
+	return 0;
 }
 
 int
@@ -1486,6 +1723,9 @@ main(int argc, char *argv[])
 	struct s3_error		 err;
 	struct sigaction	 sa;
 	struct run		 r;
+	struct creds_options	 copt;
+	struct creds		*provider = NULL;
+	time_t			 expires = 0;
 	char			 e[640];
 	int			 fd, lockfd = -1, rc, status = EXIT_LOCAL;
 
@@ -1522,33 +1762,57 @@ main(int argc, char *argv[])
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 
-	/* Fail early, before any download, when the log cannot be opened. */
-	if ((fd = log_open(o.log)) == -1)
-		return EXIT_LOCAL;
-	close(fd);
-	lockfd = take_lock(o.state != NULL ? o.state : o.log, o.lock_wait);
-	if (lockfd == -2) {
-		if (interrupted)
-			goto out;
-		fprintf(stderr, "getawslog: another getawslog is working on "
-		    "%s; gave up after %d seconds\n", o.state != NULL ?
-		    o.state : o.log, o.lock_wait);
-		return EXIT_LOCKED;
+	if (o.dry_run) {
+		/* Touch nothing: no log, no lock file, the state read-only. */
+		if (o.state != NULL && access(o.state, F_OK) == 0 &&
+		    state_open(&r.st, o.state, 1) == -1)
+			return EXIT_LOCAL;
+	} else {
+		/* Fail early, before any download, when the log cannot be opened. */
+		if ((fd = log_open(o.log)) == -1)
+			return EXIT_LOCAL;
+		close(fd);
+		lockfd = take_lock(o.state != NULL ? o.state : o.log,
+		    o.lock_wait);
+		if (lockfd == -2) {
+			if (interrupted)
+				goto out;
+			fprintf(stderr, "getawslog: another getawslog is working "
+			    "on %s; gave up after %d seconds\n", o.state != NULL ?
+			    o.state : o.log, o.lock_wait);
+			return EXIT_LOCKED;
+		}
+		if (lockfd == -1)
+			return EXIT_LOCAL;
+		if (o.state != NULL && state_open(&r.st, o.state, 0) == -1)
+			return EXIT_LOCAL;
 	}
-	if (lockfd == -1)
-		return EXIT_LOCAL;
-	if (o.state != NULL && state_open(&r.st, o.state) == -1)
-		return EXIT_LOCAL;
 
-	if ((rc = ini_find_credentials(o.profile, &creds)) != 1) {
-		if (rc == 0)
-			fprintf(stderr, "getawslog: no AWS credentials found "
-			    "(looked in the environment, ~/.aws/credentials, "
-			    "~/.aws/config, /etc/boto.cfg and ~/.boto)\n");
+	if (ini_find_settings(o.profile, &set) == -1) {
 		status = EXIT_BUCKET;
 		goto out;
 	}
-	if (ini_find_settings(o.profile, &set) == -1) {
+	memset(&cfg, 0, sizeof(cfg));
+	if (settings_to_config(&o, &set, &cfg) == -1) {
+		status = EXIT_BUCKET;
+		goto out;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "getawslog: cannot initialise libcurl\n");
+		goto out;
+	}
+	memset(&copt, 0, sizeof(copt));
+	copt.cli_profile = o.profile;
+	copt.region = cfg.region;
+	copt.ca_bundle = cfg.ca_bundle;
+	copt.debug = o.debug;
+	if ((rc = creds_find(&copt, &provider, &creds, &expires)) != 1) {
+		if (rc == 0)
+			fprintf(stderr, "getawslog: no AWS credentials found "
+			    "(looked in the environment, ~/.aws/credentials, "
+			    "~/.aws/config, credential_process, /etc/boto.cfg "
+			    "and ~/.boto, container credentials and EC2 instance "
+			    "metadata)\n");
 		status = EXIT_BUCKET;
 		goto out;
 	}
@@ -1556,21 +1820,12 @@ main(int argc, char *argv[])
 	if (o.debug > 1)
 		fprintf(stderr, "getawslog: using credentials from %s\n",
 		    creds.source);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "getawslog: cannot initialise libcurl\n");
-		goto out;
-	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.endpoint = o.endpoint != NULL ? o.endpoint : set.endpoint_url;
-	cfg.region = o.region != NULL ? o.region : set.region;
-	cfg.path_style = -1;
-	cfg.ca_bundle = getenv("AWS_CA_BUNDLE");
-	if (cfg.ca_bundle != NULL && *cfg.ca_bundle == '\0')
-		cfg.ca_bundle = NULL;
 	cfg.access_key = creds.access_key;
 	cfg.secret_key = creds.secret_key;
 	cfg.session_token = creds.session_token;
-	cfg.max_attempts = o.max_attempts;
+	cfg.expires = expires;
+	cfg.refresh = creds_refresh;
+	cfg.refresh_arg = provider;
 	cfg.jobs = o.jobs;
 	cfg.debug = o.debug;
 	cfg.interrupted = &interrupted;
@@ -1592,7 +1847,13 @@ main(int argc, char *argv[])
 		status = err.transient ? EXIT_TRANSIENT : EXIT_BUCKET;
 		goto out;
 	}
+	r.progress = o.progress == -1 ? isatty(STDERR_FILENO) && !o.debug :
+	    o.progress;
+	r.start_ms = mono_ms();
 	walk(&r);
+	/* The last count, then a clean line for whatever follows. */
+	progress_draw(&r, 1);
+	progress_clear(&r);
 	if (r.fatal)
 		status = EXIT_LOCAL;
 	else if (r.n.transient)
@@ -1606,10 +1867,14 @@ main(int argc, char *argv[])
 		    "%lu still failing after retries; failed objects were "
 		    "left in the bucket\n", r.n.objects, r.n.failed,
 		    r.n.transient);
+	/* On stderr, at -dd: -d's stdout stays the script's. */
 	if (o.debug > 1)
-		fprintf(stderr, "getawslog: done: %lu objects, %lu records, "
-		    "%lu list requests\n", r.n.objects, r.n.records,
-		    r.n.lists);
+		fprintf(stderr, "getawslog: summary: %lu objects%s, %lu "
+		    "records, %llu bytes downloaded, %llu bytes written, %.1f "
+		    "seconds, %lu failures, %lu list requests\n", r.n.objects,
+		    o.dry_run ? " (dry run)" : "", r.n.records, r.n.bytes_in,
+		    r.n.bytes_out, (double)(mono_ms() - r.start_ms) / 1000.0,
+		    r.n.failed + r.n.transient, r.n.lists);
 out:
 	if (interrupted) {
 		if (interrupted == SIGINT)
@@ -1623,6 +1888,7 @@ out:
 	aws_settings_clear(&set);
 	state_close(&r.st);
 	s3_free(r.s3);
+	creds_free(provider);
 	free(r.outbuf);
 	free(r.doc.p);
 	curl_global_cleanup();

@@ -109,11 +109,39 @@ ini_store_long(struct reader *rd, const char *value, size_t len, char *buf,
 	return 0;
 }
 
+/*
+ * The config file's nested settings, "s3 =" then indented
+ * "addressing_style = path": inih hands each indented line over as another
+ * value of "s3". For a wanted name "s3.addressing_style", the value of
+ * such a line; NULL when it is not one.
+ */
+static const char *
+nested_value(const char *want, const char *name, const char *value)
+{
+	const char	*dot = strchr(want, '.'), *eq;
+	size_t		 nlen, slen;
+
+	if (dot == NULL || (nlen = (size_t)(dot - want)) != strlen(name) ||
+	    strncmp(want, name, nlen) != 0 || (eq = strchr(value, '=')) == NULL)
+		return NULL;
+	slen = strlen(dot + 1);
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if ((size_t)(eq - value) < slen || strncmp(value, dot + 1, slen) != 0)
+		return NULL;
+	for (value += slen; value < eq; value++)
+		if (*value != ' ' && *value != '\t')
+			return NULL;
+	for (value = eq + 1; *value == ' ' || *value == '\t'; value++)
+		continue;
+	return value;
+}
+
 static int
 on_entry(void *arg, const char *section, const char *name, const char *value)
 {
 	struct lookup	*lk = arg;
-	const char	*v = value;
+	const char	*v = value, *use;
 	char		*copy;
 	size_t		 i, idx;
 
@@ -128,9 +156,11 @@ on_entry(void *arg, const char *section, const char *name, const char *value)
 			v = lk->rd->longs[idx];
 	}
 	for (i = 0; i < lk->nkv; i++) {
-		if (strcmp(name, lk->kv[i].name) != 0)
+		use = strcmp(name, lk->kv[i].name) == 0 ? v :
+		    nested_value(lk->kv[i].name, name, v);
+		if (use == NULL)
 			continue;
-		if ((copy = strdup(v)) == NULL) {
+		if ((copy = strdup(use)) == NULL) {
 			lk->nomem = 1;
 			return 0;
 		}
@@ -243,7 +273,11 @@ aws_settings_clear(struct aws_settings *s)
 {
 	free(s->region);
 	free(s->endpoint_url);
-	s->region = s->endpoint_url = NULL;
+	free(s->addressing_style);
+	free(s->ca_bundle);
+	free(s->max_attempts);
+	free(s->retry_mode);
+	memset(s, 0, sizeof(*s));
 }
 
 static const char *
@@ -352,6 +386,14 @@ kv_clear(struct ini_kv *kv, size_t n)
 int
 ini_find_credentials(const char *cli_profile, struct aws_creds *out)
 {
+	return ini_find_credentials_in(cli_profile, INI_FROM_ENV |
+	    INI_FROM_FILES | INI_FROM_BOTO, out);
+}
+
+int
+ini_find_credentials_in(const char *cli_profile, unsigned what,
+    struct aws_creds *out)
+{
 	struct ini_kv	 kv[3] = {
 		{ "aws_access_key_id", NULL },
 		{ "aws_secret_access_key", NULL },
@@ -371,7 +413,8 @@ ini_find_credentials(const char *cli_profile, struct aws_creds *out)
 	memset(out, 0, sizeof(*out));
 
 	/* 1. The environment; a profile named on the command line wins. */
-	if (cli_profile == NULL && env_nonempty("AWS_ACCESS_KEY_ID") != NULL &&
+	if ((what & INI_FROM_ENV) && cli_profile == NULL &&
+	    env_nonempty("AWS_ACCESS_KEY_ID") != NULL &&
 	    env_nonempty("AWS_SECRET_ACCESS_KEY") != NULL) {
 		tok = env_nonempty("AWS_SESSION_TOKEN");
 		if (tok == NULL)
@@ -390,6 +433,8 @@ ini_find_credentials(const char *cli_profile, struct aws_creds *out)
 	if (n < 0 || (size_t)n >= sizeof(where))
 		where[sizeof(where) - 1] = '\0';
 
+	if (!(what & INI_FROM_FILES))
+		goto boto;
 	/* 2. The shared credentials file, then the config file. */
 	credfile = file_from_env("AWS_SHARED_CREDENTIALS_FILE",
 	    ".aws/credentials");
@@ -421,6 +466,11 @@ ini_find_credentials(const char *cli_profile, struct aws_creds *out)
 		goto out;
 	}
 
+boto:
+	if (!(what & INI_FROM_BOTO)) {
+		ret = 0;
+		goto out;
+	}
 	/*
 	 * 3. boto's files: BOTO_CONFIG alone when set, else /etc/boto.cfg
 	 * then ~/.boto, the later overriding the earlier.
@@ -461,15 +511,78 @@ out:
 }
 
 int
+ini_profile(const char *cli_profile, struct ini_kv *kv, size_t nkv)
+{
+	char	*credfile = NULL, *cfgfile = NULL, *section = NULL;
+	int	 r, seen = 0, ret = -1;
+
+	if ((section = config_section(profile_name(cli_profile))) == NULL) {
+		fprintf(stderr, "getawslog: out of memory\n");
+		goto out;
+	}
+	/* The config file, then the credentials file: the latter wins. */
+	cfgfile = file_from_env("AWS_CONFIG_FILE", ".aws/config");
+	if (cfgfile != NULL) {
+		if ((r = ini_section(cfgfile, section, kv, nkv)) == -1)
+			goto out;
+		seen |= r;
+	}
+	credfile = file_from_env("AWS_SHARED_CREDENTIALS_FILE",
+	    ".aws/credentials");
+	if (credfile != NULL) {
+		if ((r = ini_section(credfile, profile_name(cli_profile), kv,
+		    nkv)) == -1)
+			goto out;
+		seen |= r;
+	}
+	ret = seen;
+out:
+	free(credfile);
+	free(cfgfile);
+	free(section);
+	return ret;
+}
+
+const char *
+ini_profile_name(const char *cli_profile)
+{
+	return profile_name(cli_profile);
+}
+
+/* An environment variable, else the file's value (taken from kv). */
+static char *
+env_or_kv(const char *var, struct ini_kv *kv, int *nomem)
+{
+	const char	*v;
+	char		*r;
+
+	if (var != NULL && (v = env_nonempty(var)) != NULL) {
+		if ((r = strdup(v)) == NULL)
+			*nomem = 1;
+		return r;
+	}
+	if (kv->value == NULL || kv->value[0] == '\0')
+		return NULL;
+	r = kv->value;
+	kv->value = NULL;
+	return r;
+}
+
+int
 ini_find_settings(const char *cli_profile, struct aws_settings *out)
 {
-	struct ini_kv	 kv[2] = {
+	enum { K_REGION, K_ENDPOINT, K_STYLE, K_CA, K_ATTEMPTS, K_MODE, K_N };
+	struct ini_kv	 kv[K_N] = {
 		{ "region", NULL },
 		{ "endpoint_url", NULL },
+		{ "s3.addressing_style", NULL },
+		{ "ca_bundle", NULL },
+		{ "max_attempts", NULL },
+		{ "retry_mode", NULL },
 	};
 	const char	*v;
 	char		*cfgfile = NULL, *section = NULL;
-	int		 ret = -1;
+	int		 ret = -1, nomem = 0;
 
 	memset(out, 0, sizeof(*out));
 	cfgfile = file_from_env("AWS_CONFIG_FILE", ".aws/config");
@@ -478,26 +591,31 @@ ini_find_settings(const char *cli_profile, struct aws_settings *out)
 		fprintf(stderr, "getawslog: out of memory\n");
 		goto out;
 	}
-	if (cfgfile != NULL && ini_section(cfgfile, section, kv, 2) == -1)
+	if (cfgfile != NULL && ini_section(cfgfile, section, kv, K_N) == -1)
 		goto out;
 
-	if ((v = env_nonempty("AWS_REGION")) != NULL ||
-	    (v = env_nonempty("AWS_DEFAULT_REGION")) != NULL)
+	if ((v = env_nonempty("AWS_REGION")) != NULL)
 		out->region = strdup(v);
-	else if (kv[0].value != NULL && kv[0].value[0] != '\0') {
-		out->region = kv[0].value;
-		kv[0].value = NULL;
-	}
-	if ((v = env_nonempty("AWS_ENDPOINT_URL_S3")) != NULL ||
-	    (v = env_nonempty("AWS_ENDPOINT_URL")) != NULL)
+	else
+		out->region = env_or_kv("AWS_DEFAULT_REGION", &kv[K_REGION],
+		    &nomem);
+	if ((v = env_nonempty("AWS_ENDPOINT_URL_S3")) != NULL)
 		out->endpoint_url = strdup(v);
-	else if (kv[1].value != NULL && kv[1].value[0] != '\0') {
-		out->endpoint_url = kv[1].value;
-		kv[1].value = NULL;
+	else
+		out->endpoint_url = env_or_kv("AWS_ENDPOINT_URL",
+		    &kv[K_ENDPOINT], &nomem);
+	out->addressing_style = env_or_kv(NULL, &kv[K_STYLE], &nomem);
+	out->ca_bundle = env_or_kv("AWS_CA_BUNDLE", &kv[K_CA], &nomem);
+	out->max_attempts = env_or_kv("AWS_MAX_ATTEMPTS", &kv[K_ATTEMPTS],
+	    &nomem);
+	out->retry_mode = env_or_kv("AWS_RETRY_MODE", &kv[K_MODE], &nomem);
+	if (nomem) {
+		fprintf(stderr, "getawslog: out of memory\n");
+		goto out;
 	}
 	ret = 0;
 out:
-	kv_clear(kv, 2);
+	kv_clear(kv, K_N);
 	free(cfgfile);
 	free(section);
 	return ret;

@@ -31,9 +31,14 @@ struct aws_creds {
 	char		 source[128];	/* e.g. "environment", "/root/.aws/credentials [prod]" */
 };
 
+/* Each NULL when not configured; the environment wins over the file. */
 struct aws_settings {
-	char		*region;	/* NULL when not configured */
-	char		*endpoint_url;	/* NULL when not configured */
+	char		*region;
+	char		*endpoint_url;
+	char		*addressing_style;	/* "s3 =" nested: path, virtual, auto */
+	char		*ca_bundle;
+	char		*max_attempts;		/* as written; main checks it */
+	char		*retry_mode;		/* legacy, standard, adaptive */
 };
 
 /*
@@ -46,9 +51,26 @@ struct aws_settings {
  */
 int	 ini_find_credentials(const char *cli_profile, struct aws_creds *out);
 
+/* The same, limited to some of the places (creds.c puts others between). */
+#define INI_FROM_ENV	1u	/* AWS_ACCESS_KEY_ID and friends */
+#define INI_FROM_FILES	2u	/* the shared credentials and config files */
+#define INI_FROM_BOTO	4u	/* boto's files */
+int	 ini_find_credentials_in(const char *cli_profile, unsigned what,
+	    struct aws_creds *out);
+
 /*
- * Region and endpoint from the environment and the profile's section of the
- * AWS config file. Returns 0, or -1 on an unreadable or invalid file.
+ * The values of kv[0..nkv) in the profile's section of the config file,
+ * then of the credentials file (which wins). A name "a.b" is b in a nested
+ * block "a =". 1 when the profile exists, 0 when not, -1 on a bad file.
+ */
+int	 ini_profile(const char *cli_profile, struct ini_kv *kv, size_t nkv);
+
+/* --profile, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default". */
+const char	*ini_profile_name(const char *cli_profile);
+
+/*
+ * Region, endpoint, addressing style, CA bundle and retry settings from the
+ * environment and the profile's section of the AWS config file. Returns 0, or -1 on an unreadable or invalid file.
  */
 int	 ini_find_settings(const char *cli_profile, struct aws_settings *out);
 

@@ -48,6 +48,10 @@ struct s3 {
 	int		 path_style;
 	char		*ca_bundle;
 	char		*access_key, *secret_key, *session_token;
+	time_t		 expires;	/* 0: never */
+	time_t		 refresh_after;	/* a failed refresh: not before */
+	s3_refresh_fn	 refresh;
+	void		*refresh_arg;
 	int		 max_attempts;
 	int		 jobs;
 	int		 debug;
@@ -678,6 +682,35 @@ out:
 	return ret;
 }
 
+static void free_secret(char *);
+
+/* New temporary keys when the ones in hand are about to expire. */
+static void
+keys_fresh(struct s3 *s3)
+{
+	char	*ak = NULL, *sk = NULL, *tok = NULL;
+	time_t	 now = time(NULL), exp = 0;
+
+	if (s3->refresh == NULL || s3->expires == 0 ||
+	    now + S3_REFRESH_MARGIN < s3->expires || now < s3->refresh_after)
+		return;
+	if (s3->refresh(s3->refresh_arg, &ak, &sk, &tok, &exp) == -1 ||
+	    ak == NULL || sk == NULL) {
+		free_secret(ak);
+		free_secret(sk);
+		free_secret(tok);
+		s3->refresh_after = now + S3_REFRESH_RETRY;
+		return;
+	}
+	free_secret(s3->access_key);
+	free_secret(s3->secret_key);
+	free_secret(s3->session_token);
+	s3->access_key = ak;
+	s3->secret_key = sk;
+	s3->session_token = tok;
+	s3->expires = exp;
+}
+
 /*
  * -dd shows what was signed, which helps with SignatureDoesNotMatch; the
  * session token is a secret, so its value is left out.
@@ -716,6 +749,7 @@ sign_headers(struct s3 *s3, const struct req *rq, const char *host,
 	time_t			 now;
 
 	memset(&out, 0, sizeof(out));
+	keys_fresh(s3);
 	/* One clock reading: x-amz-date and the signature must agree. */
 	now = time(NULL);
 	sigv4_amz_date(now, date);
@@ -1073,6 +1107,17 @@ xfer_finished(struct xfer *x, CURLcode cc)
 		err->transient = r->status == 429 || r->status == 500 ||
 		    r->status == 502 || r->status == 503 || r->status == 504 ||
 		    code_is_transient(err->code);
+		/*
+		 * Temporary keys that expired before we thought (a clock
+		 * off, a revoked session): fetch new ones, try again.
+		 */
+		if (s3->refresh != NULL && s3->expires != 0 &&
+		    (strcmp(err->code, "ExpiredToken") == 0 ||
+		    strcmp(err->code, "TokenRefreshRequired") == 0)) {
+			s3->expires = 1;
+			s3->refresh_after = 0;
+			err->transient = 1;
+		}
 		if (r->region[0] != '\0')
 			memcpy(region, r->region, sizeof(region));
 		if (region[0] != '\0' && strcmp(region, s3->region) != 0 &&
@@ -1301,6 +1346,9 @@ s3_new(const struct s3_config *cfg)
 	s3->secret_key = xstrdup_or_null(cfg->secret_key, &fail);
 	s3->session_token = xstrdup_or_null(cfg->session_token, &fail);
 	s3->ca_bundle = xstrdup_or_null(cfg->ca_bundle, &fail);
+	s3->expires = cfg->expires;
+	s3->refresh = cfg->refresh;
+	s3->refresh_arg = cfg->refresh_arg;
 	s3->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
 	s3->jobs = cfg->jobs < 1 ? 1 : cfg->jobs > S3_JOBS_MAX ? S3_JOBS_MAX :
 	    cfg->jobs;

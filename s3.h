@@ -7,8 +7,22 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <time.h>
 
 struct s3;
+
+/*
+ * Temporary credentials come with an expiry; before signing a request
+ * within S3_REFRESH_MARGIN seconds of it, s3 asks refresh for new ones: it
+ * stores malloc'd strings (s3 takes and finally wipes them) and the new
+ * expiry (0: never), and returns 0; or -1 after printing why, and the old
+ * keys are used until they fail (asking again at most every
+ * S3_REFRESH_RETRY seconds).
+ */
+#define S3_REFRESH_MARGIN	300
+#define S3_REFRESH_RETRY	30
+typedef int	(*s3_refresh_fn)(void *arg, char **access_key,
+		    char **secret_key, char **session_token, time_t *expires);
 
 struct s3_config {
 	const char	*endpoint;	/* "http(s)://host[:port]"; NULL: AWS */
@@ -18,6 +32,9 @@ struct s3_config {
 	const char	*access_key;
 	const char	*secret_key;
 	const char	*session_token;	/* NULL when none */
+	time_t		 expires;	/* of the keys above; 0: never */
+	s3_refresh_fn	 refresh;	/* NULL: the keys never change */
+	void		*refresh_arg;
 	int		 max_attempts;	/* tries per request, >= 1 */
 	int		 jobs;		/* connections to the endpoint, >= 1 */
 	int		 debug;		/* > 1: print canonical requests */

@@ -64,6 +64,9 @@ API
         env.connections         # connections the front accepted
         env.faults              # [Fault(...)], see Fault
         env.latency_ms          # global latency before every answer (0)
+        env.accept_sts          # also accept every key moto's STS issued
+                                # (False; env.sts_keys() lists them); STS
+                                # itself is env.moto_endpoint
         env.reset()             # moto reset, regions, requests, faults,
                                 # read_only, connections and latency cleared
         env.run(args, extra_env=None, home=None, timeout=60, cwd=None)
@@ -625,6 +628,11 @@ class FrontHandler(socketserver.StreamRequestHandler):
             secrets = dict(env.credentials)
             tokens = dict(env.tokens)
             bucket_region = env.regions.get(req.bucket)
+            accept_sts = env.accept_sts
+        if accept_sts:
+            for akid, (sk, tok) in env.sts_keys().items():
+                secrets.setdefault(akid, sk)
+                tokens.setdefault(akid, tok)
         hv = [v for n, v in headers if n.lower() == "authorization"]
         auth = parse_authorization(hv[0]) if hv else None
         if auth:
@@ -779,6 +787,7 @@ class S3Env:
         self.read_only = set()
         self.connections = 0
         self.latency_ms = 0
+        self.accept_sts = False
         self._tokens_out = {}
         self._tokens_in = {}
         self._lock = threading.RLock()
@@ -837,6 +846,7 @@ class S3Env:
             self.read_only.clear()
             self.connections = 0
             self.latency_ms = 0
+            self.accept_sts = False
             self._tokens_out.clear()
             self._tokens_in.clear()
 
@@ -893,6 +903,19 @@ class S3Env:
             Bucket=bucket)
         for page in pages:
             out += [o["Key"] for o in page.get("Contents", [])]
+        return out
+
+    def sts_keys(self):
+        """{access key: (secret, session token)} of every temporary key
+        moto's STS (AssumeRole, AssumeRoleWithWebIdentity) has issued; the
+        front accepts them when env.accept_sts is set."""
+        from moto.sts.models import sts_backends
+        out = {}
+        for account in list(sts_backends.keys()):
+            for part in list(sts_backends[account].keys()):
+                for r in sts_backends[account][part].assumed_roles:
+                    out[r.access_key_id] = (r.secret_access_key,
+                                            r.session_token)
         return out
 
     def count(self, op=None, status=None):
@@ -961,7 +984,10 @@ class S3Env:
                "BOTO_CONFIG": os.path.join(home, "no-such-boto-config"),
                "AWS_ENDPOINT_URL": self.endpoint,
                "AWS_ACCESS_KEY_ID": self.default_key,
-               "AWS_SECRET_ACCESS_KEY": self.credentials[self.default_key]}
+               "AWS_SECRET_ACCESS_KEY": self.credentials[self.default_key],
+               # never ask the host's instance metadata (a test host may
+               # be an EC2 instance); the IMDS tests set their own
+               "AWS_EC2_METADATA_DISABLED": "true"}
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR"):
             if k in os.environ:
                 env[k] = os.environ[k]

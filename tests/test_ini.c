@@ -35,7 +35,8 @@ clean_env(void)
 	    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
 	    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SHARED_CREDENTIALS_FILE",
 	    "AWS_CONFIG_FILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-	    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", NULL };
+	    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_CA_BUNDLE",
+	    "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", NULL };
 	char	path[256];
 	size_t	i;
 
@@ -189,6 +190,54 @@ test_bad_file(void)
 	free(kv[0].value);
 }
 
+/* Issue 6: nested "s3 =" settings, ca_bundle, retry keys, ini_profile. */
+static void
+test_settings(void)
+{
+	struct aws_settings	 set;
+	struct ini_kv		 kv[2] = { { "role_arn", NULL },
+				    { "source_profile", NULL } };
+	char			 path[256];
+
+	clean_env();
+	put("cfg", "[profile p]\nregion = eu-west-1\ns3 =\n"
+	    "  max_concurrent_requests = 4\n  addressing_style = path\n"
+	    "ca_bundle = /etc/ca.pem\nmax_attempts = 7\nretry_mode = legacy\n"
+	    "role_arn = arn:cfg\nsource_profile = base\n"
+	    "[profile q]\ns3 =\n  addressing_style=virtual\n");
+	put("creds", "[p]\nrole_arn = arn:creds\n");
+	snprintf(path, sizeof(path), "%s/cfg", dir);
+	setenv("AWS_CONFIG_FILE", path, 1);
+	snprintf(path, sizeof(path), "%s/creds", dir);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+	CHECK(ini_find_settings("p", &set) == 0, "settings p");
+	CHECK_STR(set.region, "eu-west-1", "region");
+	CHECK_STR(set.addressing_style, "path", "nested addressing_style");
+	CHECK_STR(set.ca_bundle, "/etc/ca.pem", "ca_bundle");
+	CHECK_STR(set.max_attempts, "7", "max_attempts");
+	CHECK_STR(set.retry_mode, "legacy", "retry_mode");
+	aws_settings_clear(&set);
+	CHECK(ini_find_settings("q", &set) == 0, "settings q");
+	CHECK_STR(set.addressing_style, "virtual", "no blanks around =");
+	CHECK(set.region == NULL && set.ca_bundle == NULL, "absent keys");
+	aws_settings_clear(&set);
+	setenv("AWS_CA_BUNDLE", "/env/ca.pem", 1);
+	setenv("AWS_MAX_ATTEMPTS", "2", 1);
+	setenv("AWS_RETRY_MODE", "standard", 1);
+	CHECK(ini_find_settings("p", &set) == 0, "settings p, env");
+	CHECK_STR(set.ca_bundle, "/env/ca.pem", "AWS_CA_BUNDLE wins");
+	CHECK_STR(set.max_attempts, "2", "AWS_MAX_ATTEMPTS wins");
+	CHECK_STR(set.retry_mode, "standard", "AWS_RETRY_MODE wins");
+	aws_settings_clear(&set);
+	CHECK(ini_profile("p", kv, 2) == 1, "profile p");
+	CHECK_STR(kv[0].value, "arn:creds", "credentials file wins");
+	CHECK_STR(kv[1].value, "base", "config file's source_profile");
+	free(kv[0].value);
+	free(kv[1].value);
+	kv[0].value = kv[1].value = NULL;
+	CHECK(ini_profile("nosuch", kv, 2) == 0, "no such profile");
+}
+
 int
 main(void)
 {
@@ -202,6 +251,7 @@ main(void)
 	test_shared_file();
 	test_config_and_boto();
 	test_bad_file();
+	test_settings();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
