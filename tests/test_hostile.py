@@ -279,6 +279,49 @@ class SecretTests(Base):
                                                                    args))
         self.assertGreater(seen, 30)
 
+    def test_credential_process_output_never_shown(self):
+        """credential_process (issue 6): neither its keys nor its output,
+        good or bad, appear in any output, with -d or -dd."""
+        self.trail("sec-proc", objects=2)
+        tok = CREDS["ASIATEMP"]
+        good = json.dumps({"Version": 1, "AccessKeyId": "ASIATEMP",
+                           "SecretAccessKey": tok[0], "SessionToken": tok[1]})
+        leaky = "PROC-SECRET-" + "q7Zx" * 8
+        bad = ['{"Version": 1, "AccessKeyId": "ASIATEMP", '
+               '"SecretAccessKey": "%s"' % leaky,          # cut short
+               json.dumps({"Version": 2, "SecretAccessKey": leaky}),
+               json.dumps({"Version": 1, "AccessKeyId": "ASIATEMP",
+                           "SecretAccessKey": leaky,
+                           "Expiration": "not a date"}),
+               json.dumps({"Version": 1, "AccessKeyId": "ASIATEMP",
+                           "SecretAccessKey": leaky, "SessionToken": leaky})]
+        nocreds = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}
+        for out, ok in [(good, True)] + [(b, False) for b in bad]:
+            for debug in (["-d"], ["-dd"]):
+                self.env.reset()
+                self.trail("sec-proc", objects=2)
+                home = self.env.tempdir()
+                os.makedirs(os.path.join(home, ".aws"))
+                script = os.path.join(home, "creds.py")
+                with open(script, "w") as f:
+                    f.write("#!/usr/bin/env python3\nimport sys\n"
+                            "sys.stdout.write(%r)\n" % out)
+                os.chmod(script, 0o700)
+                ti.write_secret(os.path.join(home, ".aws", "config"),
+                                "[default]\ncredential_process = %s\n"
+                                % script)
+                log = self.logpath()
+                p = self.run_bin(["-b", "sec-proc", "-l", log] + debug,
+                                 extra_env=nocreds, home=home)
+                self.assertEqual(p.returncode, 0 if ok else 3, self.show(p))
+                sigs = {r.signature.encode() for r in self.env.requests
+                        if r.signature}
+                data = p.stdout + p.stderr + (self.read(log) if
+                                              os.path.exists(log) else b"")
+                for secret in [tok[0], tok[1], leaky, out] + \
+                        [x.decode() for x in sigs]:
+                    self.assertNotIn(secret.encode(), data, (out, debug))
+
     def test_debug_names_the_token_without_showing_it(self):
         self.trail("sec-tok", objects=1)
         tok = CREDS["ASIATEMP"]
