@@ -31,7 +31,8 @@ suite() {
 
 for t in "$B"/tests/test_*; do
 	# Compiled tests only: sources and scripts are run below (or not).
-	case $t in *.*) continue ;; esac
+	# (the name only: with B=. every path has a dot in it)
+	case ${t##*/} in *.*) continue ;; esac
 	[ -x "$t" ] || continue
 	suite "$(basename "$t")" "$t"
 done
