@@ -31,7 +31,7 @@ suite() {
 
 for t in "$B"/tests/test_*; do
 	# Compiled tests only: sources and scripts are run below (or not).
-	case $t in *.*) continue ;; esac
+	case $(basename "$t") in *.*) continue ;; esac
 	[ -x "$t" ] || continue
 	suite "$(basename "$t")" "$t"
 done
