@@ -11,7 +11,7 @@ GETAWSLOG=$(cd "$B" && pwd)/getawslog
 SHARED=${SHARED:-$(cd "$top/.." && pwd)/shared}
 export PYTHON GETAWSLOG SHARED
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/getawslog-tests.XXXXXX")
-passed=0 failed=0
+passed=0 failed=0 units=0
 
 suite() {
 	name=$1; shift
@@ -31,11 +31,15 @@ suite() {
 
 for t in "$B"/tests/test_*; do
 	# Compiled tests only: sources and scripts are run below (or not).
-	# (the name only: with B=. every path has a dot in it)
-	case ${t##*/} in *.*) continue ;; esac
+	case $(basename "$t") in *.*) continue ;; esac
 	[ -x "$t" ] || continue
 	suite "$(basename "$t")" "$t"
+	units=$((units + 1))
 done
+if [ "$units" -eq 0 ]; then
+	echo "no compiled tests in $B/tests: build them first (make check-build)"
+	failed=$((failed + 1))
+fi
 for t in tests/test_*.py; do
 	[ -f "$t" ] || continue
 	suite "$(basename "$t" .py)" "$PYTHON" "$t"
