@@ -234,11 +234,11 @@ def cache_gets():
     so entries do not go stale; a DELETE or PUT drops its entry anyway."""
     orig = s3env.FrontHandler.forward
 
-    def forward(self, req, headers, body):
+    def forward(self, req, headers, body, **kw):
         if req.method in ("PUT", "DELETE", "POST"):
             _GET_CACHE.pop(req.path, None)
-        if req.method != "GET" or req.op != "GET" or req.query:
-            return orig(self, req, headers, body)
+        if req.method != "GET" or req.op != "GET" or req.query or any(kw.values()):
+            return orig(self, req, headers, body, **kw)
         hit = _GET_CACHE.get(req.path)
         if hit is not None:
             return hit
