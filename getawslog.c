@@ -870,6 +870,9 @@ struct run {
 	int			 progress;	/* draw the progress line */
 	int			 drawn;		/* it is on the screen */
 	long long		 start_ms, drawn_ms;
+	int			 dirty_fd;	/* the log, written, not synced */
+	dev_t			 dirty_dev;
+	ino_t			 dirty_ino;
 };
 
 #define KEYTEXT_MAX	(3 * 1024 + 1)	/* a key (<= 1024 bytes), escaped */
@@ -992,7 +995,58 @@ object_failed(struct run *r, const char *key, const char *what,
 		r->n.failed++;
 }
 
-/* Write one object's lines into the log and make them durable. */
+/* Does each object's output reach the disk before the next step? */
+#define SYNC_EACH(o)	((o)->state != NULL || (o)->delete)
+
+/*
+ * Sync and close the log file written last without a sync. Returns -1,
+ * with the message printed, if its lines may not be on disk.
+ */
+static int
+log_sync_dirty(struct run *r)
+{
+	int	fd = r->dirty_fd, ret = 0;
+
+	if (fd == -1)
+		return 0;
+	r->dirty_fd = -1;
+	if (fdatasync(fd) == -1 || close(fd) == -1) {
+		printf("ERROR: Cannot write %s (%s)\n", r->o->log,
+		    strerror(errno));
+		fflush(stdout);
+		(void)close(fd);
+		ret = -1;
+	}
+	return ret;
+}
+
+/*
+ * Keep fd, the log just written without a sync, open until the end of the
+ * run, or until logrotate moves it away: then the old file is synced
+ * before the new one is kept. Takes fd over.
+ */
+static int
+log_keep_dirty(struct run *r, int fd, const struct stat *sb)
+{
+	if (r->dirty_fd != -1 && r->dirty_dev == sb->st_dev &&
+	    r->dirty_ino == sb->st_ino) {
+		(void)close(fd);
+		return 0;
+	}
+	if (log_sync_dirty(r) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	r->dirty_fd = fd;
+	r->dirty_dev = sb->st_dev;
+	r->dirty_ino = sb->st_ino;
+	return 0;
+}
+
+/*
+ * Write one object's lines into the log and, when a record or a delete
+ * follows (SYNC_EACH), make them durable.
+ */
 static int
 write_object(struct run *r, const char *key, const char *base,
     const struct s3_body *body)
@@ -1079,10 +1133,24 @@ write_object(struct run *r, const char *key, const char *base,
 			goto out;
 		}
 	}
-	if (out_flush(&o) == -1 || fdatasync(o.fd) == -1) {
+	/*
+	 * The sync orders the lines before the record and the delete that
+	 * follow. Without -s and -D nothing follows (the next run reads the
+	 * whole bucket again), so one sync at the end of the run will do.
+	 */
+	if (out_flush(&o) == -1 ||
+	    (SYNC_EACH(r->o) && fdatasync(o.fd) == -1)) {
 		if (o.err == 0)
 			o.err = errno;
 		goto write_error;
+	}
+	if (!SYNC_EACH(r->o)) {
+		if (log_keep_dirty(r, o.fd, &sb) == -1) {
+			o.fd = -1;
+			r->fatal = 1;
+			goto out;
+		}
+		o.fd = -1;
 	}
 	r->n.records += nrec;
 	r->n.bytes_out += o.bytes;
@@ -1732,6 +1800,7 @@ main(int argc, char *argv[])
 	memset(&creds, 0, sizeof(creds));
 	memset(&set, 0, sizeof(set));
 	memset(&r, 0, sizeof(r));
+	r.dirty_fd = -1;
 	parse_options(argc, argv, &o);
 	r.o = &o;
 
@@ -1851,6 +1920,8 @@ main(int argc, char *argv[])
 	    o.progress;
 	r.start_ms = mono_ms();
 	walk(&r);
+	if (log_sync_dirty(&r) == -1)
+		r.fatal = 1;
 	/* The last count, then a clean line for whatever follows. */
 	progress_draw(&r, 1);
 	progress_clear(&r);

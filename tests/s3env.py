@@ -998,10 +998,13 @@ class S3Env:
                 env[k] = v
         return env
 
-    def run(self, args, extra_env=None, home=None, timeout=60, cwd=None):
+    def run(self, args, extra_env=None, home=None, timeout=60, cwd=None,
+            wrap=()):
+        """Run the binary (under the command wrap, e.g. strace, if given)
+        with the test environment; a CompletedProcess with .home, .cwd."""
         home = home or self.tempdir()
         cwd = cwd or self.tempdir()
-        proc = subprocess.run([self.binary] + list(args),
+        proc = subprocess.run(list(wrap) + [self.binary] + list(args),
                               env=self._child_env(home, extra_env), cwd=cwd,
                               stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=timeout)
