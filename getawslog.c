@@ -507,14 +507,15 @@ struct out {
 	unsigned long	 bytes;
 };
 
-static int
-out_flush(struct out *o)
+/* write(2) all of p, unless an error sticks in o->err. */
+static void
+out_put(struct out *o, const char *p, size_t len)
 {
 	size_t	 off = 0;
 	ssize_t	 n;
 
-	while (off < o->len && o->err == 0) {
-		n = write(o->fd, o->buf + off, o->len - off);
+	while (off < len && o->err == 0) {
+		n = write(o->fd, p + off, len - off);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -522,9 +523,18 @@ out_flush(struct out *o)
 		} else
 			off += (size_t)n;
 	}
+}
+
+static int
+out_flush(struct out *o)
+{
+	out_put(o, o->buf, o->len);
 	o->len = 0;
 	return o->err ? -1 : 0;
 }
+
+/* Pieces this big skip the buffer when it is empty: a copy saved. */
+#define OUT_DIRECT	(16 * 1024)
 
 static int
 out_write(void *arg, const char *p, size_t len)
@@ -532,6 +542,11 @@ out_write(void *arg, const char *p, size_t len)
 	struct out	*o = arg;
 	size_t		 n;
 
+	if (o->len == 0 && len >= OUT_DIRECT) {
+		out_put(o, p, len);
+		o->bytes += len;
+		return o->err ? -1 : 0;
+	}
 	while (len > 0) {
 		if (o->len == CHUNK && out_flush(o) == -1)
 			return -1;
@@ -545,17 +560,42 @@ out_write(void *arg, const char *p, size_t len)
 	return o->err ? -1 : 0;
 }
 
+/* An inflated document, kept in memory for the converter. */
+struct membuf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+/* Room for at least CHUNK more bytes after m->len. */
+static int
+membuf_room(struct membuf *m)
+{
+	size_t	 ncap;
+	char	*np;
+
+	if (m->cap - m->len >= CHUNK)
+		return 0;
+	ncap = m->cap ? m->cap : CHUNK;
+	while (ncap - m->len < CHUNK)
+		ncap *= 2;
+	if ((np = realloc(m->p, ncap)) == NULL)
+		return -1;
+	m->p = np;
+	m->cap = ncap;
+	return 0;
+}
+
 typedef int (*sink_fn)(void *, const char *, size_t);
 
 /*
  * Inflate a gzip (or zlib) body, one or more members, handing each piece
- * to sink (NULL: only verify). The body is in memory or in a file read in
+ * to sink, or appending it to into (both NULL: only verify). The body is in memory or in a file read in
  * CHUNK pieces, so memory does not grow with it. The trailer's CRC and
  * length are checked by zlib. 0, or -1 with why.
  */
 static int
 inflate_object(const struct s3_body *body, size_t max, sink_fn sink,
-    void *arg, size_t *total, char *why, size_t whylen)
+    void *arg, struct membuf *into, size_t *total, char *why, size_t whylen)
 {
 	z_stream	 z;
 	unsigned char	*buf = NULL, *in = NULL;
@@ -565,7 +605,7 @@ inflate_object(const struct s3_body *body, size_t max, sink_fn sink,
 
 	*total = 0;
 	memset(&z, 0, sizeof(z));
-	if ((buf = malloc(CHUNK)) == NULL ||
+	if ((into == NULL && (buf = malloc(CHUNK)) == NULL) ||
 	    (body->fd >= 0 && (in = malloc(CHUNK)) == NULL)) {
 		w = snprintf(why, whylen, "out of memory");
 		goto out;
@@ -604,7 +644,15 @@ inflate_object(const struct s3_body *body, size_t max, sink_fn sink,
 			}
 			consumed += z.avail_in;
 		}
-		z.next_out = buf;
+		if (into != NULL) {
+			/* Straight into the document: no copy. */
+			if (membuf_room(into) == -1) {
+				w = snprintf(why, whylen, "out of memory");
+				goto out;
+			}
+			z.next_out = (unsigned char *)into->p + into->len;
+		} else
+			z.next_out = buf;
 		z.avail_out = CHUNK;
 		zr = inflate(&z, Z_NO_FLUSH);
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
@@ -614,6 +662,8 @@ inflate_object(const struct s3_body *body, size_t max, sink_fn sink,
 		}
 		n = CHUNK - z.avail_out;
 		produced += n;
+		if (into != NULL)
+			into->len += n;
 		if (produced > max) {
 			w = snprintf(why, whylen, "decompresses to more than "
 			    "%zu bytes", max);
@@ -642,33 +692,6 @@ out:
 	free(buf);
 	free(in);
 	return ret;
-}
-
-/* Collects an inflated document in memory for the converter. */
-struct membuf {
-	char	*p;
-	size_t	 len, cap;
-};
-
-static int
-membuf_sink(void *arg, const char *p, size_t len)
-{
-	struct membuf	*m = arg;
-	size_t		 ncap;
-	char		*np;
-
-	if (m->len + len > m->cap) {
-		ncap = m->cap ? m->cap : CHUNK;
-		while (ncap < m->len + len)
-			ncap *= 2;
-		if ((np = realloc(m->p, ncap)) == NULL)
-			return -1;
-		m->p = np;
-		m->cap = ncap;
-	}
-	memcpy(m->p + m->len, p, len);
-	m->len += len;
-	return 0;
 }
 
 /* The script skipped basenames matching the regex .+_CloudTrail-Digest_.+ */
@@ -1068,10 +1091,10 @@ write_object(struct run *r, const char *key, const char *base,
 
 	/* Inflate and check the whole object before the first write. */
 	if (r->o->format == -1)
-		rc = inflate_object(body, r->o->max_inflated, NULL, NULL,
+		rc = inflate_object(body, r->o->max_inflated, NULL, NULL, NULL,
 		    &total, why, sizeof(why));
 	else
-		rc = inflate_object(body, r->o->max_inflated, membuf_sink, doc,
+		rc = inflate_object(body, r->o->max_inflated, NULL, NULL, doc,
 		    &total, why, sizeof(why));
 	if (rc == -1) {
 		fprintf(stderr, "getawslog: %s: %s\n", key_text(key, k,
@@ -1101,8 +1124,8 @@ write_object(struct run *r, const char *key, const char *base,
 		start++;
 	}
 	if (r->o->format == -1) {
-		rc = inflate_object(body, r->o->max_inflated, out_write, &o, &total,
-		    why, sizeof(why));
+		rc = inflate_object(body, r->o->max_inflated, out_write, &o, NULL,
+		    &total, why, sizeof(why));
 		if (rc == 0)
 			rc = out_write(&o, "\n", 1);
 		if (rc == -1 && o.err == 0) {

@@ -412,8 +412,7 @@ def scenario_wall(env, cfg, items, files, res):
                      "getawslog -j")
         shm = shm_dir()
         if shm:
-            # The same, with the log on tmpfs: what the per-object fsync
-            # costs (reference only).
+            # The same, with the log on tmpfs (reference only).
             runs["getawslog_shm"].append(check_rc(getawslog(
                 env, bucket, os.path.join(shm, "g.log"), ["-j"],
                 objects=len(items), nbytes=nbytes), "getawslog -j (tmpfs)"))
@@ -442,16 +441,23 @@ def scenario_cpu(env, cfg, items, files, res):
     bucket = "bench-trail"
     env.latency_ms = 0
     nbytes = sum(n for _, _, n in items)
-    runs = {"getawslog": [], "python": [], "zcat": [], "getawslog_shm": []}
+    runs = {"getawslog": [], "python": [], "zcat": [], "getawslog_shm": [],
+            "getawslog_state": []}
     for rep in range(cfg.reps):
         d = env.tempdir()
         z = check_rc(zcat(env, files, nbytes), "zcat")
         g = check_rc(getawslog(env, bucket, os.path.join(d, "g.log"),
                                ["-j"], objects=len(items), nbytes=nbytes),
                      "getawslog -j")
+        # Reference: with -s (a fresh state file) each object is synced
+        # and recorded before the next, as with the cron job's -D.
+        runs["getawslog_state"].append(check_rc(getawslog(
+            env, bucket, os.path.join(d, "s.log"),
+            ["-j", "-s", os.path.join(d, "s.db")], objects=len(items),
+            nbytes=nbytes), "getawslog -j -s"))
         shm = shm_dir()
         if shm:
-            # Reference: the CPU that the fsync of each object costs.
+            # Reference: the same with the log on tmpfs.
             runs["getawslog_shm"].append(check_rc(getawslog(
                 env, bucket, os.path.join(shm, "g.log"), ["-j"],
                 objects=len(items), nbytes=nbytes), "getawslog -j (tmpfs)"))
@@ -588,11 +594,13 @@ def table(res):
                      "getawslog_shm": "getawslog -j, log on tmpfs"}
                     .get(who, "getawslog -j"), a[who])
     if "b_cpu" in res:
-        for who in ("getawslog", "getawslog_shm", "python", "zcat"):
+        for who in ("getawslog", "getawslog_shm", "getawslog_state",
+                    "python", "zcat"):
             if who in res["b_cpu"]:
                 add("b cpu", {"python": "python baseline",
                               "zcat": "zcat (local)",
-                              "getawslog_shm": "getawslog -j, log on tmpfs"}
+                              "getawslog_shm": "getawslog -j, log on tmpfs",
+                              "getawslog_state": "getawslog -j -s (ref.)"}
                     .get(who, "getawslog -j"), res["b_cpu"][who])
     if "c_incremental" in res:
         for hist, s in res["c_incremental"].items():
