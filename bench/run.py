@@ -34,7 +34,6 @@ Exit status 0 unless --check is given and a target fails (or a run fails).
 import argparse
 import atexit
 import datetime as dt
-import gzip
 import json
 import math
 import os

@@ -19,6 +19,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runner  # noqa: E402
 import s3env  # noqa: E402
 from s3env import make_trail, s3_order  # noqa: E402
 
@@ -259,7 +260,4 @@ class ProgressTests(Base):
 
 
 if __name__ == "__main__":
-    r = unittest.main(exit=False, verbosity=2).result
-    failed = len(r.failures) + len(r.errors)
-    print("%d passed, %d failed" % (r.testsRun - failed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(runner.main("backfill"))

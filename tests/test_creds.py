@@ -27,6 +27,7 @@ import datetime as dt
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runner  # noqa: E402
 import s3env  # noqa: E402
 from s3env import Fault, make_trail  # noqa: E402
 
@@ -637,7 +638,4 @@ class ConfigTests(Base):
 
 
 if __name__ == "__main__":
-    r = unittest.main(exit=False, verbosity=2).result
-    failed = len(r.failures) + len(r.errors)
-    print("%d passed, %d failed" % (r.testsRun - failed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(runner.main("creds"))

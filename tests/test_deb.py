@@ -16,6 +16,9 @@ import sys
 import tempfile
 import unittest
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runner  # noqa: E402
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -120,7 +123,4 @@ class Deb(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    r = unittest.main(exit=False, verbosity=2).result
-    failed = len(r.failures) + len(r.errors)
-    print("%d passed, %d failed" % (r.testsRun - failed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(runner.main("deb"))

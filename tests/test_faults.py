@@ -39,6 +39,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runner  # noqa: E402
 import s3env  # noqa: E402
 from s3env import Fault, gz, s3_order  # noqa: E402
 
@@ -1184,29 +1185,5 @@ class SyncTests(Base):
         self.assertEqual(self.read(log), log_of(objs[1:]))
 
 
-# ====================================================================
-# A runner that ends with "N passed, N failed".
-
-def main():
-    if not os.path.exists(s3env.binary_path()):
-        print("note: %s does not exist; the binary's tests will fail"
-              % s3env.binary_path())
-    loader = unittest.TestLoader()
-    names = sys.argv[1:]
-    suite = (loader.loadTestsFromNames(names, sys.modules[__name__]) if names
-             else loader.loadTestsFromModule(sys.modules[__name__]))
-    t = time.time()
-    kw = {"durations": 5} if sys.version_info >= (3, 12) else {}
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2, **kw)
-    result = runner.run(suite)
-    failed = len(result.failures) + len(result.errors) + \
-        len(result.unexpectedSuccesses)
-    passed = result.testsRun - failed - len(result.skipped)
-    print("faults: %.1f s" % (time.time() - t))
-    print("%d passed, %d failed" % (passed, failed))
-    sys.stdout.flush()
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(runner.main("faults", durations=True))

@@ -27,6 +27,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import py2model  # noqa: E402
+import runner  # noqa: E402
 import s3env  # noqa: E402
 from s3env import gz, make_trail, s3_order  # noqa: E402
 from test_flatten_diff import pairs  # noqa: E402  (wazuh: keys in order)
@@ -738,28 +739,5 @@ class StateTests(Base):
         self.assertFormat("-j", self.read(log), bucket, dict(docs, **new))
 
 
-# ====================================================================
-# A runner that ends with "N passed, N failed".
-
-def main():
-    if not os.path.exists(s3env.binary_path()):
-        print("note: %s does not exist; the binary's tests will fail"
-              % s3env.binary_path())
-    loader = unittest.TestLoader()
-    names = sys.argv[1:]
-    suite = (loader.loadTestsFromNames(names, sys.modules[__name__]) if names
-             else loader.loadTestsFromModule(sys.modules[__name__]))
-    t = time.time()
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
-    result = runner.run(suite)
-    failed = len(result.failures) + len(result.errors) + \
-        len(result.unexpectedSuccesses)
-    passed = result.testsRun - failed - len(result.skipped)
-    print("formats: %.1f s" % (time.time() - t))
-    print("%d passed, %d failed" % (passed, failed))
-    sys.stdout.flush()
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(runner.main("formats"))

@@ -33,7 +33,7 @@ import unittest
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import s3env  # noqa: E402
+import runner  # noqa: E402
 import test_integration as ti  # noqa: E402
 from s3env import Fault, gz  # noqa: E402
 
@@ -771,25 +771,5 @@ class InjectionTests(Base):
         self.assertTrue(lines[1].startswith("getawslog: 0 objects written"))
 
 
-# ====================================================================
-
-def run():
-    loader = unittest.TestLoader()
-    names = sys.argv[1:]
-    mod = sys.modules[__name__]
-    suite = (loader.loadTestsFromNames(names, mod) if names
-             else loader.loadTestsFromModule(mod))
-    t = time.time()
-    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(
-        suite)
-    failed = len(result.failures) + len(result.errors) + \
-        len(result.unexpectedSuccesses)
-    passed = result.testsRun - failed - len(result.skipped)
-    print("hostile: %.1f s" % (time.time() - t))
-    print("%d passed, %d failed" % (passed, failed))
-    sys.stdout.flush()
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(run())
+    sys.exit(runner.main("hostile"))

@@ -17,6 +17,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runner  # noqa: E402
 import s3env  # noqa: E402
 from s3env import gz, s3_order, cloudtrail_key, digest_key  # noqa: E402
 
@@ -215,14 +216,5 @@ class Incremental(unittest.TestCase):
         self.assertFalse([q for q in prefixes if "Digest" in q], prefixes)
 
 
-class Result(unittest.TextTestResult):
-    pass
-
-
 if __name__ == "__main__":
-    runner = unittest.TextTestRunner(verbosity=2, resultclass=Result)
-    res = runner.run(unittest.defaultTestLoader.loadTestsFromModule(
-        sys.modules[__name__]))
-    failed = len(res.failures) + len(res.errors)
-    print("%d passed, %d failed" % (res.testsRun - failed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(runner.main("incremental"))

@@ -1,0 +1,36 @@
+"""The unittest runner of every Python suite here: verbose results on
+stdout, then the suite's time and, last, the line tests/run.sh sums:
+"N passed, N failed" (skipped tests are neither; they are counted on the
+line before it). Test names on the command line run only those.
+
+    if __name__ == "__main__":
+        sys.exit(runner.main("faults"))
+"""
+
+import sys
+import time
+import unittest
+
+
+def main(label, module="__main__", argv=None, durations=False):
+    """Run the tests of module (a name in sys.modules); 0 or 1 to exit."""
+    mod = sys.modules[module]
+    names = sys.argv[1:] if argv is None else argv
+    loader = unittest.TestLoader()
+    suite = (loader.loadTestsFromNames(names, mod) if names
+             else loader.loadTestsFromModule(mod))
+    kw = {}
+    if durations and sys.version_info >= (3, 12):
+        kw["durations"] = 5
+    t = time.time()
+    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
+                                     **kw).run(suite)
+    failed = len(result.failures) + len(result.errors) + \
+        len(result.unexpectedSuccesses)
+    passed = result.testsRun - failed - len(result.skipped)
+    print("%s: %.1f s" % (label, time.time() - t))
+    if result.skipped:
+        print("%d skipped" % len(result.skipped))
+    print("%d passed, %d failed" % (passed, failed))
+    sys.stdout.flush()
+    return 1 if failed else 0

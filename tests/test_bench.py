@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""The benchmark (bench/run.py) still runs: a --quick run of all four
+scenarios against the built binary ($GETAWSLOG), checked for what does
+not depend on timing: every run succeeded, getawslog's -j output is the
+Python baseline's byte for byte, the incremental listing's LIST requests
+do not grow with the history, and (without sanitizers) raw mode's peak
+RSS on the 200 MB object stays under the target. The time targets are
+the benchmark's to report (make bench), not a test's.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import runner  # noqa: E402
+import s3env  # noqa: E402
+
+
+def sanitized(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    return b"__asan_init" in data or b"__ubsan_handle" in data
+
+
+class BenchTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        out = os.path.join(cls.dir.name, "results.json")
+        cls.proc = subprocess.run(
+            [sys.executable, os.path.join(TOP, "bench", "run.py"), "--quick",
+             "--json", out], capture_output=True, timeout=900,
+            env=dict(os.environ, GETAWSLOG=s3env.binary_path()))
+        cls.res = {}
+        if os.path.exists(out):
+            with open(out) as f:
+                cls.res = json.load(f)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    def show(self):
+        return "exit %d\n--- stdout:\n%s\n--- stderr:\n%s" % (
+            self.proc.returncode, self.proc.stdout.decode(errors="replace"),
+            self.proc.stderr.decode(errors="replace")[-3000:])
+
+    def test_runs_every_scenario(self):
+        self.assertEqual(self.proc.returncode, 0, self.show())
+        self.assertIsNone(self.res.get("failed"), self.show())
+        for k in ("a_wall", "b_cpu", "c_incremental", "d_memory"):
+            self.assertIn(k, self.res, self.show())
+        self.assertEqual(len(self.res["targets"]), 5)
+        self.assertEqual(self.res["config"]["binary"], s3env.binary_path())
+        # The table and a verdict per target are printed.
+        out = self.proc.stdout.decode()
+        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 5,
+                         self.show())
+
+    def test_output_is_the_baselines(self):
+        self.assertIs(self.res.get("a_wall", {}).get("same_output"), True,
+                      self.show())
+
+    def test_list_requests_do_not_grow_with_history(self):
+        c = self.res.get("c_incremental", {})
+        lists = [s["requests"].get("LIST", 0) for s in c.values()]
+        self.assertEqual(len(lists), 2, self.show())
+        self.assertEqual(lists[0], lists[1], c)
+        self.assertGreater(lists[0], 0)
+
+    def test_raw_mode_memory(self):
+        d = self.res.get("d_memory", {}).get("getawslog")
+        self.assertIsNotNone(d, self.show())
+        if sanitized(s3env.binary_path()):
+            self.skipTest("sanitizer build: its shadow memory is not "
+                          "getawslog's")
+        self.assertLess(d["rss_mib"], 32, d)
+
+
+if __name__ == "__main__":
+    sys.exit(runner.main("bench"))
