@@ -1258,6 +1258,35 @@ out:
 }
 
 /*
+ * A profile's own credentials, in botocore's order: keys in the shared
+ * credentials file, credential_process, keys in the config file. profile
+ * as --profile gives it (NULL: AWS_PROFILE or default), name as shown.
+ * Into c; 1, 0 none, -1 error (printed).
+ */
+static int
+profile_own(const char *profile, const char *name, const char *process,
+    struct creds *c)
+{
+	int	rc;
+
+	if ((rc = ini_find_credentials_in(profile, INI_FROM_CREDFILE,
+	    &c->keys)) != 0)
+		return rc;
+	if (process != NULL) {
+		c->kind = CK_PROCESS;
+		if ((c->command = strdup(process)) == NULL) {
+			fprintf(stderr, "getawslog: out of memory\n");
+			return -1;
+		}
+		if (fetch_process(c) == -1)
+			return -1;
+		set_source(c, "credential_process (profile ", name, ")");
+		return 1;
+	}
+	return ini_find_credentials_in(profile, INI_FROM_CONFIG, &c->keys);
+}
+
+/*
  * The credentials a profile names, for a role's source_profile: a role,
  * static keys, or credential_process. 1, 0 none, -1 error.
  */
@@ -1272,7 +1301,7 @@ build_profile(const struct creds_options *opt, const char *profile,
 		{ "credential_process", NULL }, { "web_identity_token_file", NULL },
 	};
 	struct creds	*c = NULL;
-	int		 rc, ret = -1;
+	int		 ret = -1;
 
 	if (ini_profile(profile, kv, P_N) == -1)
 		goto out;
@@ -1282,24 +1311,7 @@ build_profile(const struct creds_options *opt, const char *profile,
 	}
 	if ((c = creds_alloc(CK_STATIC, opt)) == NULL)
 		goto nomem;
-	if ((rc = ini_find_credentials_in(profile, INI_FROM_FILES,
-	    &c->keys)) != 0) {
-		ret = rc;
-		goto done;
-	}
-	if (kv[P_PROCESS].value != NULL) {
-		c->kind = CK_PROCESS;
-		if ((c->command = strdup(kv[P_PROCESS].value)) == NULL)
-			goto nomem;
-		if (fetch_process(c) == -1)
-			goto out;
-		set_source(c, "credential_process (profile ", profile, ")");
-		ret = 1;
-		goto done;
-	}
-	ret = 0;
-	goto out;
-done:
+	ret = profile_own(profile, profile, kv[P_PROCESS].value, c);
 	if (ret == 1) {
 		*cp = c;
 		c = NULL;
@@ -1371,30 +1383,22 @@ creds_find(const struct creds_options *opt, struct creds **cp,
 			goto nomem;
 		goto webid;
 	}
-	/* 4. Keys in the shared files. */
-	if ((rc = ini_find_credentials_in(opt->cli_profile, INI_FROM_FILES,
-	    &c->keys)) != 0) {
+	/*
+	 * 4. Keys in the shared credentials file, 5. credential_process,
+	 * 6. keys in the config file: botocore's order.
+	 */
+	if ((rc = profile_own(opt->cli_profile, profile, kv[P_PROCESS].value,
+	    c)) != 0) {
 		ret = rc;
 		goto done;
 	}
-	/* 5. credential_process. */
-	if (kv[P_PROCESS].value != NULL) {
-		c->kind = CK_PROCESS;
-		if ((c->command = strdup(kv[P_PROCESS].value)) == NULL)
-			goto nomem;
-		if (fetch_process(c) == -1)
-			goto out;
-		set_source(c, "credential_process (profile ", profile, ")");
-		ret = 1;
-		goto done;
-	}
-	/* 6. boto's files. */
+	/* 7. boto's files. */
 	if ((rc = ini_find_credentials_in(opt->cli_profile, INI_FROM_BOTO,
 	    &c->keys)) != 0) {
 		ret = rc;
 		goto done;
 	}
-	/* 7. The container's agent. */
+	/* 8. The container's agent. */
 	if (env_nonempty("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != NULL ||
 	    env_nonempty("AWS_CONTAINER_CREDENTIALS_FULL_URI") != NULL) {
 		c->kind = CK_CONTAINER;
@@ -1409,7 +1413,7 @@ creds_find(const struct creds_options *opt, struct creds **cp,
 		ret = 1;
 		goto done;
 	}
-	/* 8. EC2 instance metadata, unless turned off. */
+	/* 9. EC2 instance metadata, unless turned off. */
 	v = env_nonempty("AWS_EC2_METADATA_DISABLED");
 	if (v != NULL && strcasecmp(v, "true") == 0) {
 		ret = 0;

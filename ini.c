@@ -442,11 +442,18 @@ ini_find_credentials_in(const char *cli_profile, unsigned what,
 		if ((r = ini_section(credfile, profile, kv, 3)) == -1)
 			goto out;
 		seen |= r;
-		if (take_keys(kv, out, credfile, where)) {
+		if ((what & INI_FROM_CREDFILE) &&
+		    take_keys(kv, out, credfile, where)) {
 			ret = 1;
 			goto out;
 		}
 	}
+	/* botocore: credential_process comes between the two (creds.c). */
+	if (!(what & INI_FROM_CONFIG)) {
+		ret = 0;
+		goto out;
+	}
+	kv_clear(kv, 3);
 	cfgfile = file_from_env("AWS_CONFIG_FILE", ".aws/config");
 	if ((section = config_section(profile)) == NULL)
 		goto nomem;

@@ -53,8 +53,10 @@ int	 ini_find_credentials(const char *cli_profile, struct aws_creds *out);
 
 /* The same, limited to some of the places (creds.c puts others between). */
 #define INI_FROM_ENV	1u	/* AWS_ACCESS_KEY_ID and friends */
-#define INI_FROM_FILES	2u	/* the shared credentials and config files */
+#define INI_FROM_CREDFILE 2u	/* the shared credentials file */
 #define INI_FROM_BOTO	4u	/* boto's files */
+#define INI_FROM_CONFIG	8u	/* the config file */
+#define INI_FROM_FILES	(INI_FROM_CREDFILE | INI_FROM_CONFIG)
 int	 ini_find_credentials_in(const char *cli_profile, unsigned what,
 	    struct aws_creds *out);
 

@@ -315,6 +315,40 @@ class ProcessTests(Base):
         self.assertEqual(p.returncode, 0, self.show(p))
         self.assertEqual(self.keys_used(), ["AKIDTEST"])
 
+    def test_process_before_keys_in_config(self):
+        """Keys in the config file come after credential_process
+        (botocore: credentials file, process, config file)."""
+        self.trail("cp-cfg")
+        h = self.home(extra="aws_access_key_id = AKIDTEST\n"
+                      "aws_secret_access_key = %s\n" % SECRET)
+        os.chmod(os.path.join(h, ".aws", "config"), 0o600)
+        p = self.run_bin("cp-cfg", self.NOENV, h)
+        self.assertOk(p, "credential_process (profile default)")
+        self.assertEqual(self.keys_used(), ["AKIDPROC"])
+
+    def test_keys_in_config_without_process(self):
+        self.trail("cp-cfg2")
+        h = self.home_with({".aws/config": "[default]\naws_access_key_id = "
+                            "AKIDTEST\naws_secret_access_key = %s\n" % SECRET})
+        os.chmod(os.path.join(h, ".aws", "config"), 0o600)
+        p = self.run_bin("cp-cfg2", self.NOENV, h)
+        self.assertOk(p, os.path.join(h, ".aws", "config") + " [default]")
+        self.assertEqual(self.keys_used(), ["AKIDTEST"])
+
+    def test_named_profile_with_process_and_config_keys(self):
+        self.trail("cp-named")
+        h = self.home_with({"bin/creds.py": self.SCRIPT % (
+            1, CREDS["AKIDPROC"])})
+        os.makedirs(os.path.join(h, ".aws"))
+        with open(os.path.join(h, ".aws", "config"), "w") as f:
+            f.write("[profile ops]\naws_access_key_id = AKIDTEST\n"
+                    "aws_secret_access_key = %s\ncredential_process = "
+                    "%s/bin/creds.py 'two words' \"x\\\"y\"\n" % (SECRET, h))
+        os.chmod(os.path.join(h, ".aws", "config"), 0o600)
+        p = self.run_bin("cp-named", self.NOENV, h, args=["--profile", "ops"])
+        self.assertOk(p, "credential_process (profile ops)")
+        self.assertEqual(self.keys_used(), ["AKIDPROC"])
+
 
 class StsTests(Base):
     def setUp(self):
