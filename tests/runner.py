@@ -25,9 +25,12 @@ def main(label, module="__main__", argv=None, durations=False):
     t = time.time()
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
                                      **kw).run(suite)
-    failed = len(result.failures) + len(result.errors) + \
-        len(result.unexpectedSuccesses)
-    passed = result.testsRun - failed - len(result.skipped)
+    bad = [t for t, _ in result.failures + result.errors] + \
+        list(result.unexpectedSuccesses)
+    failed = len(bad)
+    # A test whose subtests failed is one test run, with several failures.
+    bad_tests = {getattr(t, "test_case", t).id() for t in bad}
+    passed = result.testsRun - len(bad_tests) - len(result.skipped)
     print("%s: %.1f s" % (label, time.time() - t))
     if result.skipped:
         print("%d skipped" % len(result.skipped))

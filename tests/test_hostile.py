@@ -10,7 +10,9 @@ the warning for a credentials file that group or others can read; file
 modes (state 0600, log 0640), the log's open flags, symlinks owned by
 another user, object keys never reaching the filesystem; TLS (a
 self-signed endpoint fails, AWS_CA_BUNDLE makes it work, host names are
-checked, https unless an http:// endpoint is named); log injection (one
+checked, https unless an http:// endpoint is named; an endpoint offering
+HTTP/2, through nginx, gets every request multiplexed on one connection,
+issue 5); log injection (one
 line per record, each starting as a record of its format).
 
 The binary is $GETAWSLOG (default ./getawslog).  The last line printed is
@@ -685,6 +687,124 @@ class TLSTests(Base):
         for line in proxy.lines:
             self.assertRegex(line, r"^CONNECT tls-aws\.s3\.eu-west-1\."
                              r"amazonaws\.com:443 HTTP/1\.[01]$")
+
+
+NGINX_CONF = """daemon off;
+worker_processes 1;
+pid %(d)s/nginx.pid;
+error_log %(d)s/error.log warn;
+events { worker_connections 64; }
+http {
+    log_format conns '$connection $server_protocol $request_method $status';
+    access_log %(d)s/access.log conns;
+    client_body_temp_path %(d)s/body;
+    proxy_temp_path %(d)s/proxy;
+    fastcgi_temp_path %(d)s/fastcgi;
+    uwsgi_temp_path %(d)s/uwsgi;
+    scgi_temp_path %(d)s/scgi;
+    server {
+        listen 127.0.0.1:%(port)d ssl http2;
+        ssl_certificate %(pki)s/server.pem;
+        ssl_certificate_key %(pki)s/server.key;
+        location / {
+            # The request as sent (path, query, signed headers) goes on
+            # to the verifying front, over HTTP/1.1.
+            proxy_pass http://127.0.0.1:%(front)d;
+            proxy_http_version 1.1;
+            proxy_set_header Host $host:$server_port;
+            proxy_set_header Connection "";
+            proxy_buffering off;
+            proxy_request_buffering off;
+        }
+    }
+}
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class HTTP2Tests(Base):
+    """An https endpoint that offers HTTP/2 (nginx in front of the
+    verifying front, which still checks every signature): every request
+    goes over HTTP/2, multiplexed on one connection whatever -J."""
+    nginx = None
+
+    @classmethod
+    def setUpClass(cls):
+        exe = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not os.access(exe, os.X_OK):
+            raise AssertionError("nginx is not installed (make deps "
+                                 "installs nginx-light)")
+        if ti.ENV is None:
+            ti.setUpModule()
+        cls.pki = ti.ENV.tempdir()
+        make_pki(cls.pki)
+        cls.dir = ti.ENV.tempdir()
+        cls.port = free_port()
+        conf = os.path.join(cls.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF % {"d": cls.dir, "port": cls.port,
+                                  "pki": cls.pki,
+                                  "front": ti.ENV.front_port})
+        cls.nginx = subprocess.Popen([exe, "-p", cls.dir, "-c", conf],
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", cls.port), 1).close()
+                break
+            except OSError:
+                if cls.nginx.poll() is not None or time.time() > deadline:
+                    with open(os.path.join(cls.dir, "error.log")) as f:
+                        raise AssertionError("nginx did not start: " +
+                                             f.read())
+                time.sleep(0.05)
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.nginx is not None:
+            cls.nginx.terminate()
+            cls.nginx.wait(10)
+
+    def access(self):
+        """(connection, protocol, method, status) of each request so far."""
+        with open(os.path.join(self.dir, "access.log")) as f:
+            return [tuple(line.split()) for line in f if line.strip()]
+
+    def test_requests_multiplexed_over_http2(self):
+        for jobs in ("1", "8"):
+            with self.subTest(jobs=jobs):
+                self.env.reset()
+                before = len(self.access())
+                items, docs = self.trail("h2-trail", objects=12)
+                log = self.logpath()
+                p = self.run_bin(["-b", "h2-trail", "-l", log, "-D", "-J",
+                                  jobs], extra_env={
+                    "AWS_ENDPOINT_URL": "https://127.0.0.1:%d" % self.port,
+                    "AWS_CA_BUNDLE": os.path.join(self.pki, "ca.pem")})
+                self.assertSilentSuccess(p)
+                self.assertLog(log, ti.expected_log(docs))
+                self.assertAllOk()
+                # Only folders and digests are left (-D).
+                kept = [k for k, _ in items
+                        if k.endswith("/") or "CloudTrail-Digest" in k]
+                self.assertEqual(sorted(self.env.keys("h2-trail")),
+                                 sorted(kept))
+                seen = self.access()[before:]
+                # Every request the front saw came through nginx: the
+                # bucket check, the LIST, a GET and a DELETE per object.
+                self.assertEqual(len(seen), len(self.env.requests), seen)
+                self.assertEqual(len(seen),
+                                 2 + 2 * (len(items) - len(kept)), seen)
+                self.assertEqual({s[1] for s in seen}, {"HTTP/2.0"}, seen)
+                self.assertEqual(len({s[0] for s in seen}), 1, seen)
 
 
 # ====================================================================
