@@ -844,39 +844,41 @@ state_newest(struct state *st, const char *prefix, char *out, size_t outlen)
 	return -1;
 }
 
+/*
+ * Run s (one of the statements taking a basename) with name bound: its
+ * SQLITE_ROW or SQLITE_DONE, or -1 with the error printed.
+ */
+static int
+state_step(struct state *st, sqlite3_stmt *s, const char *name)
+{
+	int	rc;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc;
+	fprintf(stderr, "getawslog: state file %s: %s\n", st->path,
+	    sqlite3_errmsg(st->db));
+	return -1;
+}
+
 /* 1 seen, 0 not seen, -1 error (printed). */
 static int
 state_seen(struct state *st, const char *name)
 {
 	int	rc;
 
-	sqlite3_reset(st->seen);
-	sqlite3_bind_text(st->seen, 1, name, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st->seen);
-	sqlite3_reset(st->seen);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	fprintf(stderr, "getawslog: state file %s: %s\n", st->path,
-	    sqlite3_errmsg(st->db));
-	return -1;
+	if ((rc = state_step(st, st->seen, name)) == -1)
+		return -1;
+	return rc == SQLITE_ROW;
 }
 
 static int
 state_add(struct state *st, const char *name)
 {
-	int	rc;
-
-	sqlite3_reset(st->add);
-	sqlite3_bind_text(st->add, 1, name, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st->add);
-	sqlite3_reset(st->add);
-	if (rc == SQLITE_DONE)
-		return 0;
-	fprintf(stderr, "getawslog: state file %s: %s\n", st->path,
-	    sqlite3_errmsg(st->db));
-	return -1;
+	return state_step(st, st->add, name) == -1 ? -1 : 0;
 }
 
 /* ------------------------------------------------------------- walk */
