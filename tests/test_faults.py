@@ -1051,6 +1051,67 @@ class DiskFullTests(Base):
         self.assertInBucket(objs)
         self.assertEqual(self.env.count(op="DELETE"), 0)
 
+# ====================================================================
+# -J: many GETs in flight, effects exactly as a sequential run's.
+
+class OrderTests(Base):
+    """Issue 5: with GETs finishing out of order (latency on early
+    objects), -J 8 writes the same log bytes, prints the same -d lines,
+    records the same rows in the same order and deletes in the same order
+    as -J 1."""
+
+    def objects(self):
+        objs = make_objects("jo", 16, pad=300, big={2: 20000, 9: 5000})
+        # A second object with the basename of objs[4] under another
+        # account: the script's "previously seen" rule applies to it.
+        twin = Obj(objs[4].key.replace("AWSLogs/%s/" % ACCOUNT,
+                                       "AWSLogs/210987654321/"),
+                   objs[4].doc.replace(b'"eventID":"T', b'"eventID":"U'),
+                   [i.replace("T", "U", 1) for i in objs[4].ids])
+        by_key = {o.key: o for o in objs + [twin]}
+        return [by_key[k] for k in s3_order(list(by_key))]
+
+    def one_run(self, jobs, objs):
+        self.env.reset()
+        self.seed(objs)
+        self.env.faults += [
+            Fault("latency", key=objs[0].key, op="GET", ms=700),
+            Fault("latency", key=objs[3].key, op="GET", ms=400),
+            Fault("latency", key=objs[7].key, op="GET", ms=250)]
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True,
+                                   extra=["-d", "-j", "-J", str(jobs)]))
+        self.assertRun(p, 0)
+        db = sqlite3.connect(state)
+        try:
+            rows = list(db.execute("SELECT log_name, processed_date FROM "
+                                   "log_progress ORDER BY rowid"))
+        finally:
+            db.close()
+        ops = [(r.op, r.key) for r in self.env.requests
+               if r.op in ("GET", "DELETE")]
+        return {"stdout": p.stdout, "log": self.read(log), "rows": rows,
+                "deletes": [k for op, k in ops if op == "DELETE"],
+                "left": sorted(self.bucket_keys()), "ops": ops}
+
+    def test_jobs_8_does_what_jobs_1_does(self):
+        objs = self.objects()
+        one = self.one_run(1, objs)
+        eight = self.one_run(8, objs)
+        for k in ("stdout", "log", "rows", "deletes", "left"):
+            self.assertEqual(eight[k], one[k], k)
+        self.assertTrue(one["log"] and one["rows"] and one["deletes"])
+        self.assertIn(b"Skipping previously seen file", one["stdout"])
+        # The runs did differ in flight: -J 1 fetches an object only after
+        # the one before is deleted; -J 8 has fetched later objects before
+        # the slow first one is deleted.
+        first_del = ("DELETE", objs[0].key)
+        later_get = ("GET", objs[5].key)
+        self.assertLess(one["ops"].index(first_del),
+                        one["ops"].index(later_get))
+        self.assertLess(eight["ops"].index(later_get),
+                        eight["ops"].index(first_del))
+
 
 # ====================================================================
 # When the log is synced (strace): before every record and delete, and
