@@ -1133,7 +1133,11 @@ class SyncTests(Base):
         if shutil.which("strace") is None:
             self.skipTest("strace is not installed (make deps)")
         out = os.path.join(self.env.tempdir(), "trace")
-        p = self.run_bin(args, wrap=[
+        # LeakSanitizer cannot run under ptrace; the rest of ASan can.
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        p = self.run_bin(args, extra_env={
+            "ASAN_OPTIONS": (asan + ":" if asan else "") + "detect_leaks=0"},
+            wrap=[
             "strace", "-f", "-qq", "-y", "-s", "8", "-o", out, "-e",
             "trace=write,writev,pwrite64,fsync,fdatasync,sendto,sendmsg"])
         if p.returncode != 0 and b"ptrace" in p.stderr:
