@@ -20,7 +20,8 @@ figures are medians.
                   (30 days) and one with 12,000 (120 days), 30 new objects
                   on the latest day each: LIST requests of `getawslog -s`.
   d  memory       raw mode (no -j) on one object of 200 MB decompressed:
-                  peak RSS.
+                  peak RSS; and, for reference, getawslog -j's peak RSS on
+                  one 50 MB document, as a multiple of the document.
 
 CPU and peak RSS are the measured process's own (wait4's rusage, taken by
 the small launcher bench/rusage.c), so the front and moto, which run in
@@ -559,6 +560,28 @@ def scenario_memory(env, cfg, trail, res):
             % (rep + 1, r.rss_mib, r.wall))
     out = {"getawslog": summary(runs), "zcat": summary(zruns),
            "compressed_mb": round(os.path.getsize(path) / 1e6, 2)}
+    # Issue 5, item 2: with -j, peak memory is a small multiple of the
+    # largest document (reported, not a target).
+    key, doc = trail.big(ACCOUNTS[0], REGIONS[0],
+                         dt.datetime(2024, 7, 30, 13, 0), cfg.json_mb * 10**6)
+    jbucket = "bench-big-json"
+    env.make_bucket(jbucket)
+    env.put_many(jbucket, [(key, s3env.gz(doc))])
+    jbytes = len(doc)
+    del doc
+    jruns = []
+    for rep in range(cfg.reps):
+        dd = env.tempdir()
+        r = check_rc(getawslog(env, jbucket, os.path.join(dd, "j.log"),
+                               ["-j"], objects=1, nbytes=jbytes),
+                     "getawslog -j (one big document)")
+        shutil.rmtree(dd, True)
+        jruns.append(r)
+        log("  d rep %d: getawslog -j on %.0f MB: rss %.1f MiB"
+            % (rep + 1, jbytes / 1e6, r.rss_mib))
+    out["json"] = summary(jruns)
+    out["json"]["rss_per_document"] = round(
+        out["json"]["rss_mib"] * 1048576 / jbytes, 2)
     res["d_memory"] = out
     return out
 
@@ -609,6 +632,9 @@ def table(res):
         add("d mem %.0fMB" % d["getawslog"]["mb"], "getawslog (raw)",
             d["getawslog"])
         add("d mem %.0fMB" % d["zcat"]["mb"], "zcat (local)", d["zcat"])
+        if "json" in d:
+            add("d mem %.0fMB" % d["json"]["mb"], "getawslog -j (ref.)",
+                d["json"])
     head = ["scenario", "program", "wall s", "cpu s", "rss MiB", "obj/s",
             "MB/s", "LIST/GET/DEL/other", "conns"]
     w = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
@@ -679,11 +705,13 @@ def main():
         cfg.histories = [(300, 10), (1200, 40)]
         cfg.new = 30
         cfg.big_mb = 200
+        cfg.json_mb = 20
     else:
         cfg.objects, cfg.big_objects = 400, 2
         cfg.histories = [(3000, 30), (12000, 120)]
         cfg.new = 30
         cfg.big_mb = 200
+        cfg.json_mb = 50
     only = set(cfg.only.split(","))
     if not os.access(BINARY, os.X_OK):
         log("bench: no %s (make getawslog)" % BINARY)
@@ -694,7 +722,8 @@ def main():
            "config": {"reps": cfg.reps, "quick": cfg.quick,
                       "objects": cfg.objects, "latency_ms": cfg.latency,
                       "histories": cfg.histories, "new": cfg.new,
-                      "big_mb": cfg.big_mb, "seed": SEED,
+                      "big_mb": cfg.big_mb, "json_mb": cfg.json_mb,
+                      "seed": SEED,
                       "binary": BINARY},
            "when": dt.datetime.now(dt.timezone.utc).strftime(
                "%Y-%m-%dT%H:%M:%SZ")}
@@ -780,6 +809,11 @@ def main():
     if "a_wall" in res:
         print("a: getawslog -j output identical to the baseline's: %s"
               % ("yes" if res["a_wall"]["same_output"] else "NO"))
+    if "json" in res.get("d_memory", {}):
+        j = res["d_memory"]["json"]
+        print("d: getawslog -j peak RSS on one %.0f MB document: %.1f MiB, "
+              "%.2fx the document" % (j["mb"], j["rss_mib"],
+                                      j["rss_per_document"]))
     for t in res["targets"]:
         print("%s  %s: %s (want %s)" % ("PASS" if t["pass"] else "FAIL",
                                         t["target"], t["value"], t["limit"]))

@@ -82,6 +82,12 @@ class BenchTests(unittest.TestCase):
                           "getawslog's")
         self.assertLess(d["rss_mib"], 32, d)
 
+    def test_json_memory_is_reported(self):
+        j = self.res.get("d_memory", {}).get("json")
+        self.assertIsNotNone(j, self.show())
+        self.assertGreater(j["rss_per_document"], 0)
+        self.assertIn("peak RSS on one", self.proc.stdout.decode())
+
 
 if __name__ == "__main__":
     sys.exit(runner.main("bench"))
