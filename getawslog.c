@@ -8,6 +8,7 @@
  * record in the state file (-s) -> delete from S3 (-D). A crash between
  * any two steps loses nothing.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -603,6 +604,7 @@ inflate_object(const struct s3_body *body, size_t max, sink_fn sink,
 	ssize_t		 got;
 	int		 zr, ret = -1, started = 0, w = 0;
 
+	assert(sink == NULL || into == NULL);
 	*total = 0;
 	memset(&z, 0, sizeof(z));
 	if ((into == NULL && (buf = malloc(CHUNK)) == NULL) ||
@@ -1030,42 +1032,48 @@ object_failed(struct run *r, const char *key, const char *what,
 static int
 log_sync_dirty(struct run *r)
 {
-	int	fd = r->dirty_fd, ret = 0;
+	int	fd = r->dirty_fd, err = 0;
 
 	if (fd == -1)
 		return 0;
 	r->dirty_fd = -1;
-	if (fdatasync(fd) == -1 || close(fd) == -1) {
-		printf("ERROR: Cannot write %s (%s)\n", r->o->log,
-		    strerror(errno));
-		fflush(stdout);
-		(void)close(fd);
-		ret = -1;
-	}
-	return ret;
+	if (fdatasync(fd) == -1)
+		err = errno;
+	if (close(fd) == -1 && err == 0)
+		err = errno;
+	if (err == 0)
+		return 0;
+	progress_clear(r);
+	printf("ERROR: Cannot write %s (%s)\n", r->o->log, strerror(err));
+	fflush(stdout);
+	return -1;
 }
 
 /*
  * Keep fd, the log just written without a sync, open until the end of the
- * run, or until logrotate moves it away: then the old file is synced
- * before the new one is kept. Takes fd over.
+ * run, or until logrotate moves it away: then the old file is synced and
+ * the new one kept. Takes fd over; -1 (printed) if lines may be lost.
  */
 static int
 log_keep_dirty(struct run *r, int fd, const struct stat *sb)
 {
+	int	ret;
+
 	if (r->dirty_fd != -1 && r->dirty_dev == sb->st_dev &&
 	    r->dirty_ino == sb->st_ino) {
-		(void)close(fd);
-		return 0;
-	}
-	if (log_sync_dirty(r) == -1) {
-		(void)close(fd);
+		if (close(fd) == 0)
+			return 0;
+		progress_clear(r);
+		printf("ERROR: Cannot write %s (%s)\n", r->o->log,
+		    strerror(errno));
+		fflush(stdout);
 		return -1;
 	}
+	ret = log_sync_dirty(r);
 	r->dirty_fd = fd;
 	r->dirty_dev = sb->st_dev;
 	r->dirty_ino = sb->st_ino;
-	return 0;
+	return ret;
 }
 
 /*
@@ -1154,6 +1162,9 @@ write_object(struct run *r, const char *key, const char *base,
 		if (rc == FLATTEN_ENOMEM) {
 			fprintf(stderr, "getawslog: %s: out of memory\n",
 			    key_text(key, k, sizeof(k)));
+			/* Lines may have gone out: take them back. */
+			if (ftruncate(o.fd, start) == 0)
+				(void)fsync(o.fd);
 			r->fatal = 1;
 			goto out;
 		}
@@ -1945,11 +1956,11 @@ main(int argc, char *argv[])
 	    o.progress;
 	r.start_ms = mono_ms();
 	walk(&r);
-	if (log_sync_dirty(&r) == -1)
-		r.fatal = 1;
 	/* The last count, then a clean line for whatever follows. */
 	progress_draw(&r, 1);
 	progress_clear(&r);
+	if (log_sync_dirty(&r) == -1)
+		r.fatal = 1;
 	if (r.fatal)
 		status = EXIT_LOCAL;
 	else if (r.n.transient)

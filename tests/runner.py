@@ -22,18 +22,27 @@ def main(label, module="__main__", argv=None, durations=False):
     kw = {}
     if durations and sys.version_info >= (3, 12):
         kw["durations"] = 5
-    t = time.time()
+    start = time.time()
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
                                      **kw).run(suite)
-    bad = [t for t, _ in result.failures + result.errors] + \
+    reports = [t for t, _ in result.failures + result.errors] + \
         list(result.unexpectedSuccesses)
-    failed = len(bad)
-    # A test whose subtests failed is one test run, with several failures.
-    bad_tests = {getattr(t, "test_case", t).id() for t in bad}
-    passed = result.testsRun - len(bad_tests) - len(result.skipped)
-    print("%s: %.1f s" % (label, time.time() - t))
-    if result.skipped:
-        print("%d skipped" % len(result.skipped))
+    failed = len(reports)
+
+    def test_id(t):
+        """The test a report is about (a subtest's own test); None for a
+        class or module fixture's error, which is no test run."""
+        t = getattr(t, "test_case", t)
+        return t.id() if isinstance(t, unittest.TestCase) else None
+
+    # One outcome a test: failed if any report names it, else skipped if
+    # it (or one of its subtests) was skipped, else passed.
+    bad = {test_id(t) for t in reports} - {None}
+    skipped = {test_id(t) for t, _ in result.skipped} - {None} - bad
+    passed = max(0, result.testsRun - len(bad) - len(skipped))
+    print("%s: %.1f s" % (label, time.time() - start))
+    if skipped:
+        print("%d skipped" % len(skipped))
     print("%d passed, %d failed" % (passed, failed))
     sys.stdout.flush()
     return 1 if failed else 0
