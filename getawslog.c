@@ -1490,50 +1490,81 @@ walk_going(const struct run *r)
 	return !r->fatal && !r->stop && !interrupted;
 }
 
+/* One listing, page by page: listing_next, then listing_done, each page. */
+struct listing {
+	struct s3_list_params	 lp;
+	struct tokens		 tk;
+	char			*token;
+	int			 started;
+};
+
+/*
+ * The next page into pg: 1, or 0 when the listing is over, failed (said
+ * and counted) or names a continuation token seen before (not trusted).
+ */
+static int
+listing_next(struct run *r, struct listing *l, struct s3_list_page *pg)
+{
+	struct s3_error	 err;
+
+	if (l->started && (l->token == NULL || !walk_going(r)))
+		return 0;
+	l->started = 1;
+	if (s3_list_page(r->s3, r->o->bucket, &l->lp, l->token, pg,
+	    &err) == -1) {
+		list_failed(r, l->lp.prefix, &err);
+		return 0;
+	}
+	r->n.lists++;
+	if (pg->truncated && tokens_check(r, &l->tk, pg->next_token,
+	    l->lp.prefix) == -1) {
+		s3_list_page_free(pg);
+		return 0;
+	}
+	progress_draw(r, 0);
+	return 1;
+}
+
+/* Done with pg: keep its continuation token for the next page. */
+static void
+listing_done(struct listing *l, struct s3_list_page *pg)
+{
+	free(l->token);
+	l->token = pg->truncated ? pg->next_token : NULL;
+	if (l->token == pg->next_token)
+		pg->next_token = NULL;
+	s3_list_page_free(pg);
+}
+
+static void
+listing_free(struct listing *l)
+{
+	free(l->token);
+	tokens_free(&l->tk);
+}
+
 /* Queue every object under prefix (all of it when NULL), after start. */
 static void
 walk_flat(struct run *r, struct queue *q, const char *prefix,
     const char *start_after)
 {
-	struct s3_list_params	 lp;
+	struct listing		 l;
 	struct s3_list_page	 pg;
-	struct s3_error		 err;
-	struct tokens		 tk;
-	char			*token = NULL;
 	size_t			 i;
 
-	memset(&tk, 0, sizeof(tk));
-	memset(&lp, 0, sizeof(lp));
-	lp.prefix = prefix;
-	lp.start_after = start_after;
-	do {
-		if (s3_list_page(r->s3, r->o->bucket, &lp, token, &pg,
-		    &err) == -1) {
-			list_failed(r, prefix, &err);
-			break;
-		}
-		r->n.lists++;
-		/* A page that names a token seen before is not trusted. */
-		if (pg.truncated && tokens_check(r, &tk, pg.next_token,
-		    prefix) == -1) {
-			s3_list_page_free(&pg);
-			break;
-		}
-		progress_draw(r, 0);
+	memset(&l, 0, sizeof(l));
+	l.lp.prefix = prefix;
+	l.lp.start_after = start_after;
+	while (listing_next(r, &l, &pg)) {
 		for (i = 0; i < pg.nobjects && walk_going(r); i++) {
 			if (queue_object(r, q, pg.objects[i].key,
 			    pg.objects[i].size) == -1)
 				r->fatal = 1;
 			pg.objects[i].key = NULL;
 		}
-		free(token);
-		token = pg.truncated ? pg.next_token : NULL;
-		if (token == pg.next_token)
-			pg.next_token = NULL;
-		s3_list_page_free(&pg);
-	} while (token != NULL && walk_going(r));
-	free(token);
-	tokens_free(&tk);
+		listing_done(&l, &pg);
+	}
+	listing_free(&l);
 }
 
 /*
@@ -1677,31 +1708,16 @@ walk_region(struct run *r, struct queue *q, const char *folder,
 static void
 walk_tree(struct run *r, struct queue *q, const char *prefix, int depth)
 {
-	struct s3_list_params	 lp;
+	struct listing		 l;
 	struct s3_list_page	 pg;
-	struct s3_error		 err;
-	struct tokens		 tk;
-	char			*token = NULL, names[512];
+	char			 names[512];
 	size_t			 i, j;
 	int			 obj;
 
-	memset(&tk, 0, sizeof(tk));
-	memset(&lp, 0, sizeof(lp));
-	lp.prefix = prefix;
-	lp.delimiter = "/";
-	do {
-		if (s3_list_page(r->s3, r->o->bucket, &lp, token, &pg,
-		    &err) == -1) {
-			list_failed(r, prefix, &err);
-			break;
-		}
-		r->n.lists++;
-		if (pg.truncated && tokens_check(r, &tk, pg.next_token,
-		    prefix) == -1) {
-			s3_list_page_free(&pg);
-			break;
-		}
-		progress_draw(r, 0);
+	memset(&l, 0, sizeof(l));
+	l.lp.prefix = prefix;
+	l.lp.delimiter = "/";
+	while (listing_next(r, &l, &pg)) {
 		for (i = j = 0; (i < pg.nobjects || j < pg.nprefixes) &&
 		    walk_going(r);) {
 			obj = j == pg.nprefixes || (i < pg.nobjects &&
@@ -1732,14 +1748,9 @@ walk_tree(struct run *r, struct queue *q, const char *prefix, int depth)
 			}
 			j++;
 		}
-		free(token);
-		token = pg.truncated ? pg.next_token : NULL;
-		if (token == pg.next_token)
-			pg.next_token = NULL;
-		s3_list_page_free(&pg);
-	} while (token != NULL && walk_going(r));
-	free(token);
-	tokens_free(&tk);
+		listing_done(&l, &pg);
+	}
+	listing_free(&l);
 }
 
 static void
