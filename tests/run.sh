@@ -8,7 +8,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 PYTHON=$(sh scripts/python.sh) || { echo "no python3 with moto"; exit 1; }
 GETAWSLOG=$(cd "$B" && pwd)/getawslog
-SHARED=${SHARED:-$(cd "$top/.." && pwd)/shared}
+# The project's shared directory, when it sits beside the clone (the
+# tests use their copies in tests/data without it).
+if [ -z "${SHARED:-}" ] && [ -d "$top/../shared" ]; then
+	SHARED=$(cd "$top/../shared" && pwd)
+fi
 export PYTHON GETAWSLOG SHARED
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/getawslog-tests.XXXXXX")
 passed=0 failed=0 units=0

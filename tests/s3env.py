@@ -1243,11 +1243,9 @@ def selftest(env=None):
             assert st in (400, 403) and b"<Code>" + want in data, (name, st,
                                                                    data)
             checks += 1
-        # The S3 worked examples, when the shared directory is there.
-        shared = os.environ.get("SHARED", os.path.join(TOP, "..", "shared"))
-        ex = os.path.join(shared, "sigv4", "s3-examples.txt")
-        if os.path.exists(ex):
-            checks += check_s3_examples(ex)
+        # The S3 worked examples (tests/data/sigv4, a copy of shared's).
+        checks += check_s3_examples(os.path.join(DATA, "sigv4",
+                                                 "s3-examples.txt"))
     finally:
         if own:
             env.close()

@@ -24,7 +24,8 @@ import py2model  # noqa: E402
 
 GETAWSLOG = os.environ.get('GETAWSLOG', os.path.join(TOP, 'getawslog'))
 CLI = os.path.join(os.path.dirname(GETAWSLOG), 'tests', 'flatten_cli')
-SHARED = os.environ.get('SHARED', os.path.join(TOP, '..', 'shared'))
+SHARED = os.environ.get('SHARED') or os.path.join(TOP, '..', 'shared')
+DATA = os.path.join(HERE, 'data')
 BUCKET = 'trail-bucket'
 KEY = ('AWSLogs/o-abc123/111122223333/CloudTrail/eu-west-1/2024/01/02/'
        '111122223333_CloudTrail_eu-west-1_20240102T0000Z_abc.json.gz')
@@ -344,22 +345,28 @@ def main():
             '"%s":%d' % (k, j) for j, k in enumerate(keys))
         compare('object of %d keys' % n, doc.encode())
 
-    # The shared corpus: every event alone, and the real log file.
+    # The shared corpus: every event alone, and the real log file; where
+    # there is no shared directory, the copies of some in tests/data.
     events = sorted(glob.glob(os.path.join(SHARED, 'corpus', 'events',
                                            '*.json')))
+    logfiles = sorted(glob.glob(os.path.join(SHARED, 'corpus', 'logfiles',
+                                             '*.json.gz')))
+    if not events:
+        print('note: no corpus under %s; using %s' % (SHARED, DATA))
+        events = sorted(glob.glob(os.path.join(DATA, 'events', '*.json')))
+        logfiles = sorted(glob.glob(os.path.join(DATA, '*.json.gz')))
     for path in events:
         with open(path, 'rb') as f:
             compare(os.path.basename(path),
                     b'{"Records":[' + f.read() + b']}')
-    for path in sorted(glob.glob(os.path.join(SHARED, 'corpus', 'logfiles',
-                                              '*.json.gz'))):
+    for path in logfiles:
         with gzip.open(path, 'rb') as f:
             data = f.read()
         compare(os.path.basename(path), data,
                 'AWSLogs/111111111111/CloudTrail/eu-central-1/2017/12/11/' +
                 os.path.basename(path))
     if not events:
-        check(False, 'corpus', 'no events under %s' % SHARED)
+        check(False, 'corpus', 'no events under %s or %s' % (SHARED, DATA))
 
     print('%d passed, %d failed' % (passed, failed))
     return 1 if failed else 0

@@ -1,7 +1,8 @@
 /*
  * test_sigv4.c - sigv4.c against the AWS SigV4 test suite, the S3 API
- * Reference's worked examples (both read at run time from ../shared/sigv4,
- * or $SHARED/sigv4) and unit cases for S3's encoding rules.
+ * Reference's worked examples (both read at run time from tests/data/sigv4,
+ * a copy of the project's shared/sigv4, or from $SHARED/sigv4 when that
+ * exists) and unit cases for S3's encoding rules.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -108,14 +109,21 @@ read_file(const char *path, size_t *lenp)
 	return p;
 }
 
+/* $SHARED/sigv4 when there is one, else the copy in tests/data. */
 static const char *
-shared_dir(void)
+sigv4_dir(void)
 {
+	static char	 dir[4096];
 	const char	*s;
+	struct stat	 st;
+	int		 n;
 
-	if ((s = getenv("SHARED")) != NULL && *s != '\0')
-		return s;
-	return "../shared";
+	if ((s = getenv("SHARED")) != NULL && *s != '\0') {
+		n = snprintf(dir, sizeof(dir), "%s/sigv4", s);
+		if (n > 0 && (size_t)n < sizeof(dir) && stat(dir, &st) == 0)
+			return dir;
+	}
+	return "tests/data/sigv4";
 }
 
 /*
@@ -450,11 +458,10 @@ test_suite(void)
 	size_t		 i;
 	int		 n;
 
-	n = snprintf(dir, sizeof(dir), "%s/sigv4/aws4_testsuite",
-	    shared_dir());
+	n = snprintf(dir, sizeof(dir), "%s/aws4_testsuite", sigv4_dir());
 	if (n < 0 || (size_t)n >= sizeof(dir) || stat(dir, &st) == -1) {
 		CHECK(0, "no SigV4 test suite at %s (run from the repository "
-		    "root, or set SHARED)", dir);
+		    "root)", dir);
 		return;
 	}
 	ts_walk(dir, NULL);
@@ -685,8 +692,7 @@ test_examples(void)
 	int		 n, k, found;
 
 	memset(ex, 0, sizeof(ex));
-	n = snprintf(path, sizeof(path), "%s/sigv4/s3-examples.txt",
-	    shared_dir());
+	n = snprintf(path, sizeof(path), "%s/s3-examples.txt", sigv4_dir());
 	if (n < 0 || (size_t)n >= sizeof(path) ||
 	    (text = read_file(path, NULL)) == NULL) {
 		CHECK(0, "cannot read the S3 examples at %s", path);

@@ -13,7 +13,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 : "${VALGRIND:=valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet}"
 PYTHON=$(sh scripts/python.sh) || { echo "no python3 with moto"; exit 1; }
-SHARED=${SHARED:-$(cd "$top/.." && pwd)/shared}
+# The project's shared directory, when it sits beside the clone (the
+# tests use their copies in tests/data without it).
+if [ -z "${SHARED:-}" ] && [ -d "$top/../shared" ]; then
+	SHARED=$(cd "$top/../shared" && pwd)
+fi
 bin=$(cd "$B" && pwd)/getawslog
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/getawslog-valgrind.XXXXXX")
 # The tests run the binary with a clean environment (PATH kept) from a
