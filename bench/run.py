@@ -399,6 +399,17 @@ def shm_dir():
     return d
 
 
+def tmpfs_run(env, bucket, items, nbytes, runs):
+    """getawslog -j with the log on tmpfs, appended to runs (a reference
+    row: what the log's filesystem costs); nothing without a tmpfs."""
+    shm = shm_dir()
+    if shm:
+        runs.append(check_rc(getawslog(
+            env, bucket, os.path.join(shm, "g.log"), ["-j"],
+            objects=len(items), nbytes=nbytes), "getawslog -j (tmpfs)"))
+        shutil.rmtree(shm, True)
+
+
 def scenario_wall(env, cfg, items, files, res):
     bucket = "bench-trail"
     nbytes = sum(n for _, _, n in items)
@@ -410,13 +421,7 @@ def scenario_wall(env, cfg, items, files, res):
         g = check_rc(getawslog(env, bucket, os.path.join(d, "g.log"),
                                ["-j"], objects=len(items), nbytes=nbytes),
                      "getawslog -j")
-        shm = shm_dir()
-        if shm:
-            # The same, with the log on tmpfs (reference only).
-            runs["getawslog_shm"].append(check_rc(getawslog(
-                env, bucket, os.path.join(shm, "g.log"), ["-j"],
-                objects=len(items), nbytes=nbytes), "getawslog -j (tmpfs)"))
-            shutil.rmtree(shm, True)
+        tmpfs_run(env, bucket, items, nbytes, runs["getawslog_shm"])
         p = check_rc(baseline(env, bucket, os.path.join(d, "p.log"),
                               objects=len(items), nbytes=nbytes),
                      "baseline")
@@ -455,13 +460,7 @@ def scenario_cpu(env, cfg, items, files, res):
             env, bucket, os.path.join(d, "s.log"),
             ["-j", "-s", os.path.join(d, "s.db")], objects=len(items),
             nbytes=nbytes), "getawslog -j -s"))
-        shm = shm_dir()
-        if shm:
-            # Reference: the same with the log on tmpfs.
-            runs["getawslog_shm"].append(check_rc(getawslog(
-                env, bucket, os.path.join(shm, "g.log"), ["-j"],
-                objects=len(items), nbytes=nbytes), "getawslog -j (tmpfs)"))
-            shutil.rmtree(shm, True)
+        tmpfs_run(env, bucket, items, nbytes, runs["getawslog_shm"])
         p = check_rc(baseline(env, bucket, os.path.join(d, "p.log"),
                               objects=len(items), nbytes=nbytes),
                      "baseline")

@@ -1057,6 +1057,19 @@ def gz(data):
     return gzip.compress(data, compresslevel=6, mtime=0)
 
 
+def bytes_difference(got, want, context=60):
+    """None when got == want, else a message: the sizes and the first
+    differing byte, with context bytes either side."""
+    if got == want:
+        return None
+    i = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
+             min(len(got), len(want)))
+    lo = max(0, i - context)
+    return ("log differs: %d bytes, want %d; first difference at byte %d: "
+            "got %r, want %r" % (len(got), len(want), i,
+                                 got[lo:i + context], want[lo:i + context]))
+
+
 def zlib_wrap(data):
     return zlib.compress(data, 6)
 

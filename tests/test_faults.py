@@ -232,14 +232,9 @@ class Base(unittest.TestCase):
             self.assertEqual(p.stderr, stderr, self.show(p))
 
     def assertLog(self, path, want):
-        got = self.read(path)
-        if got != want:
-            i = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
-                     min(len(got), len(want)))
-            self.fail("log differs: %d bytes, want %d; first difference at "
-                      "byte %d: got %r, want %r" % (
-                          len(got), len(want), i, got[max(0, i - 60):i + 60],
-                          want[max(0, i - 60):i + 60]))
+        diff = s3env.bytes_difference(self.read(path), want)
+        if diff:
+            self.fail(diff)
 
     def assertEachOnce(self, path, objs, msg=""):
         """Every record of objs in the log exactly once, in whole lines,

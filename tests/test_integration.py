@@ -145,14 +145,9 @@ class Base(unittest.TestCase):
 
     def assertLog(self, path, want):
         self.assertTrue(os.path.exists(path), "log %s not written" % path)
-        got = self.read(path)
-        if got != want:
-            i = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
-                     min(len(got), len(want)))
-            self.fail("log differs: %d bytes, want %d; first difference at "
-                      "byte %d: got %r, want %r" % (
-                          len(got), len(want), i, got[max(0, i - 40):i + 40],
-                          want[max(0, i - 40):i + 40]))
+        diff = s3env.bytes_difference(self.read(path), want, 40)
+        if diff:
+            self.fail(diff)
 
     def assertSameList(self, got, want, msg=""):
         """assertEqual for long lists without difflib's quadratic diff."""
