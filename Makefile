@@ -31,10 +31,13 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
 	   -DGETAWSLOG_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
-SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c creds.c msg.c util.c
+SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c creds.c msg.c util.c \
+	   sig.c progress.c fileutil.c lock.c state.c inflate.c logfile.c \
+	   layout.c object.c fetch.c walk.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
+	   $(B)/tests/test_layout \
 	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz
 
 # The fuzz targets (tests/fuzz/). For the replay test (test_fuzz) each is
@@ -90,8 +93,7 @@ $(B)/tests/fuzz/flatten_wazuh.o: tests/fuzz/fuzz_flatten.c flatten.h
 	$(CC) $(ALL_CFLAGS) -iquote . $(FUZZ_RENAME) \
 	    -DFUZZ_FORMAT=FLATTEN_WAZUH -c -o $@ $<
 
-# fuzz_inflate.c includes getawslog.c (see its comment).
-$(B)/tests/fuzz/%.o: tests/fuzz/fuzz_%.c $(wildcard *.h) getawslog.c
+$(B)/tests/fuzz/%.o: tests/fuzz/fuzz_%.c $(wildcard *.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(FUZZ_RENAME) -c -o $@ $<
 
@@ -174,6 +176,7 @@ uninstall:
 
 clean:
 	rm -f getawslog *.o tests/test_sigv4 tests/test_flatten tests/test_s3xml \
-	    tests/test_ini tests/test_credsutil tests/sigv4_cli tests/flatten_cli \
+	    tests/test_ini tests/test_credsutil tests/test_layout tests/sigv4_cli \
+	    tests/flatten_cli \
 	    tests/test_fuzz tests/fuzz/*.o
 	rm -rf build getawslog-$(VERSION).tar.gz

@@ -553,7 +553,12 @@ class FrontHandler(socketserver.StreamRequestHandler):
         req = Request(method, raw_path, raw_query, conn=self.conn_id)
         with self.env._lock:
             self.env.requests.append(req)
-        return self.process(req, headers, body, keep)
+            self.env.in_flight += 1
+        try:
+            return self.process(req, headers, body, keep)
+        finally:
+            with self.env._lock:
+                self.env.in_flight -= 1
 
     # -- answering
     def send(self, req, status, headers, body, keep, head=False,
@@ -788,6 +793,7 @@ class S3Env:
         self.connections = 0
         self.latency_ms = 0
         self.accept_sts = False
+        self.in_flight = 0          # requests being answered
         self._tokens_out = {}
         self._tokens_in = {}
         self._lock = threading.RLock()
@@ -832,6 +838,19 @@ class S3Env:
 
     def __exit__(self, *exc):
         self.close()
+
+    def wait_idle(self, timeout=30):
+        """Wait until no request is being answered: a client killed in
+        the middle of one leaves it to finish (a DELETE sleeping in the
+        latency, say), and the next run must see its effect."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._lock:
+                if self.in_flight == 0:
+                    return
+            time.sleep(0.01)
+        raise AssertionError("the front is still answering %d requests"
+                             % self.in_flight)
 
     def reset(self):
         c = http.client.HTTPConnection(self.moto_host, self.moto_port,

@@ -945,6 +945,8 @@ class KillTests(CrashBase):
             time.sleep(delay)
             pr.kill()
             out, err = pr.communicate(timeout=30)
+            # What the killed run had sent is answered before anyone looks.
+            self.env.wait_idle()
             msg = "%s trial %d (killed after %.3f s of %.3f, exit %s)" % (
                 tag, n, delay, span, pr.returncode)
             self.check_after_stop(objs, log, st, True, msg)

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * layout.c - reading CloudTrail's layout from keys and folder names.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "layout.h"
+
+/* The script skipped basenames matching the regex .+_CloudTrail-Digest_.+ */
+int
+layout_is_digest(const char *base)
+{
+	static const char	 mark[] = "_CloudTrail-Digest_";
+	const char		*p = base;
+
+	while ((p = strstr(p, mark)) != NULL) {
+		if (p > base && p[-1] != '\n' && p[sizeof(mark) - 1] != '\0' &&
+		    p[sizeof(mark) - 1] != '\n')
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+int
+layout_object_day(const char *base, char day[9])
+{
+	const char	*p;
+	size_t		 i;
+
+	for (p = strchr(base, '_'); p != NULL; p = strchr(p + 1, '_')) {
+		for (i = 1; i <= 8 && p[i] >= '0' && p[i] <= '9'; i++)
+			continue;
+		if (i != 9 || p[9] != 'T')
+			continue;
+		for (i = 10; i <= 13 && p[i] >= '0' && p[i] <= '9'; i++)
+			continue;
+		if (i == 14 && p[14] == 'Z') {
+			memcpy(day, p + 1, 8);
+			day[8] = '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+is_account(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len != 12)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+enum layout_place
+layout_classify(const char *folder, char *names, size_t nameslen)
+{
+	const char	*p, *c[5];
+	size_t		 len[5], nc = 0;
+	int		 n;
+
+	if (strncmp(folder, "AWSLogs/", 8) == 0)
+		p = folder + 8;
+	else if ((p = strstr(folder, "/AWSLogs/")) != NULL)
+		p += 9;
+	else
+		return LAYOUT_OTHER;
+	/* The components after AWSLogs/, each ending in '/'. */
+	while (*p != '\0' && nc < 5) {
+		const char	*slash = strchr(p, '/');
+
+		if (slash == NULL || slash == p)
+			return LAYOUT_OTHER;
+		c[nc] = p;
+		len[nc++] = (size_t)(slash - p);
+		p = slash + 1;
+	}
+	if (*p != '\0')
+		return LAYOUT_OTHER;
+	if (nc > 0 && len[0] > 2 && strncmp(c[0], "o-", 2) == 0) {
+		/* An organization trail: drop the ORGID level. */
+		memmove(&c[0], &c[1], sizeof(c[0]) * (nc - 1));
+		memmove(&len[0], &len[1], sizeof(len[0]) * (nc - 1));
+		nc--;
+	}
+	if (nc == 0)
+		return LAYOUT_ABOVE;
+	if (!is_account(c[0], len[0]))
+		return LAYOUT_OTHER;
+	if (nc <= 2) {
+		if (nc == 2 && len[1] == 17 &&
+		    strncmp(c[1], "CloudTrail-Digest", 17) == 0)
+			return LAYOUT_DIGESTS;
+		return LAYOUT_ABOVE;
+	}
+	if (nc == 3 && (len[1] == 10 || len[1] == 18) &&
+	    (strncmp(c[1], "CloudTrail/", 11) == 0 ||
+	    strncmp(c[1], "CloudTrail-Insight/", 19) == 0)) {
+		n = snprintf(names, nameslen, "%.*s_%.*s_%.*s_", (int)len[0],
+		    c[0], (int)len[1], c[1], (int)len[2], c[2]);
+		if (n > 0 && (size_t)n < nameslen)
+			return LAYOUT_REGION;
+	}
+	return LAYOUT_OTHER;
+}

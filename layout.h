@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * layout.h - CloudTrail's names and folders, as pure functions:
+ * [PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/
+ * ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHMMZ_UNIQUE.json.gz
+ */
+#ifndef GETAWSLOG_LAYOUT_H
+#define GETAWSLOG_LAYOUT_H
+
+#include <stddef.h>
+
+/* Where a folder sits in the layout. */
+enum layout_place {
+	LAYOUT_OTHER,		/* not CloudTrail's */
+	LAYOUT_ABOVE,		/* AWSLogs/, an organization, an account */
+	LAYOUT_REGION,		/* ACCOUNT/CloudTrail/REGION/ */
+	LAYOUT_DIGESTS		/* ACCOUNT/CloudTrail-Digest/ */
+};
+
+/*
+ * Classify folder (ending in '/'); for a region folder, put the state's
+ * name prefix "ACCOUNT_SERVICE_REGION_" in names.
+ */
+enum layout_place	 layout_classify(const char *folder, char *names,
+			    size_t nameslen);
+
+/*
+ * The day in a CloudTrail name, "..._YYYYMMDDTHHMMZ_...", into day
+ * (YYYYMMDD). 1 found, 0 not a CloudTrail name.
+ */
+int	 layout_object_day(const char *base, char day[9]);
+
+/* A digest file, as the script's regex .+_CloudTrail-Digest_.+ said. */
+int	 layout_is_digest(const char *base);
+
+#endif /* GETAWSLOG_LAYOUT_H */

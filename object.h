@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * object.h - what happens to one downloaded object, in this order:
+ * inflate and check it, convert it (-j), append it to the log (synced when
+ * a record or a delete follows), record it (-s), delete it (-D). A crash
+ * between any two steps loses nothing.
+ */
+#ifndef GETAWSLOG_OBJECT_H
+#define GETAWSLOG_OBJECT_H
+
+#include "run.h"
+
+struct s3_body;
+struct s3_error;
+
+enum object_result {
+	OBJECT_DONE,		/* written, recorded, deleted as asked */
+	OBJECT_FAILED,		/* named on stderr, counted, left in the bucket */
+	OBJECT_FATAL		/* a local error (printed): the run stops */
+};
+
+/* The effects of one object whose body is in hand. */
+enum object_result	 object_process(struct run *, const char *key,
+			    const char *base, const struct s3_body *body);
+
+/*
+ * A request about an object failed: name it on stderr with what was being
+ * done, count it (failed, or still failing after retries).
+ */
+enum object_result	 object_failed(struct run *, const char *key,
+			    const char *what, const struct s3_error *err);
+
+/* Give back a document buffer a huge object grew (between objects). */
+void			 object_trim(struct run *);
+
+#endif /* GETAWSLOG_OBJECT_H */

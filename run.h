@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * run.h - what one run shares between its rooms: the options, the
+ * counters, and the handles (S3, the state, the log) that main opened.
+ */
+#ifndef GETAWSLOG_RUN_H
+#define GETAWSLOG_RUN_H
+
+#include <stddef.h>
+
+#include "inflate.h"
+
+/* Exit statuses: part of the interface, listed in getawslog.1. */
+#define EXIT_OK		0
+#define EXIT_LOCAL	1	/* usage, the log file, a local error, SIGINT */
+#define EXIT_USAGE	2	/* unknown option (as optparse did) */
+#define EXIT_BUCKET	3	/* no credentials, or the bucket is unusable */
+#define EXIT_OBJECTS	4	/* some objects failed and were left alone */
+#define EXIT_TRANSIENT	5	/* some requests still failed after retries */
+#define EXIT_LOCKED	6	/* another run holds the lock */
+
+#define OBJECT_MAX	((size_t)1 << 30)	/* compressed bytes per object */
+
+struct options {
+	const char	*bucket;
+	const char	*log;
+	const char	*state;
+	const char	*region;
+	const char	*endpoint;
+	const char	*profile;
+	int		 format;	/* -1 raw, else enum flatten_format */
+	int		 delete;
+	int		 debug;
+	int		 max_attempts;
+	int		 lock_wait;	/* seconds to wait for another run */
+	int		 jobs;		/* downloads in flight */
+	const char	*prefix;	/* walk only keys under it */
+	int		 full_scan;	/* list everything even with -s */
+	int		 lookback;	/* days listed again before the newest */
+	size_t		 max_inflated;	/* decompressed bytes per object */
+	char		 after[9];	/* --after as YYYYMMDD, "" when none */
+	char		 after_day[11];	/* the same as YYYY/MM/DD */
+	int		 dry_run;
+	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
+};
+
+struct counts {
+	unsigned long	 objects, records, failed, transient, lists;
+	unsigned long	 listed;	/* objects queued to be fetched */
+	unsigned long long bytes_in, bytes_out;
+};
+
+struct s3;
+struct state;
+struct logfile;
+
+struct run {
+	const struct options	*o;
+	struct s3		*s3;
+	struct state		*st;	/* NULL without -s: its calls do nothing */
+	struct logfile		*log;	/* NULL with --dry-run */
+	struct counts		 n;
+	struct inflate_buf	 doc;	/* the inflated document, with -j */
+	int			 fatal;	/* a local error: stop now */
+	int			 stop;	/* the listing failed: finish the queue */
+};
+
+#endif /* GETAWSLOG_RUN_H */

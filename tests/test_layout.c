@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_layout.c - CloudTrail's layout read from names and folders
+ * (layout.c): which folders the walk lists from a day, which basenames
+ * are digests, the day in a name.
+ */
+#include <string.h>
+
+#include "layout.h"
+#include "unit.h"
+
+static void
+test_classify(void)
+{
+	static const struct {
+		const char		*folder;
+		enum layout_place	 want;
+		const char		*names;
+	} cases[] = {
+		{ "AWSLogs/", LAYOUT_ABOVE, NULL },
+		{ "logs/AWSLogs/", LAYOUT_ABOVE, NULL },
+		{ "AWSLogs/123456789012/", LAYOUT_ABOVE, NULL },
+		{ "AWSLogs/o-abc123/", LAYOUT_ABOVE, NULL },
+		{ "AWSLogs/o-abc123/123456789012/", LAYOUT_ABOVE, NULL },
+		{ "AWSLogs/123456789012/CloudTrail/", LAYOUT_ABOVE, NULL },
+		{ "AWSLogs/123456789012/CloudTrail/us-east-1/", LAYOUT_REGION,
+		    "123456789012_CloudTrail_us-east-1_" },
+		{ "p/q/AWSLogs/o-xyz/123456789012/CloudTrail/eu-west-3/",
+		    LAYOUT_REGION, "123456789012_CloudTrail_eu-west-3_" },
+		{ "AWSLogs/123456789012/CloudTrail-Insight/us-east-1/",
+		    LAYOUT_REGION, "123456789012_CloudTrail-Insight_us-east-1_" },
+		{ "AWSLogs/123456789012/CloudTrail-Digest/", LAYOUT_DIGESTS,
+		    NULL },
+		{ "AWSLogs/12345678901/", LAYOUT_OTHER, NULL },
+		{ "AWSLogs/12345678901x/", LAYOUT_OTHER, NULL },
+		{ "AWSLogs/123456789012/Config/us-east-1/", LAYOUT_OTHER, NULL },
+		{ "AWSLogs/123456789012/CloudTrail/us-east-1/2024/",
+		    LAYOUT_OTHER, NULL },
+		{ "AWSLogs//", LAYOUT_OTHER, NULL },
+		{ "junk/", LAYOUT_OTHER, NULL },
+		{ "MyAWSLogs/", LAYOUT_OTHER, NULL },
+	};
+	char	names[512];
+	size_t	i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		names[0] = '\0';
+		CHECK(layout_classify(cases[i].folder, names, sizeof(names)) ==
+		    cases[i].want, "%s", cases[i].folder);
+		if (cases[i].names != NULL)
+			CHECK_STR(names, cases[i].names, "%s", cases[i].folder);
+	}
+	/* Names that do not fit are no region folder. */
+	CHECK(layout_classify("AWSLogs/123456789012/CloudTrail/us-east-1/",
+	    names, 10) == LAYOUT_OTHER, "short buffer");
+}
+
+static void
+test_object_day(void)
+{
+	char	day[9];
+
+	CHECK(layout_object_day("123456789012_CloudTrail_us-east-1_"
+	    "20240730T2105Z_abc.json.gz", day) == 1, "a name");
+	CHECK_STR(day, "20240730", "its day");
+	CHECK(layout_object_day("x_19991231T2359Z", day) == 1 &&
+	    strcmp(day, "19991231") == 0, "at the end");
+	CHECK(layout_object_day("x_2024073T2105Z_a", day) == 0, "7 digits");
+	CHECK(layout_object_day("x_20240730T210Z_a", day) == 0, "3 digits");
+	CHECK(layout_object_day("x_20240730X2105Z_a", day) == 0, "no T");
+	CHECK(layout_object_day("20240730T2105Z_a", day) == 0, "no _ before");
+	CHECK(layout_object_day("a_b_20240730T2105Z", day) == 1 &&
+	    strcmp(day, "20240730") == 0, "after another _");
+	CHECK(layout_object_day("", day) == 0, "empty");
+}
+
+static void
+test_is_digest(void)
+{
+	CHECK(layout_is_digest("123456789012_CloudTrail-Digest_us-east-1_"
+	    "x_20240730T2105Z.json.gz"), "a digest");
+	CHECK(!layout_is_digest("_CloudTrail-Digest_x"), "nothing before");
+	CHECK(!layout_is_digest("a_CloudTrail-Digest_"), "nothing after");
+	CHECK(!layout_is_digest("123456789012_CloudTrail_us-east-1_x.json.gz"),
+	    "a trail file");
+	CHECK(!layout_is_digest("a\n_CloudTrail-Digest_b"), "a line break "
+	    "before: the script's .+ does not match it");
+	CHECK(layout_is_digest("_CloudTrail-Digest_a_CloudTrail-Digest_b"),
+	    "the second mark");
+}
+
+int
+main(void)
+{
+	test_classify();
+	test_object_day();
+	test_is_digest();
+	UNIT_DONE();
+}
