@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # getawslog - pull AWS CloudTrail logs out of S3 into a local log file.
 #
 #   make            build ./getawslog

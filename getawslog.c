@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * getawslog - pull AWS CloudTrail logs out of an S3 bucket into a local
  * log file, for OSSEC/Wazuh. A drop-in for getawslog.py: same flags, same

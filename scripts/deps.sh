@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Install the Debian packages that getawslog's build and tests need, when
 # they are missing. As root it runs apt-get; otherwise it says what to run.
 set -eu

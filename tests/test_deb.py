@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """The Debian package: dpkg-buildpackage -us -uc -b in a copy of the tree
 (the files git knows, committed or not), then the .deb is unpacked with
 dpkg-deb -x (the system is left alone) and checked: the binary runs
