@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # getawslog - pull AWS CloudTrail logs out of S3 into a local log file.
 #
 #   make            build ./getawslog
@@ -26,9 +27,16 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 WARN     = -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	   -Wmissing-prototypes
-CFLAGS  ?= -O2 -g
+# CPPFLAGS, CFLAGS and LDFLAGS are the caller's (dpkg-buildflags' in the
+# package); these defaults harden a plain build. FORTIFY needs -O1 or more:
+# with CFLAGS=-O0, set CPPFLAGS= too. The sanitizer, valgrind and fuzz
+# builds below set all three, without FORTIFY: its checks would abort a
+# run before ASan or memcheck could say where the bad access was.
+CPPFLAGS ?= -D_FORTIFY_SOURCE=2
+CFLAGS  ?= -O2 -g -fstack-protector-strong
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
-	   -DGETAWSLOG_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+	   -DGETAWSLOG_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) \
+	   $(CPPFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
 SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c creds.c msg.c util.c \
@@ -125,7 +133,7 @@ check: deps
 	@sh tests/run.sh $(B)
 
 asan: deps
-	@$(MAKE) --no-print-directory B=build/asan CFLAGS='$(SAN)' \
+	@$(MAKE) --no-print-directory B=build/asan CPPFLAGS= CFLAGS='$(SAN)' \
 	    LDFLAGS='-fsanitize=address,undefined' check-build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -134,7 +142,8 @@ asan: deps
 # Memcheck over the unit tests and the integration suites that run the
 # binary (tests/valgrind.sh says which and why).
 valgrind: deps
-	@$(MAKE) --no-print-directory B=build/valgrind CFLAGS='-O1 -g' \
+	@$(MAKE) --no-print-directory B=build/valgrind CPPFLAGS= \
+	    CFLAGS='-O1 -g' LDFLAGS= \
 	    check-build
 	@VALGRIND='$(VALGRIND)' sh tests/valgrind.sh build/valgrind
 
@@ -142,7 +151,7 @@ valgrind: deps
 # leaves its input in $(FZ)/artifacts/ (add it to tests/fuzz/regress/).
 fuzz-build: deps
 	@$(MAKE) --no-print-directory B=$(FZ) CC=$(FUZZ_CC) FUZZ_RENAME= \
-	    CFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' \
+	    CPPFLAGS= CFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' \
 	    LDFLAGS='-fsanitize=address,undefined' \
 	    $(FUZZ_TARGETS:%=$(FZ)/fuzz_%)
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds.c - credentials that come from a program or over the network, and
  * the order in which every source is tried (the AWS CLI's).

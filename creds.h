@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds.h - the AWS credential chain: static keys (ini.c) and the sources
  * that hand out temporary keys: credential_process, STS AssumeRole and

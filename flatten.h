@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * flatten.h - turn one decompressed CloudTrail document into log lines.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ini.c - credentials and settings from the AWS CLI's and boto's INI files.
  *

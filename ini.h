@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ini.h - AWS and boto credentials and config files, read with libinih.
  */

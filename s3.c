@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * s3.c - S3 requests over libcurl: ListObjectsV2, GetObject, DeleteObject.
  *

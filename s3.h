@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * s3.h - the few S3 requests getawslog makes, over libcurl, signed with
  * SigV4: list a bucket, get an object, delete an object.

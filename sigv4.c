@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sigv4.c - AWS Signature Version 4 with S3's canonicalisation rules.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sigv4.h - AWS Signature Version 4, as pure functions.
  *

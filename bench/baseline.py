@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """The job done the script's way, in Python: the benchmark's baseline.
 
     baseline.py --endpoint URL --bucket NAME --log FILE [--region R]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * flatten_bench.c - time flatten_document on documents read from files.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """getawslog's benchmark (issue 5, items 4 and 5).
 
     sh bench/run.sh [--reps N] [--quick] [--check] [--only a,b,c,d]

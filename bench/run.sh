@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Build getawslog and run the benchmark (bench/run.py) with a Python 3 that
 # has moto and boto3.  Arguments go to run.py: --quick, --reps N, --check...
 set -e

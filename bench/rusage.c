@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rusage.c - run a command, then write its wall time and rusage to a file.
  *

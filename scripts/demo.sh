@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make demo: start a local S3 (moto behind tests/s3env.py's SigV4-verifying
 # front) on 127.0.0.1, seed the bucket demo-trail with a sample CloudTrail
 # trail (log objects, a digest file, folder keys), run getawslog against it

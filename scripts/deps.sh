@@ -1,11 +1,12 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Install the Debian packages that getawslog's build and tests need, when
 # they are missing. As root it runs apt-get; otherwise it says what to run.
 set -eu
 
 pkgs="make gcc pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev \
 libcjson-dev libinih-dev libexpat1-dev libsqlite3-dev sqlite3 mandoc \
-dpkg-dev debhelper fakeroot \
+dpkg-dev debhelper fakeroot lintian \
 ca-certificates openssl strace valgrind clang-14 libclang-rt-14-dev nginx-light"
 missing=
 for p in $pkgs; do

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * flatten_cli.c - run flatten_document on one document, for the tests.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """py2model.py - what getawslog.py (Python 2.7) printed, modelled in Python 3.
 
 An independent statement of ../shared/reference/python2-output.md, used by

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Run every test suite against the build in $1 (default "."), show each
 # suite's result and end with one summary line "N passed, N failed".
 # Each suite prints its own "N passed, N failed" as its last such line; a

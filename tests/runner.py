@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The unittest runner of every Python suite here: verbose results on
 stdout, then the suite's time and, last, the line tests/run.sh sums:
 "N passed, N failed" (skipped tests are neither; they are counted on the

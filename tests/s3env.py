@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """A local S3 for getawslog's tests: moto's S3 server behind a verifying front.
 
 The front is a threaded HTTP/1.1 server on 127.0.0.1 (keep-alive, Content-Length

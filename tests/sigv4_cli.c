@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sigv4_cli.c - sign requests read from stdin, for test_sigv4_diff.py to
  * compare with botocore.

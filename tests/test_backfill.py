@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Tests for issue 6's backfill helpers and progress line, through the
 binary and the verifying front: --after (objects dated before are skipped,
 region folders are listed from the day), --dry-run (the keys on stdout;

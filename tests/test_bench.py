@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """The benchmark (bench/run.py) still runs: a --quick run of all four
 scenarios against the built binary ($GETAWSLOG), checked for what does
 not depend on timing: every run succeeded, getawslog's -j output is the

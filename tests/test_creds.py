@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Tests for issue 6's credential sources and config keys, each against a
 local emulator on 127.0.0.1, through the binary and the verifying front:
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_credsutil.c - creds.c's pure helpers: ISO 8601 expiry times as STS,
  * IMDS, containers and credential_process write them, and the shell-like

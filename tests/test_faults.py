@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Fault tests for issue 4 (never lose a record, never process one twice):
 the built getawslog against moto's S3 behind tests/s3env.py's front, which
 injects faults (503 SlowDown, 500, resets mid-body, bodies cut short,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_flatten.c - unit tests of flatten.c: the real lines of the
  * reference byte for byte, Python 2.7 dict order, str/repr of numbers and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """test_flatten_diff.py - flatten.c against py2model.py, byte for byte.
 
 Runs tests/flatten_cli (next to $GETAWSLOG, default ./getawslog) over

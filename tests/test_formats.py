@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """End-to-end tests of -j and --format flat|json|wazuh (issue 3): the built
 getawslog against moto's S3 behind tests/s3env.py's verifying front.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_fuzz.c - replay the fuzz targets' inputs as a unit test: every seed
  * under tests/fuzz/corpus/ and every crash found so far, kept under

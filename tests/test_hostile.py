@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Tests for issue 7 (hostile input and secrets): the built getawslog
 against moto's S3 behind tests/s3env.py's verifying front.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Incremental listing (issue 5 item 3): with -s, getawslog explores
 CloudTrail's layout with delimiter listings and lists each region folder
 from its newest recorded day less --lookback, so a run's LIST requests do

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_ini.c - credentials and settings lookup over files made here:
  * precedence, profiles, boto's [Credentials], long session tokens (past

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Integration tests for issue 2: the built getawslog against moto's S3
 behind tests/s3env.py's verifying front (SigV4 recomputed from the wire,
 S3's region behaviour).

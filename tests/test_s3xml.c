@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_s3xml.c - the S3 XML parsers: listings, errors, URL decoding, and
  * the same documents fed cut at every place expat could see.

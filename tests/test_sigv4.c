@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_sigv4.c - sigv4.c against the AWS SigV4 test suite, the S3 API
  * Reference's worked examples (both read at run time from tests/data/sigv4,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """test_sigv4_diff.py - sigv4.c against botocore's S3SigV4Auth.
 
 Generates random S3 requests (fixed seed) with awkward object keys and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * unit.h - the smallest test harness: CHECK counts, main ends with
  * UNIT_DONE(), which prints "N passed, N failed" and sets the exit status.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make valgrind: memcheck over the build in $1. Runs the unit test binaries
 # under valgrind, and the integration suites with $GETAWSLOG a wrapper that
 # runs the binary under valgrind. A memcheck error or a definite/indirect

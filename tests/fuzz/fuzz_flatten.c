@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_flatten.c - libFuzzer target: flatten_document in one format
  * (FUZZ_FORMAT, set by the Makefile: one binary per format).

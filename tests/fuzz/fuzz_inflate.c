@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_inflate.c - libFuzzer target: inflate.c, the gunzip of every
  * object, in memory and from a spool file, against a small limit. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_ini.c - libFuzzer target: the INI reader (libinih with ini.c's
  * long-value side table) and the credential chain over it. The input is

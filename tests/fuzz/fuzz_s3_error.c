@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_s3_error.c - libFuzzer target: s3_parse_error, S3's <Error> body,
  * whose text ends up in messages: it must stay within its buffers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_s3_list.c - libFuzzer target: s3_parse_list, S3's ListObjectsV2
  * answer (the bucket's owner, or anyone on the path, writes it).

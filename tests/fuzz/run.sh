@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Run each libFuzzer target for a bounded time: run.sh FZDIR SECONDS TARGET...
 # Each target starts from its seeds (tests/fuzz/corpus/) and the inputs it
 # found before (FZDIR/work/TARGET, kept between local runs). A crash, leak,
