@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <malloc.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,20 +423,55 @@ struct job {
 	struct aws_settings	 set;
 	struct s3_config	 cfg;
 	struct creds		*provider;
-	int			 lockfd;
+	int			 lockfd[2];	/* the log's, the state's */
 	int			 curl;		/* curl_global_init done */
 };
 
 /*
+ * Lock the data file at path (the log, the state) by the lock file beside
+ * it. An exit status: EXIT_OK to go on.
+ */
+static int
+job_lock(struct job *j, int slot, const char *path, long long deadline)
+{
+	int	fd;
+
+	if ((fd = lock_take(path, deadline)) == LOCK_HELD) {
+		if (sig_caught())
+			return EXIT_LOCAL;
+		msg_warn("another getawslog is working on %s; gave up after "
+		    "%d seconds", path, j->o->lock_wait);
+		return EXIT_LOCKED;
+	}
+	if (fd == -1)
+		return EXIT_LOCAL;
+	j->lockfd[slot] = fd;
+	return EXIT_OK;
+}
+
+/* Do two paths name one file? (Both exist by now.) */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat	sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
  * The files: with --dry-run the state read-only and nothing else (no
  * log, no lock file); else the log (opened once, to fail before any
- * download), the lock, the state. An exit status: EXIT_OK to go on.
+ * download), the locks of the log and of the state, the state. An exit
+ * status: EXIT_OK to go on.
  */
 static int
 job_open_files(struct job *j)
 {
 	const struct options	*o = j->o;
-	const char		*lockpath;
+	struct stat		 sb;
+	long long		 deadline;
+	int			 status;
 
 	if (o->dry_run) {
 		if (o->state != NULL && access(o->state, F_OK) == 0 &&
@@ -447,18 +483,23 @@ job_open_files(struct job *j)
 	if ((j->r.log = logfile_open(o->log, o->state != NULL ||
 	    o->delete)) == NULL)
 		return EXIT_LOCAL;
-	lockpath = o->state != NULL ? o->state : o->log;
-	j->lockfd = lock_take(lockpath, o->lock_wait);
-	if (j->lockfd == LOCK_HELD) {
-		j->lockfd = -1;
-		if (sig_caught())
-			return EXIT_LOCAL;
-		msg_warn("another getawslog is working on %s; gave up after "
-		    "%d seconds", lockpath, o->lock_wait);
-		return EXIT_LOCKED;
-	}
-	if (j->lockfd == -1)
+	if (o->state != NULL && same_file(o->log, o->state)) {
+		msg_warn("%s is both the log (-l) and the state file (-s)",
+		    o->state);
 		return EXIT_LOCAL;
+	}
+	/*
+	 * One run at a time per log and per state, the log's lock first. A
+	 * log that is no regular file (/dev/stdout, a FIFO) has nothing a
+	 * second run could double.
+	 */
+	deadline = util_mono_ms() + (long long)o->lock_wait * 1000;
+	if (stat(o->log, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (status = job_lock(j, 0, o->log, deadline)) != EXIT_OK)
+		return status;
+	if (o->state != NULL &&
+	    (status = job_lock(j, 1, o->state, deadline)) != EXIT_OK)
+		return status;
 	if (state_open(o->state, 0, &j->r.st) == -1)
 		return EXIT_LOCAL;
 	return EXIT_OK;
@@ -585,7 +626,8 @@ job_close(struct job *j, int status)
 	inflate_buf_free(&j->r.doc);
 	if (j->curl)
 		curl_global_cleanup();
-	lock_release(j->lockfd);
+	lock_release(j->lockfd[0]);
+	lock_release(j->lockfd[1]);
 	return status;
 }
 
@@ -621,7 +663,7 @@ main(int argc, char *argv[])
 	memset(&j, 0, sizeof(j));
 	j.o = &o;
 	j.r.o = &o;
-	j.lockfd = -1;
+	j.lockfd[0] = j.lockfd[1] = -1;
 	if ((status = job_open_files(&j)) == EXIT_OK &&
 	    (status = job_open_s3(&j)) == EXIT_OK)
 		status = job_run(&j);

@@ -656,11 +656,18 @@ class ReadOnlyTests(Base):
 # ====================================================================
 # The lock: one run at a time.
 
+def lock_file(path):
+    """The lock file getawslog keeps beside a log or state file."""
+    d, name = os.path.split(path)
+    return os.path.join(d, "." + name + ".lock")
+
+
 class Held:
-    """flock(LOCK_EX) on a path, as another getawslog would hold it."""
+    """flock(LOCK_EX) on the lock file of a log or state file, as another
+    getawslog would hold it."""
 
     def __init__(self, path):
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.fd = os.open(lock_file(path), os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self.fd, fcntl.LOCK_EX)
 
     def release(self):
@@ -715,6 +722,76 @@ class LockTests(Base):
         self.assertRun(p, 0, b"", b"")
         self.assertGreaterEqual(took, 0.9)
         self.assertLog(log, log_of(objs))
+
+    def test_lock_busy_on_log_stops_a_run_with_state(self):
+        # A run with -s and one without, on the same log, exclude each
+        # other: both lock the log.
+        objs = self.seed(make_objects("lx", 2))
+        log, state = self.paths()
+        held = Held(log)
+        self.addCleanup(held.release)
+        p = self.run_bin(self.args(log, state, delete=True,
+                                   extra=["--lock-wait", "1"]))
+        held.release()
+        self.assertRun(p, 6, b"")
+        self.assertIn("another getawslog is working on %s" % log,
+                      p.stderr.decode())
+        self.assertEqual(len(self.env.requests), 0)
+        self.assertInBucket(objs)
+
+    def test_the_lock_files_stay_and_the_data_files_are_not_locked(self):
+        objs = self.seed(make_objects("lf", 2))
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        for path in (log, state):
+            st = os.stat(lock_file(path))
+            self.assertEqual(st.st_mode & 0o777, 0o600, path)
+        # Another program's flock on the files themselves is no lock of
+        # ours (logrotate may replace them).
+        fds = [os.open(path, os.O_RDONLY) for path in (log, state)]
+        try:
+            for fd in fds:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            self.seed(make_objects("lg", 1))
+            p = self.run_bin(self.args(log, state, delete=True,
+                                       extra=["--lock-wait", "0"]))
+            self.assertRun(p, 0, b"", b"")
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def test_rotation_during_a_run_does_not_let_another_start(self):
+        # logrotate's `create`: the log is renamed and a new one made
+        # while a run writes. The next cron run must still wait.
+        objs = self.seed(make_objects("lr", 16))
+        self.env.latency_ms = 60
+        log, _ = self.paths()
+        first = self.env.popen(self.args(log, delete=True,
+                                         extra=["-J", "1"]))
+        t = time.monotonic()
+        while self.env.count(op="DELETE") < 2 and first.poll() is None \
+                and time.monotonic() - t < 30:
+            time.sleep(0.01)
+        os.rename(log, log + ".1")
+        with open(log, "wb"):
+            pass
+        os.chmod(log, 0o640)
+        second = self.run_bin(self.args(log, delete=True,
+                                        extra=["--lock-wait", "0"]))
+        out, err = first.communicate(timeout=60)
+        self.assertEqual((first.returncode, out, err), (0, b"", b""),
+                         self.show(first, out, err))
+        self.assertRun(second, 6, b"")
+        self.assertIn("another getawslog", second.stderr.decode())
+        # Every record once, across the rotated and the new log.
+        both = self.read(log + ".1") + self.read(log)
+        found, bad = line_records(both)
+        want = collections.Counter(i for o in objs for i in o.ids)
+        self.assertEqual((bad, {k: v for k, v in found.items()
+                                if want[k] != v}), (0, {}))
+        self.assertEqual([k for k in want if found[k] == 0], [])
+        self.assertGone(objs)
 
     def concurrent(self, tag, state):
         objs = self.seed(make_objects(tag, 8))
