@@ -29,6 +29,7 @@
 #include "lock.h"
 #include "logfile.h"
 #include "msg.h"
+#include "object.h"
 #include "progress.h"
 #include "run.h"
 #include "s3.h"
@@ -576,7 +577,11 @@ job_run(struct job *j)
 
 	progress_start(o->progress == -1 ? isatty(STDERR_FILENO) &&
 	    !o->debug : o->progress);
-	walk_run(r);
+	/* Deletes that failed before, first: they may be refused again. */
+	if (object_retry_deletes(r) == OBJECT_FATAL)
+		r->fatal = 1;
+	if (!r->fatal && !r->denied)
+		walk_run(r);
 	/* The last count, then a clean line for whatever follows. */
 	progress_draw(&r->n, 1);
 	progress_clear();
@@ -584,16 +589,23 @@ job_run(struct job *j)
 		r->fatal = 1;
 	if (r->fatal)
 		status = EXIT_LOCAL;
-	else if (r->n.transient)
+	else if (r->denied)
+		status = EXIT_BUCKET;	/* said where it was found */
+	else if (r->n.transient || r->n.undeleted_transient)
 		status = EXIT_TRANSIENT;
-	else if (r->n.failed)
+	else if (r->n.failed || r->n.undeleted)
 		status = EXIT_OBJECTS;
 	else
 		status = EXIT_OK;
-	if (!r->fatal && (r->n.failed || r->n.transient))
+	if (!r->fatal && !r->denied && (r->n.failed || r->n.transient))
 		msg_warn("%lu objects written, %lu failed, %lu still failing "
 		    "after retries; failed objects were left in the bucket",
 		    r->n.objects, r->n.failed, r->n.transient);
+	if (!r->fatal && !r->denied && r->n.undeleted)
+		msg_warn("%lu objects written but not deleted; %s", r->n.undeleted,
+		    state_enabled(r->st) ? "they are recorded, and the next "
+		    "run tries their deletes again" : "without -s the next run "
+		    "writes them again");
 	/* On stderr, at -dd: -d's stdout stays the script's. */
 	if (o->debug > 1)
 		msg_warn("summary: %lu objects%s, %lu records, %llu bytes "

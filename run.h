@@ -46,6 +46,8 @@ struct options {
 
 struct counts {
 	unsigned long	 objects, records, failed, transient, lists;
+	unsigned long	 undeleted;	/* written, recorded, delete failed */
+	int		 undeleted_transient;	/* one of those may pass later */
 	unsigned long	 listed;	/* objects queued to be fetched */
 	unsigned long long bytes_in, bytes_out;
 };
@@ -62,6 +64,7 @@ struct run {
 	struct counts		 n;
 	struct inflate_buf	 doc;	/* the inflated document, with -j */
 	int			 fatal;	/* a local error: stop now */
+	int			 denied; /* -D without the right to delete: stop */
 	int			 stop;	/* the listing failed: finish the queue */
 };
 
