@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ini.c - credentials and settings from the AWS CLI's and boto's INI files.
  *
@@ -7,6 +8,7 @@
  * swaps the real value back in. inih still does all of the parsing.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,8 @@
 
 #include <ini.h>		/* libinih */
 #include "ini.h"
+#include "msg.h"
+#include "util.h"
 
 #define INI_FILE_MAX	(1024 * 1024)	/* larger is not a credentials file */
 #define INI_LONG_MARK	'\001'		/* value is a reference into longs[] */
@@ -143,18 +147,18 @@ on_entry(void *arg, const char *section, const char *name, const char *value)
 	struct lookup	*lk = arg;
 	const char	*v = value, *use;
 	char		*copy;
-	size_t		 i, idx;
+	size_t		 i;
+	long		 idx;
 
 	if (strcmp(section, lk->section) != 0)
 		return 1;
 	lk->found = 1;
 	if (name == NULL)
 		return 1;
-	if (value[0] == INI_LONG_MARK) {
-		idx = strtoul(value + 1, NULL, 10);
-		if (idx < lk->rd->nlongs)
-			v = lk->rd->longs[idx];
-	}
+	if (value[0] == INI_LONG_MARK &&
+	    util_parse_long(value + 1, 0, LONG_MAX, &idx) == 0 &&
+	    (size_t)idx < lk->rd->nlongs)
+		v = lk->rd->longs[idx];
 	for (i = 0; i < lk->nkv; i++) {
 		use = strcmp(name, lk->kv[i].name) == 0 ? v :
 		    nested_value(lk->kv[i].name, name, v);
@@ -214,7 +218,7 @@ ini_section(const char *path, const char *section, struct ini_kv *kv,
 	if ((text = ini_slurp(path, &len)) == NULL) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		fprintf(stderr, "getawslog: %s: %s\n", path, strerror(errno));
+		msg_warn("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	rd.p = text;
@@ -226,21 +230,18 @@ ini_section(const char *path, const char *section, struct ini_kv *kv,
 	lk.rd = &rd;
 	rc = ini_parse_stream(read_line, &rd, on_entry, &lk);
 	if (rd.nomem || lk.nomem) {
-		fprintf(stderr, "getawslog: %s: out of memory\n", path);
+		msg_warn("%s: out of memory", path);
 		goto out;
 	}
 	if (rc != 0) {
-		fprintf(stderr, "getawslog: %s: line %d: not a valid INI line\n",
-		    path, rc);
+		msg_warn("%s: line %d: not a valid INI line", path, rc);
 		goto out;
 	}
 	ret = lk.found;
 out:
-	for (i = 0; i < rd.nlongs; i++) {
-		/* Long values may be secrets: clear them before freeing. */
-		explicit_bzero(rd.longs[i], strlen(rd.longs[i]));
-		free(rd.longs[i]);
-	}
+	/* Long values may be secrets: clear them before freeing. */
+	for (i = 0; i < rd.nlongs; i++)
+		util_free_secret(rd.longs[i]);
 	free(rd.longs);
 	if (text != NULL) {
 		explicit_bzero(text, len);
@@ -249,23 +250,24 @@ out:
 	return ret;
 }
 
-static void
-free_secret(char **p)
-{
-	if (*p != NULL) {
-		explicit_bzero(*p, strlen(*p));
-		free(*p);
-		*p = NULL;
-	}
-}
-
 void
 aws_creds_clear(struct aws_creds *c)
 {
-	free_secret(&c->access_key);
-	free_secret(&c->secret_key);
-	free_secret(&c->session_token);
-	c->source[0] = '\0';
+	util_free_secret(c->access_key);
+	util_free_secret(c->secret_key);
+	util_free_secret(c->session_token);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+ini_kv_clear(struct ini_kv *kv, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		util_free_secret(kv[i].value);
+		kv[i].value = NULL;
+	}
 }
 
 void
@@ -280,19 +282,11 @@ aws_settings_clear(struct aws_settings *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static const char *
-env_nonempty(const char *name)
-{
-	const char	*v = getenv(name);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
 /* $HOME/rest, or NULL when HOME is not set. */
 static char *
 home_path(const char *rest)
 {
-	const char	*home = env_nonempty("HOME");
+	const char	*home = util_env("HOME");
 	char		*p;
 
 	if (home == NULL)
@@ -305,7 +299,7 @@ home_path(const char *rest)
 static char *
 file_from_env(const char *var, const char *home_rest)
 {
-	const char	*v = env_nonempty(var);
+	const char	*v = util_env(var);
 
 	return v != NULL ? strdup(v) : home_path(home_rest);
 }
@@ -317,9 +311,9 @@ profile_name(const char *cli_profile)
 
 	if (cli_profile != NULL)
 		return cli_profile;
-	if ((p = env_nonempty("AWS_PROFILE")) != NULL)
+	if ((p = util_env("AWS_PROFILE")) != NULL)
 		return p;
-	if ((p = env_nonempty("AWS_DEFAULT_PROFILE")) != NULL)
+	if ((p = util_env("AWS_DEFAULT_PROFILE")) != NULL)
 		return p;
 	return "default";
 }
@@ -344,8 +338,8 @@ warn_readable(const char *path)
 	struct stat	sb;
 
 	if (stat(path, &sb) == 0 && (sb.st_mode & (S_IRGRP | S_IROTH)) != 0)
-		fprintf(stderr, "getawslog: warning: %s holds credentials and "
-		    "is readable by %s (mode %04o); chmod 600 it\n", path,
+		msg_warn("warning: %s holds credentials and is readable by %s "
+		    "(mode %04o); chmod 600 it", path,
 		    (sb.st_mode & S_IROTH) != 0 ? "others" : "its group",
 		    (unsigned)(sb.st_mode & 07777));
 }
@@ -374,15 +368,6 @@ take_keys(struct ini_kv kv[3], struct aws_creds *out, const char *what,
 	return 1;
 }
 
-static void
-kv_clear(struct ini_kv *kv, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free_secret(&kv[i].value);
-}
-
 int
 ini_find_credentials(const char *cli_profile, struct aws_creds *out)
 {
@@ -390,52 +375,52 @@ ini_find_credentials(const char *cli_profile, struct aws_creds *out)
 	    INI_FROM_FILES | INI_FROM_BOTO, out);
 }
 
-int
-ini_find_credentials_in(const char *cli_profile, unsigned what,
-    struct aws_creds *out)
+/* AWS_ACCESS_KEY_ID and friends: 1 when both keys are set, 0, -1. */
+static int
+creds_from_env(struct aws_creds *out)
+{
+	const char	*ak = util_env("AWS_ACCESS_KEY_ID");
+	const char	*sk = util_env("AWS_SECRET_ACCESS_KEY");
+	const char	*tok;
+	int		 n;
+
+	if (ak == NULL || sk == NULL)
+		return 0;
+	if ((tok = util_env("AWS_SESSION_TOKEN")) == NULL)
+		tok = util_env("AWS_SECURITY_TOKEN");
+	if ((out->access_key = strdup(ak)) == NULL ||
+	    (out->secret_key = strdup(sk)) == NULL ||
+	    (tok != NULL && (out->session_token = strdup(tok)) == NULL)) {
+		msg_oom();
+		aws_creds_clear(out);
+		return -1;
+	}
+	n = snprintf(out->source, sizeof(out->source), "environment");
+	(void)n;	/* it fits */
+	return 1;
+}
+
+/*
+ * The profile's keys in the shared credentials file (INI_FROM_CREDFILE),
+ * then in the config file (INI_FROM_CONFIG); botocore puts
+ * credential_process between the two (creds.c). Both files are read for a
+ * named profile that is nowhere, an error. 1, 0 or -1.
+ */
+static int
+creds_from_files(const char *profile, unsigned what, struct aws_creds *out)
 {
 	struct ini_kv	 kv[3] = {
 		{ "aws_access_key_id", NULL },
 		{ "aws_secret_access_key", NULL },
 		{ "aws_session_token", NULL },
 	};
-	struct ini_kv	 boto[3] = {
-		{ "aws_access_key_id", NULL },
-		{ "aws_secret_access_key", NULL },
-		{ "aws_security_token", NULL },
-	};
-	const char	*profile = profile_name(cli_profile);
-	const char	*tok;
 	char		*credfile = NULL, *cfgfile = NULL, *section = NULL;
-	char		*botofile = NULL, where[96];
+	char		 where[96];
 	int		 seen = 0, r, n, ret = -1;
-
-	memset(out, 0, sizeof(*out));
-
-	/* 1. The environment; a profile named on the command line wins. */
-	if ((what & INI_FROM_ENV) && cli_profile == NULL &&
-	    env_nonempty("AWS_ACCESS_KEY_ID") != NULL &&
-	    env_nonempty("AWS_SECRET_ACCESS_KEY") != NULL) {
-		tok = env_nonempty("AWS_SESSION_TOKEN");
-		if (tok == NULL)
-			tok = env_nonempty("AWS_SECURITY_TOKEN");
-		if ((out->access_key = strdup(getenv("AWS_ACCESS_KEY_ID"))) ==
-		    NULL || (out->secret_key =
-		    strdup(getenv("AWS_SECRET_ACCESS_KEY"))) == NULL ||
-		    (tok != NULL && (out->session_token = strdup(tok)) == NULL))
-			goto nomem;
-		n = snprintf(out->source, sizeof(out->source), "environment");
-		(void)n;
-		return 1;
-	}
 
 	n = snprintf(where, sizeof(where), "[%s]", profile);
 	if (n < 0 || (size_t)n >= sizeof(where))
 		where[sizeof(where) - 1] = '\0';
-
-	if (!(what & INI_FROM_FILES))
-		goto boto;
-	/* 2. The shared credentials file, then the config file. */
 	credfile = file_from_env("AWS_SHARED_CREDENTIALS_FILE",
 	    ".aws/credentials");
 	if (credfile != NULL) {
@@ -448,15 +433,16 @@ ini_find_credentials_in(const char *cli_profile, unsigned what,
 			goto out;
 		}
 	}
-	/* botocore: credential_process comes between the two (creds.c). */
-	if (!(what & INI_FROM_CONFIG)) {
-		ret = 0;
+	ret = 0;
+	if (!(what & INI_FROM_CONFIG))
+		goto out;
+	ret = -1;
+	ini_kv_clear(kv, 3);
+	cfgfile = file_from_env("AWS_CONFIG_FILE", ".aws/config");
+	if ((section = config_section(profile)) == NULL) {
+		msg_oom();
 		goto out;
 	}
-	kv_clear(kv, 3);
-	cfgfile = file_from_env("AWS_CONFIG_FILE", ".aws/config");
-	if ((section = config_section(profile)) == NULL)
-		goto nomem;
 	if (cfgfile != NULL) {
 		if ((r = ini_section(cfgfile, section, kv, 3)) == -1)
 			goto out;
@@ -467,54 +453,75 @@ ini_find_credentials_in(const char *cli_profile, unsigned what,
 		}
 	}
 	if (!seen && strcmp(profile, "default") != 0) {
-		fprintf(stderr, "getawslog: profile \"%s\" not found in %s or "
-		    "%s\n", profile, credfile ? credfile : "~/.aws/credentials",
+		msg_warn("profile \"%s\" not found in %s or %s", profile,
+		    credfile ? credfile : "~/.aws/credentials",
 		    cfgfile ? cfgfile : "~/.aws/config");
 		goto out;
 	}
-
-boto:
-	if (!(what & INI_FROM_BOTO)) {
-		ret = 0;
-		goto out;
-	}
-	/*
-	 * 3. boto's files: BOTO_CONFIG alone when set, else /etc/boto.cfg
-	 * then ~/.boto, the later overriding the earlier.
-	 */
-	if ((tok = env_nonempty("BOTO_CONFIG")) != NULL) {
-		if (ini_section(tok, "Credentials", boto, 3) == -1)
-			goto out;
-		if (take_keys(boto, out, tok, "[Credentials]")) {
-			ret = 1;
-			goto out;
-		}
-	} else {
-		if (ini_section("/etc/boto.cfg", "Credentials", boto, 3) == -1)
-			goto out;
-		if ((botofile = home_path(".boto")) != NULL &&
-		    ini_section(botofile, "Credentials", boto, 3) == -1)
-			goto out;
-		if (take_keys(boto, out, botofile != NULL ? botofile :
-		    "/etc/boto.cfg", "[Credentials]")) {
-			ret = 1;
-			goto out;
-		}
-	}
 	ret = 0;
-	goto out;
-nomem:
-	fprintf(stderr, "getawslog: out of memory\n");
-	aws_creds_clear(out);
-	ret = -1;
 out:
-	kv_clear(kv, 3);
-	kv_clear(boto, 3);
+	ini_kv_clear(kv, 3);
 	free(credfile);
 	free(cfgfile);
 	free(section);
-	free(botofile);
 	return ret;
+}
+
+/*
+ * boto's [Credentials]: BOTO_CONFIG alone when set, else /etc/boto.cfg
+ * then ~/.boto, the later overriding the earlier. 1, 0 or -1.
+ */
+static int
+creds_from_boto(struct aws_creds *out)
+{
+	struct ini_kv	 kv[3] = {
+		{ "aws_access_key_id", NULL },
+		{ "aws_secret_access_key", NULL },
+		{ "aws_security_token", NULL },
+	};
+	const char	*file = util_env("BOTO_CONFIG");
+	char		*home = NULL;
+	int		 ret = -1;
+
+	if (file != NULL) {
+		if (ini_section(file, "Credentials", kv, 3) == -1)
+			goto out;
+	} else {
+		file = "/etc/boto.cfg";
+		if (ini_section(file, "Credentials", kv, 3) == -1)
+			goto out;
+		if ((home = home_path(".boto")) != NULL) {
+			file = home;
+			if (ini_section(file, "Credentials", kv, 3) == -1)
+				goto out;
+		}
+	}
+	ret = take_keys(kv, out, file, "[Credentials]");
+out:
+	ini_kv_clear(kv, 3);
+	free(home);
+	return ret;
+}
+
+int
+ini_find_credentials_in(const char *cli_profile, unsigned what,
+    struct aws_creds *out)
+{
+	int	rc;
+
+	memset(out, 0, sizeof(*out));
+	/* 1. The environment; a profile named on the command line wins. */
+	if ((what & INI_FROM_ENV) && cli_profile == NULL &&
+	    (rc = creds_from_env(out)) != 0)
+		return rc;
+	/* 2. The shared credentials file, then the config file. */
+	if ((what & INI_FROM_FILES) && (rc = creds_from_files(
+	    profile_name(cli_profile), what, out)) != 0)
+		return rc;
+	/* 3. boto's files. */
+	if (what & INI_FROM_BOTO)
+		return creds_from_boto(out);
+	return 0;
 }
 
 int
@@ -524,7 +531,7 @@ ini_profile(const char *cli_profile, struct ini_kv *kv, size_t nkv)
 	int	 r, seen = 0, ret = -1;
 
 	if ((section = config_section(profile_name(cli_profile))) == NULL) {
-		fprintf(stderr, "getawslog: out of memory\n");
+		msg_oom();
 		goto out;
 	}
 	/* The config file, then the credentials file: the latter wins. */
@@ -563,7 +570,7 @@ env_or_kv(const char *var, struct ini_kv *kv, int *nomem)
 	const char	*v;
 	char		*r;
 
-	if (var != NULL && (v = env_nonempty(var)) != NULL) {
+	if (var != NULL && (v = util_env(var)) != NULL) {
 		if ((r = strdup(v)) == NULL)
 			*nomem = 1;
 		return r;
@@ -595,20 +602,22 @@ ini_find_settings(const char *cli_profile, struct aws_settings *out)
 	cfgfile = file_from_env("AWS_CONFIG_FILE", ".aws/config");
 	section = config_section(profile_name(cli_profile));
 	if (section == NULL) {
-		fprintf(stderr, "getawslog: out of memory\n");
+		msg_oom();
 		goto out;
 	}
 	if (cfgfile != NULL && ini_section(cfgfile, section, kv, K_N) == -1)
 		goto out;
 
-	if ((v = env_nonempty("AWS_REGION")) != NULL)
-		out->region = strdup(v);
-	else
+	if ((v = util_env("AWS_REGION")) != NULL) {
+		if ((out->region = strdup(v)) == NULL)
+			nomem = 1;
+	} else
 		out->region = env_or_kv("AWS_DEFAULT_REGION", &kv[K_REGION],
 		    &nomem);
-	if ((v = env_nonempty("AWS_ENDPOINT_URL_S3")) != NULL)
-		out->endpoint_url = strdup(v);
-	else
+	if ((v = util_env("AWS_ENDPOINT_URL_S3")) != NULL) {
+		if ((out->endpoint_url = strdup(v)) == NULL)
+			nomem = 1;
+	} else
 		out->endpoint_url = env_or_kv("AWS_ENDPOINT_URL",
 		    &kv[K_ENDPOINT], &nomem);
 	out->addressing_style = env_or_kv(NULL, &kv[K_STYLE], &nomem);
@@ -617,12 +626,12 @@ ini_find_settings(const char *cli_profile, struct aws_settings *out)
 	    &nomem);
 	out->retry_mode = env_or_kv("AWS_RETRY_MODE", &kv[K_MODE], &nomem);
 	if (nomem) {
-		fprintf(stderr, "getawslog: out of memory\n");
+		msg_oom();
 		goto out;
 	}
 	ret = 0;
 out:
-	kv_clear(kv, K_N);
+	ini_kv_clear(kv, K_N);
 	free(cfgfile);
 	free(section);
 	return ret;
