@@ -57,6 +57,24 @@ http_header(struct curl_slist *l, const char *name, const char *value,
 	return nl != NULL ? nl : l;
 }
 
+int
+http_query_add(char **q, const char *name, const char *value)
+{
+	char	*enc, *nq;
+	int	 n;
+
+	if ((enc = sigv4_uri_encode(value, strlen(value), 0)) == NULL)
+		return -1;
+	n = asprintf(&nq, "%s%s%s=%s", *q != NULL ? *q : "",
+	    *q != NULL ? "&" : "", name, enc);
+	util_free_secret(enc);
+	if (n == -1)
+		return -1;
+	util_free_secret(*q);
+	*q = nq;
+	return 0;
+}
+
 void
 http_headers_free(struct curl_slist *l)
 {

@@ -43,13 +43,13 @@ struct http_keys {
 struct http_request {
 	const char	*method;
 	const char	*host;		/* the Host header: host[:port] */
-	const char	*path;		/* as sent on the request line, no query */
+	const char	*path;		/* as on the request line, no query */
 	const char	*query;		/* as sent, without '?'; NULL: none */
-	const struct sigv4_header *headers; /* the request's own: signed, sent */
+	const struct sigv4_header *headers; /* its own: signed and sent */
 	size_t		 nheaders;	/* at most HTTP_SIGNED_MAX */
 	const void	*body;		/* NULL: none (the empty payload) */
 	size_t		 bodylen;
-	int		 content_sha256; /* send x-amz-content-sha256 (S3 wants it) */
+	int		 content_sha256; /* send x-amz-content-sha256 (S3) */
 	const char	*region;
 	const char	*service;	/* "s3", "sts", "sqs" */
 };
@@ -73,6 +73,14 @@ struct curl_slist	*http_sign(const struct http_request *,
 struct curl_slist	*http_header(struct curl_slist *l, const char *name,
 			    const char *value, int *fail);
 
+/*
+ * Append "name=value" to a query string or form being built (*q NULL:
+ * the first; "&" between), value percent-encoded as SigV4 wants it. The
+ * old string and the encoded value are wiped (a form may carry a token).
+ * 0, or -1 when memory runs out (*q as it was).
+ */
+int	 http_query_add(char **q, const char *name, const char *value);
+
 /* Free a header list, each line wiped first (tokens, signatures). */
 void	 http_headers_free(struct curl_slist *);
 
@@ -90,7 +98,7 @@ struct http_call {
 	const char	*method;	/* "GET", "POST", "PUT" */
 	const char	*url;
 	struct curl_slist *headers;
-	const char	*body;		/* POST or PUT: sent as is; NULL: empty */
+	const char	*body;		/* POST, PUT: sent as is; NULL: empty */
 	const char	*ca_bundle;	/* NULL: the system's CA store */
 	long		 connect_ms;
 	long		 total_ms;

@@ -569,7 +569,8 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 			return 0;
 		}
 	} else if (header_value(data, n, "retry-after", v, sizeof(v))) {
-		if (util_parse_llong(v, 0, S3_RETRY_AFTER_CAP_MS / 1000, &ll) == 0)
+		if (util_parse_llong(v, 0, S3_RETRY_AFTER_CAP_MS / 1000,
+		    &ll) == 0)
 			r->retry_after_ms = (long)ll * 1000;
 	}
 	return n;
@@ -948,7 +949,8 @@ answer_error(struct xfer *x, char region[S3_REGION_MAX])
 
 	/* An error body went to the spool file: read it back. */
 	if (r->fd >= 0 && r->body == NULL && r->len > 0 &&
-	    r->len <= S3_ERRBODY_MAX && (r->body = malloc(r->len + 1)) != NULL) {
+	    r->len <= S3_ERRBODY_MAX &&
+	    (r->body = malloc(r->len + 1)) != NULL) {
 		if (pread(r->fd, r->body, r->len, 0) != (ssize_t)r->len) {
 			free(r->body);
 			r->body = NULL;
@@ -1078,7 +1080,8 @@ xfer_finished(struct xfer *x, CURLcode cc)
 		ms = x->r.retry_after_ms;
 	if (s3->debug > 1)
 		msg_warn("%s %s%s%s: %s; retrying in %ld ms", x->rq.method,
-		    x->rq.bucket, x->rq.key ? "/" : "", x->rq.key ? x->rq.key : "",
+		    x->rq.bucket, x->rq.key ? "/" : "",
+		    x->rq.key ? x->rq.key : "",
 		    s3_strerror(&x->err, e, sizeof(e)), ms);
 	x->attempt++;
 	x->state = XF_WAIT;
@@ -1340,25 +1343,6 @@ s3_region(const struct s3 *s3)
 	return s3->region;
 }
 
-/* Append "&name=value" (value encoded) to a query being built. */
-static int
-query_add(char **q, const char *name, const char *value)
-{
-	char	*enc, *nq;
-	int	 n;
-
-	if ((enc = sigv4_uri_encode(value, strlen(value), 0)) == NULL)
-		return -1;
-	n = asprintf(&nq, "%s%s%s=%s", *q != NULL ? *q : "",
-	    *q != NULL ? "&" : "", name, enc);
-	free(enc);
-	if (n == -1)
-		return -1;
-	free(*q);
-	*q = nq;
-	return 0;
-}
-
 int
 s3_list_page(struct s3 *s3, const char *bucket,
     const struct s3_list_params *lp, const char *token,
@@ -1370,19 +1354,21 @@ s3_list_page(struct s3 *s3, const char *bucket,
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
-	if (query_add(&q, "list-type", "2") == -1 ||
-	    query_add(&q, "encoding-type", "url") == -1 ||
-	    (lp->prefix != NULL && query_add(&q, "prefix", lp->prefix) == -1) ||
+	if (http_query_add(&q, "list-type", "2") == -1 ||
+	    http_query_add(&q, "encoding-type", "url") == -1 ||
+	    (lp->prefix != NULL &&
+	    http_query_add(&q, "prefix", lp->prefix) == -1) ||
 	    (lp->delimiter != NULL &&
-	    query_add(&q, "delimiter", lp->delimiter) == -1) ||
+	    http_query_add(&q, "delimiter", lp->delimiter) == -1) ||
 	    (lp->start_after != NULL && token == NULL &&
-	    query_add(&q, "start-after", lp->start_after) == -1) ||
-	    (token != NULL && query_add(&q, "continuation-token", token) == -1))
+	    http_query_add(&q, "start-after", lp->start_after) == -1) ||
+	    (token != NULL &&
+	    http_query_add(&q, "continuation-token", token) == -1))
 		goto nomem;
 	if (lp->max_keys > 0) {
 		n = snprintf(num, sizeof(num), "%d", lp->max_keys);
 		if (n < 0 || (size_t)n >= sizeof(num) ||
-		    query_add(&q, "max-keys", num) == -1)
+		    http_query_add(&q, "max-keys", num) == -1)
 			goto nomem;
 	}
 	if ((x = xfer_new(s3, "GET", bucket, NULL, q, S3_XML_MAX, -1)) == NULL)

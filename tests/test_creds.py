@@ -410,6 +410,12 @@ class StsTests(Base):
                    CREDS[key][1]}
             p = self.run_bin("sts-signed", env, h, ["--profile", "r"])
             self.assertEqual(p.returncode, 0, self.show(p))
+            # -dd shows the POST that was signed, its token masked.
+            self.assertIn(b"canonical request:\nPOST\n/\n", p.stderr)
+            if key != "AKIDTEST":
+                self.assertIn(b"x-amz-security-token:(session token)\n",
+                              p.stderr)
+                self.assertNotIn(CREDS[key][1].encode(), p.stderr)
         self.assertEqual([(v, k) for v, k, _ in front.requests],
                          [("ok", "AKIDTEST"), ("ok", "ASIAEMU1")])
         form = dict(x.split("=", 1) for x in front.requests[0][2].split("&"))

@@ -17,10 +17,11 @@
 #define SECRET	"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define WHEN	1440938160	/* 20150830T123600Z */
 #define TOKEN	"AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4" \
-	"FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/" \
-	"kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp7" \
-	"5YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBA" \
-	"z+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA=="
+	"FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPp" \
+	"KPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq" \
+	"5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPP" \
+	"kUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabI" \
+	"Qwj2ICCR/oLxBA=="
 
 /* The list's lines, joined by '\n', into buf. */
 static const char *
@@ -125,7 +126,8 @@ test_debug(void)
 	struct http_keys	 k = { AKID, SECRET, TOKEN };
 	struct http_request	 rq;
 	struct curl_slist	*l;
-	char			 path[] = "/tmp/getawslog-http.XXXXXX", out[4096];
+	char			 path[] = "/tmp/getawslog-http.XXXXXX";
+	char			 out[4096];
 	FILE			*f;
 	size_t			 n;
 	int			 fd, saved;
@@ -155,7 +157,8 @@ test_debug(void)
 	    "host;x-amz-date;x-amz-security-token\n" SIGV4_EMPTY_SHA256 "\n"
 	    "getawslog: string to sign:\nAWS4-HMAC-SHA256\n20150830T123600Z\n"
 	    "20150830/us-east-1/service/aws4_request\n"
-	    "c237e1b440d4c63c32ca95b5b99481081cb7b13c7e40434868e71567c1a882f6\n",
+	    "c237e1b440d4c63c32ca95b5b99481081cb7b13c7e40434868e71567c1a8"
+	    "82f6\n",
 	    "-dd output");
 	CHECK(strstr(out, "AQoD") == NULL, "no token in the debug output");
 }
@@ -178,6 +181,19 @@ test_header(void)
 	    "nothing added once failed");
 	http_headers_free(l);
 	http_headers_free(NULL);
+}
+
+static void
+test_query(void)
+{
+	char	*q = NULL;
+
+	CHECK(http_query_add(&q, "Action", "AssumeRole") == 0 &&
+	    http_query_add(&q, "ExternalId", "a&b=c d") == 0 &&
+	    http_query_add(&q, "RoleSessionName", "x/y~z") == 0, "three");
+	CHECK_STR(q, "Action=AssumeRole&ExternalId=a%26b%3Dc%20d&"
+	    "RoleSessionName=x%2Fy~z", "encoded, in order");
+	free(q);
 }
 
 struct seen {
@@ -245,7 +261,7 @@ test_mask(void)
 {
 	char	small[12];
 
-	mask("https://s3.example.com:9000/base", "https://s3.example.com:9000/base");
+	mask("https://s3.example.com:9000/b", "https://s3.example.com:9000/b");
 	mask("http://user:pass@127.0.0.1:9/", "http://***@127.0.0.1:9/");
 	mask("https://AKID:se/cr@et@host/p", "https://***@host/p");
 	mask("user:pass@host", "***@host");
@@ -262,6 +278,7 @@ main(void)
 	test_sign();
 	test_debug();
 	test_header();
+	test_query();
 	test_xml();
 	test_mask();
 	UNIT_DONE();
