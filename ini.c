@@ -5,7 +5,8 @@
  * Every file is parsed by libinih. Debian builds libinih with a 200-byte
  * line limit, shorter than an STS session token; so the reader hands inih
  * each long value as a short reference into a side table, and the handler
- * swaps the real value back in. inih still does all of the parsing.
+ * swaps the real value back in; a long comment or blank line, as its first
+ * character. inih still does all of the parsing.
  */
 #include <errno.h>
 #include <limits.h>
@@ -48,7 +49,7 @@ read_line(char *buf, int num, void *arg)
 {
 	struct reader	*rd = arg;
 	const char	*nl, *eq;
-	size_t		 len, head;
+	size_t		 len, head, n;
 
 	if (rd->p >= rd->end)
 		return NULL;
@@ -61,15 +62,35 @@ read_line(char *buf, int num, void *arg)
 		return buf;
 	}
 	/*
+	 * A long comment or blank line: inih needs no more than its first
+	 * character (the rest would be "not a valid INI line", or a value).
+	 */
+	head = strspn(rd->p, " \t\r");
+	if (head >= len || rd->p[head] == '\n' || rd->p[head] == ';' ||
+	    rd->p[head] == '#') {
+		n = 0;
+		if (head < len && rd->p[head] != '\n')
+			buf[n++] = rd->p[head];
+		memcpy(buf + n, "\n", 2);
+		rd->p += len;
+		return buf;
+	}
+	/*
 	 * A long line: keep "name =" (or the leading blanks of a continuation
 	 * line) and replace the value by a reference.
 	 */
+	head = strspn(rd->p, " \t");
 	eq = memchr(rd->p, '=', len);
 	if (eq == NULL || (size_t)(eq - rd->p) + 1 > INI_SHORT_LINE) {
-		/* No short name: let the continuation-line rule handle it. */
-		head = strspn(rd->p, " \t");
+		/*
+		 * No short name: let the continuation-line rule handle it.
+		 * One blank is as good as many, and the rest must fit in buf
+		 * beside the reference.
+		 */
 		if (head > len)
 			head = len;
+		if (head >= INI_SHORT_LINE)
+			head = INI_SHORT_LINE - 1;
 	} else
 		head = (size_t)(eq - rd->p) + 1;
 	if (ini_store_long(rd, rd->p + head, len - head, buf, num) == -1) {

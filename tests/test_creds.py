@@ -677,5 +677,47 @@ class ConfigTests(Base):
         self.assertNotEqual(p.returncode, 0, self.show(p))
 
 
+class BotocoreFileTests(Base):
+    """Files botocore and boto accept (issue 15 item 10)."""
+
+    LONG = "# " + "a comment that goes on and on, " * 8 + "\n"  # 250, no =
+
+    def keys_home(self, rel, text):
+        h = self.home_with({rel: text})
+        os.chmod(os.path.join(h, rel), 0o600)
+        return h
+
+    def test_long_comment_line(self):
+        """A comment of 160 characters or more is a comment, with keys
+        from the environment or from the file itself, '#' or ';', and
+        indented too."""
+        self.assertGreater(len(self.LONG), 200)
+        self.assertNotIn("=", self.LONG)
+        self.trail("ini-comment")
+        h = self.home_with({".aws/config": "[default]\n" + self.LONG +
+                            "region = us-east-1\n"})
+        p = self.run_bin("ini-comment", home=h)
+        self.assertOk(p, "environment")
+        h = self.keys_home(".aws/credentials", self.LONG.replace("#", ";") +
+                           "[default]\n  " + self.LONG +
+                           "aws_access_key_id = AKIDTEST\n"
+                           "aws_secret_access_key = %s\n" % SECRET)
+        p = self.run_bin("ini-comment", self.NOENV, h)
+        self.assertOk(p, os.path.join(h, ".aws", "credentials") +
+                      " [default]")
+
+    def test_long_blank_line_keeps_the_value(self):
+        """A blank line of 160 blanks or more after a key is a blank line,
+        not an empty continuation of the key's value."""
+        self.trail("ini-blank")
+        h = self.keys_home(".aws/credentials", "[default]\n"
+                           "aws_access_key_id = AKIDTEST\n"
+                           "aws_secret_access_key = %s\n%s\n"
+                           % (SECRET, " " * 300))
+        p = self.run_bin("ini-blank", self.NOENV, h)
+        self.assertOk(p, os.path.join(h, ".aws", "credentials") +
+                      " [default]")
+
+
 if __name__ == "__main__":
     sys.exit(runner.main("creds"))
