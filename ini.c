@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -138,7 +139,8 @@ ini_store_long(struct reader *rd, const char *value, size_t len, char *buf,
  * The config file's nested settings, "s3 =" then indented
  * "addressing_style = path": inih hands each indented line over as another
  * value of "s3". For a wanted name "s3.addressing_style", the value of
- * such a line; NULL when it is not one.
+ * such a line; NULL when it is not one. As botocore: "S3 =" is "s3 =",
+ * but the nested names keep their case.
  */
 static const char *
 nested_value(const char *want, const char *name, const char *value)
@@ -147,7 +149,8 @@ nested_value(const char *want, const char *name, const char *value)
 	size_t		 nlen, slen;
 
 	if (dot == NULL || (nlen = (size_t)(dot - want)) != strlen(name) ||
-	    strncmp(want, name, nlen) != 0 || (eq = strchr(value, '=')) == NULL)
+	    strncasecmp(want, name, nlen) != 0 ||
+	    (eq = strchr(value, '=')) == NULL)
 		return NULL;
 	slen = strlen(dot + 1);
 	while (*value == ' ' || *value == '\t')
@@ -180,8 +183,9 @@ on_entry(void *arg, const char *section, const char *name, const char *value)
 	    util_parse_long(value + 1, 0, LONG_MAX, &idx) == 0 &&
 	    (size_t)idx < lk->rd->nlongs)
 		v = lk->rd->longs[idx];
+	/* Option names in any case: configparser lower-cases them. */
 	for (i = 0; i < lk->nkv; i++) {
-		use = strcmp(name, lk->kv[i].name) == 0 ? v :
+		use = strcasecmp(name, lk->kv[i].name) == 0 ? v :
 		    nested_value(lk->kv[i].name, name, v);
 		if (use == NULL)
 			continue;

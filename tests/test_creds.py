@@ -718,6 +718,28 @@ class BotocoreFileTests(Base):
         self.assertOk(p, os.path.join(h, ".aws", "credentials") +
                       " [default]")
 
+    def test_upper_case_option_names(self):
+        """AWS_ACCESS_KEY_ID = in ~/.aws/credentials and in ~/.boto: option
+        names are lower-cased by botocore and boto 2 (configparser)."""
+        self.trail("ini-case")
+        text = ("AWS_ACCESS_KEY_ID = AKIDTEST\n"
+                "Aws_Secret_Access_Key = %s\n" % SECRET)
+        h = self.keys_home(".aws/credentials", "[default]\n" + text)
+        p = self.run_bin("ini-case", self.NOENV, h)
+        self.assertOk(p, os.path.join(h, ".aws", "credentials") +
+                      " [default]")
+        h = self.keys_home(".boto", "[Credentials]\n" + text)
+        p = self.run_bin("ini-case", dict(self.NOENV, BOTO_CONFIG=None), h)
+        self.assertOk(p, os.path.join(h, ".boto") + " [Credentials]")
+        # and settings in the config file, nested ones too
+        for text, want in (("RETRY_MODE = bogus\n", b"retry_mode bogus"),
+                           ("S3 =\n  addressing_style = sideways\n",
+                            b"addressing_style sideways")):
+            h = self.home_with({".aws/config": "[default]\n" + text})
+            p = self.run_bin("ini-case", home=h)
+            self.assertEqual(p.returncode, 3, self.show(p))
+            self.assertIn(want, p.stderr)
+
 
 if __name__ == "__main__":
     sys.exit(runner.main("creds"))
