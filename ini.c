@@ -33,12 +33,19 @@ struct reader {
 	int		 nomem;
 };
 
+/*
+ * What one read of a file looks for: a section under one name or another
+ * (botocore's "default" profile is [default] or [profile default]), and
+ * values of the names in kv, kept apart for each.
+ */
 struct lookup {
-	const char	*section;
-	struct ini_kv	*kv;
+	const char	*section[2];	/* [1] another name, or NULL */
+	const struct ini_kv *kv;	/* the names wanted */
 	size_t		 nkv;
+	char		**got[2];	/* nkv values found under each name */
+	int		 order[2];	/* 1, 2 by first entry; 0 none */
+	int		 seen;
 	struct reader	*rd;
-	int		 found;
 	int		 nomem;
 };
 
@@ -171,12 +178,16 @@ on_entry(void *arg, const char *section, const char *name, const char *value)
 	struct lookup	*lk = arg;
 	const char	*v = value, *use;
 	char		*copy;
-	size_t		 i;
+	size_t		 i, w;
 	long		 idx;
 
-	if (strcmp(section, lk->section) != 0)
+	for (w = 0; w < 2; w++)
+		if (lk->section[w] != NULL && strcmp(section, lk->section[w]) == 0)
+			break;
+	if (w == 2)
 		return 1;
-	lk->found = 1;
+	if (lk->order[w] == 0)
+		lk->order[w] = ++lk->seen;
 	if (name == NULL)
 		return 1;
 	if (value[0] == INI_LONG_MARK &&
@@ -193,8 +204,8 @@ on_entry(void *arg, const char *section, const char *name, const char *value)
 			lk->nomem = 1;
 			return 0;
 		}
-		free(lk->kv[i].value);
-		lk->kv[i].value = copy;
+		util_free_secret(lk->got[w][i]);
+		lk->got[w][i] = copy;
 	}
 	return 1;
 }
@@ -229,12 +240,11 @@ out:
 	return ret;
 }
 
-int
-ini_section(const char *path, const char *section, struct ini_kv *kv,
-    size_t nkv)
+/* Parse the file at path for lk. 0 (also when it is missing), or -1. */
+static int
+parse_file(const char *path, struct lookup *lk)
 {
 	struct reader	 rd;
-	struct lookup	 lk;
 	char		*text = NULL;
 	size_t		 len, i;
 	int		 rc, ret = -1;
@@ -248,13 +258,9 @@ ini_section(const char *path, const char *section, struct ini_kv *kv,
 	}
 	rd.p = text;
 	rd.end = text + len;
-	memset(&lk, 0, sizeof(lk));
-	lk.section = section;
-	lk.kv = kv;
-	lk.nkv = nkv;
-	lk.rd = &rd;
-	rc = ini_parse_stream(read_line, &rd, on_entry, &lk);
-	if (rd.nomem || lk.nomem) {
+	lk->rd = &rd;
+	rc = ini_parse_stream(read_line, &rd, on_entry, lk);
+	if (rd.nomem || lk->nomem) {
 		msg_warn("%s: out of memory", path);
 		goto out;
 	}
@@ -262,16 +268,87 @@ ini_section(const char *path, const char *section, struct ini_kv *kv,
 		msg_warn("%s: line %d: not a valid INI line", path, rc);
 		goto out;
 	}
-	ret = lk.found;
+	ret = 0;
 out:
 	/* Long values may be secrets: clear them before freeing. */
 	for (i = 0; i < rd.nlongs; i++)
 		util_free_secret(rd.longs[i]);
 	free(rd.longs);
-	if (text != NULL) {
-		explicit_bzero(text, len);
-		free(text);
+	explicit_bzero(text, len);
+	free(text);
+	lk->rd = NULL;
+	return ret;
+}
+
+/*
+ * ini_section, the section also found under alias (NULL: none). When both
+ * are there, the one that comes later counts and the other not at all:
+ * botocore's profile map keeps the later.
+ */
+static int
+section_read(const char *path, const char *section, const char *alias,
+    struct ini_kv *kv, size_t nkv)
+{
+	struct lookup	lk;
+	size_t		i, w;
+	int		ret = -1;
+
+	memset(&lk, 0, sizeof(lk));
+	lk.section[0] = section;
+	lk.section[1] = alias;
+	lk.kv = kv;
+	lk.nkv = nkv;
+	if ((lk.got[0] = calloc(nkv + 1, sizeof(char *))) == NULL ||
+	    (lk.got[1] = calloc(nkv + 1, sizeof(char *))) == NULL) {
+		msg_oom();
+		goto out;
 	}
+	if (parse_file(path, &lk) == -1)
+		goto out;
+	w = lk.order[1] > lk.order[0];
+	for (i = 0; i < nkv; i++)
+		if (lk.got[w][i] != NULL) {
+			util_free_secret(kv[i].value);
+			kv[i].value = lk.got[w][i];
+			lk.got[w][i] = NULL;
+		}
+	ret = lk.seen > 0;
+out:
+	for (w = 0; w < 2; w++)
+		for (i = 0; lk.got[w] != NULL && i < nkv; i++)
+			util_free_secret(lk.got[w][i]);
+	free(lk.got[0]);
+	free(lk.got[1]);
+	return ret;
+}
+
+int
+ini_section(const char *path, const char *section, struct ini_kv *kv,
+    size_t nkv)
+{
+	return section_read(path, section, NULL, kv, nkv);
+}
+
+/*
+ * The profile's section of the config file: [profile NAME]; for the
+ * default profile [default] or [profile default] (botocore takes both).
+ */
+static int
+config_read(const char *path, const char *profile, struct ini_kv *kv,
+    size_t nkv)
+{
+	char	*section;
+	int	 ret;
+
+	if (strcmp(profile, "default") == 0)
+		return section_read(path, "default", "profile default", kv,
+		    nkv);
+	if (asprintf(&section, "profile %s", profile) == -1) {
+		msg_oom();
+		return -1;
+	}
+	ret = section_read(path, section, NULL, kv, nkv);
+	free(section);
 	return ret;
 }
 
@@ -341,19 +418,6 @@ profile_name(const char *cli_profile)
 	if ((p = util_env("AWS_DEFAULT_PROFILE")) != NULL)
 		return p;
 	return "default";
-}
-
-/* The config file names profiles "[profile NAME]", except "[default]". */
-static char *
-config_section(const char *profile)
-{
-	char	*s;
-
-	if (strcmp(profile, "default") == 0)
-		return strdup("default");
-	if (asprintf(&s, "profile %s", profile) == -1)
-		return NULL;
-	return s;
 }
 
 /* A file that holds a secret key should be for its owner's eyes only. */
@@ -439,8 +503,7 @@ creds_from_files(const char *profile, unsigned what, struct aws_creds *out)
 		{ "aws_secret_access_key", NULL },
 		{ "aws_session_token", NULL },
 	};
-	char		*credfile = NULL, *cfgfile = NULL, *section = NULL;
-	char		 where[96];
+	char		*credfile = NULL, *cfgfile = NULL, where[96];
 	int		 seen = 0, r, n, ret = -1;
 
 	n = snprintf(where, sizeof(where), "[%s]", profile);
@@ -464,12 +527,8 @@ creds_from_files(const char *profile, unsigned what, struct aws_creds *out)
 	ret = -1;
 	ini_kv_clear(kv, 3);
 	cfgfile = file_from_env("AWS_CONFIG_FILE", ".aws/config");
-	if ((section = config_section(profile)) == NULL) {
-		msg_oom();
-		goto out;
-	}
 	if (cfgfile != NULL) {
-		if ((r = ini_section(cfgfile, section, kv, 3)) == -1)
+		if ((r = config_read(cfgfile, profile, kv, 3)) == -1)
 			goto out;
 		seen |= r;
 		if (take_keys(kv, out, cfgfile, where)) {
@@ -488,7 +547,6 @@ out:
 	ini_kv_clear(kv, 3);
 	free(credfile);
 	free(cfgfile);
-	free(section);
 	return ret;
 }
 
@@ -552,25 +610,21 @@ ini_find_credentials_in(const char *cli_profile, unsigned what,
 int
 ini_profile(const char *cli_profile, struct ini_kv *kv, size_t nkv)
 {
-	char	*credfile = NULL, *cfgfile = NULL, *section = NULL;
-	int	 r, seen = 0, ret = -1;
+	const char	*profile = profile_name(cli_profile);
+	char		*credfile = NULL, *cfgfile = NULL;
+	int		 r, seen = 0, ret = -1;
 
-	if ((section = config_section(profile_name(cli_profile))) == NULL) {
-		msg_oom();
-		goto out;
-	}
 	/* The config file, then the credentials file: the latter wins. */
 	cfgfile = file_from_env("AWS_CONFIG_FILE", ".aws/config");
 	if (cfgfile != NULL) {
-		if ((r = ini_section(cfgfile, section, kv, nkv)) == -1)
+		if ((r = config_read(cfgfile, profile, kv, nkv)) == -1)
 			goto out;
 		seen |= r;
 	}
 	credfile = file_from_env("AWS_SHARED_CREDENTIALS_FILE",
 	    ".aws/credentials");
 	if (credfile != NULL) {
-		if ((r = ini_section(credfile, profile_name(cli_profile), kv,
-		    nkv)) == -1)
+		if ((r = ini_section(credfile, profile, kv, nkv)) == -1)
 			goto out;
 		seen |= r;
 	}
@@ -578,7 +632,6 @@ ini_profile(const char *cli_profile, struct ini_kv *kv, size_t nkv)
 out:
 	free(credfile);
 	free(cfgfile);
-	free(section);
 	return ret;
 }
 
@@ -620,17 +673,13 @@ ini_find_settings(const char *cli_profile, struct aws_settings *out)
 		{ "retry_mode", NULL },
 	};
 	const char	*v;
-	char		*cfgfile = NULL, *section = NULL;
+	char		*cfgfile = NULL;
 	int		 ret = -1, nomem = 0;
 
 	memset(out, 0, sizeof(*out));
 	cfgfile = file_from_env("AWS_CONFIG_FILE", ".aws/config");
-	section = config_section(profile_name(cli_profile));
-	if (section == NULL) {
-		msg_oom();
-		goto out;
-	}
-	if (cfgfile != NULL && ini_section(cfgfile, section, kv, K_N) == -1)
+	if (cfgfile != NULL && config_read(cfgfile, profile_name(cli_profile),
+	    kv, K_N) == -1)
 		goto out;
 
 	if ((v = util_env("AWS_REGION")) != NULL) {
@@ -658,6 +707,5 @@ ini_find_settings(const char *cli_profile, struct aws_settings *out)
 out:
 	ini_kv_clear(kv, K_N);
 	free(cfgfile);
-	free(section);
 	return ret;
 }

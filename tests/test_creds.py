@@ -740,6 +740,36 @@ class BotocoreFileTests(Base):
             self.assertEqual(p.returncode, 3, self.show(p))
             self.assertIn(want, p.stderr)
 
+    def test_profile_default_in_config(self):
+        """[profile default] in ~/.aws/config is the default profile, as
+        [default] is; with both, the later one counts, wholly (botocore's
+        profile map keeps the later): keys, settings, a role."""
+        self.trail("ini-pdef")
+        keys = ("aws_access_key_id = %s\naws_secret_access_key = %s\n")
+        cfg = os.path.join(".aws", "config")
+        h = self.keys_home(cfg, "[profile default]\n" + keys % (
+            "AKIDTEST", SECRET))
+        p = self.run_bin("ini-pdef", self.NOENV, h)
+        self.assertOk(p, os.path.join(h, cfg) + " [default]")
+        for text in ("[default]\n" + keys % ("AKIDNOPE", "nope") +
+                     "[profile default]\n" + keys % ("AKIDTEST", SECRET),
+                     "[profile default]\n" + keys % ("AKIDNOPE", "nope") +
+                     "retry_mode = bogus\n[default]\n" +
+                     keys % ("AKIDTEST", SECRET)):
+            h = self.keys_home(cfg, text)
+            p = self.run_bin("ini-pdef", self.NOENV, h)
+            self.assertOk(p, os.path.join(h, cfg) + " [default]")
+            self.assertEqual(self.keys_used(), ["AKIDTEST"])
+        h = self.home_with({cfg: "[profile default]\nretry_mode = bogus\n"})
+        p = self.run_bin("ini-pdef", home=h)
+        self.assertEqual(p.returncode, 3, self.show(p))
+        self.assertIn(b"retry_mode bogus", p.stderr)
+        h = self.home_with({cfg: "[profile default]\nrole_arn = %s\n" %
+                            ROLE})
+        p = self.run_bin("ini-pdef", self.NOENV, h)
+        self.assertEqual(p.returncode, 3, self.show(p))
+        self.assertIn(b"source_profile or credential_source", p.stderr)
+
 
 if __name__ == "__main__":
     sys.exit(runner.main("creds"))
