@@ -860,26 +860,44 @@ out:
 	return ret;
 }
 
+/*
+ * GET the instance's role's keys (role "": the roles there are) with the
+ * session token in hdrs, into b: 0 with the HTTP status, or -1 with why.
+ */
+static int
+imds_get(const struct creds *c, struct curl_slist *hdrs, const char *role,
+    long *status, struct http_body *b, char *why, size_t whylen)
+{
+	struct http_call	 hc;
+	char			*url;
+	int			 ret;
+
+	*status = 0;
+	memset(b, 0, sizeof(*b));
+	if (asprintf(&url, "%s/latest/meta-data/iam/security-credentials/%s",
+	    c->url, role) == -1) {
+		ret = snprintf(why, whylen, "out of memory");
+		if (ret < 0 || (size_t)ret >= whylen)
+			why[0] = '\0';
+		return -1;
+	}
+	hc = call_of(c, "GET", url, hdrs, IMDS_CONNECT_MS, IMDS_TIMEOUT_MS);
+	ret = http_fetch(&hc, status, b, why, whylen);
+	free(url);
+	return ret;
+}
+
 /* The instance's role: the listing's first line. 0, or -1 (printed). */
 static int
 imds_role(const struct creds *c, struct curl_slist *hdrs, char *role,
     size_t rolelen)
 {
-	struct http_call	 hc;
 	struct http_body	 b;
-	char			*url = NULL, *nl, why[WHY_MAX];
+	char			*nl, why[WHY_MAX];
 	long			 status;
 	int			 n, ret = -1;
 
-	memset(&b, 0, sizeof(b));
-	if (asprintf(&url, "%s/latest/meta-data/iam/security-credentials/",
-	    c->url) == -1) {
-		url = NULL;
-		msg_oom();
-		goto out;
-	}
-	hc = call_of(c, "GET", url, hdrs, IMDS_CONNECT_MS, IMDS_TIMEOUT_MS);
-	if (http_fetch(&hc, &status, &b, why, sizeof(why)) == -1 ||
+	if (imds_get(c, hdrs, "", &status, &b, why, sizeof(why)) == -1 ||
 	    status != 200) {
 		msg_warn("EC2 instance metadata: no role (%s)", status == 404 ?
 		    "none attached" : status ? "HTTP error" : why);
@@ -895,7 +913,6 @@ imds_role(const struct creds *c, struct curl_slist *hdrs, char *role,
 	}
 	ret = 0;
 out:
-	free(url);
 	http_body_free(&b);
 	return ret;
 }
@@ -907,10 +924,9 @@ out:
 static int
 fetch_imds(struct creds *c, int quiet)
 {
-	struct http_call	 hc;
 	struct curl_slist	*hdrs = NULL;
 	struct http_body	 tok, b;
-	char			*url = NULL, why[WHY_MAX], role[IMDS_ROLE_MAX];
+	char			 why[WHY_MAX], role[IMDS_ROLE_MAX];
 	long			 status;
 	int			 fail = 0, ret = -1;
 
@@ -925,14 +941,7 @@ fetch_imds(struct creds *c, int quiet)
 	}
 	if (imds_role(c, hdrs, role, sizeof(role)) == -1)
 		goto out;
-	if (asprintf(&url, "%s/latest/meta-data/iam/security-credentials/%s",
-	    c->url, role) == -1) {
-		url = NULL;
-		msg_oom();
-		goto out;
-	}
-	hc = call_of(c, "GET", url, hdrs, IMDS_CONNECT_MS, IMDS_TIMEOUT_MS);
-	if (http_fetch(&hc, &status, &b, why, sizeof(why)) == -1 ||
+	if (imds_get(c, hdrs, role, &status, &b, why, sizeof(why)) == -1 ||
 	    status != 200) {
 		msg_warn("EC2 instance metadata: role %s: %s", role,
 		    status ? "HTTP error" : why);
@@ -943,7 +952,6 @@ fetch_imds(struct creds *c, int quiet)
 	set_source(c, "EC2 instance metadata (role ", role, ")");
 	ret = 0;
 out:
-	free(url);
 	http_headers_free(hdrs);
 	http_body_free(&tok);
 	http_body_free(&b);
