@@ -336,6 +336,47 @@ class SecretTests(Base):
         self.assertIn(b"x-amz-security-token:(session token)\n", p.stderr)
         self.assertNotIn(tok[1].encode(), p.stderr)
 
+    def test_endpoint_password_masked(self):
+        """A user:password in an endpoint URL is never echoed back: not
+        for S3's endpoint (refused), nor STS's or the container agent's
+        (an error naming the URL)."""
+        pw = "pa55-w0rd-XYZZY"
+        cases = [
+            (["--endpoint-url", "http://svc:%s@127.0.0.1:9" % pw], {},
+             b"endpoint URL http://***@127.0.0.1:9 has no usable host"),
+            (["--endpoint-url", "svc:%s@127.0.0.1:9" % pw], {},
+             b"endpoint URL ***@127.0.0.1:9 has no scheme"),
+            (["--endpoint-url", "ftp://svc:%s@127.0.0.1:9" % pw], {},
+             b"endpoint URL ftp://***@127.0.0.1:9: only http and https"),
+        ]
+        for args, env, want in cases:
+            p = self.run_bin(["-b", "sec-pw", "-l", self.logpath()] + args,
+                             extra_env=env)
+            self.assertEqual(p.returncode, 1, self.show(p))
+            self.assertIn(want, p.stderr, self.show(p))
+            self.assertNotIn(pw.encode(), p.stdout + p.stderr)
+        # STS's endpoint, for a role assumed with the environment's keys.
+        home = self.env.tempdir()
+        os.makedirs(os.path.join(home, ".aws"))
+        with open(os.path.join(home, ".aws", "config"), "w") as f:
+            f.write("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/"
+                    "x\ncredential_source = Environment\n")
+        p = self.run_bin(["-b", "sec-pw", "-l", self.logpath(), "--profile",
+                          "r"], home=home, extra_env={
+            "AWS_ENDPOINT_URL_STS": "http://svc:%s@127.0.0.1:9/" % pw})
+        self.assertEqual(p.returncode, 3, self.show(p))
+        self.assertIn(b"AssumeRole at http://***@127.0.0.1:9/: ", p.stderr)
+        self.assertNotIn(pw.encode(), p.stdout + p.stderr)
+        # The container agent's.
+        p = self.run_bin(["-b", "sec-pw", "-l", self.logpath()], extra_env={
+            "AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None,
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI":
+            "https://svc:%s@127.0.0.1:9/creds" % pw})
+        self.assertEqual(p.returncode, 3, self.show(p))
+        self.assertIn(b"container credentials at https://***@127.0.0.1:9/"
+                      b"creds: ", p.stderr)
+        self.assertNotIn(pw.encode(), p.stdout + p.stderr)
+
     def credentials_file(self, mode):
         home = self.env.tempdir()
         os.makedirs(os.path.join(home, ".aws"))
