@@ -31,17 +31,19 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
 	   -DGETAWSLOG_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
-SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c creds.c msg.c util.c
+SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c creds.c msg.c util.c \
+	   notify.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
-	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz
+	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_notify \
+	   $(B)/tests/test_fuzz
 
 # The fuzz targets (tests/fuzz/). For the replay test (test_fuzz) each is
 # built with the project's compiler, its entry point renamed fuzz_TARGET;
 # for `make fuzz`, with clang and libFuzzer in build/fuzz.
 FUZZ_TARGETS = flatten_flat flatten_json flatten_wazuh s3_list s3_error ini \
-	   inflate
+	   inflate notify
 FUZZ_OBJS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/%.o)
 FUZZ_RENAME = -DLLVMFuzzerTestOneInput=fuzz_$(notdir $(basename $@))
 FUZZ_SECONDS ?= 60
@@ -174,6 +176,7 @@ uninstall:
 
 clean:
 	rm -f getawslog *.o tests/test_sigv4 tests/test_flatten tests/test_s3xml \
-	    tests/test_ini tests/test_credsutil tests/sigv4_cli tests/flatten_cli \
+	    tests/test_ini tests/test_credsutil tests/test_notify tests/sigv4_cli \
+	    tests/flatten_cli \
 	    tests/test_fuzz tests/fuzz/*.o
 	rm -rf build getawslog-$(VERSION).tar.gz
