@@ -107,6 +107,12 @@ $(B)/fuzz_%: $(B)/tests/fuzz/%.o $(LIBOBJS)
 	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBOBJS) \
 	    $(LDLIBS)
 
+# The queue message parser as a filter, for the tests against moto's
+# notifications and the differential test.
+$(B)/tests/notify_cli: tests/notify_cli.c $(LIBOBJS) notify.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
 # The signer as a filter, for the differential test against botocore.
 $(B)/tests/sigv4_cli: tests/sigv4_cli.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
@@ -118,7 +124,7 @@ deps:
 	@sh scripts/deps.sh
 
 check-build: $(B)/getawslog $(UNITS) $(B)/tests/flatten_cli \
-	     $(B)/tests/sigv4_cli
+	     $(B)/tests/sigv4_cli $(B)/tests/notify_cli
 
 check: deps
 	@$(MAKE) --no-print-directory check-build
@@ -177,6 +183,6 @@ uninstall:
 clean:
 	rm -f getawslog *.o tests/test_sigv4 tests/test_flatten tests/test_s3xml \
 	    tests/test_ini tests/test_credsutil tests/test_notify tests/sigv4_cli \
-	    tests/flatten_cli \
+	    tests/flatten_cli tests/notify_cli \
 	    tests/test_fuzz tests/fuzz/*.o
 	rm -rf build getawslog-$(VERSION).tar.gz
