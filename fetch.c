@@ -58,14 +58,28 @@ pending_free(struct pending *p)
 	free(p);
 }
 
+/*
+ * A name on stdout (the script's -d lines, --dry-run's keys): control
+ * bytes escaped, so that a key cannot forge a line in cron's mail or
+ * repaint a terminal.
+ */
+static void
+say(const char *what, const char *name)
+{
+	char	buf[MSG_ESCAPED_MAX];
+
+	progress_clear();
+	printf("%s%s\n", what, msg_escape(name, buf, sizeof(buf)));
+}
+
 /* Said in its turn, so that -d's lines keep the listing's order. */
 static enum object_result
 skip(struct run *r, const struct pending *p)
 {
 	if (p->kind == PEND_DIGEST && r->o->debug)
-		printf("Skipping digest file: %s\n", p->base);
+		say("Skipping digest file: ", p->base);
 	else if (p->kind == PEND_SEEN && r->o->debug)
-		printf("Skipping previously seen file %s\n", p->base);
+		say("Skipping previously seen file ", p->base);
 	else if (p->kind == PEND_OLD && r->o->debug > 1)
 		/* Not the script's: -d's stdout stays the script's lines. */
 		msg_warn("skipping %s, dated before --after", p->key);
@@ -91,15 +105,14 @@ finish(struct run *r, struct pending *p)
 		if (rc == -1)
 			return OBJECT_FATAL;
 		if (r->o->debug)
-			printf("Skipping previously seen file %s\n", p->base);
+			say("Skipping previously seen file ", p->base);
 		return OBJECT_DONE;
 	}
 	if (r->o->debug)
-		printf("+++ Found new log:  %s\n", p->base);
+		say("+++ Found new log:  ", p->base);
 	if (r->o->dry_run) {
 		/* Would be fetched: say so, touch nothing. */
-		progress_clear();
-		printf("%s\n", p->key);
+		say("", p->key);
 		r->n.objects++;
 		return OBJECT_DONE;
 	}
