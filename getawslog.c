@@ -137,22 +137,95 @@ parse_size(const char *s, unsigned long long lo, unsigned long long hi,
 	return (size_t)(v * mul);
 }
 
+enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
+	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
+	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS };
+
+static const struct option longopts[] = {
+	{ "bucket",	required_argument,	NULL, 'b' },
+	{ "log",	required_argument,	NULL, 'l' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "delete",	no_argument,		NULL, 'D' },
+	{ "debug",	no_argument,		NULL, 'd' },
+	{ "state",	required_argument,	NULL, 's' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, OPT_VERSION },
+	{ "region",	required_argument,	NULL, OPT_REGION },
+	{ "endpoint-url", required_argument,	NULL, OPT_ENDPOINT },
+	{ "profile",	required_argument,	NULL, OPT_PROFILE },
+	{ "format",	required_argument,	NULL, OPT_FORMAT },
+	{ "max-attempts", required_argument,	NULL, OPT_ATTEMPTS },
+	{ "lock-wait",	required_argument,	NULL, OPT_LOCKWAIT },
+	{ "jobs",	required_argument,	NULL, 'J' },
+	{ "prefix",	required_argument,	NULL, OPT_PREFIX },
+	{ "full-scan",	no_argument,		NULL, OPT_FULLSCAN },
+	{ "lookback",	required_argument,	NULL, OPT_LOOKBACK },
+	{ "max-inflated-size", required_argument, NULL, OPT_MAXINFLATED },
+	{ "after",	required_argument,	NULL, OPT_AFTER },
+	{ "dry-run",	no_argument,		NULL, OPT_DRYRUN },
+	{ "progress",	no_argument,		NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument,		NULL, OPT_NOPROGRESS },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* optparse's message for a prefix of several options, sorted as it did. */
+static void
+ambiguous(const char *arg, size_t len, const char **names, size_t n)
+{
+	char	buf[512];
+	size_t	i, j, o;
+	int	w;
+
+	for (i = 1; i < n; i++)		/* a few names: insertion sort */
+		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			const char	*t = names[j];
+
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	w = snprintf(buf, sizeof(buf), "--%.*s (", (int)len, arg);
+	o = w > 0 && (size_t)w < sizeof(buf) ? (size_t)w : 0;
+	for (i = 0; i < n && o > 0; i++) {
+		w = snprintf(buf + o, sizeof(buf) - o, "%s--%s", i ? ", " : "",
+		    names[i]);
+		o = w > 0 && (size_t)w < sizeof(buf) - o ? o + (size_t)w : 0;
+	}
+	usage_error("ambiguous option: %s?)", o > 0 ? buf : arg);
+}
+
+/*
+ * The names among names[] (NULL-terminated, or a struct option table's)
+ * that arg[0..len) begins, into found; -1 when one is arg exactly.
+ */
+static int
+prefix_of(const char *arg, size_t len, const char *name, const char **found,
+    size_t *nfound, size_t max)
+{
+	if (strlen(name) == len && strncmp(name, arg, len) == 0)
+		return -1;
+	if (strncmp(name, arg, len) == 0 && *nfound < max)
+		found[(*nfound)++] = name;
+	return 0;
+}
+
 /*
  * optparse let users shorten the script's long options to any unambiguous
  * prefix ("--buck", "--st"). Options added since must not make those
  * prefixes ambiguous, so a prefix of exactly one of the script's options
  * is resolved to it before getopt_long sees it, and a prefix of several
- * gets optparse's message.
+ * gets optparse's message. A prefix of none of them is getopt_long's, but
+ * a prefix of several of the other options gets optparse's message too
+ * (getopt_long would call it an unknown option).
  */
 static void
-resolve_legacy_prefixes(int argc, char **argv)
+resolve_prefixes(int argc, char **argv)
 {
-	static const char *const legacy[] = { "bucket", "log", "json",
-	    "delete", "state", "debug", "help", "version", NULL };
+	static const char *legacy[] = { "bucket", "log", "json", "delete",
+	    "state", "debug", "help", "version", NULL };
 	static char	 buf[256];
-	const char	*arg, *eq, *match;
-	size_t		 len, i;
-	int		 a, n, nmatch;
+	const char	*arg, *eq, *found[64];
+	size_t		 len, i, nfound;
+	int		 a, n, exact;
 
 	for (a = 1; a < argc; a++) {
 		arg = argv[a];
@@ -163,46 +236,33 @@ resolve_legacy_prefixes(int argc, char **argv)
 		arg += 2;
 		eq = strchr(arg, '=');
 		len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
-		match = NULL;
-		nmatch = 0;
-		for (i = 0; legacy[i] != NULL; i++) {
-			if (strlen(legacy[i]) == len &&
-			    strncmp(legacy[i], arg, len) == 0) {
-				nmatch = 0;	/* an exact name: nothing to do */
-				break;
-			}
-			if (strncmp(legacy[i], arg, len) == 0) {
-				match = legacy[i];
-				nmatch++;
-			}
-		}
-		if (nmatch > 1) {
-			n = snprintf(buf, sizeof(buf), "--%.*s (", (int)len, arg);
-			for (i = 0; legacy[i] != NULL && n > 0 &&
-			    (size_t)n < sizeof(buf); i++)
-				if (strncmp(legacy[i], arg, len) == 0)
-					n += snprintf(buf + n, sizeof(buf) - n,
-					    "%s--%s", buf[n - 1] == '(' ? "" :
-					    ", ", legacy[i]);
-			if (n > 0 && (size_t)n < sizeof(buf) - 2)
-				memcpy(buf + n, "?)", 3);
-			usage_error("ambiguous option: %s", buf);
-		}
-		if (nmatch == 1) {
-			n = snprintf(buf, sizeof(buf), "--%s%s", match,
+		nfound = 0;
+		exact = 0;
+		for (i = 0; legacy[i] != NULL && !exact; i++)
+			exact = prefix_of(arg, len, legacy[i], found, &nfound,
+			    64) == -1;
+		if (exact)
+			continue;
+		if (nfound > 1)
+			ambiguous(arg, len, found, nfound);
+		if (nfound == 1) {
+			n = snprintf(buf, sizeof(buf), "--%s%s", found[0],
 			    eq != NULL ? eq : "");
 			if (n > 0 && (size_t)n < sizeof(buf) &&
 			    (argv[a] = strdup(buf)) == NULL) {
 				msg_oom();
 				exit(EXIT_LOCAL);
 			}
+			continue;
 		}
+		for (i = 0; longopts[i].name != NULL && !exact; i++)
+			exact = prefix_of(arg, len, longopts[i].name, found,
+			    &nfound, 64) == -1;
+		if (!exact && nfound > 1)
+			ambiguous(arg, len, found, nfound);
 	}
 }
 
-enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
-	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
-	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS };
 
 /* --after YYYY-MM-DD, a real day, into o->after and o->after_day. */
 static void
@@ -234,32 +294,6 @@ parse_after(const char *s, struct options *o)
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-		{ "bucket",	required_argument,	NULL, 'b' },
-		{ "log",	required_argument,	NULL, 'l' },
-		{ "json",	no_argument,		NULL, 'j' },
-		{ "delete",	no_argument,		NULL, 'D' },
-		{ "debug",	no_argument,		NULL, 'd' },
-		{ "state",	required_argument,	NULL, 's' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ "version",	no_argument,		NULL, OPT_VERSION },
-		{ "region",	required_argument,	NULL, OPT_REGION },
-		{ "endpoint-url", required_argument,	NULL, OPT_ENDPOINT },
-		{ "profile",	required_argument,	NULL, OPT_PROFILE },
-		{ "format",	required_argument,	NULL, OPT_FORMAT },
-		{ "max-attempts", required_argument,	NULL, OPT_ATTEMPTS },
-		{ "lock-wait",	required_argument,	NULL, OPT_LOCKWAIT },
-		{ "jobs",	required_argument,	NULL, 'J' },
-		{ "prefix",	required_argument,	NULL, OPT_PREFIX },
-		{ "full-scan",	no_argument,		NULL, OPT_FULLSCAN },
-		{ "lookback",	required_argument,	NULL, OPT_LOOKBACK },
-		{ "max-inflated-size", required_argument, NULL, OPT_MAXINFLATED },
-		{ "after",	required_argument,	NULL, OPT_AFTER },
-		{ "dry-run",	no_argument,		NULL, OPT_DRYRUN },
-		{ "progress",	no_argument,		NULL, OPT_PROGRESS },
-		{ "no-progress", no_argument,		NULL, OPT_NOPROGRESS },
-		{ NULL, 0, NULL, 0 }
-	};
 	int	c, json = 0, fmt = FLATTEN_FLAT;
 
 	memset(o, 0, sizeof(*o));
@@ -271,7 +305,7 @@ parse_options(int argc, char **argv, struct options *o)
 	/* CloudTrail's objects inflate to megabytes: 4 GiB is no real one. */
 	o->max_inflated = INFLATED_MAX;
 	opterr = 0;
-	resolve_legacy_prefixes(argc, argv);
+	resolve_prefixes(argc, argv);
 	while ((c = getopt_long(argc, argv, ":b:l:jDds:hJ:", longopts,
 	    NULL)) != -1) {
 		switch (c) {
@@ -655,11 +689,12 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (o.debug)
 		printf("+++ Debug mode on\n");
-	if (o.bucket == NULL) {
+	/* The script's test was Python's truth: an empty name is none. */
+	if (o.bucket == NULL || *o.bucket == '\0') {
 		printf("ERROR: Missing an AWS S3 bucket! (-b flag)\n");
 		return EXIT_LOCAL;
 	}
-	if (o.log == NULL) {
+	if (o.log == NULL || *o.log == '\0') {
 		printf("ERROR: Missing a local log file! (-l flag)\n");
 		return EXIT_LOCAL;
 	}
