@@ -19,7 +19,7 @@
 /* Raw mode keeps objects larger than this in a temporary file. */
 #define SPOOL_MIN	(4 * 1024 * 1024)
 
-enum pend_kind { PEND_DIGEST, PEND_SEEN, PEND_OLD, PEND_FETCH };
+enum pend_kind { PEND_DIGEST, PEND_SEEN, PEND_OLD, PEND_EMPTY, PEND_FETCH };
 
 struct pending {
 	struct pending	*next;
@@ -83,6 +83,18 @@ skip(struct run *r, const struct pending *p)
 	else if (p->kind == PEND_OLD && r->o->debug > 1)
 		/* Not the script's: -d's stdout stays the script's lines. */
 		msg_warn("skipping %s, dated before --after", p->key);
+	else if (p->kind == PEND_EMPTY) {
+		/*
+		 * No bytes (a "_$folder$" marker, say) is no gzip, but no
+		 * failure either: recorded, so that it is said only once.
+		 */
+		if (r->o->debug > 1)
+			msg_warn("skipping %s, an empty object", p->key);
+		if (!r->o->dry_run && (state_begin(r->st) == -1 ||
+		    state_record(r->st, p->base) == -1 ||
+		    state_commit(r->st) == -1))
+			return OBJECT_FATAL;
+	}
 	return OBJECT_DONE;
 }
 
@@ -164,7 +176,9 @@ classify(struct run *r, struct pending *p)
 		if (seen == -1)
 			return -1;
 		p->kind = PEND_SEEN;
-	} else
+	} else if (p->size == 0)
+		p->kind = PEND_EMPTY;
+	else
 		p->kind = PEND_FETCH;
 	return 0;
 }

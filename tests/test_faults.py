@@ -557,6 +557,48 @@ class CorruptTests(Base):
         self.assertIn(objs[2].key, err)
 
 
+    def test_zero_padding_after_the_last_member_is_no_error(self):
+        # gzip(1) and Python read it; so must we, in memory and from the
+        # temporary file raw mode spools big objects to. Garbage after
+        # the padding is still an error.
+        objs = make_objects("zp", 4, pad=200, big={2: 5 << 20})
+        self.seed(objs, stored={0: gz(objs[0].doc) + b"\0" * 3000,
+                                1: gz(objs[1].doc) + b"\0",
+                                2: gz(objs[2].doc) + b"\0" * 70000,
+                                3: gz(objs[3].doc) + b"\0\0x"})
+        log, state = self.paths()
+        for extra in ([], ["-j"]):
+            os.path.exists(log) and os.unlink(log)
+            p = self.run_bin(self.args(log, extra=extra))
+            self.assertRun(p, 4, b"")
+            err = p.stderr.decode()
+            self.assertIn(objs[3].key, err)
+            for o in objs[:3]:
+                self.assertNotIn(o.key, err)
+            found = byte_records(self.read(log))
+            for o in objs[:3]:
+                for i in o.ids:
+                    self.assertEqual(found[i], 1, i)
+
+    def test_an_empty_object_is_skipped_and_recorded(self):
+        # A zero-byte "_$folder$" marker failed every run forever.
+        objs = make_objects("ze", 2)
+        self.seed(objs)
+        marker = "AWSLogs/%s/CloudTrail_$folder$" % ACCOUNT
+        self.env.put(self.bucket, marker, b"")
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, extra=["-dd"]))
+        self.assertRun(p, 0)
+        self.assertIn("getawslog: skipping %s, an empty object\n" % marker,
+                      p.stderr.decode())
+        self.assertLog(log, log_of(objs))
+        self.assertIn("CloudTrail_$folder$", self.rows(state))
+        p = self.run_bin(self.args(log, state))
+        self.assertRun(p, 0, b"", b"")
+        p = self.run_bin(self.args(log))
+        self.assertRun(p, 0, b"", b"")
+
+
 # ====================================================================
 # -s: a second run writes nothing; the script's state file works.
 
