@@ -30,6 +30,12 @@ enum layout_place	 layout_classify(const char *folder, char *names,
  */
 int	 layout_object_day(const char *base, char day[9]);
 
+/*
+ * The time in the same place of a CloudTrail name, a real UTC minute from
+ * 1970 on, into *when (seconds since the epoch). 1 found, 0 none.
+ */
+int	 layout_object_time(const char *base, long long *when);
+
 /* A digest file, as the script's regex .+_CloudTrail-Digest_.+ said. */
 int	 layout_is_digest(const char *base);
 
