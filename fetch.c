@@ -62,6 +62,7 @@ pending_free(struct pending *p)
 static enum object_result
 skip(struct run *r, const struct pending *p)
 {
+	r->n.skipped++;
 	if (p->kind == PEND_DIGEST && r->o->debug)
 		printf("Skipping digest file: %s\n", p->base);
 	else if (p->kind == PEND_SEEN && r->o->debug)
@@ -90,6 +91,7 @@ finish(struct run *r, struct pending *p)
 	if ((rc = state_seen(r->st, p->base)) != 0) {
 		if (rc == -1)
 			return OBJECT_FATAL;
+		r->n.skipped++;
 		if (r->o->debug)
 			printf("Skipping previously seen file %s\n", p->base);
 		return OBJECT_DONE;

@@ -557,10 +557,10 @@ job_run(struct job *j)
 	if (o->debug > 1)
 		msg_warn("summary: %lu objects%s, %lu records, %llu bytes "
 		    "downloaded, %llu bytes written, %.1f seconds, %lu "
-		    "failures, %lu list requests", r->n.objects,
+		    "failures, %lu list requests, %lu skipped", r->n.objects,
 		    o->dry_run ? " (dry run)" : "", r->n.records,
 		    r->n.bytes_in, r->n.bytes_out, progress_seconds(),
-		    r->n.failed + r->n.transient, r->n.lists);
+		    r->n.failed + r->n.transient, r->n.lists, r->n.skipped);
 	return status;
 }
 

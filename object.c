@@ -10,6 +10,7 @@
 
 #include "flatten.h"
 #include "inflate.h"
+#include "layout.h"
 #include "logfile.h"
 #include "msg.h"
 #include "object.h"
@@ -139,6 +140,7 @@ object_process(struct run *r, const char *key, const char *base,
 {
 	struct s3_error		 err;
 	enum object_result	 res;
+	long long		 when;
 
 	r->n.bytes_in += body->len;
 	if ((res = write_object(r, key, base, body)) != OBJECT_DONE) {
@@ -147,6 +149,8 @@ object_process(struct run *r, const char *key, const char *base,
 	}
 	object_trim(r);
 	r->n.objects++;
+	if (layout_object_time(base, &when) && when > r->n.newest)
+		r->n.newest = when;
 	/*
 	 * The record and the delete go together: the record is committed
 	 * only once the delete succeeded, so an object that cannot be

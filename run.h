@@ -47,7 +47,11 @@ struct options {
 struct counts {
 	unsigned long	 objects, records, failed, transient, lists;
 	unsigned long	 listed;	/* objects queued to be fetched */
+	/* Digests, recorded objects, objects dated before --after. */
+	unsigned long	 skipped;
+	unsigned long	 discarded;	/* records not written (--discard) */
 	unsigned long long bytes_in, bytes_out;
+	long long	 newest;	/* newest name time written, 0: none */
 };
 
 struct s3;
