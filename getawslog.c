@@ -27,6 +27,7 @@
 #include "ini.h"
 #include "lock.h"
 #include "logfile.h"
+#include "metrics.h"
 #include "msg.h"
 #include "progress.h"
 #include "run.h"
@@ -51,7 +52,7 @@ static const char usage_text[] =
 "                 [--prefix PREFIX] [--full-scan] [--lookback DAYS]\n"
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
-"                 [--max-inflated-size BYTES] [--version]\n";
+"                 [--max-inflated-size BYTES] [--metrics FILE] [--version]\n";
 
 static const char help_text[] =
 "\n"
@@ -82,6 +83,8 @@ static const char help_text[] =
 "                        terminal and -d is not given)\n"
 "  --max-inflated-size=BYTES\n"
 "                        refuse objects that decompress to more (default 4G)\n"
+"  --metrics=FILE        at the end of every run, write what it did to FILE\n"
+"                        for Prometheus (node_exporter's textfile collector)\n"
 "  --version             show the version and exit\n";
 
 /* optparse's way: usage, then "getawslog: error: WHAT", exit 2. */
@@ -200,7 +203,8 @@ resolve_legacy_prefixes(int argc, char **argv)
 
 enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
-	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS };
+	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
+	OPT_METRICS };
 
 /* --after YYYY-MM-DD, a real day, into o->after and o->after_day. */
 static void
@@ -256,6 +260,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "dry-run",	no_argument,		NULL, OPT_DRYRUN },
 		{ "progress",	no_argument,		NULL, OPT_PROGRESS },
 		{ "no-progress", no_argument,		NULL, OPT_NOPROGRESS },
+		{ "metrics",	required_argument,	NULL, OPT_METRICS },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	c, json = 0, fmt = FLATTEN_FLAT;
@@ -345,6 +350,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_NOPROGRESS:
 			o->progress = 0;
 			break;
+		case OPT_METRICS:
+			o->metrics = optarg;
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -424,6 +432,8 @@ struct job {
 	struct creds		*provider;
 	int			 lockfd;
 	int			 curl;		/* curl_global_init done */
+	long long		 start;		/* wall clock, seconds */
+	long long		 start_ms;	/* util_mono_ms() */
 };
 
 /*
@@ -564,6 +574,36 @@ job_run(struct job *j)
 	return status;
 }
 
+/*
+ * --metrics: what the run did. Written before the lock is let go, so that
+ * runs that held it write in turn; a run that found it held (exit 6)
+ * writes too, and the run holding it overwrites that when it ends.
+ */
+static void
+job_metrics(const struct job *j, int status)
+{
+	const struct options	*o = j->o;
+	const struct counts	*n = &j->r.n;
+	struct metrics		 m;
+
+	if (o->metrics == NULL || o->dry_run)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.start = j->start;
+	m.duration_ms = util_mono_ms() - j->start_ms;
+	m.status = status;
+	m.records = n->records;
+	m.discarded = n->discarded;
+	m.bytes_in = n->bytes_in;
+	m.written = n->objects;
+	m.failed = n->failed + n->transient;
+	m.skipped = n->skipped;
+	m.newest = n->newest;
+	metrics_label(&m, "bucket", o->bucket);
+	/* A failure is said; it does not change the run's exit status. */
+	metrics_write(o->metrics, &m);
+}
+
 /* Close everything; a signal makes the status EXIT_LOCAL. */
 static int
 job_close(struct job *j, int status)
@@ -585,6 +625,7 @@ job_close(struct job *j, int status)
 	inflate_buf_free(&j->r.doc);
 	if (j->curl)
 		curl_global_cleanup();
+	job_metrics(j, status);
 	lock_release(j->lockfd);
 	return status;
 }
@@ -619,6 +660,8 @@ main(int argc, char *argv[])
 	mallopt(M_TRIM_THRESHOLD, MALLOC_KEEP);
 
 	memset(&j, 0, sizeof(j));
+	j.start = (long long)time(NULL);
+	j.start_ms = util_mono_ms();
 	j.o = &o;
 	j.r.o = &o;
 	j.lockfd = -1;

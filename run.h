@@ -42,6 +42,7 @@ struct options {
 	char		 after_day[11];	/* the same as YYYY/MM/DD */
 	int		 dry_run;
 	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
+	const char	*metrics;	/* --metrics FILE, or NULL */
 };
 
 struct counts {
