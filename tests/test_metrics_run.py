@@ -659,4 +659,4 @@ tests:
 
 
 if __name__ == "__main__":
-    sys.exit(runner.main("metrics"))
+    sys.exit(runner.main("metrics_run"))
