@@ -26,7 +26,7 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq $missing >/dev/null
 fi
 
-# tests/test_metrics.py reads --metrics' file with Prometheus's own tools:
+# tests/test_metrics_run.py reads --metrics' file with Prometheus's own tools:
 # node_exporter's textfile collector, and promtool (check metrics, the
 # contrib/ alert rules). They are unpacked from Debian's packages into
 # build/tools, not installed: no daemon, no user, no service started.
