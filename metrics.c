@@ -189,7 +189,7 @@ metrics_format(const struct metrics *m, const struct metrics_prev *prev,
 	    "the epoch.");
 	put(&o, M_LAST_RUN "%s %lld\n", ls, m->start);
 	family(&o, M_LAST_SUCCESS, "When the last run that exited 0 started, "
-	    "in seconds since the epoch; 0 if none has.");
+	    "in seconds since the epoch; 0: none yet.");
 	put(&o, M_LAST_SUCCESS "%s %lld\n", ls, success);
 	family(&o, "getawslog_last_run_exit_status", "The last run's exit "
 	    "status: 0 success, else as getawslog(1) lists them.");
@@ -223,8 +223,8 @@ metrics_format(const struct metrics *m, const struct metrics_prev *prev,
 	if (metrics_labelset(m, NULL, NULL, ls, sizeof(ls)) == -1)
 		return -1;
 	family(&o, M_NEWEST, "The time in the name of the newest CloudTrail "
-	    "object written, in seconds since the epoch; kept from the run "
-	    "before when the last wrote none; 0 if none was.");
+	    "object the last run wrote, in seconds since the epoch, or the "
+	    "value before when it wrote none; 0: none yet.");
 	put(&o, M_NEWEST "%s %lld\n", ls, newest);
 	return o.over ? -1 : (int)o.len;
 }

@@ -17,7 +17,7 @@ static const char want_text[] =
 "# TYPE getawslog_last_run_timestamp_seconds gauge\n"
 "getawslog_last_run_timestamp_seconds{bucket=\"trail\"} 1722373800\n"
 "# HELP getawslog_last_success_timestamp_seconds When the last run that "
-    "exited 0 started, in seconds since the epoch; 0 if none has.\n"
+    "exited 0 started, in seconds since the epoch; 0: none yet.\n"
 "# TYPE getawslog_last_success_timestamp_seconds gauge\n"
 "getawslog_last_success_timestamp_seconds{bucket=\"trail\"} 1722373800\n"
 "# HELP getawslog_last_run_exit_status The last run's exit status: 0 "
@@ -47,8 +47,8 @@ static const char want_text[] =
 "getawslog_last_run_objects{bucket=\"trail\",result=\"failed\"} 2\n"
 "getawslog_last_run_objects{bucket=\"trail\",result=\"skipped\"} 7\n"
 "# HELP getawslog_newest_object_timestamp_seconds The time in the name of "
-    "the newest CloudTrail object written, in seconds since the epoch; kept "
-    "from the run before when the last wrote none; 0 if none was.\n"
+    "the newest CloudTrail object the last run wrote, in seconds since the "
+    "epoch, or the value before when it wrote none; 0: none yet.\n"
 "# TYPE getawslog_newest_object_timestamp_seconds gauge\n"
 "getawslog_newest_object_timestamp_seconds{bucket=\"trail\"} 1722373500\n";
 
