@@ -39,20 +39,22 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
 	   $(CPPFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
-SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c creds.c msg.c util.c \
-	   sig.c progress.c fileutil.c lock.c state.c inflate.c logfile.c \
-	   layout.c object.c fetch.c walk.c metrics.c
+SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c creds.c http.c msg.c \
+	   util.c sig.c progress.c fileutil.c lock.c state.c inflate.c \
+	   logfile.c layout.c object.c fetch.c walk.c notify.c \
+	   metrics.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
-	   $(B)/tests/test_layout $(B)/tests/test_metrics \
-	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz
+	   $(B)/tests/test_layout $(B)/tests/test_notify \
+	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz \
+	   $(B)/tests/test_util $(B)/tests/test_http $(B)/tests/test_metrics
 
 # The fuzz targets (tests/fuzz/). For the replay test (test_fuzz) each is
 # built with the project's compiler, its entry point renamed fuzz_TARGET;
 # for `make fuzz`, with clang and libFuzzer in build/fuzz.
 FUZZ_TARGETS = flatten_flat flatten_json flatten_wazuh s3_list s3_error ini \
-	   inflate
+	   inflate notify
 FUZZ_OBJS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/%.o)
 FUZZ_RENAME = -DLLVMFuzzerTestOneInput=fuzz_$(notdir $(basename $@))
 FUZZ_SECONDS ?= 60
@@ -115,6 +117,12 @@ $(B)/fuzz_%: $(B)/tests/fuzz/%.o $(LIBOBJS)
 	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBOBJS) \
 	    $(LDLIBS)
 
+# The queue message parser as a filter, for the tests against moto's
+# notifications and the differential test.
+$(B)/tests/notify_cli: tests/notify_cli.c $(LIBOBJS) notify.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
 # The signer as a filter, for the differential test against botocore.
 $(B)/tests/sigv4_cli: tests/sigv4_cli.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
@@ -126,7 +134,7 @@ deps:
 	@sh scripts/deps.sh
 
 check-build: $(B)/getawslog $(UNITS) $(B)/tests/flatten_cli \
-	     $(B)/tests/sigv4_cli
+	     $(B)/tests/sigv4_cli $(B)/tests/notify_cli
 
 check: deps
 	@$(MAKE) --no-print-directory check-build
@@ -185,8 +193,7 @@ uninstall:
 
 clean:
 	rm -f getawslog *.o tests/test_sigv4 tests/test_flatten tests/test_s3xml \
-	    tests/test_ini tests/test_credsutil tests/test_layout tests/test_metrics \
-	    tests/sigv4_cli \
-	    tests/flatten_cli \
-	    tests/test_fuzz tests/fuzz/*.o
+	    tests/test_ini tests/test_credsutil tests/test_layout tests/sigv4_cli \
+	    tests/flatten_cli tests/test_fuzz tests/test_util tests/test_http \
+	    tests/test_notify tests/notify_cli tests/test_metrics tests/fuzz/*.o
 	rm -rf build getawslog-$(VERSION).tar.gz

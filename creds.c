@@ -8,8 +8,9 @@
  * (SigV4-signed POST) and AssumeRoleWithWebIdentity (unsigned), container
  * credentials (ECS, EKS Pod Identity) and EC2 instance metadata (IMDSv2).
  * Each temporary source can be asked again: creds_refresh is what s3.c
- * calls before its keys expire. Responses are bounded; STS answers XML
- * (expat), the others JSON (cJSON). Secrets are wiped, never printed.
+ * calls before its keys expire. Requests go through http.c; answers are
+ * bounded; STS answers XML (expat), the others JSON (cJSON). Secrets are
+ * wiped, never printed.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -28,8 +29,11 @@
 #include <expat.h>
 
 #include "creds.h"
+#include "http.h"
 #include "ini.h"
+#include "msg.h"
 #include "sigv4.h"
+#include "util.h"
 
 #define CREDS_BODY_MAX		(64 * 1024)	/* any answer, process output */
 #define CREDS_TOKEN_FILE_MAX	(16 * 1024)	/* a JWT or an auth token */
@@ -38,16 +42,25 @@
 #define CREDS_PROCESS_TIMEOUT_MS 60000
 #define CREDS_ROLE_DEPTH	4		/* source_profile chains */
 #define CREDS_FIELD_MAX		4096		/* one XML text */
+#define CREDS_SOURCE_MARGIN	60	/* a role's source keys: renew before */
 #define IMDS_CONNECT_MS		1000	/* a host off EC2 loses at most this */
 #define IMDS_TIMEOUT_MS		2000
 #define IMDS_TOKEN_TTL		"21600"
 #define IMDS_DEFAULT		"http://169.254.169.254"
+#define IMDS_ROLE_MAX		256
+#define IMDS_ROLE_CHARS		"abcdefghijklmnopqrstuvwxyz" \
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-"
 #define CONTAINER_HOST		"http://169.254.170.2"
 #define CONTAINER_CONNECT_MS	2000
 #define CONTAINER_TIMEOUT_MS	5000
 #define STS_CONNECT_MS		10000
 #define STS_TIMEOUT_MS		30000
 #define STS_VERSION		"2011-06-15"
+#define STS_FORM_TYPE		"application/x-www-form-urlencoded; " \
+				"charset=utf-8"
+#define STS_DURATION_MIN	900
+#define STS_DURATION_MAX	43200
+#define WHY_MAX			256	/* libcurl's reason, and a little */
 
 enum creds_kind { CK_STATIC, CK_PROCESS, CK_ROLE, CK_WEBID, CK_CONTAINER,
 	CK_IMDS };
@@ -67,15 +80,6 @@ struct creds {
 	time_t		 expires;
 };
 
-static void
-wipe_free(char *p)
-{
-	if (p != NULL) {
-		explicit_bzero(p, strlen(p));
-		free(p);
-	}
-}
-
 void
 creds_free(struct creds *c)
 {
@@ -94,14 +98,6 @@ creds_free(struct creds *c)
 	free(c);
 }
 
-static const char *
-env_nonempty(const char *name)
-{
-	const char	*v = getenv(name);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
 static void
 set_source(struct creds *c, const char *a, const char *b, const char *d)
 {
@@ -110,6 +106,46 @@ set_source(struct creds *c, const char *a, const char *b, const char *d)
 	n = snprintf(c->keys.source, sizeof(c->keys.source), "%s%s%s", a, b, d);
 	if (n < 0 || (size_t)n >= sizeof(c->keys.source))
 		c->keys.source[sizeof(c->keys.source) - 1] = '\0';
+}
+
+/*
+ * Copies of k's keys (*tok NULL without a session token). 0, or -1
+ * (printed) with nothing kept.
+ */
+static int
+keys_dup(const struct aws_creds *k, char **ak, char **sk, char **tok)
+{
+	*ak = strdup(k->access_key);
+	*sk = strdup(k->secret_key);
+	*tok = k->session_token != NULL ? strdup(k->session_token) : NULL;
+	if (*ak == NULL || *sk == NULL ||
+	    (k->session_token != NULL && *tok == NULL)) {
+		util_free_secret(*ak);
+		util_free_secret(*sk);
+		util_free_secret(*tok);
+		*ak = *sk = *tok = NULL;
+		msg_oom();
+		return -1;
+	}
+	return 0;
+}
+
+/* A request of c's: its CA bundle, an answer of CREDS_BODY_MAX at most. */
+static struct http_call
+call_of(const struct creds *c, const char *method, const char *url,
+    struct curl_slist *hdrs, long connect_ms, long total_ms)
+{
+	struct http_call	hc;
+
+	memset(&hc, 0, sizeof(hc));
+	hc.method = method;
+	hc.url = url;
+	hc.headers = hdrs;
+	hc.ca_bundle = c->ca_bundle;
+	hc.connect_ms = connect_ms;
+	hc.total_ms = total_ms;
+	hc.max = CREDS_BODY_MAX;
+	return hc;
 }
 
 /* ------------------------------------------------------------ times */
@@ -154,123 +190,6 @@ creds_parse_time(const char *s, time_t *out)
 	return 0;
 }
 
-/* ------------------------------------------------------------- HTTP */
-
-struct body {
-	char	*p;
-	size_t	 len;
-	int	 overflow;
-};
-
-static size_t
-on_data(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct body	*b = arg;
-	size_t		 n = size * nmemb;
-
-	if (b->len + n > CREDS_BODY_MAX) {
-		b->overflow = 1;
-		return 0;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return n;
-}
-
-/*
- * One blocking request; the body (NUL-terminated, wiped by the caller with
- * body_free) and the status. 0, or -1 with why (no answer at all).
- */
-static int
-http_do(const struct creds *c, const char *method, const char *url,
-    struct curl_slist *hdrs, const char *post, long connect_ms,
-    long total_ms, long *status, struct body *b, char *why, size_t whylen)
-{
-	CURL		*e = NULL;
-	CURLcode	 cc;
-	char		 err[CURL_ERROR_SIZE];
-	int		 n, ret = -1;
-
-	why[0] = '\0';
-
-	memset(b, 0, sizeof(*b));
-	*status = 0;
-	err[0] = '\0';
-	if ((b->p = malloc(CREDS_BODY_MAX + 1)) == NULL ||
-	    (e = curl_easy_init()) == NULL) {
-		n = snprintf(why, whylen, "out of memory");
-		goto out;
-	}
-	b->p[0] = '\0';
-	n = 0;
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total_ms);
-	/* Proxies come from the environment, as for the S3 requests. */
-	if (c->ca_bundle != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_bundle);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "getawslog/" GETAWSLOG_VERSION);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, err);
-	if (post != NULL)
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, post);
-	if (strcmp(method, "PUT") == 0) {
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
-	}
-	cc = curl_easy_perform(e);
-	if (cc != CURLE_OK) {
-		n = snprintf(why, whylen, "%s", b->overflow ? "answer too "
-		    "large" : err[0] != '\0' ? err : curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
-	ret = 0;
-out:
-	/* A message cut short is still a message. */
-	if (n < 0 || (size_t)n >= whylen)
-		why[whylen - 1] = '\0';
-	if (e != NULL)
-		curl_easy_cleanup(e);
-	return ret;
-}
-
-static void
-body_free(struct body *b)
-{
-	if (b->p != NULL) {
-		explicit_bzero(b->p, b->len);
-		free(b->p);
-	}
-	memset(b, 0, sizeof(*b));
-}
-
-static struct curl_slist *
-add_header(struct curl_slist *l, const char *name, const char *value,
-    int *fail)
-{
-	struct curl_slist	*nl;
-	char			*line;
-
-	if (*fail)
-		return l;
-	if (asprintf(&line, "%s: %s", name, value) == -1) {
-		*fail = 1;
-		return l;
-	}
-	if ((nl = curl_slist_append(l, line)) == NULL)
-		*fail = 1;
-	explicit_bzero(line, strlen(line));
-	free(line);
-	return nl != NULL ? nl : l;
-}
-
 /* --------------------------------------------------- JSON credentials */
 
 static char *
@@ -300,14 +219,13 @@ parse_json_keys(struct creds *c, const char *text, size_t len, int version1,
 	c->expires = 0;
 	if ((j = cJSON_ParseWithLength(text, len)) == NULL ||
 	    !cJSON_IsObject(j)) {
-		fprintf(stderr, "getawslog: %s: not a JSON object\n", what);
+		msg_warn("%s: not a JSON object", what);
 		goto out;
 	}
 	if (version1) {
 		v = cJSON_GetObjectItemCaseSensitive(j, "Version");
 		if (!cJSON_IsNumber(v) || v->valuedouble != 1) {
-			fprintf(stderr, "getawslog: %s: \"Version\" is not 1\n",
-			    what);
+			msg_warn("%s: \"Version\" is not 1", what);
 			goto out;
 		}
 	}
@@ -316,14 +234,12 @@ parse_json_keys(struct creds *c, const char *text, size_t len, int version1,
 	if ((c->keys.session_token = json_string(j, "SessionToken")) == NULL)
 		c->keys.session_token = json_string(j, "Token");
 	if (c->keys.access_key == NULL || c->keys.secret_key == NULL) {
-		fprintf(stderr, "getawslog: %s: no AccessKeyId and "
-		    "SecretAccessKey\n", what);
+		msg_warn("%s: no AccessKeyId and SecretAccessKey", what);
 		goto out;
 	}
 	if ((exp = json_string(j, "Expiration")) != NULL &&
 	    creds_parse_time(exp, &c->expires) == -1) {
-		fprintf(stderr, "getawslog: %s: bad Expiration \"%s\"\n", what,
-		    exp);
+		msg_warn("%s: bad Expiration \"%s\"", what, exp);
 		goto out;
 	}
 	ret = 0;
@@ -417,121 +333,145 @@ fail:
 	return NULL;
 }
 
-/* Run the command, its stdout into b (bounded). 0, or -1 (printed). */
-static int
-run_command(const char *command, struct body *b)
+/*
+ * Start argv with its stdout into a pipe, stdin /dev/null, stderr ours:
+ * the pid, and *fd the pipe's end to read. -1 (printed).
+ */
+static pid_t
+spawn(char **argv, int *fd)
 {
-	struct pollfd	 pfd;
-	const char	*why = NULL;
-	char		**argv = NULL;
-	pid_t		 pid = -1;
-	ssize_t		 got;
-	int		 p[2] = { -1, -1 }, st, ret = -1, devnull;
+	pid_t	pid;
+	int	p[2], devnull;
 
-	memset(b, 0, sizeof(*b));
-	if ((argv = creds_split_command(command, &why)) == NULL) {
-		fprintf(stderr, "getawslog: credential_process: %s\n", why);
-		goto out;
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		msg_warn("credential_process: %s", strerror(errno));
+		return -1;
 	}
-	if ((b->p = malloc(CREDS_BODY_MAX + 1)) == NULL) {
-		fprintf(stderr, "getawslog: out of memory\n");
-		goto out;
-	}
-	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
-		fprintf(stderr, "getawslog: credential_process: %s\n",
-		    strerror(errno));
-		goto out;
+	if ((pid = fork()) == -1) {
+		msg_warn("credential_process: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
 	}
 	if (pid == 0) {
-		/* stdout to us; stdin nothing; stderr passes through. */
 		if ((devnull = open("/dev/null", O_RDONLY)) != -1)
 			dup2(devnull, STDIN_FILENO);
 		dup2(p[1], STDOUT_FILENO);
 		execvp(argv[0], argv);
-		fprintf(stderr, "getawslog: credential_process: %s: %s\n",
-		    argv[0], strerror(errno));
+		msg_warn("credential_process: %s: %s", argv[0],
+		    strerror(errno));
 		_exit(127);
 	}
 	close(p[1]);
-	p[1] = -1;
-	pfd.fd = p[0];
+	*fd = p[0];
+	return pid;
+}
+
+/*
+ * The child's output from fd into b (its buffer CREDS_BODY_MAX + 1 long),
+ * until the end. 0, or -1 (printed) with the child killed: too long,
+ * too slow, a read error.
+ */
+static int
+read_output(int fd, pid_t pid, struct http_body *b)
+{
+	struct pollfd	pfd;
+	ssize_t		got;
+
+	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
 		if (poll(&pfd, 1, CREDS_PROCESS_TIMEOUT_MS) == 0) {
-			fprintf(stderr, "getawslog: credential_process: no "
-			    "answer in %d seconds\n",
+			msg_warn("credential_process: no answer in %d seconds",
 			    CREDS_PROCESS_TIMEOUT_MS / 1000);
-			kill(pid, SIGKILL);
-			goto reap;
+			break;
 		}
-		got = read(p[0], b->p + b->len, CREDS_BODY_MAX - b->len);
+		got = read(fd, b->p + b->len, CREDS_BODY_MAX - b->len);
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got == -1) {
-			fprintf(stderr, "getawslog: credential_process: %s\n",
-			    strerror(errno));
-			kill(pid, SIGKILL);
-			goto reap;
-		}
-		if (got == 0)
+			msg_warn("credential_process: %s", strerror(errno));
 			break;
+		}
+		if (got == 0) {
+			b->p[b->len] = '\0';
+			return 0;
+		}
 		b->len += (size_t)got;
 		if (b->len == CREDS_BODY_MAX) {
-			fprintf(stderr, "getawslog: credential_process: "
-			    "output larger than %d bytes\n", CREDS_BODY_MAX);
-			kill(pid, SIGKILL);
-			goto reap;
+			msg_warn("credential_process: output larger than %d "
+			    "bytes", CREDS_BODY_MAX);
+			break;
 		}
 	}
-	b->p[b->len] = '\0';
-	ret = 0;
-reap:
+	kill(pid, SIGKILL);
+	return -1;
+}
+
+/* Run the command, its stdout into b (bounded). 0, or -1 (printed). */
+static int
+run_command(const char *command, struct http_body *b)
+{
+	const char	*why = NULL;
+	char		**argv = NULL;
+	pid_t		 pid;
+	int		 fd = -1, st, ret = -1;
+
+	memset(b, 0, sizeof(*b));
+	if ((argv = creds_split_command(command, &why)) == NULL) {
+		msg_warn("credential_process: %s", why);
+		goto out;
+	}
+	if ((b->p = malloc(CREDS_BODY_MAX + 1)) == NULL) {
+		msg_oom();
+		goto out;
+	}
+	if ((pid = spawn(argv, &fd)) == -1)
+		goto out;
+	ret = read_output(fd, pid, b);
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		continue;
 	if (ret == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
-		fprintf(stderr, "getawslog: credential_process %s %d\n",
+		msg_warn("credential_process %s %d",
 		    WIFEXITED(st) ? "exited with status" : "killed by signal",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		ret = -1;
 	}
 out:
-	if (p[0] != -1)
-		close(p[0]);
-	if (p[1] != -1)
-		close(p[1]);
+	if (fd != -1)
+		close(fd);
 	creds_free_argv(argv);
 	if (ret == -1)
-		body_free(b);
+		http_body_free(b);
 	return ret;
 }
 
 static int
 fetch_process(struct creds *c)
 {
-	struct body	b;
-	int		ret;
+	struct http_body	b;
+	int			ret;
 
 	if (run_command(c->command, &b) == -1)
 		return -1;
 	ret = parse_json_keys(c, b.p, b.len, 1, "credential_process");
-	body_free(&b);
+	http_body_free(&b);
 	return ret;
 }
 
 /* ---------------------------------------------------------------- STS */
 
 struct sts_xml {
-	XML_Parser	 parser;
 	char		 text[CREDS_FIELD_MAX];
 	size_t		 len;
-	int		 toolong, doctype;
+	int		 toolong;
 	char		*ak, *sk, *tok, *exp, *code, *msg;
 };
 
 static void XMLCALL
-sts_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+sts_start(void *parser, const XML_Char *name, const XML_Char **attrs)
 {
-	struct sts_xml	*x = arg;
+	struct sts_xml	*x = XML_GetUserData(parser);
 
 	(void)name;
 	(void)attrs;
@@ -540,9 +480,9 @@ sts_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 }
 
 static void XMLCALL
-sts_chars(void *arg, const XML_Char *s, int len)
+sts_chars(void *parser, const XML_Char *s, int len)
 {
-	struct sts_xml	*x = arg;
+	struct sts_xml	*x = XML_GetUserData(parser);
 
 	if (x->len + (size_t)len >= sizeof(x->text)) {
 		x->toolong = 1;
@@ -553,9 +493,9 @@ sts_chars(void *arg, const XML_Char *s, int len)
 }
 
 static void XMLCALL
-sts_end(void *arg, const XML_Char *name)
+sts_end(void *parser, const XML_Char *name)
 {
-	struct sts_xml	*x = arg;
+	struct sts_xml	*x = XML_GetUserData(parser);
 	char		**dst = NULL;
 
 	if (strcmp(name, "AccessKeyId") == 0)
@@ -576,54 +516,37 @@ sts_end(void *arg, const XML_Char *name)
 	x->len = 0;
 }
 
-static void XMLCALL
-sts_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
-    const XML_Char *pubid, int has_internal_subset)
-{
-	struct sts_xml	*x = arg;
-
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal_subset;
-	x->doctype = 1;
-	XML_StopParser(x->parser, XML_FALSE);
-}
-
 /* The keys from an STS answer, or its error, printed. 0 or -1. */
 static int
-parse_sts(struct creds *c, long status, const struct body *b,
+parse_sts(struct creds *c, long status, const struct http_body *b,
     const char *what)
 {
 	struct sts_xml	 x;
+	XML_Parser	 p;
 	int		 ok, ret = -1;
 
 	memset(&x, 0, sizeof(x));
 	aws_creds_clear(&c->keys);
 	c->expires = 0;
-	if ((x.parser = XML_ParserCreate("UTF-8")) == NULL) {
-		fprintf(stderr, "getawslog: out of memory\n");
+	if ((p = http_xml_new(&x)) == NULL) {
+		msg_oom();
 		return -1;
 	}
-	XML_SetUserData(x.parser, &x);
-	XML_SetElementHandler(x.parser, sts_start, sts_end);
-	XML_SetCharacterDataHandler(x.parser, sts_chars);
-	XML_SetStartDoctypeDeclHandler(x.parser, sts_doctype);
-	ok = XML_Parse(x.parser, b->p, (int)b->len, XML_TRUE) !=
-	    XML_STATUS_ERROR && !x.doctype;
+	XML_SetElementHandler(p, sts_start, sts_end);
+	XML_SetCharacterDataHandler(p, sts_chars);
+	ok = XML_Parse(p, b->p, (int)b->len, XML_TRUE) != XML_STATUS_ERROR;
 	if (status != 200) {
-		fprintf(stderr, "getawslog: %s: HTTP %ld%s%s%s%s\n", what,
-		    status, ok && x.code ? " " : "", ok && x.code ? x.code : "",
+		msg_warn("%s: HTTP %ld%s%s%s%s", what, status,
+		    ok && x.code ? " " : "", ok && x.code ? x.code : "",
 		    ok && x.msg ? ": " : "", ok && x.msg ? x.msg : "");
 		goto out;
 	}
 	if (!ok || x.ak == NULL || x.sk == NULL || x.tok == NULL) {
-		fprintf(stderr, "getawslog: %s: an answer without "
-		    "credentials\n", what);
+		msg_warn("%s: an answer without credentials", what);
 		goto out;
 	}
 	if (x.exp == NULL || creds_parse_time(x.exp, &c->expires) == -1) {
-		fprintf(stderr, "getawslog: %s: bad Expiration\n", what);
+		msg_warn("%s: bad Expiration", what);
 		goto out;
 	}
 	c->keys.access_key = x.ak;
@@ -632,34 +555,14 @@ parse_sts(struct creds *c, long status, const struct body *b,
 	x.ak = x.sk = x.tok = NULL;
 	ret = 0;
 out:
-	XML_ParserFree(x.parser);
-	wipe_free(x.ak);
-	wipe_free(x.sk);
-	wipe_free(x.tok);
+	XML_ParserFree(p);
+	util_free_secret(x.ak);
+	util_free_secret(x.sk);
+	util_free_secret(x.tok);
 	free(x.exp);
 	free(x.code);
 	free(x.msg);
 	return ret;
-}
-
-/* Append "&name=value", the value form-encoded. */
-static int
-form_add(char **q, const char *name, const char *value)
-{
-	char	*enc, *nq;
-	int	 n;
-
-	if ((enc = sigv4_uri_encode(value, strlen(value), 0)) == NULL)
-		return -1;
-	n = asprintf(&nq, "%s&%s=%s", *q, name, enc);
-	explicit_bzero(enc, strlen(enc));
-	free(enc);
-	if (n == -1)
-		return -1;
-	explicit_bzero(*q, strlen(*q));
-	free(*q);
-	*q = nq;
-	return 0;
 }
 
 /* host[:port] and path of an http(s) URL, for signing. */
@@ -685,127 +588,142 @@ url_parts(const char *url, char **host, char **path)
 }
 
 static int fetch(struct creds *);
-static int read_small_file(const char *, struct body *);
+static int read_small_file(const char *, struct http_body *);
+
+/*
+ * The form STS is sent: the action, the role and its options, and the web
+ * identity token (its file read again each time: it is rotated). Into
+ * *formp; 0, or -1 (printed).
+ */
+static int
+sts_form(const struct creds *c, char **formp)
+{
+	struct http_body	 tf;
+	char			*form = NULL, num[16];
+	int			 n, ret = -1;
+
+	*formp = NULL;
+	memset(&tf, 0, sizeof(tf));
+	if (c->kind == CK_WEBID && read_small_file(c->token_file, &tf) == -1)
+		goto out;
+	n = snprintf(num, sizeof(num), "%d", c->duration);
+	if (n < 0 || (size_t)n >= sizeof(num) ||
+	    http_query_add(&form, "Action", c->kind == CK_ROLE ? "AssumeRole" :
+	    "AssumeRoleWithWebIdentity") == -1 ||
+	    http_query_add(&form, "Version", STS_VERSION) == -1 ||
+	    http_query_add(&form, "RoleArn", c->role_arn) == -1 ||
+	    http_query_add(&form, "RoleSessionName", c->session_name) == -1 ||
+	    (c->duration > 0 &&
+	    http_query_add(&form, "DurationSeconds", num) == -1) ||
+	    (c->external_id != NULL &&
+	    http_query_add(&form, "ExternalId", c->external_id) == -1) ||
+	    (c->kind == CK_WEBID &&
+	    http_query_add(&form, "WebIdentityToken", tf.p) == -1)) {
+		msg_oom();
+		goto out;
+	}
+	*formp = form;
+	form = NULL;
+	ret = 0;
+out:
+	util_free_secret(form);
+	http_body_free(&tf);
+	return ret;
+}
+
+/*
+ * The headers of an STS request for form: signed with src's keys
+ * (AssumeRole), or not (src NULL: AssumeRoleWithWebIdentity). NULL when
+ * they cannot be made (printed).
+ */
+static struct curl_slist *
+sts_headers(const struct creds *c, const struct aws_creds *src,
+    const char *form)
+{
+	static const struct sigv4_header type = { "Content-Type",
+	    STS_FORM_TYPE };
+	struct http_request	 rq;
+	struct http_keys	 k;
+	struct curl_slist	*hdrs = NULL;
+	char			*host = NULL, *path = NULL;
+	char			 shown[HTTP_URL_SHOWN_MAX];
+	int			 fail = 0;
+
+	if (src == NULL)
+		hdrs = http_header(NULL, type.name, type.value, &fail);
+	else {
+		if (url_parts(c->url, &host, &path) == -1) {
+			msg_warn("STS endpoint %s is not a URL",
+			    http_url_mask(c->url, shown, sizeof(shown)));
+			goto out;
+		}
+		memset(&rq, 0, sizeof(rq));
+		rq.method = "POST";
+		rq.host = host;
+		rq.path = path;
+		rq.headers = &type;
+		rq.nheaders = 1;
+		rq.body = form;
+		rq.bodylen = strlen(form);
+		rq.region = c->region;
+		rq.service = "sts";
+		k.access_key = src->access_key;
+		k.secret_key = src->secret_key;
+		k.session_token = src->session_token;
+		if ((hdrs = http_sign(&rq, &k, time(NULL), c->debug)) == NULL)
+			fail = 1;
+	}
+	hdrs = http_header(hdrs, "Accept", "text/xml", &fail);
+	if (fail) {
+		msg_oom();
+		http_headers_free(hdrs);
+		hdrs = NULL;
+	}
+out:
+	free(host);
+	free(path);
+	return hdrs;
+}
 
 /* AssumeRole (signed with the source's keys) or AssumeRoleWithWebIdentity. */
 static int
 fetch_sts(struct creds *c)
 {
-	struct sigv4_header	 h[4];
-	struct sigv4_input	 in;
-	struct sigv4_output	 out;
+	struct http_call	 hc;
+	struct http_body	 b;
 	struct curl_slist	*hdrs = NULL;
-	struct body		 b, tf;
 	const struct aws_creds	*src = NULL;
-	char			*form = NULL, *host = NULL, *path = NULL;
-	char			 date[SIGV4_AMZ_DATE_LEN + 1], num[16], why[256];
-	char			 hash[SIGV4_SHA256_HEX_LEN + 1];
 	const char		*what;
-	size_t			 nh = 0;
+	char			*form = NULL, why[WHY_MAX];
+	char			 shown[HTTP_URL_SHOWN_MAX];
 	long			 status;
-	time_t			 now = time(NULL);
-	int			 fail = 0, n, ret = -1;
+	int			 ret = -1;
 
-	memset(&out, 0, sizeof(out));
 	memset(&b, 0, sizeof(b));
-	memset(&tf, 0, sizeof(tf));
 	what = c->kind == CK_ROLE ? "AssumeRole" : "AssumeRoleWithWebIdentity";
 	if (c->kind == CK_ROLE) {
 		/* The source's keys may be temporary too. */
-		if (c->source->expires != 0 && now + 60 >= c->source->expires &&
+		if (c->source->expires != 0 &&
+		    time(NULL) + CREDS_SOURCE_MARGIN >= c->source->expires &&
 		    fetch(c->source) == -1)
 			goto out;
 		src = &c->source->keys;
 	}
-	form = strdup(c->kind == CK_ROLE ? "Action=AssumeRole" :
-	    "Action=AssumeRoleWithWebIdentity");
-	if (form == NULL ||
-	    form_add(&form, "Version", STS_VERSION) == -1 ||
-	    form_add(&form, "RoleArn", c->role_arn) == -1 ||
-	    form_add(&form, "RoleSessionName", c->session_name) == -1)
-		goto nomem;
-	if (c->duration > 0) {
-		n = snprintf(num, sizeof(num), "%d", c->duration);
-		if (n < 0 || (size_t)n >= sizeof(num) ||
-		    form_add(&form, "DurationSeconds", num) == -1)
-			goto nomem;
-	}
-	if (c->external_id != NULL &&
-	    form_add(&form, "ExternalId", c->external_id) == -1)
-		goto nomem;
-	if (c->kind == CK_WEBID) {
-		/* The token file is read again each time: it is rotated. */
-		if (read_small_file(c->token_file, &tf) == -1)
-			goto out;
-		if (form_add(&form, "WebIdentityToken", tf.p) == -1)
-			goto nomem;
-	}
-	hdrs = add_header(hdrs, "Content-Type",
-	    "application/x-www-form-urlencoded; charset=utf-8", &fail);
-	if (src != NULL) {
-		if (url_parts(c->url, &host, &path) == -1) {
-			fprintf(stderr, "getawslog: STS endpoint %s is not a "
-			    "URL\n", c->url);
-			goto out;
-		}
-		sigv4_amz_date(now, date);
-		sigv4_sha256_hex(form, strlen(form), hash);
-		h[nh].name = "content-type";
-		h[nh++].value = "application/x-www-form-urlencoded; "
-		    "charset=utf-8";
-		h[nh].name = "host";
-		h[nh++].value = host;
-		h[nh].name = "x-amz-date";
-		h[nh++].value = date;
-		if (src->session_token != NULL) {
-			h[nh].name = "x-amz-security-token";
-			h[nh++].value = src->session_token;
-		}
-		memset(&in, 0, sizeof(in));
-		in.method = "POST";
-		in.path = path;
-		in.query = NULL;
-		in.headers = h;
-		in.nheaders = nh;
-		in.payload_hash = hash;
-		in.access_key = src->access_key;
-		in.secret_key = src->secret_key;
-		in.region = c->region;
-		in.service = "sts";
-		in.when = now;
-		if (sigv4_sign(&in, &out) == -1)
-			goto nomem;
-		hdrs = add_header(hdrs, "Host", host, &fail);
-		hdrs = add_header(hdrs, "X-Amz-Date", date, &fail);
-		if (src->session_token != NULL)
-			hdrs = add_header(hdrs, "X-Amz-Security-Token",
-			    src->session_token, &fail);
-		hdrs = add_header(hdrs, "Authorization", out.authorization,
-		    &fail);
-	}
-	hdrs = add_header(hdrs, "Accept", "text/xml", &fail);
-	if (fail)
-		goto nomem;
-	if (http_do(c, "POST", c->url, hdrs, form, STS_CONNECT_MS,
-	    STS_TIMEOUT_MS, &status, &b, why, sizeof(why)) == -1) {
-		fprintf(stderr, "getawslog: %s at %s: %s\n", what, c->url, why);
+	if (sts_form(c, &form) == -1 ||
+	    (hdrs = sts_headers(c, src, form)) == NULL)
+		goto out;
+	hc = call_of(c, "POST", c->url, hdrs, STS_CONNECT_MS, STS_TIMEOUT_MS);
+	hc.body = form;
+	if (http_fetch(&hc, &status, &b, why, sizeof(why)) == -1) {
+		msg_warn("%s at %s: %s", what,
+		    http_url_mask(c->url, shown, sizeof(shown)), why);
 		goto out;
 	}
 	ret = parse_sts(c, status, &b, what);
-	goto out;
-nomem:
-	fprintf(stderr, "getawslog: out of memory\n");
 out:
-	if (form != NULL) {
-		explicit_bzero(form, strlen(form));
-		free(form);
-	}
-	free(host);
-	free(path);
-	sigv4_output_free(&out);
-	curl_slist_free_all(hdrs);
-	body_free(&b);
-	body_free(&tf);
+	util_free_secret(form);
+	http_headers_free(hdrs);
+	http_body_free(&b);
 	return ret;
 }
 
@@ -813,26 +731,26 @@ out:
 
 /* A small file, its trailing blanks cut. 0, or -1 (printed). */
 static int
-read_small_file(const char *path, struct body *b)
+read_small_file(const char *path, struct http_body *b)
 {
 	FILE	*f;
 
 	memset(b, 0, sizeof(*b));
 	if ((f = fopen(path, "re")) == NULL) {
-		fprintf(stderr, "getawslog: %s: %s\n", path, strerror(errno));
+		msg_warn("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if ((b->p = malloc(CREDS_TOKEN_FILE_MAX + 1)) == NULL) {
 		fclose(f);
-		fprintf(stderr, "getawslog: out of memory\n");
+		msg_oom();
 		return -1;
 	}
 	b->len = fread(b->p, 1, CREDS_TOKEN_FILE_MAX + 1, f);
 	fclose(f);
 	if (b->len > CREDS_TOKEN_FILE_MAX) {
-		fprintf(stderr, "getawslog: %s: larger than %d bytes\n", path,
+		msg_warn("%s: larger than %d bytes", path,
 		    CREDS_TOKEN_FILE_MAX);
-		body_free(b);
+		http_body_free(b);
 		return -1;
 	}
 	while (b->len > 0 && isspace((unsigned char)b->p[b->len - 1]))
@@ -844,51 +762,158 @@ read_small_file(const char *path, struct body *b)
 static int
 fetch_container(struct creds *c)
 {
+	struct http_call	 hc;
 	struct curl_slist	*hdrs = NULL;
-	struct body		 b, tok;
+	struct http_body	 b, tok;
 	const char		*v;
-	char			 why[256];
+	char			 why[WHY_MAX], shown[HTTP_URL_SHOWN_MAX];
 	long			 status;
 	int			 fail = 0, ret = -1;
 
 	memset(&b, 0, sizeof(b));
 	memset(&tok, 0, sizeof(tok));
-	if ((v = env_nonempty("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) !=
-	    NULL) {
+	http_url_mask(c->url, shown, sizeof(shown));
+	if ((v = util_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) != NULL) {
 		if (read_small_file(v, &tok) == -1)
 			goto out;
 		v = tok.p;
 	} else
-		v = env_nonempty("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+		v = util_env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
 	if (v != NULL) {
 		if (strpbrk(v, "\r\n") != NULL) {
-			fprintf(stderr, "getawslog: the container "
-			    "authorization token has a line break\n");
+			msg_warn("the container authorization token has a "
+			    "line break");
 			goto out;
 		}
-		hdrs = add_header(hdrs, "Authorization", v, &fail);
+		hdrs = http_header(hdrs, "Authorization", v, &fail);
 	}
-	hdrs = add_header(hdrs, "Accept", "application/json", &fail);
+	hdrs = http_header(hdrs, "Accept", "application/json", &fail);
 	if (fail) {
-		fprintf(stderr, "getawslog: out of memory\n");
+		msg_oom();
 		goto out;
 	}
-	if (http_do(c, "GET", c->url, hdrs, NULL, CONTAINER_CONNECT_MS,
-	    CONTAINER_TIMEOUT_MS, &status, &b, why, sizeof(why)) == -1) {
-		fprintf(stderr, "getawslog: container credentials at %s: %s\n",
-		    c->url, why);
+	hc = call_of(c, "GET", c->url, hdrs, CONTAINER_CONNECT_MS,
+	    CONTAINER_TIMEOUT_MS);
+	if (http_fetch(&hc, &status, &b, why, sizeof(why)) == -1) {
+		msg_warn("container credentials at %s: %s", shown, why);
 		goto out;
 	}
 	if (status != 200) {
-		fprintf(stderr, "getawslog: container credentials at %s: "
-		    "HTTP %ld\n", c->url, status);
+		msg_warn("container credentials at %s: HTTP %ld", shown,
+		    status);
 		goto out;
 	}
 	ret = parse_json_keys(c, b.p, b.len, 0, "container credentials");
 out:
-	curl_slist_free_all(hdrs);
-	body_free(&b);
-	body_free(&tok);
+	http_headers_free(hdrs);
+	http_body_free(&b);
+	http_body_free(&tok);
+	return ret;
+}
+
+/*
+ * IMDSv2's session token, into tok. quiet: no message when nothing
+ * answers (not on EC2). 0, 1 nothing there, -1 error (printed).
+ */
+static int
+imds_token(const struct creds *c, int quiet, struct http_body *tok)
+{
+	struct http_call	 hc;
+	struct curl_slist	*hdrs = NULL;
+	char			*url = NULL, why[WHY_MAX];
+	char			 shown[HTTP_URL_SHOWN_MAX];
+	long			 status;
+	int			 fail = 0, ret = -1;
+
+	memset(tok, 0, sizeof(*tok));
+	hdrs = http_header(NULL, "X-aws-ec2-metadata-token-ttl-seconds",
+	    IMDS_TOKEN_TTL, &fail);
+	if (fail || asprintf(&url, "%s/latest/api/token", c->url) == -1) {
+		url = NULL;
+		msg_oom();
+		goto out;
+	}
+	hc = call_of(c, "PUT", url, hdrs, IMDS_CONNECT_MS, IMDS_TIMEOUT_MS);
+	if (http_fetch(&hc, &status, tok, why, sizeof(why)) == -1 ||
+	    status != 200 || tok->len == 0) {
+		http_url_mask(c->url, shown, sizeof(shown));
+		if (quiet) {
+			if (c->debug > 1)
+				msg_warn("no EC2 instance metadata at %s",
+				    shown);
+			ret = 1;
+		} else
+			msg_warn("EC2 instance metadata at %s: %s", shown,
+			    status ? "no token" : why);
+		goto out;
+	}
+	if (strpbrk(tok->p, "\r\n") != NULL) {
+		msg_warn("EC2 instance metadata: a bad token");
+		goto out;
+	}
+	ret = 0;
+out:
+	free(url);
+	http_headers_free(hdrs);
+	if (ret != 0)
+		http_body_free(tok);
+	return ret;
+}
+
+/*
+ * GET the instance's role's keys (role "": the roles there are) with the
+ * session token in hdrs, into b: 0 with the HTTP status, or -1 with why.
+ */
+static int
+imds_get(const struct creds *c, struct curl_slist *hdrs, const char *role,
+    long *status, struct http_body *b, char *why, size_t whylen)
+{
+	struct http_call	 hc;
+	char			*url;
+	int			 ret;
+
+	*status = 0;
+	memset(b, 0, sizeof(*b));
+	if (asprintf(&url, "%s/latest/meta-data/iam/security-credentials/%s",
+	    c->url, role) == -1) {
+		ret = snprintf(why, whylen, "out of memory");
+		if (ret < 0 || (size_t)ret >= whylen)
+			why[0] = '\0';
+		return -1;
+	}
+	hc = call_of(c, "GET", url, hdrs, IMDS_CONNECT_MS, IMDS_TIMEOUT_MS);
+	ret = http_fetch(&hc, status, b, why, whylen);
+	free(url);
+	return ret;
+}
+
+/* The instance's role: the listing's first line. 0, or -1 (printed). */
+static int
+imds_role(const struct creds *c, struct curl_slist *hdrs, char *role,
+    size_t rolelen)
+{
+	struct http_body	 b;
+	char			*nl, why[WHY_MAX];
+	long			 status;
+	int			 n, ret = -1;
+
+	if (imds_get(c, hdrs, "", &status, &b, why, sizeof(why)) == -1 ||
+	    status != 200) {
+		msg_warn("EC2 instance metadata: no role (%s)", status == 404 ?
+		    "none attached" : status ? "HTTP error" : why);
+		goto out;
+	}
+	if ((nl = strchr(b.p, '\n')) != NULL)
+		*nl = '\0';
+	n = snprintf(role, rolelen, "%s", b.p);
+	if (n <= 0 || (size_t)n >= rolelen ||
+	    strspn(role, IMDS_ROLE_CHARS) != (size_t)n) {
+		msg_warn("EC2 instance metadata: a bad role name");
+		goto out;
+	}
+	ret = 0;
+out:
+	http_body_free(&b);
 	return ret;
 }
 
@@ -900,88 +925,36 @@ static int
 fetch_imds(struct creds *c, int quiet)
 {
 	struct curl_slist	*hdrs = NULL;
-	struct body		 tok, b;
-	char			 why[256], *url = NULL, *nl;
-	char			 role[256];
+	struct http_body	 tok, b;
+	char			 why[WHY_MAX], role[IMDS_ROLE_MAX];
 	long			 status;
-	int			 fail = 0, n, ret = -1;
+	int			 fail = 0, ret = -1;
 
-	memset(&tok, 0, sizeof(tok));
 	memset(&b, 0, sizeof(b));
-	hdrs = add_header(hdrs, "X-aws-ec2-metadata-token-ttl-seconds",
-	    IMDS_TOKEN_TTL, &fail);
-	if (fail || asprintf(&url, "%s/latest/api/token", c->url) == -1)
-		goto nomem;
-	if (http_do(c, "PUT", url, hdrs, NULL, IMDS_CONNECT_MS,
-	    IMDS_TIMEOUT_MS, &status, &tok, why, sizeof(why)) == -1 ||
-	    status != 200 || tok.len == 0) {
-		if (quiet) {
-			if (c->debug > 1)
-				fprintf(stderr, "getawslog: no EC2 instance "
-				    "metadata at %s\n", c->url);
-			ret = 1;
-		} else
-			fprintf(stderr, "getawslog: EC2 instance metadata at "
-			    "%s: %s\n", c->url, status ? "no token" : why);
+	if ((ret = imds_token(c, quiet, &tok)) != 0)
+		goto out;
+	ret = -1;
+	hdrs = http_header(NULL, "X-aws-ec2-metadata-token", tok.p, &fail);
+	if (fail) {
+		msg_oom();
 		goto out;
 	}
-	curl_slist_free_all(hdrs);
-	hdrs = NULL;
-	if (strpbrk(tok.p, "\r\n") != NULL) {
-		fprintf(stderr, "getawslog: EC2 instance metadata: a bad "
-		    "token\n");
+	if (imds_role(c, hdrs, role, sizeof(role)) == -1)
 		goto out;
-	}
-	hdrs = add_header(hdrs, "X-aws-ec2-metadata-token", tok.p, &fail);
-	free(url);
-	url = NULL;
-	if (fail || asprintf(&url, "%s/latest/meta-data/iam/"
-	    "security-credentials/", c->url) == -1)
-		goto nomem;
-	if (http_do(c, "GET", url, hdrs, NULL, IMDS_CONNECT_MS,
-	    IMDS_TIMEOUT_MS, &status, &b, why, sizeof(why)) == -1 ||
+	if (imds_get(c, hdrs, role, &status, &b, why, sizeof(why)) == -1 ||
 	    status != 200) {
-		fprintf(stderr, "getawslog: EC2 instance metadata: no role "
-		    "(%s)\n", status == 404 ? "none attached" : status ?
-		    "HTTP error" : why);
-		goto out;
-	}
-	if ((nl = strchr(b.p, '\n')) != NULL)
-		*nl = '\0';
-	n = snprintf(role, sizeof(role), "%s", b.p);
-	if (n <= 0 || (size_t)n >= sizeof(role) ||
-	    strspn(role, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789+=,.@_-") != (size_t)n) {
-		fprintf(stderr, "getawslog: EC2 instance metadata: a bad role "
-		    "name\n");
-		goto out;
-	}
-	body_free(&b);
-	free(url);
-	if (asprintf(&url, "%s/latest/meta-data/iam/security-credentials/%s",
-	    c->url, role) == -1) {
-		url = NULL;
-		goto nomem;
-	}
-	if (http_do(c, "GET", url, hdrs, NULL, IMDS_CONNECT_MS,
-	    IMDS_TIMEOUT_MS, &status, &b, why, sizeof(why)) == -1 ||
-	    status != 200) {
-		fprintf(stderr, "getawslog: EC2 instance metadata: role %s: "
-		    "%s\n", role, status ? "HTTP error" : why);
+		msg_warn("EC2 instance metadata: role %s: %s", role,
+		    status ? "HTTP error" : why);
 		goto out;
 	}
 	if (parse_json_keys(c, b.p, b.len, 0, "EC2 instance metadata") == -1)
 		goto out;
 	set_source(c, "EC2 instance metadata (role ", role, ")");
 	ret = 0;
-	goto out;
-nomem:
-	fprintf(stderr, "getawslog: out of memory\n");
 out:
-	free(url);
-	curl_slist_free_all(hdrs);
-	body_free(&tok);
-	body_free(&b);
+	http_headers_free(hdrs);
+	http_body_free(&tok);
+	http_body_free(&b);
 	return ret;
 }
 
@@ -1013,8 +986,7 @@ fetch(struct creds *c)
 	if (source[0] != '\0')
 		memcpy(c->keys.source, source, sizeof(source));
 	if (rc == 0 && c->debug > 1)
-		fprintf(stderr, "getawslog: new credentials from %s\n",
-		    c->keys.source);
+		msg_warn("new credentials from %s", c->keys.source);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -1023,18 +995,9 @@ creds_refresh(void *arg, char **ak, char **sk, char **tok, time_t *expires)
 {
 	struct creds	*c = arg;
 
-	if (fetch(c) == -1)
+	if (fetch(c) == -1 || keys_dup(&c->keys, ak, sk, tok) == -1)
 		return -1;
-	*ak = strdup(c->keys.access_key);
-	*sk = strdup(c->keys.secret_key);
-	*tok = c->keys.session_token != NULL ?
-	    strdup(c->keys.session_token) : NULL;
 	*expires = c->expires;
-	if (*ak == NULL || *sk == NULL ||
-	    (c->keys.session_token != NULL && *tok == NULL)) {
-		fprintf(stderr, "getawslog: out of memory\n");
-		return -1;
-	}
 	return 0;
 }
 
@@ -1065,8 +1028,8 @@ sts_endpoint(struct creds *c, const struct creds_options *opt)
 
 	if ((c->region = strdup(region)) == NULL)
 		return -1;
-	if ((v = env_nonempty("AWS_ENDPOINT_URL_STS")) != NULL ||
-	    (v = env_nonempty("AWS_ENDPOINT_URL")) != NULL)
+	if ((v = util_env("AWS_ENDPOINT_URL_STS")) != NULL ||
+	    (v = util_env("AWS_ENDPOINT_URL")) != NULL)
 		c->url = strdup(v);
 	else if (asprintf(&c->url, "https://sts.%s.amazonaws.com", region) ==
 	    -1)
@@ -1086,19 +1049,34 @@ session_name(struct creds *c, const char *given)
 	return c->session_name != NULL ? 0 : -1;
 }
 
+/* The container agent's variables are set. */
+static int
+container_env(void)
+{
+	return util_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != NULL ||
+	    util_env("AWS_CONTAINER_CREDENTIALS_FULL_URI") != NULL;
+}
+
+/* The container agent's URL, from the environment. 0, or -1 (printed). */
 static int
 container_url(struct creds *c)
 {
-	const char	*rel = env_nonempty("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-	const char	*full = env_nonempty("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	const char	*rel, *full;
 	const char	*h;
 	static const char *const local[] = { "127.", "localhost", "[::1]",
 	    "169.254.170.2", "169.254.170.23", "[fd00:ec2::23]", NULL };
 	size_t		 i;
 
-	if (rel != NULL)
-		return asprintf(&c->url, "%s%s", CONTAINER_HOST, rel) == -1 ?
-		    -1 : 0;
+	rel = util_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	full = util_env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	if (rel != NULL) {
+		if (asprintf(&c->url, "%s%s", CONTAINER_HOST, rel) == -1) {
+			c->url = NULL;
+			msg_oom();
+			return -1;
+		}
+		return 0;
+	}
 	if (strncasecmp(full, "http://", 7) == 0) {
 		/* Plain HTTP only to this host or the container agent. */
 		h = full + 7;
@@ -1106,154 +1084,202 @@ container_url(struct creds *c)
 			if (strncmp(h, local[i], strlen(local[i])) == 0)
 				break;
 		if (local[i] == NULL) {
-			fprintf(stderr, "getawslog: AWS_CONTAINER_CREDENTIALS_"
-			    "FULL_URI: plain http only to a loopback address "
-			    "or the container agent\n");
-			return -2;
+			msg_warn("AWS_CONTAINER_CREDENTIALS_FULL_URI: plain "
+			    "http only to a loopback address or the container "
+			    "agent");
+			return -1;
 		}
 	} else if (strncasecmp(full, "https://", 8) != 0) {
-		fprintf(stderr, "getawslog: AWS_CONTAINER_CREDENTIALS_FULL_URI "
-		    "is not an http(s) URL\n");
-		return -2;
+		msg_warn("AWS_CONTAINER_CREDENTIALS_FULL_URI is not an http(s) "
+		    "URL");
+		return -1;
 	}
-	return (c->url = strdup(full)) != NULL ? 0 : -1;
+	if ((c->url = strdup(full)) == NULL) {
+		msg_oom();
+		return -1;
+	}
+	return 0;
 }
 
+/* The instance metadata service's URL, without trailing slashes. 0 or -1. */
+static int
+imds_url(struct creds *c)
+{
+	const char	*v = util_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	size_t		 len;
+
+	if ((c->url = strdup(v != NULL ? v : IMDS_DEFAULT)) == NULL)
+		return -1;
+	len = strlen(c->url);
+	while (len > 0 && c->url[len - 1] == '/')
+		c->url[--len] = '\0';
+	return 0;
+}
+
+/* The keys of a profile that say where credentials come from. */
 enum { P_ROLE, P_SOURCE, P_CSOURCE, P_EXTID, P_DURATION, P_SESSION,
 	P_PROCESS, P_WEBTOKEN, P_N };
-
-static void
-profile_clear(struct ini_kv *kv)
-{
-	size_t	i;
-
-	for (i = 0; i < P_N; i++) {
-		free(kv[i].value);
-		kv[i].value = NULL;
-	}
-}
+static const struct ini_kv profile_keys[P_N] = {
+	{ "role_arn", NULL }, { "source_profile", NULL },
+	{ "credential_source", NULL }, { "external_id", NULL },
+	{ "duration_seconds", NULL }, { "role_session_name", NULL },
+	{ "credential_process", NULL }, { "web_identity_token_file", NULL },
+};
 
 static int build_profile(const struct creds_options *, const char *,
     struct creds **, int);
 
-/* A role profile: its source, then the first AssumeRole. */
+/* A role's own settings from its profile. 0, or -1 (printed). */
 static int
-build_role(const struct creds_options *opt, const char *profile,
-    struct ini_kv *kv, struct creds **cp, int depth)
+role_settings(struct creds *c, const struct creds_options *opt,
+    const char *profile, const struct ini_kv *kv)
 {
-	struct creds	*c = NULL, *src = NULL;
-	struct creds_options sopt = *opt;
-	const char	*cs = kv[P_CSOURCE].value;
-	char		*end;
-	long		 d;
-	int		 rc, n, ret = -1;
+	long	d;
 
-	if ((c = creds_alloc(CK_ROLE, opt)) == NULL)
-		goto nomem;
 	if ((c->role_arn = strdup(kv[P_ROLE].value)) == NULL ||
 	    session_name(c, kv[P_SESSION].value) == -1 ||
 	    sts_endpoint(c, opt) == -1 ||
 	    (kv[P_EXTID].value != NULL &&
-	    (c->external_id = strdup(kv[P_EXTID].value)) == NULL))
-		goto nomem;
+	    (c->external_id = strdup(kv[P_EXTID].value)) == NULL)) {
+		msg_oom();
+		return -1;
+	}
 	if (kv[P_DURATION].value != NULL) {
-		errno = 0;
-		d = strtol(kv[P_DURATION].value, &end, 10);
-		if (errno != 0 || *end != '\0' || d < 900 || d > 43200) {
-			fprintf(stderr, "getawslog: profile %s: duration_seconds "
-			    "must be from 900 to 43200\n", profile);
-			goto out;
+		if (util_parse_long(kv[P_DURATION].value, STS_DURATION_MIN,
+		    STS_DURATION_MAX, &d) == -1) {
+			msg_warn("profile %s: duration_seconds must be from %d "
+			    "to %d", profile, STS_DURATION_MIN,
+			    STS_DURATION_MAX);
+			return -1;
 		}
 		c->duration = (int)d;
 	}
-	if (kv[P_SOURCE].value != NULL && cs != NULL) {
-		fprintf(stderr, "getawslog: profile %s has both source_profile "
-		    "and credential_source\n", profile);
+	return 0;
+}
+
+/*
+ * source_profile's keys, for a role of profile: a profile that is its own
+ * source (or a chain too deep) gives its own static keys. Into *srcp,
+ * which the caller frees, also on failure. 0, or -1 (printed).
+ */
+static int
+source_profile(const struct creds_options *opt, const char *profile,
+    const char *name, int depth, struct creds **srcp)
+{
+	struct creds_options	sopt = *opt;
+	int			rc;
+
+	sopt.cli_profile = name;
+	if (strcmp(name, profile) != 0 && depth < CREDS_ROLE_DEPTH) {
+		if ((rc = build_profile(&sopt, name, srcp, depth + 1)) == 0)
+			msg_warn("source_profile %s has no credentials", name);
+		return rc == 1 ? 0 : -1;
+	}
+	if ((*srcp = creds_alloc(CK_STATIC, opt)) == NULL) {
+		msg_oom();
+		return -1;
+	}
+	if ((rc = ini_find_credentials_in(name, INI_FROM_FILES,
+	    &(*srcp)->keys)) != 1) {
+		if (rc == 0)
+			msg_warn("profile %s has no keys", name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * credential_source's keys, for a role of profile: Environment,
+ * EcsContainer or Ec2InstanceMetadata. Into *srcp, which the caller
+ * frees, also on failure. 0, or -1 (printed).
+ */
+static int
+credential_source(const struct creds_options *opt, const char *profile,
+    const char *cs, struct creds **srcp)
+{
+	enum creds_kind	 kind;
+	struct creds	*src;
+
+	if (strcmp(cs, "Environment") == 0)
+		kind = CK_STATIC;
+	else if (strcmp(cs, "EcsContainer") == 0)
+		kind = CK_CONTAINER;
+	else if (strcmp(cs, "Ec2InstanceMetadata") == 0)
+		kind = CK_IMDS;
+	else {
+		msg_warn("profile %s: role_arn needs source_profile or "
+		    "credential_source (Environment, Ec2InstanceMetadata, "
+		    "EcsContainer)", profile);
+		return -1;
+	}
+	if ((src = *srcp = creds_alloc(kind, opt)) == NULL) {
+		msg_oom();
+		return -1;
+	}
+	switch (kind) {
+	case CK_STATIC:
+		if (ini_find_credentials_in(NULL, INI_FROM_ENV,
+		    &src->keys) != 1) {
+			msg_warn("profile %s: credential_source Environment, "
+			    "but no keys in the environment", profile);
+			return -1;
+		}
+		return 0;
+	case CK_CONTAINER:
+		if (!container_env()) {
+			msg_warn("profile %s: credential_source EcsContainer, "
+			    "but no AWS_CONTAINER_CREDENTIALS_*_URI", profile);
+			return -1;
+		}
+		return container_url(src) == -1 ||
+		    fetch_container(src) == -1 ? -1 : 0;
+	default:
+		if (imds_url(src) == -1) {
+			msg_oom();
+			return -1;
+		}
+		return fetch_imds(src, 0) != 0 ? -1 : 0;
+	}
+}
+
+/* A role profile: its source, then the first AssumeRole. 1 or -1. */
+static int
+build_role(const struct creds_options *opt, const char *profile,
+    const struct ini_kv *kv, struct creds **cp, int depth)
+{
+	struct creds	*c = NULL;
+	size_t		 len;
+	int		 n, rc, ret = -1;
+
+	if ((c = creds_alloc(CK_ROLE, opt)) == NULL) {
+		msg_oom();
 		goto out;
 	}
-	if (kv[P_SOURCE].value != NULL) {
-		sopt.cli_profile = kv[P_SOURCE].value;
-		if (strcmp(kv[P_SOURCE].value, profile) == 0 ||
-		    depth >= CREDS_ROLE_DEPTH) {
-			/* A profile its own source: its own static keys. */
-			if ((src = creds_alloc(CK_STATIC, opt)) == NULL)
-				goto nomem;
-			if ((rc = ini_find_credentials_in(kv[P_SOURCE].value,
-			    INI_FROM_FILES, &src->keys)) != 1) {
-				if (rc == 0)
-					fprintf(stderr, "getawslog: profile %s "
-					    "has no keys\n", kv[P_SOURCE].value);
-				goto out;
-			}
-		} else if ((rc = build_profile(&sopt, kv[P_SOURCE].value, &src,
-		    depth + 1)) != 1) {
-			if (rc == 0)
-				fprintf(stderr, "getawslog: source_profile %s "
-				    "has no credentials\n", kv[P_SOURCE].value);
-			goto out;
-		}
-	} else if (cs != NULL && strcmp(cs, "Environment") == 0) {
-		if ((src = creds_alloc(CK_STATIC, opt)) == NULL)
-			goto nomem;
-		if ((rc = ini_find_credentials_in(NULL, INI_FROM_ENV,
-		    &src->keys)) != 1) {
-			fprintf(stderr, "getawslog: profile %s: "
-			    "credential_source Environment, but no keys in the "
-			    "environment\n", profile);
-			goto out;
-		}
-	} else if (cs != NULL && strcmp(cs, "EcsContainer") == 0) {
-		if ((src = creds_alloc(CK_CONTAINER, opt)) == NULL)
-			goto nomem;
-		if (env_nonempty("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") ==
-		    NULL && env_nonempty("AWS_CONTAINER_CREDENTIALS_FULL_URI") ==
-		    NULL) {
-			fprintf(stderr, "getawslog: profile %s: "
-			    "credential_source EcsContainer, but no "
-			    "AWS_CONTAINER_CREDENTIALS_*_URI\n", profile);
-			goto out;
-		}
-		if ((rc = container_url(src)) != 0) {
-			if (rc == -1)
-				goto nomem;
-			goto out;
-		}
-		if (fetch_container(src) == -1)
-			goto out;
-	} else if (cs != NULL && strcmp(cs, "Ec2InstanceMetadata") == 0) {
-		if ((src = creds_alloc(CK_IMDS, opt)) == NULL)
-			goto nomem;
-		if ((src->url = strdup(env_nonempty(
-		    "AWS_EC2_METADATA_SERVICE_ENDPOINT") ? getenv(
-		    "AWS_EC2_METADATA_SERVICE_ENDPOINT") : IMDS_DEFAULT)) ==
-		    NULL)
-			goto nomem;
-		if (fetch_imds(src, 0) != 0)
-			goto out;
-	} else {
-		fprintf(stderr, "getawslog: profile %s: role_arn needs "
-		    "source_profile or credential_source (Environment, "
-		    "Ec2InstanceMetadata, EcsContainer)\n", profile);
+	if (role_settings(c, opt, profile, kv) == -1)
+		goto out;
+	if (kv[P_SOURCE].value != NULL && kv[P_CSOURCE].value != NULL) {
+		msg_warn("profile %s has both source_profile and "
+		    "credential_source", profile);
 		goto out;
 	}
-	c->source = src;
-	src = NULL;
-	if (fetch_sts(c) == -1)
+	if (kv[P_SOURCE].value != NULL)
+		rc = source_profile(opt, profile, kv[P_SOURCE].value, depth,
+		    &c->source);
+	else
+		rc = credential_source(opt, profile, kv[P_CSOURCE].value !=
+		    NULL ? kv[P_CSOURCE].value : "", &c->source);
+	if (rc == -1 || fetch_sts(c) == -1)
 		goto out;
 	set_source(c, "AssumeRole ", c->role_arn, "");
-	n = snprintf(c->keys.source + strlen(c->keys.source),
-	    sizeof(c->keys.source) - strlen(c->keys.source), " (profile %s)",
-	    profile);
+	len = strlen(c->keys.source);
+	n = snprintf(c->keys.source + len, sizeof(c->keys.source) - len,
+	    " (profile %s)", profile);
 	if (n < 0)	/* a name cut short is still a name; an error is not */
 		c->keys.source[0] = '\0';
 	*cp = c;
 	c = NULL;
 	ret = 1;
-	goto out;
-nomem:
-	fprintf(stderr, "getawslog: out of memory\n");
 out:
-	creds_free(src);
 	creds_free(c);
 	return ret;
 }
@@ -1276,7 +1302,7 @@ profile_own(const char *profile, const char *name, const char *process,
 	if (process != NULL) {
 		c->kind = CK_PROCESS;
 		if ((c->command = strdup(process)) == NULL) {
-			fprintf(stderr, "getawslog: out of memory\n");
+			msg_oom();
 			return -1;
 		}
 		if (fetch_process(c) == -1)
@@ -1295,167 +1321,163 @@ static int
 build_profile(const struct creds_options *opt, const char *profile,
     struct creds **cp, int depth)
 {
-	struct ini_kv	 kv[P_N] = {
-		{ "role_arn", NULL }, { "source_profile", NULL },
-		{ "credential_source", NULL }, { "external_id", NULL },
-		{ "duration_seconds", NULL }, { "role_session_name", NULL },
-		{ "credential_process", NULL }, { "web_identity_token_file", NULL },
-	};
+	struct ini_kv	 kv[P_N];
 	struct creds	*c = NULL;
 	int		 ret = -1;
 
+	memcpy(kv, profile_keys, sizeof(kv));
 	if (ini_profile(profile, kv, P_N) == -1)
 		goto out;
 	if (kv[P_ROLE].value != NULL) {
 		ret = build_role(opt, profile, kv, cp, depth);
 		goto out;
 	}
-	if ((c = creds_alloc(CK_STATIC, opt)) == NULL)
-		goto nomem;
-	ret = profile_own(profile, profile, kv[P_PROCESS].value, c);
-	if (ret == 1) {
+	if ((c = creds_alloc(CK_STATIC, opt)) == NULL) {
+		msg_oom();
+		goto out;
+	}
+	if ((ret = profile_own(profile, profile, kv[P_PROCESS].value, c)) ==
+	    1) {
 		*cp = c;
 		c = NULL;
 	}
-	goto out;
-nomem:
-	fprintf(stderr, "getawslog: out of memory\n");
 out:
-	profile_clear(kv);
+	ini_kv_clear(kv, P_N);
 	creds_free(c);
 	return ret;
+}
+
+/* AssumeRoleWithWebIdentity with the token in file. 1, or -1 (printed). */
+static int
+web_identity(struct creds *c, const struct creds_options *opt,
+    const char *file, const char *arn, const char *session)
+{
+	c->kind = CK_WEBID;
+	if ((c->token_file = strdup(file)) == NULL ||
+	    (c->role_arn = strdup(arn)) == NULL ||
+	    session_name(c, session) == -1 || sts_endpoint(c, opt) == -1) {
+		msg_oom();
+		return -1;
+	}
+	if (fetch_sts(c) == -1)
+		return -1;
+	set_source(c, "AssumeRoleWithWebIdentity ", c->role_arn, "");
+	return 1;
+}
+
+/* The container agent's keys. 1, or -1 (printed). */
+static int
+from_container(struct creds *c)
+{
+	char	shown[HTTP_URL_SHOWN_MAX];
+
+	c->kind = CK_CONTAINER;
+	if (container_url(c) == -1 || fetch_container(c) == -1)
+		return -1;
+	set_source(c, "container credentials ",
+	    http_url_mask(c->url, shown, sizeof(shown)), "");
+	return 1;
+}
+
+/* The instance's keys, unless turned off. 1, 0 none, -1 (printed). */
+static int
+from_imds(struct creds *c)
+{
+	const char	*v = util_env("AWS_EC2_METADATA_DISABLED");
+	int		 rc;
+
+	if (v != NULL && strcasecmp(v, "true") == 0)
+		return 0;
+	c->kind = CK_IMDS;
+	if (imds_url(c) == -1) {
+		msg_oom();
+		return -1;
+	}
+	if ((rc = fetch_imds(c, 1)) != 0)
+		return rc == 1 ? 0 : -1;
+	return 1;
+}
+
+/*
+ * The chain, first match wins, into c; a role profile's credentials go
+ * to *role instead. kv receives the profile's keys (the caller clears
+ * them). 1, 0 none anywhere, -1 error (printed).
+ */
+static int
+chain(const struct creds_options *opt, struct ini_kv *kv, struct creds *c,
+    struct creds **role)
+{
+	const char	*profile = ini_profile_name(opt->cli_profile);
+	const char	*v, *arn;
+	int		 rc;
+
+	/* 1. The environment, unless --profile. */
+	if ((rc = ini_find_credentials_in(opt->cli_profile, INI_FROM_ENV,
+	    &c->keys)) != 0)
+		return rc;
+	/* 2. A role in the profile: web identity, or assumed from a source. */
+	if (ini_profile(opt->cli_profile, kv, P_N) == -1)
+		return -1;
+	if (kv[P_ROLE].value != NULL && kv[P_WEBTOKEN].value != NULL &&
+	    kv[P_SOURCE].value == NULL && kv[P_CSOURCE].value == NULL)
+		return web_identity(c, opt, kv[P_WEBTOKEN].value,
+		    kv[P_ROLE].value, kv[P_SESSION].value);
+	if (kv[P_ROLE].value != NULL)
+		return build_role(opt, profile, kv, role, 0);
+	/* 3. Web identity from the environment. */
+	if ((v = util_env("AWS_WEB_IDENTITY_TOKEN_FILE")) != NULL &&
+	    (arn = util_env("AWS_ROLE_ARN")) != NULL)
+		return web_identity(c, opt, v, arn,
+		    util_env("AWS_ROLE_SESSION_NAME"));
+	/*
+	 * 4. Keys in the shared credentials file, 5. credential_process,
+	 * 6. keys in the config file: botocore's order.
+	 */
+	if ((rc = profile_own(opt->cli_profile, profile, kv[P_PROCESS].value,
+	    c)) != 0)
+		return rc;
+	/* 7. boto's files. */
+	if ((rc = ini_find_credentials_in(opt->cli_profile, INI_FROM_BOTO,
+	    &c->keys)) != 0)
+		return rc;
+	/* 8. The container's agent. */
+	if (container_env())
+		return from_container(c);
+	/* 9. EC2 instance metadata. */
+	return from_imds(c);
 }
 
 int
 creds_find(const struct creds_options *opt, struct creds **cp,
     struct aws_creds *out, time_t *expires)
 {
-	struct ini_kv	 kv[P_N] = {
-		{ "role_arn", NULL }, { "source_profile", NULL },
-		{ "credential_source", NULL }, { "external_id", NULL },
-		{ "duration_seconds", NULL }, { "role_session_name", NULL },
-		{ "credential_process", NULL }, { "web_identity_token_file", NULL },
-	};
-	const char	*profile = ini_profile_name(opt->cli_profile);
-	const char	*v;
-	struct creds	*c = NULL;
-	int		 rc, ret = -1;
+	struct ini_kv	 kv[P_N];
+	struct creds	*c = NULL, *role = NULL, **found;
+	int		 ret = -1;
 
+	memcpy(kv, profile_keys, sizeof(kv));
 	*cp = NULL;
 	*expires = 0;
 	memset(out, 0, sizeof(*out));
-
-	/* 1. The environment, unless --profile. */
-	if ((c = creds_alloc(CK_STATIC, opt)) == NULL)
-		goto nomem;
-	if ((rc = ini_find_credentials_in(opt->cli_profile, INI_FROM_ENV,
-	    &c->keys)) != 0) {
-		ret = rc;
-		goto done;
-	}
-	/* 2. A role in the profile. */
-	if (ini_profile(opt->cli_profile, kv, P_N) == -1)
-		goto out;
-	if (kv[P_ROLE].value != NULL && kv[P_WEBTOKEN].value != NULL &&
-	    kv[P_SOURCE].value == NULL && kv[P_CSOURCE].value == NULL) {
-		c->kind = CK_WEBID;
-		if ((c->token_file = strdup(kv[P_WEBTOKEN].value)) == NULL ||
-		    (c->role_arn = strdup(kv[P_ROLE].value)) == NULL ||
-		    session_name(c, kv[P_SESSION].value) == -1 ||
-		    sts_endpoint(c, opt) == -1)
-			goto nomem;
-		goto webid;
-	}
-	if (kv[P_ROLE].value != NULL) {
-		creds_free(c);
-		c = NULL;
-		if ((ret = build_role(opt, profile, kv, &c, 0)) == 1)
-			goto done;
+	if ((c = creds_alloc(CK_STATIC, opt)) == NULL) {
+		msg_oom();
 		goto out;
 	}
-	/* 3. Web identity from the environment. */
-	if ((v = env_nonempty("AWS_WEB_IDENTITY_TOKEN_FILE")) != NULL &&
-	    env_nonempty("AWS_ROLE_ARN") != NULL) {
-		c->kind = CK_WEBID;
-		if ((c->token_file = strdup(v)) == NULL ||
-		    (c->role_arn = strdup(getenv("AWS_ROLE_ARN"))) == NULL ||
-		    session_name(c, env_nonempty("AWS_ROLE_SESSION_NAME")) ==
-		    -1 || sts_endpoint(c, opt) == -1)
-			goto nomem;
-		goto webid;
-	}
-	/*
-	 * 4. Keys in the shared credentials file, 5. credential_process,
-	 * 6. keys in the config file: botocore's order.
-	 */
-	if ((rc = profile_own(opt->cli_profile, profile, kv[P_PROCESS].value,
-	    c)) != 0) {
-		ret = rc;
-		goto done;
-	}
-	/* 7. boto's files. */
-	if ((rc = ini_find_credentials_in(opt->cli_profile, INI_FROM_BOTO,
-	    &c->keys)) != 0) {
-		ret = rc;
-		goto done;
-	}
-	/* 8. The container's agent. */
-	if (env_nonempty("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != NULL ||
-	    env_nonempty("AWS_CONTAINER_CREDENTIALS_FULL_URI") != NULL) {
-		c->kind = CK_CONTAINER;
-		if ((rc = container_url(c)) != 0) {
-			if (rc == -1)
-				goto nomem;
-			goto out;
-		}
-		if (fetch_container(c) == -1)
-			goto out;
-		set_source(c, "container credentials ", c->url, "");
-		ret = 1;
-		goto done;
-	}
-	/* 9. EC2 instance metadata, unless turned off. */
-	v = env_nonempty("AWS_EC2_METADATA_DISABLED");
-	if (v != NULL && strcasecmp(v, "true") == 0) {
-		ret = 0;
+	if ((ret = chain(opt, kv, c, &role)) != 1)
+		goto out;
+	found = role != NULL ? &role : &c;
+	if (keys_dup(&(*found)->keys, &out->access_key, &out->secret_key,
+	    &out->session_token) == -1) {
+		ret = -1;
 		goto out;
 	}
-	c->kind = CK_IMDS;
-	v = env_nonempty("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	if ((c->url = strdup(v != NULL ? v : IMDS_DEFAULT)) == NULL)
-		goto nomem;
-	while (strlen(c->url) > 0 && c->url[strlen(c->url) - 1] == '/')
-		c->url[strlen(c->url) - 1] = '\0';
-	if ((rc = fetch_imds(c, 1)) != 0) {
-		ret = rc == 1 ? 0 : -1;
-		goto out;
-	}
-	ret = 1;
-	goto done;
-webid:
-	if (fetch_sts(c) == -1)
-		goto out;
-	set_source(c, "AssumeRoleWithWebIdentity ", c->role_arn, "");
-	ret = 1;
-done:
-	if (ret == 1) {
-		if ((out->access_key = strdup(c->keys.access_key)) == NULL ||
-		    (out->secret_key = strdup(c->keys.secret_key)) == NULL ||
-		    (c->keys.session_token != NULL && (out->session_token =
-		    strdup(c->keys.session_token)) == NULL))
-			goto nomem;
-		memcpy(out->source, c->keys.source, sizeof(out->source));
-		*expires = c->expires;
-		*cp = c;
-		c = NULL;
-	}
-	goto out;
-nomem:
-	fprintf(stderr, "getawslog: out of memory\n");
-	aws_creds_clear(out);
-	ret = -1;
+	memcpy(out->source, (*found)->keys.source, sizeof(out->source));
+	*expires = (*found)->expires;
+	*cp = *found;
+	*found = NULL;
 out:
-	profile_clear(kv);
+	ini_kv_clear(kv, P_N);
+	creds_free(role);
 	creds_free(c);
 	return ret;
 }

@@ -130,7 +130,8 @@ pop(struct fetchq *q)
 		q->tail = &q->head;
 	if (p->kind == PEND_FETCH && !r->o->dry_run)
 		q->fetching--;
-	if (!r->fatal && !sig_caught() && finish(r, p) == OBJECT_FATAL)
+	if (!r->fatal && !r->denied && !sig_caught() &&
+	    finish(r, p) == OBJECT_FATAL)
 		r->fatal = 1;
 	pending_free(p);
 	progress_draw(&r->n, 0);
@@ -188,7 +189,7 @@ fetch_add(struct fetchq *q, char *key, long long size)
 		if (!r->o->dry_run) {
 			/* Make room, in order, before starting another. */
 			while (q->fetching >= r->o->jobs && !r->fatal &&
-			    !sig_caught())
+			    !r->denied && !sig_caught())
 				pop(q);
 			/* Over the limit: reported in its turn. */
 			if ((size < 0 || (unsigned long long)size <=

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <malloc.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "logfile.h"
 #include "metrics.h"
 #include "msg.h"
+#include "object.h"
 #include "progress.h"
 #include "run.h"
 #include "s3.h"
@@ -430,22 +432,57 @@ struct job {
 	struct aws_settings	 set;
 	struct s3_config	 cfg;
 	struct creds		*provider;
-	int			 lockfd;
+	int			 lockfd[2];	/* the log's, the state's */
 	int			 curl;		/* curl_global_init done */
 	long long		 start;		/* wall clock, seconds */
 	long long		 start_ms;	/* util_mono_ms() */
 };
 
 /*
+ * Lock the data file at path (the log, the state) by the lock file beside
+ * it. An exit status: EXIT_OK to go on.
+ */
+static int
+job_lock(struct job *j, int slot, const char *path, long long deadline)
+{
+	int	fd;
+
+	if ((fd = lock_take(path, deadline)) == LOCK_HELD) {
+		if (sig_caught())
+			return EXIT_LOCAL;
+		msg_warn("another getawslog is working on %s; gave up after "
+		    "%d seconds", path, j->o->lock_wait);
+		return EXIT_LOCKED;
+	}
+	if (fd == -1)
+		return EXIT_LOCAL;
+	j->lockfd[slot] = fd;
+	return EXIT_OK;
+}
+
+/* Do two paths name one file? (Both exist by now.) */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat	sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
  * The files: with --dry-run the state read-only and nothing else (no
  * log, no lock file); else the log (opened once, to fail before any
- * download), the lock, the state. An exit status: EXIT_OK to go on.
+ * download), the locks of the log and of the state, the state. An exit
+ * status: EXIT_OK to go on.
  */
 static int
 job_open_files(struct job *j)
 {
 	const struct options	*o = j->o;
-	const char		*lockpath;
+	struct stat		 sb;
+	long long		 deadline;
+	int			 status;
 
 	if (o->dry_run) {
 		if (o->state != NULL && access(o->state, F_OK) == 0 &&
@@ -457,18 +494,23 @@ job_open_files(struct job *j)
 	if ((j->r.log = logfile_open(o->log, o->state != NULL ||
 	    o->delete)) == NULL)
 		return EXIT_LOCAL;
-	lockpath = o->state != NULL ? o->state : o->log;
-	j->lockfd = lock_take(lockpath, o->lock_wait);
-	if (j->lockfd == LOCK_HELD) {
-		j->lockfd = -1;
-		if (sig_caught())
-			return EXIT_LOCAL;
-		msg_warn("another getawslog is working on %s; gave up after "
-		    "%d seconds", lockpath, o->lock_wait);
-		return EXIT_LOCKED;
-	}
-	if (j->lockfd == -1)
+	if (o->state != NULL && same_file(o->log, o->state)) {
+		msg_warn("%s is both the log (-l) and the state file (-s)",
+		    o->state);
 		return EXIT_LOCAL;
+	}
+	/*
+	 * One run at a time per log and per state, the log's lock first. A
+	 * log that is no regular file (/dev/stdout, a FIFO) has nothing a
+	 * second run could double.
+	 */
+	deadline = util_mono_ms() + (long long)o->lock_wait * 1000;
+	if (stat(o->log, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (status = job_lock(j, 0, o->log, deadline)) != EXIT_OK)
+		return status;
+	if (o->state != NULL &&
+	    (status = job_lock(j, 1, o->state, deadline)) != EXIT_OK)
+		return status;
 	if (state_open(o->state, 0, &j->r.st) == -1)
 		return EXIT_LOCAL;
 	return EXIT_OK;
@@ -545,7 +587,11 @@ job_run(struct job *j)
 
 	progress_start(o->progress == -1 ? isatty(STDERR_FILENO) &&
 	    !o->debug : o->progress);
-	walk_run(r);
+	/* Deletes that failed before, first: they may be refused again. */
+	if (object_retry_deletes(r) == OBJECT_FATAL)
+		r->fatal = 1;
+	if (!r->fatal && !r->denied)
+		walk_run(r);
 	/* The last count, then a clean line for whatever follows. */
 	progress_draw(&r->n, 1);
 	progress_clear();
@@ -553,16 +599,23 @@ job_run(struct job *j)
 		r->fatal = 1;
 	if (r->fatal)
 		status = EXIT_LOCAL;
-	else if (r->n.transient)
+	else if (r->denied)
+		status = EXIT_BUCKET;	/* said where it was found */
+	else if (r->n.transient || r->n.undeleted_transient)
 		status = EXIT_TRANSIENT;
-	else if (r->n.failed)
+	else if (r->n.failed || r->n.undeleted)
 		status = EXIT_OBJECTS;
 	else
 		status = EXIT_OK;
-	if (!r->fatal && (r->n.failed || r->n.transient))
+	if (!r->fatal && !r->denied && (r->n.failed || r->n.transient))
 		msg_warn("%lu objects written, %lu failed, %lu still failing "
 		    "after retries; failed objects were left in the bucket",
 		    r->n.objects, r->n.failed, r->n.transient);
+	if (!r->fatal && !r->denied && r->n.undeleted)
+		msg_warn("%lu objects written but not deleted; %s", r->n.undeleted,
+		    state_enabled(r->st) ? "they are recorded, and the next "
+		    "run tries their deletes again" : "without -s the next run "
+		    "writes them again");
 	/* On stderr, at -dd: -d's stdout stays the script's. */
 	if (o->debug > 1)
 		msg_warn("summary: %lu objects%s, %lu records, %llu bytes "
@@ -626,7 +679,8 @@ job_close(struct job *j, int status)
 	if (j->curl)
 		curl_global_cleanup();
 	job_metrics(j, status);
-	lock_release(j->lockfd);
+	lock_release(j->lockfd[0]);
+	lock_release(j->lockfd[1]);
 	return status;
 }
 
@@ -664,7 +718,7 @@ main(int argc, char *argv[])
 	j.start_ms = util_mono_ms();
 	j.o = &o;
 	j.r.o = &o;
-	j.lockfd = -1;
+	j.lockfd[0] = j.lockfd[1] = -1;
 	if ((status = job_open_files(&j)) == EXIT_OK &&
 	    (status = job_open_s3(&j)) == EXIT_OK)
 		status = job_run(&j);

@@ -24,6 +24,9 @@ struct ini_kv {
 int	 ini_section(const char *path, const char *section, struct ini_kv *kv,
 	    size_t nkv);
 
+/* Free (wiping: they may be keys) the values of kv[0..n), NULL them. */
+void	 ini_kv_clear(struct ini_kv *kv, size_t n);
+
 /* Where credentials and settings come from. */
 struct aws_creds {
 	char		*access_key;

@@ -155,3 +155,43 @@ layout_classify(const char *folder, char *names, size_t nameslen)
 	}
 	return LAYOUT_OTHER;
 }
+
+/* n digits at p, then '/'. */
+static int
+digits_slash(const char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return p[n] == '/';
+}
+
+int
+layout_key_day(const char *key, size_t *folderlen, char day[11])
+{
+	const char	*slash, *d;
+	char		 names[512];
+	char		 folder[1200];
+	size_t		 len;
+
+	/* FOLDER/ ends three components before the basename. */
+	if ((slash = strrchr(key, '/')) == NULL || slash - key < 11)
+		return 0;
+	d = slash - 10;
+	if (!digits_slash(d, 4) || !digits_slash(d + 5, 2) ||
+	    !digits_slash(d + 8, 2) || d == key || d[-1] != '/')
+		return 0;
+	len = (size_t)(d - key);
+	if (len >= sizeof(folder))
+		return 0;
+	memcpy(folder, key, len);
+	folder[len] = '\0';
+	if (layout_classify(folder, names, sizeof(names)) != LAYOUT_REGION)
+		return 0;
+	memcpy(day, d, 10);
+	day[10] = '\0';
+	*folderlen = len;
+	return 1;
+}

@@ -36,6 +36,13 @@ int	 layout_object_day(const char *base, char day[9]);
  */
 int	 layout_object_time(const char *base, long long *when);
 
+/*
+ * For a key in a region folder, FOLDER/YYYY/MM/DD/NAME: the folder's
+ * length (FOLDER, up to and with its '/') and the day, YYYY/MM/DD into
+ * day. 1, or 0 when the key is not in CloudTrail's layout.
+ */
+int	 layout_key_day(const char *key, size_t *folderlen, char day[11]);
+
 /* A digest file, as the script's regex .+_CloudTrail-Digest_.+ said. */
 int	 layout_is_digest(const char *base);
 

@@ -31,6 +31,7 @@ struct logfile {
 	/* The object being written. */
 	int		 fd;
 	off_t		 start;		/* where it starts; -1 before fstat */
+	int		 regular;	/* a file (not /dev/null, a FIFO, a tty) */
 	char		*buf;
 	size_t		 len;
 	int		 err;		/* errno of the first failed write */
@@ -192,6 +193,10 @@ logfile_begin(struct logfile *lf)
 		lf->err = errno;
 		return write_failed(lf);
 	}
+	/* Only a regular file can be synced, truncated or read back. */
+	lf->regular = S_ISREG(sb.st_mode);
+	if (!lf->regular)
+		return 0;
 	lf->start = sb.st_size;
 	if (lf->start > 0 && pread(lf->fd, &last, 1, lf->start - 1) == 1 &&
 	    last != '\n') {
@@ -265,12 +270,12 @@ logfile_end(struct logfile *lf, unsigned long long *bytes)
 	 */
 	if (flush(lf) == -1)
 		return write_failed(lf);
-	if (lf->sync_each && fdatasync(lf->fd) == -1) {
+	if (lf->sync_each && lf->regular && fdatasync(lf->fd) == -1) {
 		lf->err = errno;
 		return write_failed(lf);
 	}
 	*bytes = lf->bytes;
-	if (!lf->sync_each)
+	if (!lf->sync_each && lf->regular)
 		return keep_dirty(lf);
 	close_object(lf);
 	if (lf->err != 0) {

@@ -27,8 +27,9 @@ object_failed(struct run *r, const char *key, const char *what,
 	char	e[640];
 
 	msg_warn("%s: %s: %s", key, what, s3_strerror(err, e, sizeof(e)));
-	if (err->status == S3_ENOMEM || err->status == S3_EINTR)
+	if (err->status == S3_EINTR)
 		return OBJECT_FATAL;
+	/* Out of memory for one object (a huge body) is that object's. */
 	if (err->transient)
 		r->n.transient++;
 	else
@@ -86,10 +87,14 @@ write_records(struct run *r, const char *key, const char *base,
 		return bad_object(r, key, why);
 	}
 	if (rc == FLATTEN_ENOMEM) {
-		msg_warn("%s: out of memory", key);
-		/* Lines may have gone out: take them back. */
+		/*
+		 * One object too big for the memory there is: it is named and
+		 * left, and the objects after it are still written. Lines
+		 * may have gone out: take them back.
+		 */
 		logfile_abort(r->log);
-		return OBJECT_FATAL;
+		inflate_buf_free(&r->doc);
+		return bad_object(r, key, "out of memory");
 	}
 	return OBJECT_DONE;	/* a failed write: logfile_end says it */
 }
@@ -134,6 +139,69 @@ write_object(struct run *r, const char *key, const char *base,
 	return OBJECT_DONE;
 }
 
+/* Is this the answer of credentials that may not delete? */
+static int
+delete_denied(const struct s3_error *err)
+{
+	return err->status == S3_EHTTP && (err->http_status == 403 ||
+	    strcmp(err->code, "AccessDenied") == 0);
+}
+
+/* Say, once, why the run stops on a refused delete. */
+static enum object_result
+denied(struct run *r)
+{
+	r->denied = 1;
+	msg_warn("these credentials may not delete objects from bucket %s; "
+	    "stopping. %s", r->o->bucket, state_enabled(r->st) ?
+	    "The objects written are recorded, and their deletes are tried "
+	    "again by the next run." : "Without -s the next run writes the "
+	    "object above again.");
+	return OBJECT_DENIED;
+}
+
+/*
+ * The delete of a written object failed. With -s the record stays (its
+ * lines are in the log: the next run must not write them again) and the
+ * delete is tried again by the next run.
+ */
+static enum object_result
+delete_failed(struct run *r, const char *key, const struct s3_error *err)
+{
+	char	e[640];
+
+	msg_warn("%s: cannot delete: %s", key, s3_strerror(err, e,
+	    sizeof(e)));
+	if (err->status == S3_EINTR)
+		return OBJECT_FATAL;
+	if (state_undeleted(r->st, r->o->bucket, key, 1) == -1 ||
+	    state_commit(r->st) == -1)
+		return OBJECT_FATAL;
+	if (delete_denied(err))
+		return denied(r);
+	r->n.undeleted++;
+	if (err->transient)
+		r->n.undeleted_transient = 1;
+	return OBJECT_FAILED;
+}
+
+/* Record the object, and where its folder has been listed up to. */
+static int
+record(struct run *r, const char *key, const char *base)
+{
+	size_t	folderlen;
+	char	day[11], folder[1200];
+
+	if (state_begin(r->st) == -1 || state_record(r->st, base) == -1)
+		return -1;
+	if (!layout_key_day(key, &folderlen, day) ||
+	    folderlen >= sizeof(folder))
+		return 0;
+	memcpy(folder, key, folderlen);
+	folder[folderlen] = '\0';
+	return state_folder_done(r->st, r->o->bucket, folder, day);
+}
+
 enum object_result
 object_process(struct run *r, const char *key, const char *base,
     const struct s3_body *body)
@@ -143,33 +211,63 @@ object_process(struct run *r, const char *key, const char *base,
 	long long		 when;
 
 	r->n.bytes_in += body->len;
-	if ((res = write_object(r, key, base, body)) != OBJECT_DONE) {
-		object_trim(r);
-		return res;
-	}
+	res = write_object(r, key, base, body);
 	object_trim(r);
+	if (res != OBJECT_DONE)
+		return res;
 	r->n.objects++;
 	if (layout_object_time(base, &when) && when > r->n.newest)
 		r->n.newest = when;
 	/*
-	 * The record and the delete go together: the record is committed
-	 * only once the delete succeeded, so an object that cannot be
-	 * deleted (read-only credentials) is left in the bucket unrecorded.
-	 * A crash before the commit leaves it unrecorded too: at worst this
-	 * one object is written again by the next run.
+	 * The record, then the delete, then the commit. A crash before the
+	 * commit leaves the object unrecorded and in the bucket: at worst
+	 * this one object is written again by the next run.
 	 */
-	if (state_begin(r->st) == -1 || state_record(r->st, base) == -1)
+	if (record(r, key, base) == -1)
 		return OBJECT_FATAL;
-	if (r->o->delete &&
-	    s3_delete(r->s3, r->o->bucket, key, &err) == -1) {
-		res = object_failed(r, key, "cannot delete", &err);
-		if (state_rollback(r->st) == -1)
-			return OBJECT_FATAL;
-		return res;
-	}
+	if (r->o->delete && s3_delete(r->s3, r->o->bucket, key, &err) == -1)
+		return delete_failed(r, key, &err);
 	if (state_commit(r->st) == -1)
 		return OBJECT_FATAL;
 	return OBJECT_DONE;
+}
+
+enum object_result
+object_retry_deletes(struct run *r)
+{
+	struct s3_error	 err;
+	char		 e[640], **keys;
+	size_t		 i, n;
+	int		 ret = OBJECT_DONE;
+
+	if (!r->o->delete || !state_enabled(r->st))
+		return OBJECT_DONE;
+	if ((keys = state_undeleted_list(r->st, r->o->bucket, &n)) == NULL)
+		return OBJECT_FATAL;
+	for (i = 0; i < n && ret == OBJECT_DONE; i++) {
+		if (r->o->debug > 1)
+			msg_warn("deleting %s again (written and recorded by an "
+			    "earlier run)", keys[i]);
+		if (s3_delete(r->s3, r->o->bucket, keys[i], &err) == 0) {
+			if (state_undeleted(r->st, r->o->bucket, keys[i], 0) ==
+			    -1)
+				ret = OBJECT_FATAL;
+			continue;
+		}
+		msg_warn("%s: cannot delete: %s", keys[i], s3_strerror(&err, e,
+		    sizeof(e)));
+		if (err.status == S3_EINTR)
+			ret = OBJECT_FATAL;
+		else if (delete_denied(&err))
+			ret = denied(r);
+		else {
+			r->n.undeleted++;
+			if (err.transient)
+				r->n.undeleted_transient = 1;
+		}
+	}
+	state_list_free(keys);
+	return ret;
 }
 
 void

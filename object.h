@@ -16,7 +16,8 @@ struct s3_error;
 enum object_result {
 	OBJECT_DONE,		/* written, recorded, deleted as asked */
 	OBJECT_FAILED,		/* named on stderr, counted, left in the bucket */
-	OBJECT_FATAL		/* a local error (printed): the run stops */
+	OBJECT_FATAL,		/* a local error (printed): the run stops */
+	OBJECT_DENIED		/* -D may not delete (printed): the run stops */
 };
 
 /* The effects of one object whose body is in hand. */
@@ -29,6 +30,13 @@ enum object_result	 object_process(struct run *, const char *key,
  */
 enum object_result	 object_failed(struct run *, const char *key,
 			    const char *what, const struct s3_error *err);
+
+/*
+ * With -D and -s: delete the objects recorded earlier whose delete failed.
+ * OBJECT_DONE (each deleted, or left for later with a message),
+ * OBJECT_DENIED, OBJECT_FATAL.
+ */
+enum object_result	 object_retry_deletes(struct run *);
 
 /* Give back a document buffer a huge object grew (between objects). */
 void			 object_trim(struct run *);

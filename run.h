@@ -47,6 +47,8 @@ struct options {
 
 struct counts {
 	unsigned long	 objects, records, failed, transient, lists;
+	unsigned long	 undeleted;	/* written, recorded, delete failed */
+	int		 undeleted_transient;	/* one of those may pass later */
 	unsigned long	 listed;	/* objects queued to be fetched */
 	/* Digests, recorded objects, objects dated before --after. */
 	unsigned long	 skipped;
@@ -67,6 +69,7 @@ struct run {
 	struct counts		 n;
 	struct inflate_buf	 doc;	/* the inflated document, with -j */
 	int			 fatal;	/* a local error: stop now */
+	int			 denied; /* -D without the right to delete: stop */
 	int			 stop;	/* the listing failed: finish the queue */
 };
 

@@ -11,18 +11,24 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/random.h>
 
 #include <curl/curl.h>
 #include <expat.h>
 
+#include "http.h"
+#include "msg.h"
 #include "s3.h"
 #include "sigv4.h"
+#include "util.h"
 
 #define S3_XML_MAX	(32 * 1024 * 1024)	/* one list page or error body */
 #define S3_TEXT_MAX	(64 * 1024)		/* one XML element's text */
@@ -34,6 +40,8 @@
 #define S3_REDIRECTS_MAX	2		/* region switches per request */
 #define S3_POOL_MAX	64			/* idle easy handles kept */
 #define S3_JOBS_MAX	64
+#define S3_CONNECT_MS	10000
+#define S3_LOW_SPEED_S	60L			/* below 1 byte/s this long */
 
 struct xfer;
 
@@ -57,6 +65,7 @@ struct s3 {
 	int		 jobs;
 	int		 debug;
 	volatile sig_atomic_t *interrupted;
+	uint64_t	 rng;		/* the retry jitter's state */
 };
 
 /* One response being received. */
@@ -154,9 +163,9 @@ xml_at(const struct xml_ctx *x, int depth, const char *name)
 }
 
 static void XMLCALL
-xml_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+xml_start(void *parser, const XML_Char *name, const XML_Char **attrs)
 {
-	struct xml_ctx	*x = arg;
+	struct xml_ctx	*x = XML_GetUserData(parser);
 	int		 n;
 
 	(void)attrs;
@@ -173,9 +182,9 @@ xml_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 }
 
 static void XMLCALL
-xml_chars(void *arg, const XML_Char *s, int len)
+xml_chars(void *parser, const XML_Char *s, int len)
 {
-	struct xml_ctx	*x = arg;
+	struct xml_ctx	*x = XML_GetUserData(parser);
 
 	if (x->textlen + (size_t)len > S3_TEXT_MAX) {
 		xml_fail(x, "an element's text is too long");
@@ -215,7 +224,6 @@ xml_end_list(struct xml_ctx *x)
 {
 	struct s3_list_page	*pg = x->page;
 	void			*p;
-	char			*end;
 
 	if (xml_at(x, 3, "Key") && strcmp(x->names[1], "Contents") == 0) {
 		free(x->cur_key);
@@ -223,10 +231,7 @@ xml_end_list(struct xml_ctx *x)
 	} else if (xml_at(x, 3, "Size") &&
 	    strcmp(x->names[1], "Contents") == 0) {
 		x->text[x->textlen] = '\0';
-		errno = 0;
-		x->cur_size = strtoll(x->text, &end, 10);
-		if (errno != 0 || end == x->text || *end != '\0' ||
-		    x->cur_size < 0)
+		if (util_parse_llong(x->text, 0, LLONG_MAX, &x->cur_size) == -1)
 			xml_fail(x, "a Size is not a number");
 	} else if (xml_at(x, 2, "Contents")) {
 		if (x->cur_key == NULL) {
@@ -272,9 +277,9 @@ xml_end_list(struct xml_ctx *x)
 }
 
 static void XMLCALL
-xml_end(void *arg, const XML_Char *name)
+xml_end(void *parser, const XML_Char *name)
 {
-	struct xml_ctx	*x = arg;
+	struct xml_ctx	*x = XML_GetUserData(parser);
 
 	(void)name;
 	if (x->depth <= S3_XML_DEPTH) {
@@ -292,19 +297,10 @@ xml_end(void *arg, const XML_Char *name)
 	x->depth--;
 }
 
-/* A DOCTYPE is never in S3's answers; refusing it stops entity bombs. */
-static void XMLCALL
-xml_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
-    const XML_Char *pubid, int has_internal_subset)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal_subset;
-	xml_fail(arg, "a DOCTYPE is not allowed");
-}
-
-/* Parse an XML document with the handlers above. 0, or -1 (x->why). */
+/*
+ * Parse an XML document with the handlers above (a DOCTYPE refused, see
+ * http_xml_new). 0, or -1 (x->why).
+ */
 static int
 xml_run(struct xml_ctx *x, const char *xml, size_t len)
 {
@@ -315,17 +311,15 @@ xml_run(struct xml_ctx *x, const char *xml, size_t len)
 		return -1;
 	}
 	if ((x->text = malloc(S3_TEXT_MAX + 1)) == NULL ||
-	    (x->parser = XML_ParserCreate("UTF-8")) == NULL) {
+	    (x->parser = http_xml_new(x)) == NULL) {
 		x->why = "out of memory";
 		goto out;
 	}
-	XML_SetUserData(x->parser, x);
 	XML_SetElementHandler(x->parser, xml_start, xml_end);
 	XML_SetCharacterDataHandler(x->parser, xml_chars);
-	XML_SetStartDoctypeDeclHandler(x->parser, xml_doctype);
 	if (XML_Parse(x->parser, xml, (int)len, XML_TRUE) == XML_STATUS_ERROR) {
 		if (!x->failed)
-			x->why = XML_ErrorString(XML_GetErrorCode(x->parser));
+			x->why = http_xml_why(x->parser);
 		goto out;
 	}
 	if (x->failed)
@@ -338,18 +332,6 @@ out:
 	free(x->text);
 	x->text = NULL;
 	return ret;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -371,8 +353,8 @@ s3_url_decode(const char *s, size_t len)
 			*o++ = ' ';
 		else if (s[i] == '%') {
 			if (i + 2 >= len ||
-			    (hi = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)s[i + 2])) < 0 ||
+			    (hi = util_hexval((unsigned char)s[i + 1])) < 0 ||
+			    (lo = util_hexval((unsigned char)s[i + 2])) < 0 ||
 			    hi + lo == 0) {
 				free(out);
 				return NULL;
@@ -569,9 +551,7 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 	    sizeof(r->region)))
 		;
 	else if (header_value(data, n, "content-length", v, sizeof(v))) {
-		errno = 0;
-		ll = strtoll(v, &end, 10);
-		if (errno == 0 && *end == '\0' && ll >= 0)
+		if (util_parse_llong(v, 0, LLONG_MAX, &ll) == 0)
 			r->content_length = ll;
 		/*
 		 * Refuse a body announced larger than the limit, or (2xx)
@@ -589,10 +569,8 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 			return 0;
 		}
 	} else if (header_value(data, n, "retry-after", v, sizeof(v))) {
-		errno = 0;
-		ll = strtoll(v, &end, 10);
-		if (errno == 0 && *end == '\0' && ll >= 0 &&
-		    ll <= S3_RETRY_AFTER_CAP_MS / 1000)
+		if (util_parse_llong(v, 0, S3_RETRY_AFTER_CAP_MS / 1000,
+		    &ll) == 0)
 			r->retry_after_ms = (long)ll * 1000;
 	}
 	return n;
@@ -683,8 +661,6 @@ out:
 	return ret;
 }
 
-static void free_secret(char *);
-
 /* New temporary keys when the ones in hand are about to expire. */
 static void
 keys_fresh(struct s3 *s3)
@@ -697,112 +673,42 @@ keys_fresh(struct s3 *s3)
 		return;
 	if (s3->refresh(s3->refresh_arg, &ak, &sk, &tok, &exp) == -1 ||
 	    ak == NULL || sk == NULL) {
-		free_secret(ak);
-		free_secret(sk);
-		free_secret(tok);
+		util_free_secret(ak);
+		util_free_secret(sk);
+		util_free_secret(tok);
 		s3->refresh_after = now + S3_REFRESH_RETRY;
 		return;
 	}
-	free_secret(s3->access_key);
-	free_secret(s3->secret_key);
-	free_secret(s3->session_token);
+	util_free_secret(s3->access_key);
+	util_free_secret(s3->secret_key);
+	util_free_secret(s3->session_token);
 	s3->access_key = ak;
 	s3->secret_key = sk;
 	s3->session_token = tok;
 	s3->expires = exp;
 }
 
-/*
- * -dd shows what was signed, which helps with SignatureDoesNotMatch; the
- * session token is a secret, so its value is left out.
- */
-static void
-debug_signing(const struct sigv4_output *out)
-{
-	static const char	 mark[] = "\nx-amz-security-token:";
-	const char		*tok, *end;
-
-	tok = strstr(out->canonical_request, mark);
-	if (tok == NULL)
-		fprintf(stderr, "getawslog: canonical request:\n%s\n",
-		    out->canonical_request);
-	else {
-		tok += sizeof(mark) - 1;
-		end = strchr(tok, '\n');
-		fprintf(stderr, "getawslog: canonical request:\n%.*s(session "
-		    "token)%s\n", (int)(tok - out->canonical_request),
-		    out->canonical_request, end != NULL ? end : "");
-	}
-	fprintf(stderr, "getawslog: string to sign:\n%s\n",
-	    out->string_to_sign);
-}
-
+/* The signed headers of one attempt (http_sign), with fresh keys. */
 static struct curl_slist *
 sign_headers(struct s3 *s3, const struct req *rq, const char *host,
     const char *path)
 {
-	struct sigv4_header	 h[4];
-	struct sigv4_input	 in;
-	struct sigv4_output	 out;
-	struct curl_slist	*list = NULL, *l;
-	char			 date[SIGV4_AMZ_DATE_LEN + 1], *line = NULL;
-	size_t			 nh = 0, i;
-	time_t			 now;
+	struct http_request	hr;
+	struct http_keys	k;
 
-	memset(&out, 0, sizeof(out));
 	keys_fresh(s3);
-	/* One clock reading: x-amz-date and the signature must agree. */
-	now = time(NULL);
-	sigv4_amz_date(now, date);
-	h[nh].name = "host";
-	h[nh++].value = host;
-	h[nh].name = "x-amz-content-sha256";
-	h[nh++].value = SIGV4_EMPTY_SHA256;
-	h[nh].name = "x-amz-date";
-	h[nh++].value = date;
-	if (s3->session_token != NULL) {
-		h[nh].name = "x-amz-security-token";
-		h[nh++].value = s3->session_token;
-	}
-	memset(&in, 0, sizeof(in));
-	in.method = rq->method;
-	in.path = path;
-	in.query = rq->query;
-	in.headers = h;
-	in.nheaders = nh;
-	in.payload_hash = SIGV4_EMPTY_SHA256;
-	in.access_key = s3->access_key;
-	in.secret_key = s3->secret_key;
-	in.region = s3->region;
-	in.service = "s3";
-	in.when = now;
-	if (sigv4_sign(&in, &out) == -1)
-		return NULL;
-	if (s3->debug > 1)
-		debug_signing(&out);
-	for (i = 0; i < nh; i++) {
-		if (asprintf(&line, "%s: %s", h[i].name, h[i].value) == -1)
-			goto fail;
-		if ((l = curl_slist_append(list, line)) == NULL)
-			goto fail;
-		list = l;
-		free(line);
-		line = NULL;
-	}
-	if (asprintf(&line, "Authorization: %s", out.authorization) == -1)
-		goto fail;
-	if ((l = curl_slist_append(list, line)) == NULL)
-		goto fail;
-	list = l;
-	explicit_bzero(line, strlen(line));
-	free(line);
-	sigv4_output_free(&out);
-	return list;
-fail:
-	free(line);
-	curl_slist_free_all(list);
-	sigv4_output_free(&out);
-	return NULL;
+	memset(&hr, 0, sizeof(hr));
+	hr.method = rq->method;
+	hr.host = host;
+	hr.path = path;
+	hr.query = rq->query;
+	hr.content_sha256 = 1;
+	hr.region = s3->region;
+	hr.service = "s3";
+	k.access_key = s3->access_key;
+	k.secret_key = s3->secret_key;
+	k.session_token = s3->session_token;
+	return http_sign(&hr, &k, time(NULL), s3->debug);
 }
 
 static int
@@ -870,24 +776,43 @@ struct xfer {
 	char		 curlerr[CURL_ERROR_SIZE];
 };
 
-static long long
-now_ms(void)
+/*
+ * The retry jitter's own generator (splitmix64), seeded in s3_new: nothing
+ * else's use of random() or srandom() changes it, and it needs nobody's.
+ */
+static uint64_t
+rng_next(struct s3 *s3)
+{
+	uint64_t	z = (s3->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void
+rng_seed(struct s3 *s3)
 {
 	struct timespec	ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (getrandom(&s3->rng, sizeof(s3->rng), GRND_NONBLOCK) ==
+	    (ssize_t)sizeof(s3->rng))
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s3->rng = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	s3->rng ^= (uint64_t)getpid() << 32;
 }
 
 /* Full jitter: uniform in [0, min(cap, 2^attempt s)). */
 static long
-backoff_ms(int attempt)
+backoff_ms(struct s3 *s3, int attempt)
 {
 	long	ceiling = 1000L << (attempt < 5 ? attempt : 5);
 
 	if (ceiling > S3_BACKOFF_CAP_MS)
 		ceiling = S3_BACKOFF_CAP_MS;
-	return (long)((double)random() / ((double)RAND_MAX + 1) * ceiling);
+	/* 53 random bits as a fraction in [0, 1). */
+	return (long)((double)(rng_next(s3) >> 11) * 0x1.0p-53 * ceiling);
 }
 
 static CURL *
@@ -897,25 +822,16 @@ easy_get(struct s3 *s3)
 
 	if (s3->npool > 0)
 		return s3->pool[--s3->npool];
-	if ((e = curl_easy_init()) == NULL)
+	if ((e = http_easy(s3->ca_bundle, S3_CONNECT_MS)) == NULL)
 		return NULL;
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	/* Keys may hold "/../" or "/./": send them, never fold them. */
 	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (s3->ca_bundle != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, s3->ca_bundle);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	/* A transfer slower than 1 byte/s for 60 s is dead. */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, S3_LOW_SPEED_S);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "getawslog/" GETAWSLOG_VERSION);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -941,7 +857,7 @@ xfer_release(struct xfer *x)
 		easy_put(x->s3, x->easy);
 		x->easy = NULL;
 	}
-	curl_slist_free_all(x->hdrs);
+	http_headers_free(x->hdrs);
 	x->hdrs = NULL;
 	free(x->url);
 	x->url = NULL;
@@ -1018,44 +934,87 @@ fail:
 }
 
 /*
- * Classify a finished attempt: done (ok or not), or wait for another try
- * (a region switch, or a transient failure with attempts left).
+ * S3 answered with an error status: what it says (its XML, or what the
+ * status alone means), whether another attempt may help, and the region
+ * it names (x-amz-bucket-region or <Region>), into x->err and region.
  */
 static void
-xfer_finished(struct xfer *x, CURLcode cc)
+answer_error(struct xfer *x, char region[S3_REGION_MAX])
 {
 	struct s3	*s3 = x->s3;
 	struct resp	*r = &x->r;
 	struct s3_error	*err = &x->err;
-	char		 msg[160], region[S3_REGION_MAX], e[640];
+	char		 msg[32];
 	int		 n;
-	long		 ms;
 
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
-	xfer_release(x);
+	/* An error body went to the spool file: read it back. */
+	if (r->fd >= 0 && r->body == NULL && r->len > 0 &&
+	    r->len <= S3_ERRBODY_MAX &&
+	    (r->body = malloc(r->len + 1)) != NULL) {
+		if (pread(r->fd, r->body, r->len, 0) != (ssize_t)r->len) {
+			free(r->body);
+			r->body = NULL;
+		} else
+			r->body[r->len] = '\0';
+	}
+	if (r->body == NULL || s3_parse_error(r->body, r->len, err, region,
+	    S3_REGION_MAX) == -1) {
+		n = snprintf(msg, sizeof(msg), "HTTP %ld", r->status);
+		set_error(err, S3_EHTTP, 0, n > 0 ? msg : "HTTP error", "");
+		if (r->status == 404)
+			set_error(err, S3_EHTTP, 0, "NoSuchBucket",
+			    "The specified bucket does not exist");
+		else if (r->status == 403)
+			set_error(err, S3_EHTTP, 0, "AccessDenied",
+			    "Access Denied");
+	}
+	err->status = S3_EHTTP;
+	err->http_status = r->status;
+	err->transient = r->status == 429 || r->status == 500 ||
+	    r->status == 502 || r->status == 503 || r->status == 504 ||
+	    code_is_transient(err->code);
+	/*
+	 * Temporary keys that expired before we thought (a clock off, a
+	 * revoked session): fetch new ones, try again.
+	 */
+	if (s3->refresh != NULL && s3->expires != 0 &&
+	    (strcmp(err->code, "ExpiredToken") == 0 ||
+	    strcmp(err->code, "TokenRefreshRequired") == 0)) {
+		s3->expires = 1;
+		s3->refresh_after = 0;
+		err->transient = 1;
+	}
+	if (r->region[0] != '\0')
+		memcpy(region, r->region, S3_REGION_MAX);
+}
+
+/*
+ * The outcome of a finished attempt, into x->err: 0 when it succeeded;
+ * else 1, err->transient saying whether another may do better, and region
+ * the bucket's region when S3 named one.
+ */
+static int
+attempt_failed(struct xfer *x, CURLcode cc, char region[S3_REGION_MAX])
+{
+	struct resp	*r = &x->r;
+	struct s3_error	*err = &x->err;
+	char		 msg[160];
+	int		 n;
+
 	memset(err, 0, sizeof(*err));
 	err->http_status = r->status;
-	if (cc == CURLE_ABORTED_BY_CALLBACK) {
+	region[0] = '\0';
+	if (cc == CURLE_ABORTED_BY_CALLBACK)
 		set_error(err, S3_EINTR, 0, "", "interrupted");
-		xfer_done(x, -1);
-		return;
-	}
-	if (cc == CURLE_WRITE_ERROR && r->overflow) {
+	else if (cc == CURLE_WRITE_ERROR && r->overflow) {
 		n = snprintf(msg, sizeof(msg), "response larger than %zu bytes",
 		    r->max);
 		set_error(err, S3_ELIMIT, 0, "", n > 0 ? msg : "too large");
-		xfer_done(x, -1);
-		return;
-	}
-	if (cc == CURLE_WRITE_ERROR && r->spool_errno != 0) {
+	} else if (cc == CURLE_WRITE_ERROR && r->spool_errno != 0) {
 		n = snprintf(msg, sizeof(msg), "temporary file: %s",
 		    strerror(r->spool_errno));
 		set_error(err, S3_ELOCAL, 0, "", n > 0 ? msg : "spool error");
-		xfer_done(x, -1);
-		return;
-	}
-	region[0] = '\0';
-	if (cc == CURLE_WRITE_ERROR && r->bad_length >= 0) {
+	} else if (cc == CURLE_WRITE_ERROR && r->bad_length >= 0) {
 		/* As a body of the wrong length below: S3 may be mid-update. */
 		n = snprintf(msg, sizeof(msg), "Content-Length %lld, the "
 		    "listing said %lld", r->bad_length, x->expect_size);
@@ -1075,80 +1034,58 @@ xfer_finished(struct xfer *x, CURLcode cc)
 			    "listing said %lld", r->len, x->expect_size);
 			set_error(err, S3_EBADRESP, 1, "", n > 0 ? msg :
 			    "bad length");
-		} else {
-			xfer_done(x, 0);
-			return;
-		}
-	} else {
-		/* An error body went to the spool file: read it back. */
-		if (r->fd >= 0 && r->body == NULL && r->len > 0 &&
-		    r->len <= S3_ERRBODY_MAX &&
-		    (r->body = malloc(r->len + 1)) != NULL) {
-			if (pread(r->fd, r->body, r->len, 0) != (ssize_t)r->len) {
-				free(r->body);
-				r->body = NULL;
-			} else
-				r->body[r->len] = '\0';
-		}
-		/* S3's XML says what went wrong; a header or <Region> where. */
-		if (r->body == NULL || s3_parse_error(r->body, r->len, err,
-		    region, sizeof(region)) == -1) {
-			n = snprintf(msg, sizeof(msg), "HTTP %ld", r->status);
-			set_error(err, S3_EHTTP, 0, n > 0 ? msg : "HTTP error",
-			    "");
-			if (r->status == 404)
-				set_error(err, S3_EHTTP, 0, "NoSuchBucket",
-				    "The specified bucket does not exist");
-			else if (r->status == 403)
-				set_error(err, S3_EHTTP, 0, "AccessDenied",
-				    "Access Denied");
-		}
-		err->status = S3_EHTTP;
-		err->http_status = r->status;
-		err->transient = r->status == 429 || r->status == 500 ||
-		    r->status == 502 || r->status == 503 || r->status == 504 ||
-		    code_is_transient(err->code);
-		/*
-		 * Temporary keys that expired before we thought (a clock
-		 * off, a revoked session): fetch new ones, try again.
-		 */
-		if (s3->refresh != NULL && s3->expires != 0 &&
-		    (strcmp(err->code, "ExpiredToken") == 0 ||
-		    strcmp(err->code, "TokenRefreshRequired") == 0)) {
-			s3->expires = 1;
-			s3->refresh_after = 0;
-			err->transient = 1;
-		}
-		if (r->region[0] != '\0')
-			memcpy(region, r->region, sizeof(region));
-		if (region[0] != '\0' && strcmp(region, s3->region) != 0 &&
-		    (r->status == 301 || r->status == 307 ||
-		    r->status == 400) && x->redirects++ < S3_REDIRECTS_MAX) {
-			if (s3->debug > 1)
-				fprintf(stderr, "getawslog: bucket %s is in "
-				    "region %s\n", x->rq.bucket, region);
-			memcpy(s3->region, region, sizeof(s3->region));
-			x->state = XF_WAIT;
-			x->retry_at = 0;
-			return;
-		}
+		} else
+			return 0;
+	} else
+		answer_error(x, region);
+	return 1;
+}
+
+/*
+ * A finished attempt: done (ok or not), or wait for another (a region
+ * switch, or a transient failure with attempts left).
+ */
+static void
+xfer_finished(struct xfer *x, CURLcode cc)
+{
+	struct s3	*s3 = x->s3;
+	long		 status, ms;
+	char		 region[S3_REGION_MAX], e[640];
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->r.status);
+	xfer_release(x);
+	if (attempt_failed(x, cc, region) == 0) {
+		xfer_done(x, 0);
+		return;
 	}
-	if (!err->transient || x->attempt >= s3->max_attempts ||
+	status = x->r.status;
+	if (region[0] != '\0' && strcmp(region, s3->region) != 0 &&
+	    (status == 301 || status == 307 || status == 400) &&
+	    x->redirects++ < S3_REDIRECTS_MAX) {
+		if (s3->debug > 1)
+			msg_warn("bucket %s is in region %s", x->rq.bucket,
+			    region);
+		memcpy(s3->region, region, sizeof(s3->region));
+		x->state = XF_WAIT;
+		x->retry_at = 0;
+		return;
+	}
+	if (!x->err.transient || x->attempt >= s3->max_attempts ||
 	    (s3->interrupted != NULL && *s3->interrupted)) {
 		xfer_done(x, -1);
 		return;
 	}
-	ms = backoff_ms(x->attempt);
-	if (r->retry_after_ms > ms)
-		ms = r->retry_after_ms;
+	ms = backoff_ms(s3, x->attempt);
+	if (x->r.retry_after_ms > ms)
+		ms = x->r.retry_after_ms;
 	if (s3->debug > 1)
-		fprintf(stderr, "getawslog: %s %s%s%s: %s; retrying in %ld ms\n",
-		    x->rq.method, x->rq.bucket, x->rq.key ? "/" : "",
-		    x->rq.key ? x->rq.key : "", s3_strerror(err, e, sizeof(e)),
-		    ms);
+		msg_warn("%s %s%s%s: %s; retrying in %ld ms", x->rq.method,
+		    x->rq.bucket, x->rq.key ? "/" : "",
+		    x->rq.key ? x->rq.key : "",
+		    s3_strerror(&x->err, e, sizeof(e)), ms);
 	x->attempt++;
 	x->state = XF_WAIT;
-	x->retry_at = now_ms() + ms;
+	x->retry_at = util_mono_ms() + ms;
 }
 
 /* Drive every transfer until `until` is done. */
@@ -1161,7 +1098,7 @@ engine_run(struct s3 *s3, struct xfer *until)
 	int		 running, left, timeout;
 
 	while (until->state != XF_DONE) {
-		now = now_ms();
+		now = util_mono_ms();
 		next = now + 1000;
 		for (x = s3->xfers; x != NULL; x = nx) {
 			nx = x->next;
@@ -1190,7 +1127,7 @@ engine_run(struct s3 *s3, struct xfer *until)
 		}
 		if (until->state == XF_DONE)
 			break;
-		timeout = (int)(next - now_ms());
+		timeout = (int)(next - util_mono_ms());
 		if (timeout < 0)
 			timeout = 0;
 		if (timeout > 1000)
@@ -1270,16 +1207,21 @@ xstrdup_or_null(const char *s, int *fail)
 	return d;
 }
 
-/* Split an endpoint URL into scheme, host[:port] and path prefix. */
+/*
+ * Split an endpoint URL into scheme, host[:port] and path prefix. A URL
+ * with a user name or password is refused, and shown without it.
+ */
 static int
 parse_endpoint(struct s3 *s3, const char *url)
 {
 	const char	*p, *slash;
+	char		 shown[HTTP_URL_SHOWN_MAX];
 	size_t		 len;
 
+	http_url_mask(url, shown, sizeof(shown));
 	if ((p = strstr(url, "://")) == NULL) {
-		fprintf(stderr, "getawslog: endpoint URL %s has no scheme "
-		    "(http:// or https://)\n", url);
+		msg_warn("endpoint URL %s has no scheme (http:// or https://)",
+		    shown);
 		return -1;
 	}
 	if ((size_t)(p - url) == 4 && strncasecmp(url, "http", 4) == 0)
@@ -1287,8 +1229,8 @@ parse_endpoint(struct s3 *s3, const char *url)
 	else if ((size_t)(p - url) == 5 && strncasecmp(url, "https", 5) == 0)
 		s3->scheme = strdup("https");
 	else {
-		fprintf(stderr, "getawslog: endpoint URL %s: only http and "
-		    "https are supported\n", url);
+		msg_warn("endpoint URL %s: only http and https are supported",
+		    shown);
 		return -1;
 	}
 	p += 3;
@@ -1296,8 +1238,7 @@ parse_endpoint(struct s3 *s3, const char *url)
 	len = slash != NULL ? (size_t)(slash - p) : strlen(p);
 	if (len == 0 || memchr(p, '?', len) != NULL ||
 	    memchr(p, '@', len) != NULL) {
-		fprintf(stderr, "getawslog: endpoint URL %s has no usable "
-		    "host\n", url);
+		msg_warn("endpoint URL %s has no usable host", shown);
 		return -1;
 	}
 	s3->host = strndup(p, len);
@@ -1310,7 +1251,7 @@ parse_endpoint(struct s3 *s3, const char *url)
 	} else
 		s3->basepath = strdup("");
 	if (s3->scheme == NULL || s3->host == NULL || s3->basepath == NULL) {
-		fprintf(stderr, "getawslog: out of memory\n");
+		msg_oom();
 		return -1;
 	}
 	return 0;
@@ -1323,9 +1264,10 @@ s3_new(const struct s3_config *cfg)
 	int		 fail = 0, n;
 
 	if ((s3 = calloc(1, sizeof(*s3))) == NULL) {
-		fprintf(stderr, "getawslog: out of memory\n");
+		msg_oom();
 		return NULL;
 	}
+	rng_seed(s3);
 	if (cfg->endpoint != NULL) {
 		if (parse_endpoint(s3, cfg->endpoint) == -1)
 			goto fail;
@@ -1340,7 +1282,7 @@ s3_new(const struct s3_config *cfg)
 	n = snprintf(s3->region, sizeof(s3->region), "%s",
 	    cfg->region != NULL ? cfg->region : "us-east-1");
 	if (n < 0 || (size_t)n >= sizeof(s3->region)) {
-		fprintf(stderr, "getawslog: region name too long\n");
+		msg_warn("region name too long");
 		goto fail;
 	}
 	s3->access_key = xstrdup_or_null(cfg->access_key, &fail);
@@ -1356,11 +1298,11 @@ s3_new(const struct s3_config *cfg)
 	s3->debug = cfg->debug;
 	s3->interrupted = cfg->interrupted;
 	if (fail) {
-		fprintf(stderr, "getawslog: out of memory\n");
+		msg_oom();
 		goto fail;
 	}
 	if ((s3->multi = curl_multi_init()) == NULL) {
-		fprintf(stderr, "getawslog: cannot initialise libcurl\n");
+		msg_warn("cannot initialise libcurl");
 		goto fail;
 	}
 	/* HTTP/2 multiplexing when offered; else up to `jobs` connections. */
@@ -1372,15 +1314,6 @@ s3_new(const struct s3_config *cfg)
 fail:
 	s3_free(s3);
 	return NULL;
-}
-
-static void
-free_secret(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
 }
 
 void
@@ -1398,9 +1331,9 @@ s3_free(struct s3 *s3)
 	free(s3->host);
 	free(s3->basepath);
 	free(s3->ca_bundle);
-	free_secret(s3->access_key);
-	free_secret(s3->secret_key);
-	free_secret(s3->session_token);
+	util_free_secret(s3->access_key);
+	util_free_secret(s3->secret_key);
+	util_free_secret(s3->session_token);
 	free(s3);
 }
 
@@ -1408,25 +1341,6 @@ const char *
 s3_region(const struct s3 *s3)
 {
 	return s3->region;
-}
-
-/* Append "&name=value" (value encoded) to a query being built. */
-static int
-query_add(char **q, const char *name, const char *value)
-{
-	char	*enc, *nq;
-	int	 n;
-
-	if ((enc = sigv4_uri_encode(value, strlen(value), 0)) == NULL)
-		return -1;
-	n = asprintf(&nq, "%s%s%s=%s", *q != NULL ? *q : "",
-	    *q != NULL ? "&" : "", name, enc);
-	free(enc);
-	if (n == -1)
-		return -1;
-	free(*q);
-	*q = nq;
-	return 0;
 }
 
 int
@@ -1440,19 +1354,21 @@ s3_list_page(struct s3 *s3, const char *bucket,
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
-	if (query_add(&q, "list-type", "2") == -1 ||
-	    query_add(&q, "encoding-type", "url") == -1 ||
-	    (lp->prefix != NULL && query_add(&q, "prefix", lp->prefix) == -1) ||
+	if (http_query_add(&q, "list-type", "2") == -1 ||
+	    http_query_add(&q, "encoding-type", "url") == -1 ||
+	    (lp->prefix != NULL &&
+	    http_query_add(&q, "prefix", lp->prefix) == -1) ||
 	    (lp->delimiter != NULL &&
-	    query_add(&q, "delimiter", lp->delimiter) == -1) ||
+	    http_query_add(&q, "delimiter", lp->delimiter) == -1) ||
 	    (lp->start_after != NULL && token == NULL &&
-	    query_add(&q, "start-after", lp->start_after) == -1) ||
-	    (token != NULL && query_add(&q, "continuation-token", token) == -1))
+	    http_query_add(&q, "start-after", lp->start_after) == -1) ||
+	    (token != NULL &&
+	    http_query_add(&q, "continuation-token", token) == -1))
 		goto nomem;
 	if (lp->max_keys > 0) {
 		n = snprintf(num, sizeof(num), "%d", lp->max_keys);
 		if (n < 0 || (size_t)n >= sizeof(num) ||
-		    query_add(&q, "max-keys", num) == -1)
+		    http_query_add(&q, "max-keys", num) == -1)
 			goto nomem;
 	}
 	if ((x = xfer_new(s3, "GET", bucket, NULL, q, S3_XML_MAX, -1)) == NULL)

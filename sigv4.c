@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * sigv4.c - AWS Signature Version 4 with S3's canonicalisation rules.
+ * sigv4.c - AWS Signature Version 4, with S3's canonicalisation rules or
+ * the generic ones of every other service.
  *
  * Builds the canonical request, the string to sign, the signature and the
  * Authorization header value from a fully described request. It signs what
@@ -19,6 +20,7 @@
 #include <openssl/hmac.h>
 
 #include "sigv4.h"
+#include "util.h"
 
 #define SHA256_LEN	32	/* bytes of a SHA-256 digest */
 #define ALGORITHM	"AWS4-HMAC-SHA256"
@@ -123,18 +125,6 @@ is_unreserved(unsigned char c)
 	    c == '~';
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* What HTTP calls optional whitespace, plus the CR/LF of folded lines. */
 static int
 is_space(unsigned char c)
@@ -237,11 +227,11 @@ canon_uri(struct buf *b, const char *path)
 	for (i = 0; u[i] != '\0'; i++) {
 		if (is_unreserved(u[i]) || u[i] == '/')
 			buf_addc(b, (char)u[i]);
-		else if (u[i] == '%' && hexval(u[i + 1]) >= 0 &&
-		    hexval(u[i + 2]) >= 0) {
+		else if (u[i] == '%' && util_hexval(u[i + 1]) >= 0 &&
+		    util_hexval(u[i + 2]) >= 0) {
 			esc[0] = '%';
-			esc[1] = hexup[hexval(u[i + 1])];
-			esc[2] = hexup[hexval(u[i + 2])];
+			esc[1] = hexup[util_hexval(u[i + 1])];
+			esc[2] = hexup[util_hexval(u[i + 2])];
 			buf_add(b, esc, sizeof(esc));
 			i += 2;
 		} else {
@@ -268,10 +258,10 @@ query_part(const char *s, size_t n)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%' && n - i >= 3 &&
-		    hexval((unsigned char)s[i + 1]) >= 0 &&
-		    hexval((unsigned char)s[i + 2]) >= 0) {
-			dec[o++] = (char)(hexval((unsigned char)s[i + 1]) << 4 |
-			    hexval((unsigned char)s[i + 2]));
+		    util_hexval((unsigned char)s[i + 1]) >= 0 &&
+		    util_hexval((unsigned char)s[i + 2]) >= 0) {
+			dec[o++] = (char)(util_hexval((unsigned char)s[i + 1]) <<
+			    4 | util_hexval((unsigned char)s[i + 2]));
 			i += 2;
 		} else
 			dec[o++] = s[i];
@@ -510,6 +500,80 @@ signature(const struct sigv4_input *in, const char *date, const char *sts,
 	return rc;
 }
 
+/*
+ * The generic canonical URI (botocore's SigV4Auth): the path as sent,
+ * normalised by RFC 3986's remove_dot_segments with empty segments dropped
+ * as well, then every byte outside unreserved and '/' encoded, '%' too.
+ * The normalised path is never longer than the path, so it is built in
+ * place in one copy; each segment kept is stored as "/segment".
+ */
+static int
+canon_uri_generic(struct buf *b, const char *path)
+{
+	char		*norm = NULL, *enc = NULL;
+	const char	*seg, *end, *start;
+	size_t		 plen, slen, o = 0;
+	int		 rc = -1;
+
+	if (path == NULL || *path == '\0') {
+		buf_addc(b, '/');
+		return 0;
+	}
+	plen = strlen(path);
+	/* One more byte than the path: a relative path gains a '/'. */
+	if (plen > SIZE_MAX - 2 || (norm = malloc(plen + 2)) == NULL)
+		goto out;
+	for (seg = path; ; seg = end + 1) {
+		if ((end = strchr(seg, '/')) == NULL)
+			end = seg + strlen(seg);
+		slen = (size_t)(end - seg);
+		if (slen == 2 && seg[0] == '.' && seg[1] == '.') {
+			/* Up one: drop the last kept segment, if any. */
+			while (o > 0 && norm[--o] != '/')
+				continue;
+		} else if (slen > 0 && !(slen == 1 && seg[0] == '.')) {
+			norm[o++] = '/';
+			memcpy(norm + o, seg, slen);
+			o += slen;
+		}
+		if (*end == '\0')
+			break;
+	}
+	/*
+	 * A trailing '/' only when the path had one and something is left;
+	 * a leading one only when the path had one, and then "/" at least.
+	 */
+	if (o > 0 && path[plen - 1] == '/')
+		norm[o++] = '/';
+	norm[o] = '\0';
+	start = norm;
+	if (o > 0 && path[0] != '/')
+		start = norm + 1;
+	else if (o == 0 && path[0] == '/')
+		start = "/";
+	if ((enc = sigv4_uri_encode(start, strlen(start), 1)) == NULL)
+		goto out;
+	buf_adds(b, enc);
+	rc = 0;
+ out:
+	free(norm);
+	free(enc);
+	return rc;
+}
+
+/* 64 lower-case hex digits, what a hashed payload looks like. */
+static int
+is_sha256_hex(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < SIGV4_SHA256_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
 int
 sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 {
@@ -527,6 +591,9 @@ sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 	    in->access_key == NULL || in->secret_key == NULL ||
 	    in->region == NULL || in->service == NULL)
 		goto out;
+	if (in->rules != SIGV4_RULES_S3 && (in->rules != SIGV4_RULES_GENERIC ||
+	    !is_sha256_hex(in->payload_hash)))
+		goto out;
 
 	sigv4_amz_date(in->when, amz);
 	memcpy(date, amz, 8);
@@ -534,7 +601,11 @@ sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 
 	buf_adds(&cr, in->method);
 	buf_addc(&cr, '\n');
-	canon_uri(&cr, in->path);
+	if (in->rules == SIGV4_RULES_GENERIC) {
+		if (canon_uri_generic(&cr, in->path) == -1)
+			goto out;
+	} else
+		canon_uri(&cr, in->path);
 	buf_addc(&cr, '\n');
 	if (canon_query(&cr, in->query) == -1)
 		goto out;

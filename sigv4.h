@@ -23,7 +23,18 @@ struct sigv4_header {
 	const char	*value;		/* trimmed, inner runs of spaces folded */
 };
 
+/*
+ * Which service's canonicalisation: S3's (the zero value, so a caller that
+ * clears the struct gets it) or the generic one every other service uses
+ * (SQS, STS).
+ */
+enum sigv4_rules {
+	SIGV4_RULES_S3 = 0,
+	SIGV4_RULES_GENERIC
+};
+
 struct sigv4_input {
+	enum sigv4_rules rules;		/* SIGV4_RULES_S3 unless set */
 	const char	*method;	/* "GET" */
 	const char	*path;		/* as sent on the request line, no query */
 	const char	*query;		/* as sent, without '?'; NULL or "" if none */
@@ -45,12 +56,23 @@ struct sigv4_output {
 };
 
 /*
- * Sign a request with S3's rules: the path is canonicalised without
- * normalisation (no "." / ".." / "//" folding), each byte outside RFC 3986's
- * unreserved set and '/' is percent-encoded once (an existing %XX escape is
- * kept, with its hex digits upper-cased); query parameters are decoded, then
- * encoded and sorted by name, then value.
- * Returns 0, or -1 when memory runs out (out is then empty).
+ * Sign a request. The canonical URI depends on in->rules:
+ * - SIGV4_RULES_S3: the path without normalisation (no "." / ".." / "//"
+ *   folding), each byte outside RFC 3986's unreserved set and '/'
+ *   percent-encoded once, an existing %XX escape kept (its hex digits
+ *   upper-cased): a path encoded for the wire is signed as sent.
+ * - SIGV4_RULES_GENERIC: the path normalised as RFC 3986 section 5.2.4
+ *   says, empty segments dropped too ("//a/./b/../c/" is "/a/c/", "" and
+ *   "/.." are "/"), then every byte outside unreserved and '/' encoded,
+ *   '%' included: a segment encoded once for the wire ("/%E1%88%B4") is
+ *   signed encoded twice ("/%25E1%2588%25B4"). These services check the
+ *   body: payload_hash must be its hex SHA-256 (UNSIGNED-PAYLOAD is S3's
+ *   alone and refused here).
+ * Under both, query parameters are decoded, then encoded strictly and
+ * sorted by name, then value; headers are trimmed, folded, lower-cased and
+ * sorted, repeats joined by ','.
+ * Returns 0, or -1 when memory runs out or an input is missing or refused
+ * (out is then empty).
  */
 int	 sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out);
 void	 sigv4_output_free(struct sigv4_output *out);

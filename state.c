@@ -3,30 +3,84 @@
  * state.c - what was processed, by basename, in the script's SQLite table
  * log_progress(log_name, processed_date), with prepared statements.
  */
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "fileutil.h"
 #include "msg.h"
 #include "state.h"
 
 #define STATE_BUSY_MS	30000	/* another reader holds the file */
+#define STATE_MODE	0600
 
 struct state {
 	sqlite3		*db;
-	sqlite3_stmt	*seen, *add, *newest;
+	sqlite3_stmt	*seen, *add;
+	sqlite3_stmt	*day, *day_set;		/* getawslog_folders */
+	sqlite3_stmt	*und_add, *und_del, *und_list;	/* getawslog_undeleted */
 	const char	*path;
 };
+
+/*
+ * Our tables beside the script's (which stays as it was, so the script can
+ * still read the file): where each region folder of each bucket was
+ * listed up to, from keys actually listed there (so no name anywhere else
+ * can move it); and the objects written and recorded whose delete failed.
+ */
+static const char	 schema[] =
+    "CREATE TABLE IF NOT EXISTS log_progress "
+    "(log_name 'text' primary key, processed_date 'TEXT');"
+    "CREATE TABLE IF NOT EXISTS getawslog_folders (bucket TEXT NOT NULL, "
+    "folder TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (bucket, folder));"
+    "CREATE TABLE IF NOT EXISTS getawslog_undeleted (bucket TEXT NOT NULL, "
+    "key TEXT NOT NULL, PRIMARY KEY (bucket, key));";
+
+static const struct {
+	size_t		 off;
+	int		 ours;	/* on one of our tables */
+	const char	*sql;
+} statements[] = {
+	{ offsetof(struct state, seen), 0,
+	    "SELECT 1 FROM log_progress WHERE log_name = ?1" },
+	{ offsetof(struct state, add), 0,
+	    "INSERT OR IGNORE INTO log_progress (log_name, processed_date) "
+	    "VALUES (?1, DATE('now'))" },
+	{ offsetof(struct state, day), 1,
+	    "SELECT day FROM getawslog_folders WHERE bucket = ?1 AND "
+	    "folder = ?2" },
+	{ offsetof(struct state, day_set), 1,
+	    "INSERT INTO getawslog_folders (bucket, folder, day) VALUES (?1, "
+	    "?2, ?3) ON CONFLICT (bucket, folder) DO UPDATE SET day = "
+	    "max(day, excluded.day)" },
+	{ offsetof(struct state, und_add), 1,
+	    "INSERT OR IGNORE INTO getawslog_undeleted (bucket, key) VALUES "
+	    "(?1, ?2)" },
+	{ offsetof(struct state, und_del), 1,
+	    "DELETE FROM getawslog_undeleted WHERE bucket = ?1 AND key = ?2" },
+	{ offsetof(struct state, und_list), 1,
+	    "SELECT key FROM getawslog_undeleted WHERE bucket = ?1 ORDER BY "
+	    "key" },
+};
+
+#define NSTATEMENTS	(sizeof(statements) / sizeof(statements[0]))
+#define STMT(st, i)	((sqlite3_stmt **)((char *)(st) + statements[i].off))
 
 void
 state_close(struct state *st)
 {
+	size_t	i;
+
 	if (st == NULL)
 		return;
-	sqlite3_finalize(st->seen);
-	sqlite3_finalize(st->add);
-	sqlite3_finalize(st->newest);
+	for (i = 0; i < NSTATEMENTS; i++)
+		sqlite3_finalize(*STMT(st, i));
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	free(st);
@@ -39,10 +93,39 @@ state_error(const struct state *st)
 	    sqlite3_errmsg(st->db) : "out of memory");
 }
 
+/*
+ * Can the state be written? Asked before the first object, since an
+ * object written to the log and then not recorded would be written again
+ * by every run. A write in a transaction rolled back makes SQLite take
+ * the write lock and create its journal, as a real record would.
+ */
+static int
+probe(struct state *st)
+{
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		msg_warn("state file %s: cannot be written", st->path);
+		return -1;
+	}
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE; INSERT OR REPLACE INTO "
+	    "getawslog_folders VALUES ('', '', '')", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		state_error(st);
+		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK) {
+		state_error(st);
+		return -1;
+	}
+	return 0;
+}
+
 int
 state_open(const char *path, int readonly, struct state **out)
 {
 	struct state	*st;
+	size_t		 i;
+	int		 fd;
 
 	*out = NULL;
 	if (path == NULL)
@@ -52,29 +135,39 @@ state_open(const char *path, int readonly, struct state **out)
 		return -1;
 	}
 	st->path = path;
+	/*
+	 * Made (0600: sqlite gives its journal the same mode) or opened by
+	 * us first, so that no link of another user's is followed.
+	 */
+	if ((fd = file_open_owned(path, readonly ? O_RDONLY | O_CLOEXEC :
+	    O_RDWR | O_CREAT | O_CLOEXEC, STATE_MODE)) == -1) {
+		printf("ERROR: Cannot open %s (%s)\n", path, strerror(errno));
+		free(st);
+		return -1;
+	}
+	close(fd);
 	if (sqlite3_open_v2(path, &st->db, readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(st->db, STATE_BUSY_MS);
-	/* The script's schema, so the script can still read the file. */
-	if (!readonly && sqlite3_exec(st->db, "CREATE TABLE IF NOT EXISTS "
-	    "log_progress "
-	    "(log_name 'text' primary key, processed_date 'TEXT')", NULL, NULL,
-	    NULL) != SQLITE_OK)
+	if (!readonly && sqlite3_exec(st->db, schema, NULL, NULL, NULL) !=
+	    SQLITE_OK)
 		goto fail;
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM log_progress WHERE "
-	    "log_name = ?1", -1, &st->seen, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO log_progress "
-	    "(log_name, processed_date) VALUES (?1, DATE('now'))", -1,
-	    &st->add, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(st->db, "SELECT log_name FROM log_progress "
-	    "WHERE log_name >= ?1 AND log_name < ?2 ORDER BY log_name DESC "
-	    "LIMIT 1", -1, &st->newest, NULL) != SQLITE_OK)
-		goto fail;
+	if (!readonly && probe(st) == -1)
+		goto fail_said;
+	for (i = 0; i < NSTATEMENTS; i++)
+		if (sqlite3_prepare_v2(st->db, statements[i].sql, -1,
+		    STMT(st, i), NULL) != SQLITE_OK) {
+			/* A file of the script's, read-only: no tables of ours. */
+			if (readonly && statements[i].ours)
+				continue;
+			goto fail;
+		}
 	*out = st;
 	return 0;
 fail:
 	state_error(st);
+fail_said:
 	state_close(st);
 	return -1;
 }
@@ -135,36 +228,6 @@ state_record(struct state *st, const char *name)
 	return state_step(st, st->add, name) == -1 ? -1 : 0;
 }
 
-/* CloudTrail's names sort by date after "ACCOUNT_CloudTrail_REGION_". */
-int
-state_newest(struct state *st, const char *prefix, char *out, size_t outlen)
-{
-	char	 hi[512];
-	int	 rc, n;
-
-	if (st == NULL)
-		return 0;
-	/* Every name with the prefix sorts below prefix + "\xff". */
-	n = snprintf(hi, sizeof(hi), "%s\xff", prefix);
-	if (n < 0 || (size_t)n >= sizeof(hi))
-		return 0;
-	sqlite3_reset(st->newest);
-	sqlite3_bind_text(st->newest, 1, prefix, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st->newest, 2, hi, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st->newest);
-	if (rc == SQLITE_ROW) {
-		n = snprintf(out, outlen, "%s",
-		    (const char *)sqlite3_column_text(st->newest, 0));
-		sqlite3_reset(st->newest);
-		return n > 0 && (size_t)n < outlen;
-	}
-	sqlite3_reset(st->newest);
-	if (rc == SQLITE_DONE)
-		return 0;
-	state_error(st);
-	return -1;
-}
-
 /* IMMEDIATE: the write lock now, not at the first INSERT. */
 int
 state_begin(struct state *st)
@@ -182,4 +245,129 @@ int
 state_rollback(struct state *st)
 {
 	return state_exec(st, "ROLLBACK");
+}
+
+/* Bind texts to s's parameters 1..n, then step it: its code. */
+static int
+bind_step(struct state *st, sqlite3_stmt *s, int n, const char *a,
+    const char *b, const char *c)
+{
+	const char	*v[3] = { a, b, c };
+	int		 i, rc;
+
+	sqlite3_reset(s);
+	for (i = 0; i < n; i++)
+		sqlite3_bind_text(s, i + 1, v[i], -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		state_error(st);
+		sqlite3_reset(s);
+		return -1;
+	}
+	return rc;
+}
+
+int
+state_folder_day(struct state *st, const char *bucket, const char *folder,
+    char *day, size_t daylen)
+{
+	int	rc, n;
+
+	day[0] = '\0';
+	if (st == NULL || st->day == NULL)
+		return 0;
+	if ((rc = bind_step(st, st->day, 2, bucket, folder, NULL)) == -1)
+		return -1;
+	if (rc == SQLITE_ROW) {
+		n = snprintf(day, daylen, "%s",
+		    (const char *)sqlite3_column_text(st->day, 0));
+		if (n < 0 || (size_t)n >= daylen)
+			day[0] = '\0';
+	}
+	sqlite3_reset(st->day);
+	return day[0] != '\0';
+}
+
+int
+state_folder_done(struct state *st, const char *bucket, const char *folder,
+    const char *day)
+{
+	int	rc;
+
+	if (st == NULL)
+		return 0;
+	rc = bind_step(st, st->day_set, 3, bucket, folder, day);
+	sqlite3_reset(st->day_set);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+state_undeleted(struct state *st, const char *bucket, const char *key,
+    int add)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (st == NULL)
+		return 0;
+	s = add ? st->und_add : st->und_del;
+	rc = bind_step(st, s, 2, bucket, key, NULL);
+	sqlite3_reset(s);
+	return rc == -1 ? -1 : 0;
+}
+
+char **
+state_undeleted_list(struct state *st, const char *bucket, size_t *n)
+{
+	char	**keys = NULL, **nk, *k;
+	size_t	  cap = 0;
+	int	  rc;
+
+	*n = 0;
+	if (st == NULL || st->und_list == NULL)
+		return calloc(1, sizeof(char *));
+	sqlite3_reset(st->und_list);
+	sqlite3_bind_text(st->und_list, 1, bucket, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st->und_list)) == SQLITE_ROW) {
+		if (*n + 1 >= cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nk = reallocarray(keys, cap, sizeof(*keys))) ==
+			    NULL)
+				goto nomem;
+			keys = nk;
+		}
+		if ((k = strdup((const char *)sqlite3_column_text(
+		    st->und_list, 0))) == NULL)
+			goto nomem;
+		keys[(*n)++] = k;
+		keys[*n] = NULL;
+	}
+	sqlite3_reset(st->und_list);
+	if (rc != SQLITE_DONE) {
+		state_error(st);
+		state_list_free(keys);
+		*n = 0;
+		return NULL;
+	}
+	if (keys == NULL)
+		keys = calloc(1, sizeof(char *));
+	return keys;
+nomem:
+	sqlite3_reset(st->und_list);
+	msg_oom();
+	state_list_free(keys);
+	*n = 0;
+	return NULL;
+}
+
+void
+state_list_free(char **keys)
+{
+	size_t	i;
+
+	if (keys == NULL)
+		return;
+	for (i = 0; keys[i] != NULL; i++)
+		free(keys[i]);
+	free(keys);
 }

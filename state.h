@@ -25,11 +25,27 @@ int	 state_enabled(const struct state *);
 int	 state_seen(struct state *, const char *name);
 
 /*
- * The newest recorded name starting with prefix, into out. 1 found, 0 none
+ * Where a region folder of a bucket was listed up to: the newest day
+ * (YYYY/MM/DD) of an object recorded from it, into day. 1 found, 0 none
  * (or no state), -1 error (printed).
  */
-int	 state_newest(struct state *, const char *prefix, char *out,
-	    size_t outlen);
+int	 state_folder_day(struct state *, const char *bucket,
+	    const char *folder, char *day, size_t daylen);
+
+/* An object of that folder and day was recorded: 0, or -1 (printed). */
+int	 state_folder_done(struct state *, const char *bucket,
+	    const char *folder, const char *day);
+
+/*
+ * Objects written and recorded whose delete failed, to be tried again:
+ * add (add 1) or remove (add 0) one, 0 or -1 (printed); list a bucket's,
+ * a NULL-terminated array (free with state_list_free; none without a
+ * state) with *n set, or NULL on an error (printed).
+ */
+int	 state_undeleted(struct state *, const char *bucket, const char *key,
+	    int add);
+char	**state_undeleted_list(struct state *, const char *bucket, size_t *n);
+void	 state_list_free(char **);
 
 /*
  * One object's record, in a transaction: begin, record, then commit (or

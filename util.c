@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "util.h"
@@ -18,18 +19,58 @@ util_mono_ms(void)
 }
 
 int
-util_parse_long(const char *s, long lo, long hi, long *out)
+util_parse_llong(const char *s, long long lo, long long hi, long long *out)
 {
-	char	*end;
-	long	 v;
+	char		*end;
+	long long	 v;
 
-	/* strtol skips leading blanks and takes a sign: " 5" is no number. */
+	/* strtoll skips leading blanks and takes a sign: " 5" is no number. */
 	if (*s != '-' && (*s < '0' || *s > '9'))
 		return -1;
 	errno = 0;
-	v = strtol(s, &end, 10);
+	v = strtoll(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int
+util_parse_long(const char *s, long lo, long hi, long *out)
+{
+	long long	v;
+
+	if (util_parse_llong(s, lo, hi, &v) == -1)
+		return -1;
+	*out = (long)v;
+	return 0;
+}
+
+const char *
+util_env(const char *name)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+int
+util_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void
+util_free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * util.h - small helpers more than one room needs: the monotonic clock,
- * range-checked numbers.
+ * range-checked numbers, the environment, hex digits, freeing secrets.
  */
 #ifndef GETAWSLOG_UTIL_H
 #define GETAWSLOG_UTIL_H
@@ -14,5 +14,16 @@ long long	 util_mono_ms(void);
  * no trailing text): 0 with *out set, or -1.
  */
 int		 util_parse_long(const char *s, long lo, long hi, long *out);
+int		 util_parse_llong(const char *s, long long lo, long long hi,
+		    long long *out);
+
+/* The variable's value, or NULL when it is unset or empty (botocore's view). */
+const char	*util_env(const char *name);
+
+/* The value of a hex digit (either case), or -1. */
+int		 util_hexval(int c);
+
+/* Wipe a string that may hold a secret, then free it; NULL is fine. */
+void		 util_free_secret(char *s);
 
 #endif /* GETAWSLOG_UTIL_H */

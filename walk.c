@@ -49,7 +49,7 @@ list_failed(struct run *r, const char *prefix, const struct s3_error *err)
 static int
 going(const struct run *r)
 {
-	return !r->fatal && !r->stop && !sig_caught();
+	return !r->fatal && !r->denied && !r->stop && !sig_caught();
 }
 
 /*
@@ -184,37 +184,50 @@ walk_flat(struct walk *w, const char *prefix, const char *start_after)
 	listing_free(&l);
 }
 
-/*
- * The day a region folder's listing starts, YYYY/MM/DD into day: the
- * newest recorded day less the lookback, or --after's day, whichever is
- * later; "" when neither says. 0, or -1 on a state error.
- */
-static int
-region_start(struct run *r, const char *names, char day[11])
+/* YYYY/MM/DD of t (UTC) into day. */
+static void
+format_day(time_t t, char day[11])
 {
-	struct tm	 tm;
-	time_t		 t;
-	char		 newest[NAMES_MAX];
-	const char	*d;
-	int		 rc, n;
+	struct tm	tm;
 
 	day[0] = '\0';
-	if ((rc = state_newest(r->st, names, newest, sizeof(newest))) == -1)
+	if (gmtime_r(&t, &tm) != NULL && snprintf(day, 11, "%04d/%02d/%02d",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) != 10)
+		day[0] = '\0';
+}
+
+/*
+ * The day a region folder's listing starts, YYYY/MM/DD into day: the
+ * newest day recorded from this folder of this bucket (never later than
+ * today) less the lookback, or --after's day, whichever is later; ""
+ * when neither says. The newest day comes from keys listed in the folder
+ * itself, so no object elsewhere (a forged name, another bucket sharing
+ * the state) can move it. 0, or -1 on a state error.
+ */
+static int
+region_start(struct run *r, const char *folder, char day[11])
+{
+	struct tm	 tm;
+	char		 newest[16], today[11];
+	int		 rc;
+
+	day[0] = '\0';
+	if ((rc = state_folder_day(r->st, r->o->bucket, folder, newest,
+	    sizeof(newest))) == -1)
 		return -1;
-	d = newest + strlen(names);
 	memset(&tm, 0, sizeof(tm));
-	if (rc == 1 && strlen(d) >= 8 &&
-	    sscanf(d, "%4d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3) {
+	if (rc == 1 && sscanf(newest, "%4d/%2d/%2d", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday) == 3) {
+		format_day(time(NULL), today);
 		tm.tm_year -= 1900;
 		tm.tm_mon -= 1;
 		tm.tm_hour = 12;
-		t = timegm(&tm) - (time_t)r->o->lookback * 86400;
-		if (gmtime_r(&t, &tm) != NULL) {
-			n = snprintf(day, 11, "%04d/%02d/%02d",
-			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-			if (n != 10)
-				day[0] = '\0';
-		}
+		if (strcmp(newest, today) > 0)
+			format_day(time(NULL) - (time_t)r->o->lookback * 86400,
+			    day);
+		else
+			format_day(timegm(&tm) - (time_t)r->o->lookback * 86400,
+			    day);
 	}
 	if (r->o->after_day[0] != '\0' && strcmp(r->o->after_day, day) > 0)
 		memcpy(day, r->o->after_day, 11);
@@ -223,12 +236,12 @@ region_start(struct run *r, const char *names, char day[11])
 
 /* A region folder: listed from its start day, whole when there is none. */
 static void
-walk_region(struct walk *w, const char *folder, const char *names)
+walk_region(struct walk *w, const char *folder)
 {
 	char	 start[1200], day[11];
 	int	 n;
 
-	if (region_start(w->r, names, day) == -1) {
+	if (region_start(w->r, folder, day) == -1) {
 		w->r->fatal = 1;
 		return;
 	}
@@ -260,7 +273,7 @@ walk_folder(struct walk *w, const char *folder, int depth)
 
 	switch (layout_classify(folder, names, sizeof(names))) {
 	case LAYOUT_REGION:
-		walk_region(w, folder, names);
+		walk_region(w, folder);
 		break;
 	case LAYOUT_DIGESTS:
 		/* Never processed: not worth listing. */

@@ -47,3 +47,17 @@ def main(label, module="__main__", argv=None, durations=False):
     print("%d passed, %d failed" % (passed, failed))
     sys.stdout.flush()
     return 1 if failed else 0
+
+
+def finish(passed, failed, claims):
+    """The end of a differential test: claims ({what: bool}) say that its
+    generator of random cases made what the test claims to cover, each
+    one a check; prints "N passed, N failed" and returns the exit status."""
+    for what, ok in claims.items():
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            print("FAIL no case has %s" % what, file=sys.stderr)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0

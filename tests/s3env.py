@@ -24,6 +24,20 @@ and chunked request bodies, Expect: 100-continue).  For every request it
   * records every request (env.requests), counts accepted connections
     (env.connections), and applies fault-injection rules (env.faults).
 
+It also fronts moto's SQS, on a port of its own (env.sqs_endpoint) and on
+the S3 port for requests signed for service "sqs" (one AWS_ENDPOINT_URL
+for every service): each SQS request's SigV4 is recomputed with the
+generic rules (below) and refused as SQS does (403
+InvalidSignatureException / UnrecognizedClientException, 400
+IncompleteSignatureException; the JSON protocol's {"__type", "message"}
+with x-amzn-query-error, or the query protocol's XML ErrorResponse); a
+queue made with make_queue() in a region refuses a request scoped to
+another; faults apply; and AWS's rule that only a message's latest
+receipt handle counts is kept (moto takes any it ever handed out):
+DeleteMessage with an older one answers 200 and deletes nothing,
+ChangeMessageVisibility fails with InvalidParameterValue, and so do their
+batch entries (JSON protocol; env.strict_handles = False turns it off).
+
 Rules for the canonical request (S3's, no normalisation):
   URI    percent-decode the raw path ("+" read as a space, as S3 does), then
          encode every byte outside A-Za-z0-9-_.~ except "/".  "//", "/./" and
@@ -34,6 +48,12 @@ Rules for the canonical request (S3's, no normalisation):
          joined with ",".  host and every x-amz-* header sent must be signed.
   payload  x-amz-content-sha256 is required and must be the body's SHA-256
          unless it is UNSIGNED-PAYLOAD.
+The generic rules (SQS) differ in two places:
+  URI    the raw path normalised (".", ".." and empty segments removed),
+         then encoded as it stands, "%" too: "/%E1%88%B4" signs as
+         "/%25E1%2588%25B4".
+  payload  the body's SHA-256, computed here (x-amz-content-sha256 is not
+         needed; one sent must match).
 
 API
 ---
@@ -106,6 +126,41 @@ API
         method / op / key (substring of the decoded object key) select the
         requests; count is how many times it fires (None: always).  The first
         matching rule fires.  Faults apply after the signature check.
+
+    SQS (moto's, in this process; account s3env.ACCOUNT):
+        env.sqs_endpoint        # "http://127.0.0.1:PORT", the SQS front
+        env.sqs_client(region)  # boto3 SQS client straight to moto
+        env.make_queue(name, region="us-east-1", visibility_timeout=None,
+                       dlq=None, max_receive=1) -> the queue's URL at the
+                                # SQS front; dlq: a queue made before, its
+                                # redrive target after max_receive receives
+        env.queue_url(name, endpoint=None), env.queue_arn(name, region)
+        env.send(queue, message, sns=False) -> MessageId
+                                # message a dict (as JSON) or a str; sns
+                                # wraps it in SNS's envelope first
+        env.queue_state(queue) -> [QueueMessage(id, body, visible,
+                                hidden_for, receive_count, receipt_handle)]
+                                # read from moto without receiving
+        env.make_topic(name, queue=None, raw=False) -> topic ARN, the queue
+                                # subscribed (raw: raw message delivery)
+        env.notify(bucket, queue=None, topic=None, events=..., prefix=None)
+                                # the bucket's notification configuration;
+                                # moto sends s3:TestEvent, then an event
+                                # for each object put
+        env.strict_handles      # True: only the latest receipt handle counts
+        SQS requests are in env.requests too: service "sqs", op the action
+        ("ReceiveMessage", ...), queue its name, params the request's
+        parameters, messages the MessageIds a ReceiveMessage handed out,
+        port the front port it came to.  Fault(..., op="ReceiveMessage",
+        queue="q") selects SQS requests; kinds status (code: SQS's, e.g.
+        "InternalError" or "AWS.SimpleQueueService.NonExistentQueue",
+        answered in the request's protocol), latency, reset, truncate,
+        length, corrupt, pad.
+    Message bodies: s3_record(bucket, key, size, event, region, safe="/"),
+    s3_event(*records), s3_test_event(bucket), cloudtrail_notice(bucket,
+    keys), eventbridge_event(bucket, key, size, detail_type, region),
+    sns_envelope(text).  sqs_signed(env, action, params, ...) sends one
+    botocore-signed SQS request, sqs_selftest(env) checks the SQS front.
 
     shared_env(**kw) returns one S3Env per process (started on first use,
     stopped at exit), so a test run starts moto once; call env.reset() between
@@ -208,6 +263,33 @@ def canonical_uri(raw_path):
                       True) or "/"
 
 
+def remove_dot_segments(path):
+    """RFC 3986's remove_dot_segments with empty segments dropped too, as
+    every AWS service but S3 normalises a path before signing it."""
+    if not path:
+        return "/"
+    out = []
+    for seg in path.split("/"):
+        if seg in ("", "."):
+            continue
+        if seg == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(seg)
+    first = "/" if path.startswith("/") else ""
+    last = "/" if path.endswith("/") and out else ""
+    return first + "/".join(out) + last
+
+
+def canonical_uri_generic(raw_path):
+    """The canonical URI with the generic rules (SQS, STS...): the raw path
+    normalised, then encoded again as it stands, "%" included, so a segment
+    sent as %E1%88%B4 is signed as %25E1%2588%25B4."""
+    return uri_encode(remove_dot_segments(raw_path).encode("latin-1"),
+                      True) or "/"
+
+
 def query_pairs(raw_query):
     """Decoded (name, value) byte pairs of a raw query string, in order."""
     pairs = []
@@ -267,12 +349,15 @@ def signing_key(secret, date, region, service):
 
 
 def canonical_request(method, raw_path, raw_query, headers, signed,
-                      payload_hash):
-    """headers: list of (name, value) str pairs as received (latin-1)."""
+                      payload_hash, generic=False):
+    """headers: list of (name, value) str pairs as received (latin-1).
+    generic: the canonical URI of every service but S3."""
     by_name = collections.defaultdict(list)
     for name, value in headers:
         by_name[name.lower()].append(value)
-    lines = [method, canonical_uri(raw_path), canonical_query(raw_query)]
+    uri = canonical_uri_generic(raw_path) if generic else \
+        canonical_uri(raw_path)
+    lines = [method, uri, canonical_query(raw_query)]
     for name in signed:
         lines.append("%s:%s" % (name, canonical_header_value(by_name[name])))
     lines += ["", ";".join(signed), payload_hash]
@@ -295,9 +380,13 @@ class AuthError(Exception):
 
 
 def verify_request(method, raw_path, raw_query, headers, body, secrets,
-                   tokens=None, now=None, skew=900):
-    """Check a request's SigV4 signature.  Returns the parsed Authorization
-    fields; raises AuthError the way S3 would answer."""
+                   tokens=None, now=None, skew=900, service="s3"):
+    """Check a request's SigV4 signature for service.  Returns the parsed
+    Authorization fields; raises AuthError the way S3 would answer (the
+    SQS front translates).  S3's rules for s3; for any other service the
+    generic ones: the path normalised and encoded again, the payload hash
+    computed here from the body (an x-amz-content-sha256 sent must match
+    it)."""
     tokens = tokens or {}
     hdrs = collections.defaultdict(list)
     for name, value in headers:
@@ -305,7 +394,7 @@ def verify_request(method, raw_path, raw_query, headers, body, secrets,
     if "authorization" not in hdrs:
         raise AuthError("AccessDenied")
     auth = parse_authorization(hdrs["authorization"][0])
-    if auth is None or auth["service"] != "s3":
+    if auth is None or auth["service"] != service:
         raise AuthError("AuthorizationHeaderMalformed")
     signed = auth["signed"]
     if signed != sorted(set(signed)) or any(s != s.lower() for s in signed):
@@ -334,16 +423,23 @@ def verify_request(method, raw_path, raw_query, headers, body, secrets,
             tzinfo=dt.timezone.utc).timestamp()
         if abs(now - t) > skew:
             raise AuthError("RequestTimeTooSkewed")
-    if "x-amz-content-sha256" not in hdrs:
+    generic = service != "s3"
+    if generic:
+        payload_hash = hashlib.sha256(body).hexdigest()
+        if "x-amz-content-sha256" in hdrs and \
+                hdrs["x-amz-content-sha256"][0].strip() != payload_hash:
+            raise AuthError("XAmzContentSHA256Mismatch")
+    elif "x-amz-content-sha256" not in hdrs:
         raise AuthError("InvalidRequest", "Missing required header for this "
                         "request: x-amz-content-sha256")
-    payload_hash = hdrs["x-amz-content-sha256"][0].strip()
-    scope = "/".join([auth["date"], auth["region"], "s3", "aws4_request"])
+    else:
+        payload_hash = hdrs["x-amz-content-sha256"][0].strip()
+    scope = "/".join([auth["date"], auth["region"], service, "aws4_request"])
     creq = canonical_request(method, raw_path, raw_query, headers, signed,
-                             payload_hash)
+                             payload_hash, generic=generic)
     sts = string_to_sign(amz_date, scope, creq)
     key = signing_key(secrets[auth["access_key"]], auth["date"],
-                      auth["region"], "s3")
+                      auth["region"], service)
     want = hmac.new(key, sts.encode("utf-8"), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(want, auth["signature"]):
         raise AuthError("SignatureDoesNotMatch", extra={
@@ -386,6 +482,106 @@ def error_body(code, message, extra=None, resource=""):
     return "".join(parts).encode("utf-8")
 
 
+# SQS's answers to what verify_request finds: (status, the JSON protocol's
+# __type, the query protocol's code).  The messages are SQS's.
+SQS_AUTH_ERRORS = {
+    "SignatureDoesNotMatch": (
+        403, "com.amazon.coral.service#InvalidSignatureException",
+        "SignatureDoesNotMatch"),
+    "RequestTimeTooSkewed": (
+        403, "com.amazon.coral.service#InvalidSignatureException",
+        "SignatureDoesNotMatch"),
+    "XAmzContentSHA256Mismatch": (
+        400, "com.amazon.coral.service#InvalidSignatureException",
+        "SignatureDoesNotMatch"),
+    "InvalidAccessKeyId": (
+        403, "com.amazon.coral.service#UnrecognizedClientException",
+        "InvalidClientTokenId"),
+    "InvalidToken": (
+        403, "com.amazon.coral.service#UnrecognizedClientException",
+        "InvalidClientTokenId"),
+    "AccessDenied": (
+        403, "com.amazon.coral.service#MissingAuthenticationTokenException",
+        "MissingAuthenticationToken"),
+    "AuthorizationHeaderMalformed": (
+        400, "com.amazon.coral.service#IncompleteSignatureException",
+        "IncompleteSignature"),
+    "InvalidRequest": (
+        400, "com.amazon.coral.service#IncompleteSignatureException",
+        "IncompleteSignature"),
+}
+SQS_MESSAGES = {
+    "SignatureDoesNotMatch": "The request signature we calculated does not "
+    "match the signature you provided. Check your AWS Secret Access Key and "
+    "signing method. Consult the service documentation for details.",
+    "InvalidAccessKeyId": "The security token included in the request is "
+    "invalid.",
+    "InvalidToken": "The security token included in the request is invalid.",
+    "AccessDenied": "Request is missing Authentication Token",
+    "RequestTimeTooSkewed": "Signature expired: the request time is too far "
+    "from the current time.",
+}
+SQS_JSON = "application/x-amz-json-1.0"
+SQS_STALE_CMV = ("Value %s for parameter ReceiptHandle is invalid. Reason: "
+                 "Message does not exist or is not available for visibility "
+                 "timeout change.")
+
+
+def sqs_error_body(json_proto, qcode, jtype, message, status):
+    """(headers, body) of an SQS error in the request's protocol."""
+    rid = "%08x-%04x-%04x-%04x-%012x" % (
+        random.getrandbits(32), random.getrandbits(16),
+        random.getrandbits(16), random.getrandbits(16),
+        random.getrandbits(48))
+    fault = "Receiver" if status >= 500 else "Sender"
+    if json_proto:
+        body = json.dumps({"__type": jtype, "message": message}).encode()
+        return [("Content-Type", SQS_JSON), ("x-amzn-RequestId", rid),
+                ("x-amzn-query-error", "%s;%s" % (qcode, fault))], body
+    body = ('<?xml version="1.0"?><ErrorResponse xmlns="http://queue.'
+            'amazonaws.com/doc/2012-11-05/"><Error><Type>%s</Type><Code>%s'
+            '</Code><Message>%s</Message><Detail/></Error><RequestId>%s'
+            '</RequestId></ErrorResponse>' % (fault, xml_escape(qcode),
+                                               xml_escape(message), rid))
+    return [("Content-Type", "text/xml"), ("x-amzn-RequestId", rid)], \
+        body.encode("utf-8")
+
+
+def sqs_request_params(headers, body, raw_path, raw_query):
+    """(json_proto, action, params, queue) of an SQS request: the JSON
+    protocol (X-Amz-Target: AmazonSQS.Action, a JSON body) or the query
+    protocol (Action=... in a form body or the query string)."""
+    lower = {n.lower(): v for n, v in headers}
+    target = lower.get("x-amz-target", "")
+    params = {}
+    if target.startswith("AmazonSQS."):
+        action = target[len("AmazonSQS."):]
+        json_proto = True
+        try:
+            params = json.loads(body.decode("utf-8") or "{}")
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):
+            params = None
+    else:
+        json_proto = False
+        pairs = urllib.parse.parse_qsl(raw_query, keep_blank_values=True)
+        if "x-www-form-urlencoded" in lower.get("content-type", ""):
+            pairs += urllib.parse.parse_qsl(body.decode("utf-8", "replace"),
+                                            keep_blank_values=True)
+        params = dict(pairs)
+        action = params.get("Action", "")
+    queue = None
+    url = (params or {}).get("QueueUrl")
+    if isinstance(url, str) and url:
+        queue = url.rstrip("/").rsplit("/", 1)[-1]
+    elif raw_path.strip("/"):
+        queue = raw_path.rstrip("/").rsplit("/", 1)[-1]
+    elif isinstance((params or {}).get("QueueName"), str):
+        queue = params["QueueName"]
+    return json_proto, action, params, queue
+
+
 # ---------------------------------------------------------------- the front
 
 @dataclasses.dataclass
@@ -402,6 +598,7 @@ class Fault:
     op: str = None
     fired: int = 0
     length: int = 0
+    queue: str = None
 
     def matches(self, req):
         if self.count is not None and self.fired >= self.count:
@@ -409,6 +606,8 @@ class Fault:
         if self.method and self.method.upper() != req.method:
             return False
         if self.op and self.op != req.op:
+            return False
+        if self.queue is not None and self.queue != req.queue:
             return False
         if self.key is not None and (req.key is None or self.key not in req.key):
             return False
@@ -430,6 +629,22 @@ class Request:
     conn: int = 0
     signature: str = None
     token: str = None
+    service: str = "s3"
+    port: int = 0
+    queue: str = None
+    params: dict = None
+    messages: list = None
+
+
+@dataclasses.dataclass
+class QueueMessage:
+    """A message in a queue, as env.queue_state() reads it from moto."""
+    id: str
+    body: str
+    visible: bool
+    hidden_for: float       # seconds until visible again (0 when visible)
+    receive_count: int
+    receipt_handle: str     # the latest one handed out (None if never)
 
 
 class BadRequest(Exception):
@@ -461,6 +676,19 @@ def classify(method, raw_path, raw_query):
             b"versionId", b"partNumber", b"response-content-type"}:
         op = "OTHER"
     return bucket, key, op
+
+
+def note_auth(req, headers):
+    """The request's Authorization fields (or None), noted in req with the
+    session token it carried."""
+    hv = [v for n, v in headers if n.lower() == "authorization"]
+    auth = parse_authorization(hv[0]) if hv else None
+    if auth:
+        req.access_key, req.region = auth["access_key"], auth["region"]
+        req.signature = auth["signature"]
+    tv = [v for n, v in headers if n.lower() == "x-amz-security-token"]
+    req.token = tv[0] if tv else None
+    return auth
 
 
 class FrontHandler(socketserver.StreamRequestHandler):
@@ -623,6 +851,14 @@ class FrontHandler(socketserver.StreamRequestHandler):
 
     def process(self, req, headers, body, keep):
         env = self.env
+        req.port = self.server.server_address[1]
+        # The SQS port takes SQS only; the S3 one also what is signed for
+        # sqs, as one AWS_ENDPOINT_URL for every service does.
+        hv = [v for n, v in headers if n.lower() == "authorization"]
+        signed_for = (parse_authorization(hv[0]) or {}).get("service") \
+            if hv else None
+        if self.server.role == "sqs" or signed_for == "sqs":
+            return self.process_sqs(req, headers, body, keep)
         if env.latency_ms:
             time.sleep(env.latency_ms / 1000.0)
         target = req.path + ("?" + req.query if req.query else "")
@@ -631,21 +867,9 @@ class FrontHandler(socketserver.StreamRequestHandler):
         req.bucket, req.key, req.op = classify(req.method, req.path, req.query)
         resource = urllib.parse.unquote(req.path)
         with env._lock:
-            secrets = dict(env.credentials)
-            tokens = dict(env.tokens)
             bucket_region = env.regions.get(req.bucket)
-            accept_sts = env.accept_sts
-        if accept_sts:
-            for akid, (sk, tok) in env.sts_keys().items():
-                secrets.setdefault(akid, sk)
-                tokens.setdefault(akid, tok)
-        hv = [v for n, v in headers if n.lower() == "authorization"]
-        auth = parse_authorization(hv[0]) if hv else None
-        if auth:
-            req.access_key, req.region = auth["access_key"], auth["region"]
-            req.signature = auth["signature"]
-        tv = [v for n, v in headers if n.lower() == "x-amz-security-token"]
-        req.token = tv[0] if tv else None
+        secrets, tokens = env._keys()
+        auth = note_auth(req, headers)
         # S3 names the right region before it looks at the signature;
         # GetBucketLocation is answered whatever region signed it.
         if (auth and bucket_region and req.op != "LOCATION"
@@ -668,25 +892,15 @@ class FrontHandler(socketserver.StreamRequestHandler):
             # A key whose policy allows s3:GetObject and s3:ListBucket
             # only: S3 answers AccessDenied, without a Resource element.
             return self.send_error(req, AuthError("AccessDenied"), keep)
-        fault = None
-        with env._lock:
-            for rule in env.faults:
-                if rule.matches(req):
-                    rule.fired += 1
-                    fault = dataclasses.replace(rule)
-                    break
-        if fault:
-            req.fault = fault.kind
-            if fault.kind == "latency":
-                time.sleep(fault.ms / 1000.0)
-            elif fault.kind == "status":
-                code = fault.code
-                msg = fault.message or ERRORS.get(code, (0, code))[1]
-                extra = {}
-                if fault.retry_after is not None:
-                    extra["Retry-After"] = fault.retry_after
-                return self.send_error(req, AuthError(code, msg, fault.status,
-                                                      extra), keep, resource)
+        fault = env._take_fault(req)
+        if fault and fault.kind == "status":
+            code = fault.code
+            msg = fault.message or ERRORS.get(code, (0, code))[1]
+            extra = {}
+            if fault.retry_after is not None:
+                extra["Retry-After"] = fault.retry_after
+            return self.send_error(req, AuthError(code, msg, fault.status,
+                                                  extra), keep, resource)
         kind = fault.kind if fault else None
         status, rheaders, rbody = self.forward(req, headers, body,
                                                drop_token=kind == "loop")
@@ -713,6 +927,98 @@ class FrontHandler(socketserver.StreamRequestHandler):
             rbody = bytes(b)
         return self.send(req, status, rheaders, rbody, keep,
                          head=req.method == "HEAD",
+                         fault=kind if kind in ("reset", "truncate", "length")
+                         else None, lie=fault)
+
+    # -- SQS
+    def send_sqs_error(self, req, keep, json_proto, status, jtype, qcode,
+                       message, retry_after=None):
+        hdrs, data = sqs_error_body(json_proto, qcode, jtype, message, status)
+        if retry_after is not None:
+            hdrs.append(("Retry-After", str(retry_after)))
+        return self.send(req, status, hdrs, data, keep)
+
+    def send_sqs_auth_error(self, req, keep, json_proto, err):
+        status, jtype, qcode = SQS_AUTH_ERRORS.get(
+            err.code, (err.status, "com.amazon.coral.service#" + err.code,
+                       err.code))
+        message = SQS_MESSAGES.get(err.code, err.message)
+        if "HeadersNotSigned" in err.extra:
+            status, jtype, qcode = SQS_AUTH_ERRORS[
+                "AuthorizationHeaderMalformed"]
+            message = "Headers present in the request were not signed: " + \
+                err.extra["HeadersNotSigned"]
+        return self.send_sqs_error(req, keep, json_proto, status, jtype, qcode,
+                                   message)
+
+    def process_sqs(self, req, headers, body, keep):
+        """An SQS request: the signature checked with the generic rules,
+        faults, AWS's receipt-handle rules (env.strict_handles), moto."""
+        env = self.env
+        req.service = "sqs"
+        if env.latency_ms:
+            time.sleep(env.latency_ms / 1000.0)
+        json_proto, action, params, queue = sqs_request_params(
+            headers, body, req.path, req.query)
+        req.op, req.params, req.queue = action or "OTHER", params, queue
+        target = req.path + ("?" + req.query if req.query else "")
+        if any(ord(c) <= 0x20 or ord(c) >= 0x7F or c == "#" for c in target):
+            return self.send_sqs_error(
+                req, keep, json_proto, 400,
+                "com.amazon.coral.service#SerializationException",
+                "MalformedQueryString", "The request URI is malformed.")
+        with env._lock:
+            queue_region = env.queue_regions.get(queue)
+        secrets, tokens = env._keys()
+        auth = note_auth(req, headers)
+        # Each region has its own endpoint: a queue's answers a request
+        # scoped to another region so.
+        if auth and queue_region and auth["region"] != queue_region:
+            return self.send_sqs_error(
+                req, keep, json_proto, 403,
+                SQS_AUTH_ERRORS["SignatureDoesNotMatch"][1],
+                "SignatureDoesNotMatch", "Credential should be scoped to a "
+                "valid region, not '%s'." % auth["region"])
+        try:
+            verify_request(req.method, req.path, req.query, headers, body,
+                           secrets, tokens, now=time.time(), service="sqs")
+        except AuthError as err:
+            return self.send_sqs_auth_error(req, keep, json_proto, err)
+        if params is None or not action:
+            return self.send_sqs_error(
+                req, keep, json_proto, 400,
+                "com.amazon.coral.service#SerializationException",
+                "InvalidAction", "The request has no action, or its body "
+                "is not a JSON object.")
+        fault = env._take_fault(req)
+        if fault and fault.kind == "status":
+            code = fault.code
+            jtype = code if "#" in code else "com.amazonaws.sqs#" + code
+            return self.send_sqs_error(
+                req, keep, json_proto, fault.status, jtype,
+                code.rsplit("#", 1)[-1], fault.message or code,
+                fault.retry_after)
+        kind = fault.kind if fault else None
+        local = None
+        extra = None
+        if json_proto and env.strict_handles:
+            local, new_body, extra = env._stale_handles(req, action, params)
+            if new_body is not None:
+                body = new_body
+        if local is not None:
+            req.fault = req.fault or "stale"
+            status, rheaders, rbody = local
+        else:
+            status, rheaders, rbody = self.forward(req, headers, body)
+        if json_proto and status == 200:
+            rbody = env._sqs_answer(req, action, rbody, extra)
+        if kind == "pad":
+            rbody = rbody + b" " * fault.length
+        if kind == "corrupt" and rbody:
+            b = bytearray(rbody)
+            b[len(b) // 2] ^= 0x01
+            rbody = bytes(b)
+        return self.send(req, status, rheaders, rbody, keep,
                          fault=kind if kind in ("reset", "truncate", "length")
                          else None, lie=fault)
 
@@ -760,8 +1066,9 @@ class FrontServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, addr, env):
+    def __init__(self, addr, env, role="s3"):
         self.env = env
+        self.role = role
         super().__init__(addr, FrontHandler)
 
 
@@ -773,7 +1080,7 @@ def _silence_werkzeug():
 
 
 class S3Env:
-    def __init__(self, credentials=None, port=0, s3_like=True):
+    def __init__(self, credentials=None, port=0, s3_like=True, sqs_port=0):
         creds = credentials or {"AKIDTEST": "secret"}
         self.credentials = {}
         self.tokens = {}
@@ -786,7 +1093,13 @@ class S3Env:
                 self.credentials[k] = v
         self.default_key = next(iter(self.credentials))
         self.port = port
+        self.sqs_port = sqs_port
         self.s3_like = s3_like
+        self.queue_regions = {}
+        self.strict_handles = True
+        self._handle_latest = {}
+        self._handle_owner = {}
+        self._sqs_front = None
         self.regions = {}
         self.requests = []
         self.faults = []
@@ -818,15 +1131,22 @@ class S3Env:
         self.endpoint = "http://127.0.0.1:%d" % self.front_port
         threading.Thread(target=self._front.serve_forever, daemon=True,
                          name="s3env-front").start()
+        self._sqs_front = FrontServer(("127.0.0.1", self.sqs_port), self,
+                                      role="sqs")
+        self.sqs_front_port = self._sqs_front.server_address[1]
+        self.sqs_endpoint = "http://127.0.0.1:%d" % self.sqs_front_port
+        threading.Thread(target=self._sqs_front.serve_forever, daemon=True,
+                         name="s3env-sqs-front").start()
         self._tmp = tempfile.mkdtemp(prefix="s3env.")
         self.s3 = self.client()
         return self
 
     def close(self):
-        if self._front:
-            self._front.shutdown()
-            self._front.server_close()
-            self._front = None
+        for front in (self._front, self._sqs_front):
+            if front:
+                front.shutdown()
+                front.server_close()
+        self._front = self._sqs_front = None
         if self._moto:
             self._moto.stop()
             self._moto = None
@@ -869,6 +1189,10 @@ class S3Env:
             self.accept_sts = False
             self._tokens_out.clear()
             self._tokens_in.clear()
+            self.queue_regions.clear()
+            self.strict_handles = True
+            self._handle_latest.clear()
+            self._handle_owner.clear()
 
     # -- moto side
     def client(self, region="us-east-1"):
@@ -943,6 +1267,195 @@ class S3Env:
             return sum(1 for r in self.requests
                        if (op is None or r.op == op)
                        and (status is None or r.status == status))
+
+    # -- what the front checks and does
+    def _keys(self):
+        """(secrets, tokens) the front accepts now."""
+        with self._lock:
+            secrets = dict(self.credentials)
+            tokens = dict(self.tokens)
+            accept_sts = self.accept_sts
+        if accept_sts:
+            for akid, (sk, tok) in self.sts_keys().items():
+                secrets.setdefault(akid, sk)
+                tokens.setdefault(akid, tok)
+        return secrets, tokens
+
+    def _take_fault(self, req):
+        """A copy of the first fault rule req matches (fired), or None; a
+        latency fault has slept its time when this returns."""
+        fault = None
+        with self._lock:
+            for rule in self.faults:
+                if rule.matches(req):
+                    rule.fired += 1
+                    req.fault = rule.kind
+                    fault = dataclasses.replace(rule)
+                    break
+        if fault and fault.kind == "latency":
+            time.sleep(fault.ms / 1000.0)
+        return fault
+
+    # -- SQS (moto's, in this process), behind the front
+    def sqs_client(self, region="us-east-1"):
+        """A boto3 SQS client talking straight to moto (no checks)."""
+        import boto3
+        key = ("sqs", region)
+        if key not in self._clients:
+            self._clients[key] = boto3.client(
+                "sqs", region_name=region, endpoint_url=self.moto_endpoint,
+                aws_access_key_id="seed", aws_secret_access_key="seed")
+        return self._clients[key]
+
+    def queue_url(self, name, endpoint=None):
+        """The queue's URL at the SQS front (or at endpoint)."""
+        return "%s/%s/%s" % (endpoint or self.sqs_endpoint, ACCOUNT, name)
+
+    def queue_arn(self, name, region="us-east-1"):
+        return "arn:aws:sqs:%s:%s:%s" % (region, ACCOUNT, name)
+
+    def make_queue(self, name, region="us-east-1", visibility_timeout=None,
+                   dlq=None, max_receive=1, attributes=None):
+        """Create a queue in moto; dlq names its dead-letter queue (made
+        first), which takes a message received max_receive times.  A
+        request for it signed for another region is refused.  Returns its
+        URL at the SQS front."""
+        attrs = dict(attributes or {})
+        if visibility_timeout is not None:
+            attrs["VisibilityTimeout"] = str(visibility_timeout)
+        if dlq is not None:
+            attrs["RedrivePolicy"] = json.dumps({
+                "deadLetterTargetArn": self.queue_arn(dlq, region),
+                "maxReceiveCount": str(max_receive)})
+        self.sqs_client(region).create_queue(QueueName=name, Attributes=attrs)
+        with self._lock:
+            self.queue_regions[name] = region
+        return self.queue_url(name)
+
+    def send(self, queue, message, sns=False, region="us-east-1", **kw):
+        """Send one message (a dict as JSON, or a str) to queue; sns wraps
+        it in an SNS notification first, as SNS delivers it.  Returns the
+        MessageId."""
+        body = message if isinstance(message, str) else json.dumps(message)
+        if sns:
+            body = sns_envelope(body, **kw)
+        return self.sqs_client(region).send_message(
+            QueueUrl=self.queue_url(queue, self.moto_endpoint),
+            MessageBody=body)["MessageId"]
+
+    def queue_state(self, queue, region="us-east-1"):
+        """What is in the queue, read from moto without receiving (so
+        without touching visibility): [QueueMessage], in send order."""
+        from moto.sqs.models import sqs_backends
+        q = sqs_backends[ACCOUNT][region].get_queue(queue)
+        now = time.time() * 1000
+        out = []
+        for m in list(q._messages):
+            out.append(QueueMessage(
+                id=m.id, body=m.body, visible=m.visible,
+                hidden_for=max(0.0, (m.visible_at - now) / 1000.0),
+                receive_count=m.approximate_receive_count,
+                receipt_handle=getattr(m, "receipt_handle", None)))
+        return out
+
+    def make_topic(self, name, queue=None, raw=False, region="us-east-1"):
+        """An SNS topic in moto, with queue subscribed to it (raw: raw
+        message delivery, no SNS envelope).  Returns the topic's ARN."""
+        import boto3
+        sns = boto3.client("sns", region_name=region,
+                           endpoint_url=self.moto_endpoint,
+                           aws_access_key_id="seed",
+                           aws_secret_access_key="seed")
+        arn = sns.create_topic(Name=name)["TopicArn"]
+        if queue is not None:
+            attrs = {"RawMessageDelivery": "true"} if raw else {}
+            sns.subscribe(TopicArn=arn, Protocol="sqs",
+                          Endpoint=self.queue_arn(queue, region),
+                          Attributes=attrs)
+        return arn
+
+    def notify(self, bucket, queue=None, topic=None,
+               events=("s3:ObjectCreated:*",), prefix=None,
+               region="us-east-1"):
+        """The bucket's notification configuration: events to queue (a
+        name) and/or topic (an ARN).  moto then sends s3:TestEvent to each,
+        and an S3 event notification for each object put (put, put_many)."""
+        conf = {}
+        rules = {}
+        if prefix is not None:
+            rules = {"Filter": {"Key": {"FilterRules": [
+                {"Name": "prefix", "Value": prefix}]}}}
+        if queue is not None:
+            conf["QueueConfigurations"] = [dict(
+                QueueArn=self.queue_arn(queue, region), Events=list(events),
+                **rules)]
+        if topic is not None:
+            conf["TopicConfigurations"] = [dict(
+                TopicArn=topic, Events=list(events), **rules)]
+        self.s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration=conf)
+
+    def _stale_handles(self, req, action, params):
+        """AWS's rule that only a message's latest receipt handle counts
+        (moto takes any it ever had): DeleteMessage with an older one
+        succeeds and deletes nothing; ChangeMessageVisibility fails.
+        Returns (a local answer or None, a new body to forward or None for
+        the same, what to merge into moto's answer)."""
+        with self._lock:
+            def stale(h):
+                mid = self._handle_owner.get(h)
+                return mid is not None and self._handle_latest.get(mid) != h
+            if action in ("DeleteMessage", "ChangeMessageVisibility"):
+                h = params.get("ReceiptHandle")
+                if not stale(h):
+                    return None, None, None
+                if action == "DeleteMessage":
+                    return (200, [("Content-Type", SQS_JSON)], b"{}"), b"", \
+                        None
+                hdrs, data = sqs_error_body(
+                    True, "InvalidParameterValue",
+                    "com.amazonaws.sqs#InvalidParameterValue",
+                    SQS_STALE_CMV % h, 400)
+                return (400, hdrs, data), b"", None
+            if action not in ("DeleteMessageBatch",
+                              "ChangeMessageVisibilityBatch"):
+                return None, None, None
+            entries = params.get("Entries") or []
+            keep = [e for e in entries if not stale(e.get("ReceiptHandle"))]
+            old = [e for e in entries if stale(e.get("ReceiptHandle"))]
+        if action == "DeleteMessageBatch":
+            extra = {"Successful": [{"Id": e.get("Id")} for e in old]}
+        else:
+            extra = {"Failed": [{"Id": e.get("Id"), "SenderFault": True,
+                                 "Code": "InvalidParameterValue",
+                                 "Message": SQS_STALE_CMV %
+                                 e.get("ReceiptHandle")} for e in old]}
+        if not old:
+            return None, None, None
+        if not keep:
+            return (200, [("Content-Type", SQS_JSON)], b"{}"), b"", extra
+        return None, json.dumps(dict(params, Entries=keep)).encode(), extra
+
+    def _sqs_answer(self, req, action, rbody, extra):
+        """Note the receipt handles a ReceiveMessage hands out; merge the
+        entries _stale_handles answered itself into a batch's answer."""
+        if action != "ReceiveMessage" and not extra:
+            return rbody
+        try:
+            doc = json.loads(rbody.decode("utf-8") or "{}")
+        except ValueError:
+            return rbody
+        if action == "ReceiveMessage":
+            req.messages = []
+            with self._lock:
+                for m in doc.get("Messages", []):
+                    self._handle_latest[m["MessageId"]] = m["ReceiptHandle"]
+                    self._handle_owner[m["ReceiptHandle"]] = m["MessageId"]
+                    req.messages.append(m["MessageId"])
+            return rbody
+        for k, v in extra.items():
+            doc[k] = doc.get(k, []) + v
+        return json.dumps(doc).encode()
 
     # -- S3 look-alike rewriting between the front and moto
     def _forward_target(self, req, target):
@@ -1066,6 +1579,80 @@ def shared_env(**kw):
     return _SHARED
 
 
+# ---------------------------------------------------------------- SQS bodies
+
+ACCOUNT = "123456789012"    # moto's account
+
+
+def s3_record(bucket, key, size=0, event="ObjectCreated:Put",
+              region="us-east-1", safe="/"):
+    """One record of an S3 event notification; the key form-encoded as S3
+    does ("+" for a space; "/" kept unless safe says otherwise)."""
+    return {
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": region,
+        "eventTime": "2024-07-30T21:05:00.000Z", "eventName": event,
+        "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
+        "requestParameters": {"sourceIPAddress": "192.0.2.1"},
+        "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810",
+                             "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcI"},
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": "getawslog",
+               "bucket": {"name": bucket,
+                          "ownerIdentity": {"principalId": "A3NL1KOZZKEX"},
+                          "arn": "arn:aws:s3:::" + bucket},
+               "object": {"key": urllib.parse.quote_plus(key, safe=safe),
+                          "size": size,
+                          "eTag": "d41d8cd98f00b204e9800998ecf8427e",
+                          "sequencer": "0055AED6DCD90281E5"}}}
+
+
+def s3_event(*records):
+    """An S3 event notification of records (s3_record())."""
+    return {"Records": list(records)}
+
+
+def s3_test_event(bucket):
+    return {"Service": "Amazon S3", "Event": "s3:TestEvent",
+            "Time": "2024-07-30T21:05:00.000Z", "Bucket": bucket,
+            "RequestId": "5582815E1AEA5ADF", "HostId": "8cLeGAmw098X5cv4Z"}
+
+
+def cloudtrail_notice(bucket, keys):
+    """CloudTrail's own SNS notice of the objects it wrote (keys as is)."""
+    return {"s3Bucket": bucket, "s3ObjectKey": list(keys)}
+
+
+def eventbridge_event(bucket, key, size=0, detail_type="Object Created",
+                      region="us-east-1"):
+    """An EventBridge event from S3, as a rule delivers it to a queue."""
+    return {
+        "version": "0", "id": "17793124-05d4-b198-2fde-7ededc63b103",
+        "detail-type": detail_type, "source": "aws.s3", "account": ACCOUNT,
+        "time": "2024-07-30T21:05:00Z", "region": region,
+        "resources": ["arn:aws:s3:::" + bucket],
+        "detail": {"version": "0", "bucket": {"name": bucket},
+                   "object": {"key": key, "size": size, "etag": "e",
+                              "sequencer": "00617F0829"},
+                   "request-id": "N4N7GDK58NMKJ12R", "requester": ACCOUNT,
+                   "source-ip-address": "192.0.2.1", "reason": "PutObject"}}
+
+
+def sns_envelope(message, topic="arn:aws:sns:us-east-1:%s:trail" % ACCOUNT,
+                 subject=None):
+    """message (a str) inside an SNS notification, as SNS hands it to an
+    SQS subscription without raw delivery."""
+    env = {"Type": "Notification",
+           "MessageId": "1bd8a0a0-4d6f-5b2a-9c7e-3f1b2c0d4e5f",
+           "TopicArn": topic, "Message": message,
+           "Timestamp": "2024-07-30T21:05:00.000Z", "SignatureVersion": "1",
+           "Signature": "EXAMPLE", "SigningCertURL": "https://sns.us-east-1."
+           "amazonaws.com/SimpleNotificationService-0000.pem",
+           "UnsubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action="
+           "Unsubscribe"}
+    if subject is not None:
+        env["Subject"] = subject
+    return json.dumps(env)
+
+
 # ---------------------------------------------------------------- CloudTrail
 
 def s3_order(keys):
@@ -1177,6 +1764,25 @@ def make_trail(seed=0, account="123456789012", region="us-east-1",
 
 # ---------------------------------------------------------------- self-test
 
+def raw_request(port, method, target, headers, body):
+    """Send a request as given (headers a dict; Host from it, else
+    127.0.0.1:port) to the front at port: (status, {lower-case header:
+    value}, body)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+    host = [v for k, v in headers.items() if k.lower() == "host"]
+    c.putheader("Host", host[0] if host else "127.0.0.1:%d" % port)
+    for k, v in headers.items():
+        if k.lower() != "host":
+            c.putheader(k, v)
+    c.putheader("Content-Length", str(len(body)))
+    c.endheaders(body)
+    resp = c.getresponse()
+    data = resp.read()
+    c.close()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+
+
 def selftest(env=None):
     """Raise AssertionError unless botocore-signed requests verify through
     the front and altered ones are refused.  Returns the number of checks."""
@@ -1210,20 +1816,9 @@ def selftest(env=None):
             target = path + ("?" + query if query else "")
             if mangle:
                 target, hdrs, body = mangle(target, hdrs, body)
-            c = http.client.HTTPConnection("127.0.0.1", env.front_port,
-                                           timeout=30)
-            c.putrequest(method, target, skip_host=True,
-                         skip_accept_encoding=True)
-            c.putheader("Host", "127.0.0.1:%d" % env.front_port)
-            for k, v in hdrs.items():
-                if k.lower() != "host":
-                    c.putheader(k, v)
-            c.putheader("Content-Length", str(len(body)))
-            c.endheaders(body)
-            resp = c.getresponse()
-            data = resp.read()
-            c.close()
-            return resp.status, data
+            st, _, data = raw_request(env.front_port, method, target, hdrs,
+                                      body)
+            return st, data
 
         for key in keys:
             path = "/%s/%s" % (bucket, urllib.parse.quote(key.encode(),
@@ -1282,6 +1877,167 @@ def selftest(env=None):
     finally:
         if own:
             env.close()
+    return checks
+
+
+def sqs_signed(env, action, params, secret=None, akid=None, region="us-east-1",
+               path="/", json_proto=True, token=None, port=None, mangle=None,
+               auth_class=None, when=None):
+    """Send one SQS request signed by botocore's SigV4Auth (the generic
+    rules; auth_class another signer) through the front: the SQS port, or
+    port.  mangle(target, headers, body) alters it after signing.  Returns
+    (status, headers dict, body)."""
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    from unittest import mock
+    akid = akid or env.default_key
+    secret = env.credentials.get(akid, "?") if secret is None else secret
+    port = port or env.sqs_front_port
+    if json_proto:
+        body = json.dumps(params).encode()
+        hdrs = {"Content-Type": SQS_JSON, "X-Amz-Target": "AmazonSQS." + action}
+    else:
+        body = urllib.parse.urlencode(dict(params, Action=action,
+                                           Version="2012-11-05")).encode()
+        hdrs = {"Content-Type": "application/x-www-form-urlencoded; "
+                "charset=utf-8"}
+    url = "http://127.0.0.1:%d%s" % (port, path)
+    r = botocore.awsrequest.AWSRequest(method="POST", url=url, data=body,
+                                       headers=hdrs)
+    creds = botocore.credentials.Credentials(akid, secret, token)
+    signer = (auth_class or botocore.auth.SigV4Auth)(creds, "sqs", region)
+    if when is not None:
+        with mock.patch("botocore.auth.get_current_datetime",
+                        return_value=when):
+            signer.add_auth(r)
+    else:
+        signer.add_auth(r)
+    out = dict(r.headers.items())
+    target = path
+    if mangle:
+        target, out, body = mangle(target, out, body)
+    return raw_request(port, "POST", target, out, body)
+
+
+def sqs_selftest(env):
+    """Raise AssertionError unless botocore-signed SQS requests verify
+    through the front (the generic rules, JSON and query protocols, on
+    either port) and altered ones are refused as SQS refuses them.
+    Returns the number of checks."""
+    import botocore.auth
+    checks = 0
+    queue = "selftest-queue"
+    url = env.make_queue(queue)
+    env.send(queue, "hello")
+
+    def ok(status, hdrs, data, what):
+        assert status == 200, (what, status, data)
+
+    def refused(answer, status, jtype, what):
+        """JSON errors by __type; a query (XML) one by its code."""
+        st, hdrs, data = answer
+        assert st == status, (what, st, data)
+        if data.startswith(b"{"):
+            assert json.loads(data)["__type"] == jtype, (what, data)
+        else:
+            assert b"<Code>%s</Code>" % jtype.rsplit("#", 1)[-1].replace(
+                "Exception", "").encode() in data, (what, data)
+
+    st, h, data = sqs_signed(env, "ReceiveMessage", {
+        "QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 0})
+    ok(st, h, data, "receive")
+    assert h["content-type"] == SQS_JSON and \
+        json.loads(data)["Messages"][0]["Body"] == "hello", data
+    checks += 1
+    st, h, data = sqs_signed(env, "GetQueueUrl", {"QueueName": queue},
+                             port=env.front_port)
+    ok(st, h, data, "on the S3 port")
+    checks += 1
+    st, h, data = sqs_signed(env, "ReceiveMessage", {"VisibilityTimeout": "0"},
+                             path="/%s/%s" % (ACCOUNT, queue),
+                             json_proto=False)
+    ok(st, h, data, "query protocol")
+    assert b"<Body>hello</Body>" in data, data
+    checks += 1
+    # Paths the generic rules normalise and encode twice: the front must
+    # agree with botocore (moto may then not route them: no 4xx auth).
+    for path in ("/%s/./x/../%s" % (ACCOUNT, queue), "//%s//%s/" % (
+            ACCOUNT, queue), "/%7E%41/a%20b/", "/caf%C3%A9"):
+        st, h, data = sqs_signed(env, "GetQueueUrl", {"QueueName": queue},
+                                 path=path)
+        assert b"coral.service" not in data, (path, st, data)
+        checks += 1
+
+    sig = SQS_AUTH_ERRORS["SignatureDoesNotMatch"][1]
+    inc = SQS_AUTH_ERRORS["AuthorizationHeaderMalformed"][1]
+    unk = SQS_AUTH_ERRORS["InvalidAccessKeyId"][1]
+
+    def flip_body(t, h, b):
+        return t, h, b.replace(b"10", b"11")
+
+    def flip_target(t, h, b):
+        h["X-Amz-Target"] = "AmazonSQS.DeleteQueue"
+        return t, h, b
+
+    def unsigned_header(t, h, b):
+        h["X-Amz-Meta"] = "x"
+        return t, h, b
+
+    def flip_path(t, h, b):
+        return "/" + ACCOUNT + "/" + queue, h, b
+
+    base = {"QueueUrl": url, "MaxNumberOfMessages": 10}
+    an_hour_ago = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - \
+        dt.timedelta(hours=1)
+    for what, answer, status, jtype in [
+            ("body", sqs_signed(env, "ReceiveMessage", base,
+                                mangle=flip_body), 403, sig),
+            ("target", sqs_signed(env, "ReceiveMessage", base,
+                                  mangle=flip_target), 403, sig),
+            ("path", sqs_signed(env, "ReceiveMessage", base,
+                                mangle=flip_path), 403, sig),
+            ("secret", sqs_signed(env, "ReceiveMessage", base,
+                                  secret="wrong"), 403, sig),
+            ("unsigned x-amz header", sqs_signed(
+                env, "ReceiveMessage", base, mangle=unsigned_header), 400,
+             inc),
+            ("unknown key", sqs_signed(env, "ReceiveMessage", base,
+                                       akid="AKIDNOSUCH"), 403, unk),
+            ("S3's rules", sqs_signed(env, "ReceiveMessage", base,
+                                      path="/%7E%41/x/./y",
+                                      auth_class=botocore.auth.S3SigV4Auth),
+             403, sig),
+            ("time", sqs_signed(env, "ReceiveMessage", base,
+                                when=an_hour_ago), 403, sig),
+            ("S3 on the SQS port", None, 400, inc)]:
+        if answer is None:
+            import botocore.awsrequest
+            import botocore.credentials
+            r = botocore.awsrequest.AWSRequest(
+                method="GET", url=env.sqs_endpoint + "/b?list-type=2")
+            botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(
+                env.default_key, env.credentials[env.default_key]), "s3",
+                "us-east-1").add_auth(r)
+            answer = raw_request(env.sqs_front_port, "GET", "/b?list-type=2",
+                                 dict(r.headers.items()), b"")
+        refused(answer, status, jtype, what)
+        checks += 1
+    # The query protocol's errors are XML.
+    st, h, data = sqs_signed(env, "ReceiveMessage", {}, secret="wrong",
+                             path="/%s/%s" % (ACCOUNT, queue),
+                             json_proto=False)
+    assert st == 403 and b"<Code>SignatureDoesNotMatch</Code>" in data, data
+    checks += 1
+    # A queue of another region answers a request scoped to us-east-1 so.
+    env.make_queue("selftest-eu", region="eu-west-1")
+    st, h, data = sqs_signed(env, "ReceiveMessage", {
+        "QueueUrl": env.queue_url("selftest-eu")})
+    assert st == 403 and b"scoped to a valid region" in data, data
+    st, h, data = sqs_signed(env, "ReceiveMessage", {
+        "QueueUrl": env.queue_url("selftest-eu")}, region="eu-west-1")
+    ok(st, h, data, "eu-west-1")
+    checks += 2
     return checks
 
 

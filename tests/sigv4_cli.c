@@ -17,8 +17,10 @@
  *   header N V		an extra header, signed in order
  *   body B		the payload (its SHA-256 is signed)
  *   akid A / secret S / token T (optional) / region R / service S
- * The signed headers are host, the extra headers, x-amz-content-sha256,
- * x-amz-date and, with a token, x-amz-security-token: what s3.c sends.
+ *   rules s3|generic	the canonical rules (optional; s3 by default)
+ * The signed headers are host, the extra headers, x-amz-content-sha256
+ * (S3's rules only), x-amz-date and, with a token, x-amz-security-token:
+ * what s3.c sends, and what a client of any other service sends.
  *
  * Output per block, fields escaped the same way:
  *   case ID / path P / query Q / creq C / sts S / authz A
@@ -32,6 +34,7 @@
 #include <time.h>
 
 #include "sigv4.h"
+#include "util.h"
 
 #define MAX_LINE	(1024 * 1024)
 #define MAX_HEADERS	64
@@ -47,7 +50,7 @@ struct block {
 	char			*id;
 	char			*method, *host, *bucket, *key, *path;
 	char			*rawquery, *body, *akid, *secret, *token;
-	char			*region, *service;
+	char			*region, *service, *rules;
 	size_t			 bodylen, keylen;
 	time_t			 when;
 	int			 have_when;
@@ -56,18 +59,6 @@ struct block {
 	struct sigv4_header	 h[MAX_HEADERS];
 	size_t			 nh;
 };
-
-static int
-hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Unescape in place; -1 on a bad escape. */
 static int
@@ -94,10 +85,11 @@ unescape(char *s, size_t *lenp)
 			s[o++] = '\r';
 			break;
 		case 'x':
-			if (hexdigit(s[i + 1]) < 0 || hexdigit(s[i + 2]) < 0)
+			if (util_hexval(s[i + 1]) < 0 ||
+			    util_hexval(s[i + 2]) < 0)
 				return -1;
-			s[o++] = (char)(hexdigit(s[i + 1]) << 4 |
-			    hexdigit(s[i + 2]));
+			s[o++] = (char)(util_hexval(s[i + 1]) << 4 |
+			    util_hexval(s[i + 2]));
 			i += 2;
 			break;
 		default:
@@ -159,6 +151,7 @@ block_free(struct block *b)
 	free(b->token);
 	free(b->region);
 	free(b->service);
+	free(b->rules);
 	for (i = 0; i < b->np; i++) {
 		free(b->pn[i].s);
 		free(b->pv[i].s);
@@ -198,6 +191,7 @@ sign_block(struct block *b)
 	char			 amz[SIGV4_AMZ_DATE_LEN + 1];
 	char			*path = NULL, *query = NULL, *enc = NULL;
 	size_t			 plen = 0, qlen = 0, i, nh = 0;
+	enum sigv4_rules	 rules = SIGV4_RULES_S3;
 	int			 rc = -1;
 
 	memset(&out, 0, sizeof(out));
@@ -206,6 +200,13 @@ sign_block(struct block *b)
 	    b->region == NULL || b->service == NULL) {
 		fprintf(stderr, "sigv4_cli: block %s incomplete\n",
 		    b->id ? b->id : "?");
+		goto out;
+	}
+	if (b->rules != NULL && strcmp(b->rules, "generic") == 0)
+		rules = SIGV4_RULES_GENERIC;
+	else if (b->rules != NULL && strcmp(b->rules, "s3") != 0) {
+		fprintf(stderr, "sigv4_cli: block %s: rules s3 or generic\n",
+		    b->id);
 		goto out;
 	}
 	if (b->path != NULL) {
@@ -247,8 +248,10 @@ sign_block(struct block *b)
 	h[nh++].value = b->host;
 	for (i = 0; i < b->nh; i++)
 		h[nh++] = b->h[i];
-	h[nh].name = "x-amz-content-sha256";
-	h[nh++].value = hash;
+	if (rules == SIGV4_RULES_S3) {
+		h[nh].name = "x-amz-content-sha256";
+		h[nh++].value = hash;
+	}
 	h[nh].name = "x-amz-date";
 	h[nh++].value = amz;
 	if (b->token != NULL) {
@@ -257,6 +260,7 @@ sign_block(struct block *b)
 	}
 
 	memset(&in, 0, sizeof(in));
+	in.rules = rules;
 	in.method = b->method;
 	in.path = path;
 	in.query = query;
@@ -377,6 +381,8 @@ take_line(struct block *b, char *line)
 			return set(&b->region, NULL, &f[1]);
 		if (strcmp(kw, "service") == 0)
 			return set(&b->service, NULL, &f[1]);
+		if (strcmp(kw, "rules") == 0)
+			return set(&b->rules, NULL, &f[1]);
 	} else if (n == 3 && strcmp(kw, "param") == 0) {
 		if (b->np == MAX_PARAMS ||
 		    set(&b->pn[b->np].s, &b->pn[b->np].len, &f[1]) == -1)

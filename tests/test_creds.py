@@ -411,6 +411,12 @@ class StsTests(Base):
                    CREDS[key][1]}
             p = self.run_bin("sts-signed", env, h, ["--profile", "r"])
             self.assertEqual(p.returncode, 0, self.show(p))
+            # -dd shows the POST that was signed, its token masked.
+            self.assertIn(b"canonical request:\nPOST\n/\n", p.stderr)
+            if key != "AKIDTEST":
+                self.assertIn(b"x-amz-security-token:(session token)\n",
+                              p.stderr)
+                self.assertNotIn(CREDS[key][1].encode(), p.stderr)
         self.assertEqual([(v, k) for v, k, _ in front.requests],
                          [("ok", "AKIDTEST"), ("ok", "ASIAEMU1")])
         form = dict(x.split("=", 1) for x in front.requests[0][2].split("&"))
@@ -670,6 +676,100 @@ class ConfigTests(Base):
                          home=self.cfg("ca_bundle = /nonexistent/ca.pem\n"),
                          args=["--max-attempts", "1"])
         self.assertNotEqual(p.returncode, 0, self.show(p))
+
+
+class BotocoreFileTests(Base):
+    """Files botocore and boto accept (issue 15 item 10)."""
+
+    LONG = "# " + "a comment that goes on and on, " * 8 + "\n"  # 250, no =
+
+    def keys_home(self, rel, text):
+        h = self.home_with({rel: text})
+        os.chmod(os.path.join(h, rel), 0o600)
+        return h
+
+    def test_long_comment_line(self):
+        """A comment of 160 characters or more is a comment, with keys
+        from the environment or from the file itself, '#' or ';', and
+        indented too."""
+        self.assertGreater(len(self.LONG), 200)
+        self.assertNotIn("=", self.LONG)
+        self.trail("ini-comment")
+        h = self.home_with({".aws/config": "[default]\n" + self.LONG +
+                            "region = us-east-1\n"})
+        p = self.run_bin("ini-comment", home=h)
+        self.assertOk(p, "environment")
+        h = self.keys_home(".aws/credentials", self.LONG.replace("#", ";") +
+                           "[default]\n  " + self.LONG +
+                           "aws_access_key_id = AKIDTEST\n"
+                           "aws_secret_access_key = %s\n" % SECRET)
+        p = self.run_bin("ini-comment", self.NOENV, h)
+        self.assertOk(p, os.path.join(h, ".aws", "credentials") +
+                      " [default]")
+
+    def test_long_blank_line_keeps_the_value(self):
+        """A blank line of 160 blanks or more after a key is a blank line,
+        not an empty continuation of the key's value."""
+        self.trail("ini-blank")
+        h = self.keys_home(".aws/credentials", "[default]\n"
+                           "aws_access_key_id = AKIDTEST\n"
+                           "aws_secret_access_key = %s\n%s\n"
+                           % (SECRET, " " * 300))
+        p = self.run_bin("ini-blank", self.NOENV, h)
+        self.assertOk(p, os.path.join(h, ".aws", "credentials") +
+                      " [default]")
+
+    def test_upper_case_option_names(self):
+        """AWS_ACCESS_KEY_ID = in ~/.aws/credentials and in ~/.boto: option
+        names are lower-cased by botocore and boto 2 (configparser)."""
+        self.trail("ini-case")
+        text = ("AWS_ACCESS_KEY_ID = AKIDTEST\n"
+                "Aws_Secret_Access_Key = %s\n" % SECRET)
+        h = self.keys_home(".aws/credentials", "[default]\n" + text)
+        p = self.run_bin("ini-case", self.NOENV, h)
+        self.assertOk(p, os.path.join(h, ".aws", "credentials") +
+                      " [default]")
+        h = self.keys_home(".boto", "[Credentials]\n" + text)
+        p = self.run_bin("ini-case", dict(self.NOENV, BOTO_CONFIG=None), h)
+        self.assertOk(p, os.path.join(h, ".boto") + " [Credentials]")
+        # and settings in the config file, nested ones too
+        for text, want in (("RETRY_MODE = bogus\n", b"retry_mode bogus"),
+                           ("S3 =\n  addressing_style = sideways\n",
+                            b"addressing_style sideways")):
+            h = self.home_with({".aws/config": "[default]\n" + text})
+            p = self.run_bin("ini-case", home=h)
+            self.assertEqual(p.returncode, 3, self.show(p))
+            self.assertIn(want, p.stderr)
+
+    def test_profile_default_in_config(self):
+        """[profile default] in ~/.aws/config is the default profile, as
+        [default] is; with both, the later one counts, wholly (botocore's
+        profile map keeps the later): keys, settings, a role."""
+        self.trail("ini-pdef")
+        keys = ("aws_access_key_id = %s\naws_secret_access_key = %s\n")
+        cfg = os.path.join(".aws", "config")
+        h = self.keys_home(cfg, "[profile default]\n" + keys % (
+            "AKIDTEST", SECRET))
+        p = self.run_bin("ini-pdef", self.NOENV, h)
+        self.assertOk(p, os.path.join(h, cfg) + " [default]")
+        for text in ("[default]\n" + keys % ("AKIDNOPE", "nope") +
+                     "[profile default]\n" + keys % ("AKIDTEST", SECRET),
+                     "[profile default]\n" + keys % ("AKIDNOPE", "nope") +
+                     "retry_mode = bogus\n[default]\n" +
+                     keys % ("AKIDTEST", SECRET)):
+            h = self.keys_home(cfg, text)
+            p = self.run_bin("ini-pdef", self.NOENV, h)
+            self.assertOk(p, os.path.join(h, cfg) + " [default]")
+            self.assertEqual(self.keys_used(), ["AKIDTEST"])
+        h = self.home_with({cfg: "[profile default]\nretry_mode = bogus\n"})
+        p = self.run_bin("ini-pdef", home=h)
+        self.assertEqual(p.returncode, 3, self.show(p))
+        self.assertIn(b"retry_mode bogus", p.stderr)
+        h = self.home_with({cfg: "[profile default]\nrole_arn = %s\n" %
+                            ROLE})
+        p = self.run_bin("ini-pdef", self.NOENV, h)
+        self.assertEqual(p.returncode, 3, self.show(p))
+        self.assertIn(b"source_profile or credential_source", p.stderr)
 
 
 if __name__ == "__main__":

@@ -439,7 +439,9 @@ class PersistentTests(Base):
         self.assertEqual(self.gets(objs[1].key), 1)
         self.assertLog(log, log_of(objs[:1]))
 
-    def test_persistent_delete_failure_exit_5_object_unrecorded(self):
+    def test_persistent_delete_failure_exit_5_object_kept_recorded(self):
+        # Its lines are in the log: it stays recorded (so no run writes
+        # it again) and in the bucket, and the next run deletes it.
         objs = self.seed(make_objects("pd", 3))
         bad = objs[0]
         self.env.faults.append(Fault("status", key=bad.key, op="DELETE",
@@ -448,10 +450,14 @@ class PersistentTests(Base):
         p = self.run_bin(self.args(log, state, delete=True))
         self.assertRun(p, 5, b"")
         self.assertInBucket([bad])
-        self.assertUnrecorded(state, [bad])
+        self.assertRecorded(state, objs)
         self.assertGone(objs[1:])
-        self.assertRecorded(state, objs[1:])
         self.assertIn(bad.key, p.stderr.decode())
+        self.env.faults.clear()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        self.assertGone(objs)
+        self.assertEachOnce(log, objs)
 
     def test_listing_that_keeps_failing_exit_5(self):
         objs = self.seed(make_objects("pl", 2))
@@ -614,34 +620,90 @@ class StateTests(Base):
 
 
 # ====================================================================
-# Read-only credentials with -D: nothing deleted, nothing recorded.
+# Read-only credentials with -D: a refused delete stops the run at once,
+# said once; with -s the written object stays recorded and its delete is
+# tried again, so no run writes it twice.
 
 class ReadOnlyTests(Base):
+    def undeleted(self, state):
+        db = sqlite3.connect(state)
+        try:
+            return [k for (k,) in db.execute(
+                "SELECT key FROM getawslog_undeleted ORDER BY key")]
+        finally:
+            db.close()
+
+    def assertDenied(self, p, key):
+        self.assertRun(p, 3, b"")
+        err = p.stderr.decode()
+        self.assertEqual(err.count("cannot delete"), 1, err)
+        self.assertIn("getawslog: %s: cannot delete: AccessDenied: "
+                      "Access Denied\n" % key, err)
+        self.assertEqual(err.count("may not delete objects from bucket"),
+                         1, err)
+
     def test_read_only_keys_with_delete_and_state(self):
-        objs = self.seed(make_objects("ro", 3))
+        objs = self.seed(make_objects("ro", 5, per=2))
         self.env.read_only.add("AKIDREAD")
         log, state = self.paths()
-        p = self.run_bin(self.args(log, state, delete=True),
-                         extra_env=READ_ONLY)
-        self.assertRun(p, 4, b"")
-        self.assertInBucket(objs)
-        self.assertEqual(self.rows(state), {}, "recorded without a delete")
-        err = p.stderr.decode()
-        for o in objs:
-            self.assertIn("getawslog: %s: cannot delete: AccessDenied: "
-                          "Access Denied\n" % o.key, err)
+        for run in range(3):
+            p = self.run_bin(self.args(log, state, delete=True),
+                             extra_env=READ_ONLY)
+            self.assertDenied(p, objs[0].key)
+            # The first object's lines, once, however many runs.
+            self.assertEachOnce(log, objs[:1], "run %d" % run)
+            self.assertEqual(self.rows(state).keys(), {objs[0].base})
+            self.assertEqual(self.undeleted(state), [objs[0].key])
+            self.assertInBucket(objs)
         self.assertEqual(self.env.count(op="DELETE", status=403), 3)
-        # The lines were written before the delete was refused.
+        # Keys that may delete: the old delete first, then the rest.
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 0, b"", b"")
         self.assertEachOnce(log, objs)
+        self.assertGone(objs)
+        self.assertRecorded(state, objs)
+        self.assertEqual(self.undeleted(state), [])
+        deletes = [r.key for r in self.env.requests if r.op == "DELETE"
+                   and r.status == 204]
+        self.assertEqual(deletes, [o.key for o in objs])
 
     def test_read_only_keys_with_delete_only(self):
-        objs = self.seed(make_objects("rd", 3))
+        # Without -s nothing remembers the object: it is written again by
+        # the next run, but the run stops there instead of writing the
+        # whole bucket again every five minutes.
+        objs = self.seed(make_objects("rd", 5, per=2))
         self.env.read_only.add("AKIDREAD")
         log, _ = self.paths()
-        p = self.run_bin(self.args(log, delete=True), extra_env=READ_ONLY)
-        self.assertRun(p, 4, b"")
-        self.assertInBucket(objs)
-        self.assertIn("cannot delete: AccessDenied", p.stderr.decode())
+        for run in range(3):
+            p = self.run_bin(self.args(log, delete=True), extra_env=READ_ONLY)
+            self.assertDenied(p, objs[0].key)
+            found, bad = line_records(self.read(log))
+            self.assertEqual(bad, 0)
+            self.assertEqual(sum(found.values()), 2 * (run + 1),
+                             "lines after run %d" % run)
+            self.assertInBucket(objs)
+
+    def test_other_delete_failures_keep_the_record(self):
+        # A delete that keeps failing (500) is no reason to stop; with -s
+        # the object stays recorded and is deleted by the next run.
+        objs = self.seed(make_objects("rf", 3))
+        log, state = self.paths()
+        self.env.faults.append(Fault("status", op="DELETE", key=objs[1].key,
+                                     status=500, code="InternalError",
+                                     count=None))
+        p = self.run_bin(self.args(log, state, delete=True,
+                                   extra=["--max-attempts", "2"]))
+        self.assertRun(p, 5, b"")
+        self.assertIn("1 objects written but not deleted", p.stderr.decode())
+        self.assertEachOnce(log, objs)
+        self.assertRecorded(state, objs)
+        self.assertEqual(self.undeleted(state), [objs[1].key])
+        self.env.faults.clear()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        self.assertEachOnce(log, objs)
+        self.assertGone(objs)
+        self.assertEqual(self.undeleted(state), [])
 
     def test_read_only_keys_without_delete_are_fine(self):
         objs = self.seed(make_objects("rn", 2))
@@ -656,11 +718,18 @@ class ReadOnlyTests(Base):
 # ====================================================================
 # The lock: one run at a time.
 
+def lock_file(path):
+    """The lock file getawslog keeps beside a log or state file."""
+    d, name = os.path.split(path)
+    return os.path.join(d, "." + name + ".lock")
+
+
 class Held:
-    """flock(LOCK_EX) on a path, as another getawslog would hold it."""
+    """flock(LOCK_EX) on the lock file of a log or state file, as another
+    getawslog would hold it."""
 
     def __init__(self, path):
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.fd = os.open(lock_file(path), os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self.fd, fcntl.LOCK_EX)
 
     def release(self):
@@ -715,6 +784,76 @@ class LockTests(Base):
         self.assertRun(p, 0, b"", b"")
         self.assertGreaterEqual(took, 0.9)
         self.assertLog(log, log_of(objs))
+
+    def test_lock_busy_on_log_stops_a_run_with_state(self):
+        # A run with -s and one without, on the same log, exclude each
+        # other: both lock the log.
+        objs = self.seed(make_objects("lx", 2))
+        log, state = self.paths()
+        held = Held(log)
+        self.addCleanup(held.release)
+        p = self.run_bin(self.args(log, state, delete=True,
+                                   extra=["--lock-wait", "1"]))
+        held.release()
+        self.assertRun(p, 6, b"")
+        self.assertIn("another getawslog is working on %s" % log,
+                      p.stderr.decode())
+        self.assertEqual(len(self.env.requests), 0)
+        self.assertInBucket(objs)
+
+    def test_the_lock_files_stay_and_the_data_files_are_not_locked(self):
+        objs = self.seed(make_objects("lf", 2))
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, delete=True))
+        self.assertRun(p, 0, b"", b"")
+        for path in (log, state):
+            st = os.stat(lock_file(path))
+            self.assertEqual(st.st_mode & 0o777, 0o600, path)
+        # Another program's flock on the files themselves is no lock of
+        # ours (logrotate may replace them).
+        fds = [os.open(path, os.O_RDONLY) for path in (log, state)]
+        try:
+            for fd in fds:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            self.seed(make_objects("lg", 1))
+            p = self.run_bin(self.args(log, state, delete=True,
+                                       extra=["--lock-wait", "0"]))
+            self.assertRun(p, 0, b"", b"")
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def test_rotation_during_a_run_does_not_let_another_start(self):
+        # logrotate's `create`: the log is renamed and a new one made
+        # while a run writes. The next cron run must still wait.
+        objs = self.seed(make_objects("lr", 16))
+        self.env.latency_ms = 60
+        log, _ = self.paths()
+        first = self.env.popen(self.args(log, delete=True,
+                                         extra=["-J", "1"]))
+        t = time.monotonic()
+        while self.env.count(op="DELETE") < 2 and first.poll() is None \
+                and time.monotonic() - t < 30:
+            time.sleep(0.01)
+        os.rename(log, log + ".1")
+        with open(log, "wb"):
+            pass
+        os.chmod(log, 0o640)
+        second = self.run_bin(self.args(log, delete=True,
+                                        extra=["--lock-wait", "0"]))
+        out, err = first.communicate(timeout=60)
+        self.assertEqual((first.returncode, out, err), (0, b"", b""),
+                         self.show(first, out, err))
+        self.assertRun(second, 6, b"")
+        self.assertIn("another getawslog", second.stderr.decode())
+        # Every record once, across the rotated and the new log.
+        both = self.read(log + ".1") + self.read(log)
+        found, bad = line_records(both)
+        want = collections.Counter(i for o in objs for i in o.ids)
+        self.assertEqual((bad, {k: v for k, v in found.items()
+                                if want[k] != v}), (0, {}))
+        self.assertEqual([k for k in want if found[k] == 0], [])
+        self.assertGone(objs)
 
     def concurrent(self, tag, state):
         objs = self.seed(make_objects(tag, 8))

@@ -24,6 +24,7 @@ int	fuzz_s3_list(const uint8_t *, size_t);
 int	fuzz_s3_error(const uint8_t *, size_t);
 int	fuzz_ini(const uint8_t *, size_t);
 int	fuzz_inflate(const uint8_t *, size_t);
+int	fuzz_notify(const uint8_t *, size_t);
 
 static const struct target {
 	const char	*name;
@@ -37,6 +38,7 @@ static const struct target {
 	{ "s3_error",		"s3_error",	fuzz_s3_error },
 	{ "ini",		"ini",		fuzz_ini },
 	{ "inflate",		"inflate",	fuzz_inflate },
+	{ "notify",		"notify",	fuzz_notify },
 };
 
 /* Run fn on every file in dir; the number of files, -1 if no dir. */

@@ -336,6 +336,47 @@ class SecretTests(Base):
         self.assertIn(b"x-amz-security-token:(session token)\n", p.stderr)
         self.assertNotIn(tok[1].encode(), p.stderr)
 
+    def test_endpoint_password_masked(self):
+        """A user:password in an endpoint URL is never echoed back: not
+        for S3's endpoint (refused), nor STS's or the container agent's
+        (an error naming the URL)."""
+        pw = "pa55-w0rd-XYZZY"
+        cases = [
+            (["--endpoint-url", "http://svc:%s@127.0.0.1:9" % pw], {},
+             b"endpoint URL http://***@127.0.0.1:9 has no usable host"),
+            (["--endpoint-url", "svc:%s@127.0.0.1:9" % pw], {},
+             b"endpoint URL ***@127.0.0.1:9 has no scheme"),
+            (["--endpoint-url", "ftp://svc:%s@127.0.0.1:9" % pw], {},
+             b"endpoint URL ftp://***@127.0.0.1:9: only http and https"),
+        ]
+        for args, env, want in cases:
+            p = self.run_bin(["-b", "sec-pw", "-l", self.logpath()] + args,
+                             extra_env=env)
+            self.assertEqual(p.returncode, 1, self.show(p))
+            self.assertIn(want, p.stderr, self.show(p))
+            self.assertNotIn(pw.encode(), p.stdout + p.stderr)
+        # STS's endpoint, for a role assumed with the environment's keys.
+        home = self.env.tempdir()
+        os.makedirs(os.path.join(home, ".aws"))
+        with open(os.path.join(home, ".aws", "config"), "w") as f:
+            f.write("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/"
+                    "x\ncredential_source = Environment\n")
+        p = self.run_bin(["-b", "sec-pw", "-l", self.logpath(), "--profile",
+                          "r"], home=home, extra_env={
+            "AWS_ENDPOINT_URL_STS": "http://svc:%s@127.0.0.1:9/" % pw})
+        self.assertEqual(p.returncode, 3, self.show(p))
+        self.assertIn(b"AssumeRole at http://***@127.0.0.1:9/: ", p.stderr)
+        self.assertNotIn(pw.encode(), p.stdout + p.stderr)
+        # The container agent's.
+        p = self.run_bin(["-b", "sec-pw", "-l", self.logpath()], extra_env={
+            "AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None,
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI":
+            "https://svc:%s@127.0.0.1:9/creds" % pw})
+        self.assertEqual(p.returncode, 3, self.show(p))
+        self.assertIn(b"container credentials at https://***@127.0.0.1:9/"
+                      b"creds: ", p.stderr)
+        self.assertNotIn(pw.encode(), p.stdout + p.stderr)
+
     def credentials_file(self, mode):
         home = self.env.tempdir()
         os.makedirs(os.path.join(home, ".aws"))
@@ -420,14 +461,56 @@ class FileTests(Base):
                             "-l", log], env=env, capture_output=True,
                            timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
-        # The log's opens (the lock's has no O_APPEND: it is not written).
-        opens = [ln for ln in open(trace) if '"%s"' % log in ln
-                 and "0640" in ln]
+        # The log's opens (the lock's has no O_APPEND: it is not written),
+        # each relative to its folder, opened the same way from "/".
+        lines = open(trace).read().splitlines()
+        opens = [ln for ln in lines if '"a.log"' in ln and "0640" in ln]
         self.assertTrue(opens)
         for ln in opens:
             for flag in ("O_APPEND", "O_CLOEXEC", "O_NOFOLLOW"):
                 self.assertIn(flag, ln)
+        for part in d.strip("/").split("/"):
+            walked = [ln for ln in lines if '"%s"' % part in ln
+                      and "O_PATH" in ln]
+            self.assertTrue(walked, part)
+            for ln in walked:
+                self.assertIn("O_NOFOLLOW", ln)
         self.assertTrue(self.read(log).startswith(b"old line\n"))
+
+    def test_symlinked_folder_owned_by_another_user(self):
+        # In a folder root writes to, another user makes logs -> a folder
+        # of theirs choosing: root must not create the log there. A folder
+        # link of our own is followed.
+        if os.geteuid() != 0:
+            self.skipTest("needs root to chown a symlink")
+        self.trail("file-dirlink", objects=1)
+        top = self.env.tempdir()
+        elsewhere = self.env.tempdir()
+        link = os.path.join(top, "logs")
+        os.symlink(elsewhere, link)
+        os.lchown(link, 65534, 65534)
+        for args in (["-l", os.path.join(link, "amazon.log")],
+                     ["-l", self.logpath(), "-s",
+                      os.path.join(link, "state.db")],
+                     ["-l", os.path.join(link, "sub", "..", "amazon.log")]):
+            p = self.run_bin(["-b", "file-dirlink"] + args)
+            self.assertRun(p, 1)
+            self.assertIn(("getawslog: %s is a symlink owned by uid 65534; "
+                           "not following it\n" % link).encode(), p.stderr)
+            self.assertEqual(os.listdir(elsewhere), [])
+        # Deeper in a chain: a link of ours to a path through theirs.
+        mine = os.path.join(top, "mine")
+        os.symlink(os.path.join(link, "x"), mine)
+        p = self.run_bin(["-b", "file-dirlink", "-l",
+                          os.path.join(mine, "amazon.log")])
+        self.assertRun(p, 1)
+        self.assertEqual(os.listdir(elsewhere), [])
+        os.lchown(link, 0, 0)
+        p = self.run_bin(["-b", "file-dirlink", "-l",
+                          os.path.join(link, "amazon.log")])
+        self.assertSilentSuccess(p)
+        self.assertTrue(os.path.getsize(os.path.join(elsewhere,
+                                                     "amazon.log")) > 0)
 
     def foreign_link(self, target, uid=65534, mode=0o755):
         """A link owned by uid in a directory of ours. (In a sticky

@@ -120,6 +120,34 @@ test_is_digest(void)
 	    "the second mark");
 }
 
+static void
+test_key_day(void)
+{
+	char	day[11];
+	size_t	len = 0;
+	const char *k = "AWSLogs/123456789012/CloudTrail/us-east-1/2024/07/30/"
+	    "123456789012_CloudTrail_us-east-1_20240730T2105Z_a.json.gz";
+
+	CHECK(layout_key_day(k, &len, day) == 1, "a key");
+	CHECK(len == strlen("AWSLogs/123456789012/CloudTrail/us-east-1/"),
+	    "its folder: %zu", len);
+	CHECK_STR(day, "2024/07/30", "its day");
+	CHECK(layout_key_day("p/AWSLogs/o-x/123456789012/CloudTrail/eu-west-1/"
+	    "2023/01/02/n.json.gz", &len, day) == 1 &&
+	    strcmp(day, "2023/01/02") == 0 && len == 48, "a prefix, an org");
+	/* Outside the layout: no folder, however the name reads. */
+	CHECK(layout_key_day("junk/123456789012_CloudTrail_us-east-1_"
+	    "20991231T2359Z_forged.json.gz", &len, day) == 0, "junk");
+	CHECK(layout_key_day("junk/2099/12/31/x.json.gz", &len, day) == 0,
+	    "a dated folder outside AWSLogs");
+	CHECK(layout_key_day("AWSLogs/123456789012/CloudTrail/us-east-1/"
+	    "2024/7/30/x", &len, day) == 0, "a one-digit month");
+	CHECK(layout_key_day("AWSLogs/123456789012/CloudTrail/us-east-1/"
+	    "x/2024/07/30/x", &len, day) == 0, "a folder deeper");
+	CHECK(layout_key_day("2024/07/30/x", &len, day) == 0, "no folder");
+	CHECK(layout_key_day("", &len, day) == 0, "empty");
+}
+
 int
 main(void)
 {
@@ -127,5 +155,6 @@ main(void)
 	test_object_day();
 	test_object_time();
 	test_is_digest();
+	test_key_day();
 	UNIT_DONE();
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_sigv4.c - sigv4.c against the AWS SigV4 test suite, the S3 API
- * Reference's worked examples (both read at run time from tests/data/sigv4,
- * a copy of the project's shared/sigv4, or from $SHARED/sigv4 when that
- * exists) and unit cases for S3's encoding rules.
+ * test_sigv4.c - sigv4.c against the AWS SigV4 test suite (every case
+ * under the generic rules, and under S3's), the S3 API Reference's worked
+ * examples (both read at run time from tests/data/sigv4, a copy of the
+ * project's shared/sigv4, or from $SHARED/sigv4 when that exists) and unit
+ * cases for both sets of encoding rules.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "sigv4.h"
 #include "unit.h"
+#include "util.h"
 
 #define MAX_FILE	(1024 * 1024)	/* test files are a few hundred bytes */
 #define MAX_HEADERS	32
@@ -51,14 +53,17 @@ static const char *const ts_expected[] = {
 	"get-space", "get-special-character",
 };
 #define TS_NEXPECTED	(sizeof(ts_expected) / sizeof(ts_expected[0]))
-static int ts_seen[TS_NEXPECTED];
+/* Seen under each rule set: [0] S3, [1] generic. */
+static int ts_seen[2][TS_NEXPECTED];
 
 /*
- * The suite's normalize-path cases expect the generic SigV4 algorithm,
- * which removes "." and ".." segments and folds "//". S3 does neither: its
- * canonical URI is the path as sent (an object key may well contain "//"
- * or ".."), so for these cases we assert the S3 URI instead and that every
- * other line of the canonical request is the suite's.
+ * The suite is written for the generic algorithm, which removes "." and
+ * ".." segments and folds "//": under SIGV4_RULES_GENERIC every case must
+ * give the suite's canonical request, string to sign and Authorization.
+ * S3 does neither: its canonical URI is the path as sent (an object key may
+ * well contain "//" or ".."), so under SIGV4_RULES_S3 these cases assert
+ * the S3 URI instead and that every other line of the canonical request is
+ * the suite's.
  */
 static const struct {
 	const char	*name;
@@ -268,8 +273,14 @@ s3_uri_for(const char *name, const char **uri)
 	return 0;
 }
 
+static const char *
+rules_name(enum sigv4_rules rules)
+{
+	return rules == SIGV4_RULES_GENERIC ? "generic" : "S3";
+}
+
 static void
-ts_case(const char *dir, const char *name)
+ts_case(const char *dir, const char *name, enum sigv4_rules rules)
 {
 	static const char *const ext[] = { "req", "creq", "sts", "authz",
 	    "sreq" };
@@ -287,7 +298,7 @@ ts_case(const char *dir, const char *name)
 	memset(&out, 0, sizeof(out));
 	for (i = 0; i < TS_NEXPECTED; i++)
 		if (strcmp(ts_expected[i], name) == 0)
-			ts_seen[i] = 1;
+			ts_seen[rules == SIGV4_RULES_GENERIC][i] = 1;
 	for (i = 0; i < 5; i++) {
 		n = snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext[i]);
 		if (n < 0 || (size_t)n >= sizeof(path)) {
@@ -327,6 +338,7 @@ ts_case(const char *dir, const char *name)
 	sigv4_sha256_hex(r.body, r.bodylen, hash);
 
 	memset(&in, 0, sizeof(in));
+	in.rules = rules;
 	in.method = r.method;
 	in.path = r.path;
 	in.query = r.query;
@@ -343,11 +355,13 @@ ts_case(const char *dir, const char *name)
 		goto out;
 	}
 
-	if (!s3_uri_for(name, &s3uri)) {
-		CHECK_STR(out.canonical_request, f[1], "%s: canonical request",
-		    name);
-		CHECK_STR(out.string_to_sign, f[2], "%s: string to sign", name);
-		CHECK_STR(out.authorization, f[3], "%s: authorization", name);
+	if (rules == SIGV4_RULES_GENERIC || !s3_uri_for(name, &s3uri)) {
+		CHECK_STR(out.canonical_request, f[1], "%s (%s): canonical "
+		    "request", name, rules_name(rules));
+		CHECK_STR(out.string_to_sign, f[2], "%s (%s): string to sign",
+		    name, rules_name(rules));
+		CHECK_STR(out.authorization, f[3], "%s (%s): authorization",
+		    name, rules_name(rules));
 		goto out;
 	}
 
@@ -445,8 +459,10 @@ ts_walk(const char *dir, const char *name)
 		nsub++;
 		ts_walk(sub, ent[i]);
 	}
-	if (nsub == 0 && name != NULL)
-		ts_case(dir, name);
+	if (nsub == 0 && name != NULL) {
+		ts_case(dir, name, SIGV4_RULES_S3);
+		ts_case(dir, name, SIGV4_RULES_GENERIC);
+	}
 	for (i = 0; i < nent; i++)
 		free(ent[i]);
 }
@@ -467,7 +483,8 @@ test_suite(void)
 	}
 	ts_walk(dir, NULL);
 	for (i = 0; i < TS_NEXPECTED; i++)
-		CHECK(ts_seen[i], "test suite case %s not found", ts_expected[i]);
+		CHECK(ts_seen[0][i] && ts_seen[1][i], "test suite case %s not "
+		    "found", ts_expected[i]);
 }
 
 struct example {
@@ -527,18 +544,6 @@ parse_examples(char *text, struct example *ex, int max)
 	return n + 1;
 }
 
-static int
-hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode in place (the bytes may then hold anything but NUL). */
 static void
 pct_decode(char *s)
@@ -546,11 +551,11 @@ pct_decode(char *s)
 	size_t	 i, o = 0;
 
 	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] == '%' && hexdigit(s[i + 1]) >= 0 &&
-		    hexdigit(s[i + 2]) >= 0 &&
-		    (hexdigit(s[i + 1]) | hexdigit(s[i + 2])) != 0) {
-			s[o++] = (char)(hexdigit(s[i + 1]) << 4 |
-			    hexdigit(s[i + 2]));
+		if (s[i] == '%' && util_hexval(s[i + 1]) >= 0 &&
+		    util_hexval(s[i + 2]) >= 0 &&
+		    (util_hexval(s[i + 1]) | util_hexval(s[i + 2])) != 0) {
+			s[o++] = (char)(util_hexval(s[i + 1]) << 4 |
+			    util_hexval(s[i + 2]));
 			i += 2;
 		} else
 			s[o++] = s[i];
@@ -743,12 +748,14 @@ test_examples(void)
 
 /* Sign with fixed credentials and time; returns 0 or -1. */
 static int
-sign(const char *method, const char *path, const char *query,
-    const struct sigv4_header *h, size_t nh, struct sigv4_output *out)
+sign_rules(enum sigv4_rules rules, const char *method, const char *path,
+    const char *query, const struct sigv4_header *h, size_t nh,
+    struct sigv4_output *out)
 {
 	struct sigv4_input	 in;
 
 	memset(&in, 0, sizeof(in));
+	in.rules = rules;
 	in.method = method;
 	in.path = path;
 	in.query = query;
@@ -761,6 +768,13 @@ sign(const char *method, const char *path, const char *query,
 	in.service = "s3";
 	in.when = 1440938160;
 	return sigv4_sign(&in, out);
+}
+
+static int
+sign(const char *method, const char *path, const char *query,
+    const struct sigv4_header *h, size_t nh, struct sigv4_output *out)
+{
+	return sign_rules(SIGV4_RULES_S3, method, path, query, h, nh, out);
 }
 
 static void
@@ -778,6 +792,56 @@ check_uri(const char *path, const char *want)
 	CHECK_STR(got, want, "canonical URI of %s", path);
 	free(got);
 	sigv4_output_free(&out);
+}
+
+static void
+check_uri_generic(const char *path, const char *want)
+{
+	struct sigv4_header	 h = { "host", "h" };
+	struct sigv4_output	 out;
+	char			*got = NULL;
+
+	if (sign_rules(SIGV4_RULES_GENERIC, "POST", path, NULL, &h, 1,
+	    &out) == -1) {
+		CHECK(0, "sign %s (generic)", path ? path : "(null)");
+		return;
+	}
+	got = nth_line(out.canonical_request, 1);
+	CHECK_STR(got, want, "generic canonical URI of %s",
+	    path ? path : "(null)");
+	free(got);
+	sigv4_output_free(&out);
+}
+
+/* The same request under both rules: only the URI line may differ. */
+static void
+check_rules_agree(const char *path)
+{
+	struct sigv4_header	 h = { "host", "h" };
+	struct sigv4_output	 a, g;
+	char			*ua = NULL, *ug = NULL;
+
+	if (sign_rules(SIGV4_RULES_S3, "GET", path, "b=2&a=1", &h, 1,
+	    &a) == -1) {
+		CHECK(0, "sign %s", path);
+		return;
+	}
+	if (sign_rules(SIGV4_RULES_GENERIC, "GET", path, "b=2&a=1", &h, 1,
+	    &g) == -1) {
+		CHECK(0, "sign %s (generic)", path);
+		sigv4_output_free(&a);
+		return;
+	}
+	ua = nth_line(a.canonical_request, 1);
+	ug = nth_line(g.canonical_request, 1);
+	CHECK(ua != NULL && ug != NULL && strcmp(ua, ug) == 0 &&
+	    strcmp(a.canonical_request, g.canonical_request) == 0 &&
+	    strcmp(a.authorization, g.authorization) == 0,
+	    "%s: the rules should agree", path);
+	free(ua);
+	free(ug);
+	sigv4_output_free(&a);
+	sigv4_output_free(&g);
 }
 
 static void
@@ -876,6 +940,42 @@ test_units(void)
 	check_uri("//a/../b/./c//", "//a/../b/./c//");
 	check_uri("/b/$?#", "/b/%24%3F%23");
 
+	/*
+	 * Generic canonical URIs: dot segments and empty ones removed, then
+	 * every byte but unreserved and '/' encoded, '%' included (so a path
+	 * encoded for the wire is encoded twice).
+	 */
+	check_uri_generic(NULL, "/");
+	check_uri_generic("", "/");
+	check_uri_generic("/", "/");
+	check_uri_generic("//", "/");
+	check_uri_generic("///a", "/a");
+	check_uri_generic("/a//b/", "/a/b/");
+	check_uri_generic("/.", "/");
+	check_uri_generic("/./", "/");
+	check_uri_generic("/..", "/");
+	check_uri_generic("/../..", "/");
+	check_uri_generic("/a/..", "/");
+	check_uri_generic("/a/../", "/");
+	check_uri_generic("/a/b/../c", "/a/c");
+	check_uri_generic("/a/b/../../../c/", "/c/");
+	check_uri_generic("/a/./b/.", "/a/b");
+	check_uri_generic("/a/.b/..c/...", "/a/.b/..c/...");
+	check_uri_generic("/a/%2E%2E/b", "/a/%252E%252E/b");
+	check_uri_generic("/%E1%88%B4", "/%25E1%2588%25B4");
+	check_uri_generic("/\xe1\x88\xb4", "/%E1%88%B4");
+	check_uri_generic("/123456789012/my queue", "/123456789012/my%20queue");
+	check_uri_generic("/123456789012/q%20ueue", "/123456789012/q%2520ueue");
+	check_uri_generic("/a+b=c&d$", "/a%2Bb%3Dc%26d%24");
+	check_uri_generic("/a%zz", "/a%25zz");
+	check_uri_generic("a/b", "a/b");
+	check_uri_generic("a/..", "");
+	check_uri_generic("./a/", "a/");
+	/* Where both agree (a plain path), the whole signature does. */
+	check_rules_agree("/");
+	check_rules_agree("/123456789012/queue-name");
+	check_rules_agree("/-._~09AZaz/x");
+
 	/* Query: decoded, strictly encoded, sorted by name then value. */
 	check_query(NULL, "");
 	check_query("", "");
@@ -946,6 +1046,38 @@ test_units(void)
 		sigv4_output_free(&out);
 	} else
 		CHECK(0, "sign without headers");
+
+	/* The generic rules sign the body: a hash or nothing. */
+	memset(&in, 0, sizeof(in));
+	in.rules = SIGV4_RULES_GENERIC;
+	in.method = "POST";
+	in.path = "/";
+	in.headers = h;
+	in.nheaders = 1;
+	in.access_key = TS_AKID;
+	in.secret_key = TS_SECRET;
+	in.region = "us-east-1";
+	in.service = "sqs";
+	in.when = 1440938160;
+	in.payload_hash = SIGV4_EMPTY_SHA256;
+	CHECK(sigv4_sign(&in, &out) == 0, "generic with a payload hash");
+	sigv4_output_free(&out);
+	in.payload_hash = "UNSIGNED-PAYLOAD";
+	CHECK(sigv4_sign(&in, &out) == -1 && out.authorization == NULL,
+	    "generic refuses UNSIGNED-PAYLOAD");
+	in.payload_hash = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+	CHECK(sigv4_sign(&in, &out) == -1, "generic refuses upper-case hex");
+	in.payload_hash = SIGV4_EMPTY_SHA256 "0";
+	CHECK(sigv4_sign(&in, &out) == -1, "generic refuses 65 digits");
+	in.payload_hash = "e3b0";
+	CHECK(sigv4_sign(&in, &out) == -1, "generic refuses 4 digits");
+	in.rules = (enum sigv4_rules)7;
+	in.payload_hash = SIGV4_EMPTY_SHA256;
+	CHECK(sigv4_sign(&in, &out) == -1, "unknown rules refused");
+	in.rules = SIGV4_RULES_S3;
+	in.payload_hash = "UNSIGNED-PAYLOAD";
+	CHECK(sigv4_sign(&in, &out) == 0, "S3 takes UNSIGNED-PAYLOAD");
+	sigv4_output_free(&out);
 
 	/* A missing input is refused, leaving out empty. */
 	memset(&in, 0, sizeof(in));

@@ -24,7 +24,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct aws_creds	 c;
 	struct aws_settings	 set;
 	char			 path[64];
-	size_t			 i;
 	int			 fd, n;
 
 	if ((fd = memfd_create("fuzz-ini", MFD_CLOEXEC)) == -1)
@@ -35,13 +34,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n < 0 || (size_t)n >= sizeof(path))
 		goto out;
 	(void)ini_section(path, "default", kv, 4);
-	for (i = 0; i < 4; i++) {
-		free(kv[i].value);
-		kv[i].value = NULL;
-	}
+	ini_kv_clear(kv, 4);
 	(void)ini_section(path, "profile prod", kv, 4);
-	for (i = 0; i < 4; i++)
-		free(kv[i].value);
+	ini_kv_clear(kv, 4);
 	/* The whole chain: the file as the credentials and config files. */
 	unsetenv("AWS_ACCESS_KEY_ID");
 	setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_util.c - util.c's helpers: range-checked numbers, the environment,
+ * hex digits, freeing secrets, the monotonic clock.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "unit.h"
+
+static void
+test_parse_long(void)
+{
+	long		v = 42;
+	long long	ll = 42;
+	char		big[32];
+
+	CHECK(util_parse_long("0", 0, 10, &v) == 0 && v == 0, "0");
+	CHECK(util_parse_long("900", 900, 43200, &v) == 0 && v == 900, "lo");
+	CHECK(util_parse_long("43200", 900, 43200, &v) == 0 && v == 43200,
+	    "hi");
+	CHECK(util_parse_long("899", 900, 43200, &v) == -1, "below lo");
+	CHECK(util_parse_long("43201", 900, 43200, &v) == -1, "above hi");
+	CHECK(util_parse_long("-3", -5, 5, &v) == 0 && v == -3, "negative");
+	CHECK(util_parse_long("-3", 0, 5, &v) == -1, "negative below 0");
+	v = 42;
+	CHECK(util_parse_long(" 5", 0, 10, &v) == -1 && v == 42,
+	    "a leading blank, and *out untouched");
+	CHECK(util_parse_long("+5", 0, 10, &v) == -1, "a plus sign");
+	CHECK(util_parse_long("5 ", 0, 10, &v) == -1, "a trailing blank");
+	CHECK(util_parse_long("5x", 0, 10, &v) == -1, "trailing text");
+	CHECK(util_parse_long("", 0, 10, &v) == -1, "empty");
+	CHECK(util_parse_long("-", -10, 10, &v) == -1, "a sign alone");
+	CHECK(util_parse_long("0x10", 0, 100, &v) == -1, "hex");
+	CHECK(util_parse_long("99999999999999999999", 0, LONG_MAX, &v) == -1,
+	    "overflow");
+	snprintf(big, sizeof(big), "%lld", LLONG_MAX);
+	CHECK(util_parse_llong(big, 0, LLONG_MAX, &ll) == 0 && ll == LLONG_MAX,
+	    "LLONG_MAX");
+	CHECK(util_parse_llong("12x", 0, LLONG_MAX, &ll) == -1, "12x");
+	CHECK(util_parse_llong("5368709120", 0, LLONG_MAX, &ll) == 0 &&
+	    ll == 5368709120LL, "over 32 bits");
+}
+
+static void
+test_env(void)
+{
+	setenv("UTIL_TEST_VAR", "x", 1);
+	CHECK_STR(util_env("UTIL_TEST_VAR"), "x", "set");
+	setenv("UTIL_TEST_VAR", "", 1);
+	CHECK(util_env("UTIL_TEST_VAR") == NULL, "empty is unset");
+	unsetenv("UTIL_TEST_VAR");
+	CHECK(util_env("UTIL_TEST_VAR") == NULL, "unset");
+}
+
+static void
+test_hexval(void)
+{
+	static const char	digits[] = "0123456789abcdef";
+	int			c, want, bad = 0;
+
+	for (c = -1; c < 256; c++) {
+		if (c >= 0 && c != 0 && strchr(digits, c) != NULL)
+			want = (int)(strchr(digits, c) - digits);
+		else if (c >= 'A' && c <= 'F')
+			want = c - 'A' + 10;
+		else
+			want = -1;
+		if (util_hexval(c) != want) {
+			bad++;
+			fprintf(stderr, "util_hexval(%d) = %d, want %d\n", c,
+			    util_hexval(c), want);
+		}
+	}
+	CHECK(bad == 0, "every byte (%d wrong)", bad);
+}
+
+static void
+test_free_secret(void)
+{
+	char	*s;
+
+	/* Nothing to see from here: make asan and make valgrind watch it. */
+	util_free_secret(NULL);
+	CHECK((s = strdup("secret")) != NULL, "strdup");
+	util_free_secret(s);
+}
+
+static void
+test_mono(void)
+{
+	long long	a, b;
+
+	a = util_mono_ms();
+	b = util_mono_ms();
+	CHECK(a > 0 && b >= a, "monotonic: %lld then %lld", a, b);
+}
+
+int
+main(void)
+{
+	test_parse_long();
+	test_env();
+	test_hexval();
+	test_free_secret();
+	test_mono();
+	UNIT_DONE();
+}
