@@ -19,6 +19,7 @@
 #include "fileutil.h"
 #include "metrics.h"
 #include "msg.h"
+#include "util.h"
 
 /* 9999-12-31T23:59:59Z: a later "time" in a previous file is none. */
 #define TIME_MAX	253402300799.0
@@ -367,23 +368,6 @@ tmp_name(const char *path, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 metrics_write(const char *path, const struct metrics *m)
 {
@@ -417,7 +401,7 @@ metrics_write(const char *path, const struct metrics *m)
 	made = 1;
 	/* mkostemp made it 0600; the collector is another user. */
 	if (fchmod(fd, METRICS_MODE) == -1 ||
-	    write_all(fd, text, (size_t)len) == -1 || fsync(fd) == -1) {
+	    util_write_all(fd, text, (size_t)len) == -1 || fsync(fd) == -1) {
 		not_written(path, "cannot write the temporary file", errno);
 		goto out;
 	}
