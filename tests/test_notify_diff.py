@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """test_notify_diff.py - notify.c against what each notification means.
 
 Random messages (fixed seed) of every kind notify.c understands, with

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """test_sqsenv.py - the SQS side of the test harness (tests/s3env.py), and
 what the queue mode relies on moto's SQS for.
 
