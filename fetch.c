@@ -76,6 +76,7 @@ say(const char *what, const char *name)
 static enum object_result
 skip(struct run *r, const struct pending *p)
 {
+	r->n.skipped++;
 	if (p->kind == PEND_DIGEST && r->o->debug)
 		say("Skipping digest file: ", p->base);
 	else if (p->kind == PEND_SEEN && r->o->debug)
@@ -116,6 +117,7 @@ finish(struct run *r, struct pending *p)
 	if ((rc = state_seen(r->st, p->base)) != 0) {
 		if (rc == -1)
 			return OBJECT_FATAL;
+		r->n.skipped++;
 		if (r->o->debug)
 			say("Skipping previously seen file ", p->base);
 		return OBJECT_DONE;

@@ -28,6 +28,7 @@
 #include "ini.h"
 #include "lock.h"
 #include "logfile.h"
+#include "metrics.h"
 #include "msg.h"
 #include "object.h"
 #include "progress.h"
@@ -53,7 +54,7 @@ static const char usage_text[] =
 "                 [--prefix PREFIX] [--full-scan] [--lookback DAYS]\n"
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
-"                 [--max-inflated-size BYTES] [--version]\n";
+"                 [--max-inflated-size BYTES] [--metrics FILE] [--version]\n";
 
 static const char help_text[] =
 "\n"
@@ -84,6 +85,8 @@ static const char help_text[] =
 "                        terminal and -d is not given)\n"
 "  --max-inflated-size=BYTES\n"
 "                        refuse objects that decompress to more (default 4G)\n"
+"  --metrics=FILE        at the end of every run, write what it did to FILE\n"
+"                        for Prometheus (node_exporter's textfile collector)\n"
 "  --version             show the version and exit\n";
 
 /* optparse's way: usage, then "getawslog: error: WHAT", exit 2. */
@@ -139,7 +142,8 @@ parse_size(const char *s, unsigned long long lo, unsigned long long hi,
 
 enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
-	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS };
+	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
+	OPT_METRICS };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -165,6 +169,7 @@ static const struct option longopts[] = {
 	{ "dry-run",	no_argument,		NULL, OPT_DRYRUN },
 	{ "progress",	no_argument,		NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument,		NULL, OPT_NOPROGRESS },
+	{ "metrics",	required_argument,	NULL, OPT_METRICS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -381,6 +386,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_NOPROGRESS:
 			o->progress = 0;
 			break;
+		case OPT_METRICS:
+			o->metrics = optarg;
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -460,6 +468,8 @@ struct job {
 	struct creds		*provider;
 	int			 lockfd[2];	/* the log's, the state's */
 	int			 curl;		/* curl_global_init done */
+	long long		 start;		/* wall clock, seconds */
+	long long		 start_ms;	/* util_mono_ms() */
 };
 
 /*
@@ -644,11 +654,41 @@ job_run(struct job *j)
 	if (o->debug > 1)
 		msg_warn("summary: %lu objects%s, %lu records, %llu bytes "
 		    "downloaded, %llu bytes written, %.1f seconds, %lu "
-		    "failures, %lu list requests", r->n.objects,
+		    "failures, %lu list requests, %lu skipped", r->n.objects,
 		    o->dry_run ? " (dry run)" : "", r->n.records,
 		    r->n.bytes_in, r->n.bytes_out, progress_seconds(),
-		    r->n.failed + r->n.transient, r->n.lists);
+		    r->n.failed + r->n.transient, r->n.lists, r->n.skipped);
 	return status;
+}
+
+/*
+ * --metrics: what the run did. Written before the lock is let go, so that
+ * runs that held it write in turn; a run that found it held (exit 6)
+ * writes too, and the run holding it overwrites that when it ends.
+ */
+static void
+job_metrics(const struct job *j, int status)
+{
+	const struct options	*o = j->o;
+	const struct counts	*n = &j->r.n;
+	struct metrics		 m;
+
+	if (o->metrics == NULL || o->dry_run)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.start = j->start;
+	m.duration_ms = util_mono_ms() - j->start_ms;
+	m.status = status;
+	m.records = n->records;
+	m.discarded = n->discarded;
+	m.bytes_in = n->bytes_in;
+	m.written = n->objects;
+	m.failed = n->failed + n->transient;
+	m.skipped = n->skipped;
+	m.newest = n->newest;
+	metrics_label(&m, "bucket", o->bucket);
+	/* A failure is said; it does not change the run's exit status. */
+	metrics_write(o->metrics, &m);
 }
 
 /* Close everything; a signal makes the status EXIT_LOCAL. */
@@ -672,6 +712,7 @@ job_close(struct job *j, int status)
 	inflate_buf_free(&j->r.doc);
 	if (j->curl)
 		curl_global_cleanup();
+	job_metrics(j, status);
 	lock_release(j->lockfd[0]);
 	lock_release(j->lockfd[1]);
 	return status;
@@ -708,6 +749,8 @@ main(int argc, char *argv[])
 	mallopt(M_TRIM_THRESHOLD, MALLOC_KEEP);
 
 	memset(&j, 0, sizeof(j));
+	j.start = (long long)time(NULL);
+	j.start_ms = util_mono_ms();
 	j.o = &o;
 	j.r.o = &o;
 	j.lockfd[0] = j.lockfd[1] = -1;

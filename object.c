@@ -208,6 +208,7 @@ object_process(struct run *r, const char *key, const char *base,
 {
 	struct s3_error		 err;
 	enum object_result	 res;
+	long long		 when;
 
 	r->n.bytes_in += body->len;
 	res = write_object(r, key, base, body);
@@ -215,6 +216,8 @@ object_process(struct run *r, const char *key, const char *base,
 	if (res != OBJECT_DONE)
 		return res;
 	r->n.objects++;
+	if (layout_object_time(base, &when) && when > r->n.newest)
+		r->n.newest = when;
 	/*
 	 * The record, then the delete, then the commit. A crash before the
 	 * commit leaves the object unrecorded and in the bucket: at worst

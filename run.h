@@ -42,6 +42,7 @@ struct options {
 	char		 after_day[11];	/* the same as YYYY/MM/DD */
 	int		 dry_run;
 	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
+	const char	*metrics;	/* --metrics FILE, or NULL */
 };
 
 struct counts {
@@ -49,7 +50,11 @@ struct counts {
 	unsigned long	 undeleted;	/* written, recorded, delete failed */
 	int		 undeleted_transient;	/* one of those may pass later */
 	unsigned long	 listed;	/* objects queued to be fetched */
+	/* Digests, recorded objects, objects dated before --after. */
+	unsigned long	 skipped;
+	unsigned long	 discarded;	/* records not written (--discard) */
 	unsigned long long bytes_in, bytes_out;
+	long long	 newest;	/* newest name time written, 0: none */
 };
 
 struct s3;
