@@ -31,7 +31,8 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
 	   -DGETAWSLOG_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
-SRCS     = getawslog.c s3.c sigv4.c flatten.c ini.c creds.c msg.c util.c
+SRCS     = getawslog.c s3.c sigv4.c flatten.c pyfloat.c ini.c creds.c msg.c \
+	   util.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
@@ -105,6 +106,11 @@ $(B)/fuzz_%: $(B)/tests/fuzz/%.o $(LIBOBJS)
 	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBOBJS) \
 	    $(LDLIBS)
 
+# pyfloat.c as a filter, for the differential test against Python.
+$(B)/tests/pyfloat_cli: tests/pyfloat_cli.c $(LIBOBJS) pyfloat.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
 # The signer as a filter, for the differential test against botocore.
 $(B)/tests/sigv4_cli: tests/sigv4_cli.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
@@ -116,7 +122,7 @@ deps:
 	@sh scripts/deps.sh
 
 check-build: $(B)/getawslog $(UNITS) $(B)/tests/flatten_cli \
-	     $(B)/tests/sigv4_cli
+	     $(B)/tests/sigv4_cli $(B)/tests/pyfloat_cli
 
 check: deps
 	@$(MAKE) --no-print-directory check-build
@@ -175,5 +181,6 @@ uninstall:
 clean:
 	rm -f getawslog *.o tests/test_sigv4 tests/test_flatten tests/test_s3xml \
 	    tests/test_ini tests/test_credsutil tests/sigv4_cli tests/flatten_cli \
+	    tests/pyfloat_cli \
 	    tests/test_fuzz tests/fuzz/*.o
 	rm -rf build getawslog-$(VERSION).tar.gz

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "flatten.h"
+#include "pyfloat.h"
 
 enum ntype { N_NULL, N_FALSE, N_TRUE, N_INT, N_FLOAT, N_STR, N_ARR, N_OBJ };
 
@@ -198,131 +199,21 @@ buf_esc(struct buf *b, char kind, uint32_t v, int ndig)
 /* ---------------------------------------------------------------- */
 /* Numbers */
 
-/* Python's str(float) in 2.7: '%.12g', with ".0" when it looks like an int. */
+/* Python 2.7's str(float) and repr(float) (pyfloat.c). */
 static void
 float_str(struct buf *b, double d)
 {
-	char	 t[64];
-	int	 n;
+	char	t[PYFLOAT_MAX];
 
-	if (isnan(d)) {
-		buf_adds(b, "nan");
-		return;
-	}
-	if (isinf(d)) {
-		buf_adds(b, d < 0 ? "-inf" : "inf");
-		return;
-	}
-	n = snprintf(t, sizeof(t), "%.12g", d);
-	if (n < 0 || (size_t)n >= sizeof(t)) {
-		b->nomem = 1;	/* cannot happen: %.12g is short */
-		return;
-	}
-	buf_add(b, t, n);
-	if (strpbrk(t, ".e") == NULL)
-		buf_adds(b, ".0");
+	buf_add(b, t, pyfloat_str(d, t));
 }
 
-/*
- * Shortest digits that read back as d (what Python's repr uses): digits
- * into dig (no dot, no sign), returns the count and sets *exp10 to the
- * decimal exponent of the first digit. The correctly rounded candidate is
- * tried first; at a power of two the interval is lopsided, so the next
- * decimal up is tried too, as David Gay's dtoa would find it.
- */
-static int
-shortest_digits(double d, char *dig, int *exp10)
-{
-	char	 t[40], u[48];
-	int	 p, n, i, nd, e;
-	char	*ep;
-
-	for (p = 1; p <= 17; p++) {
-		n = snprintf(t, sizeof(t), "%.*e", p - 1, fabs(d));
-		if (n < 0 || (size_t)n >= sizeof(t))
-			return -1;
-		nd = 0;
-		for (i = 0; t[i] != 'e'; i++)
-			if (t[i] != '.')
-				dig[nd++] = t[i];
-		e = (int)strtol(t + i + 1, NULL, 10);
-		if (strtod(t, NULL) == fabs(d))
-			goto found;
-		if (p == 17 || strtod(t, NULL) > fabs(d))
-			continue;
-		/* Next decimal up: add one in the last place. */
-		for (i = nd - 1; i >= 0 && dig[i] == '9'; i--)
-			dig[i] = '0';
-		if (i < 0) {
-			dig[0] = '1';
-			e++;
-		} else
-			dig[i]++;
-		n = snprintf(u, sizeof(u), "%c.%.*se%d", dig[0], nd - 1,
-		    dig + 1, e);
-		if (n < 0 || (size_t)n >= sizeof(u))
-			return -1;
-		if (strtod(u, &ep) == fabs(d))
-			goto found;
-	}
-	return -1;
- found:
-	while (nd > 1 && dig[nd - 1] == '0')
-		nd--;
-	*exp10 = e;
-	return nd;
-}
-
-/* Python's repr(float) (2.7 and 3 agree). */
 static void
 float_repr(struct buf *b, double d)
 {
-	char	 dig[24], t[8];
-	int	 nd, e, decpt, n, i;
+	char	t[PYFLOAT_MAX];
 
-	if (isnan(d)) {
-		buf_adds(b, "nan");
-		return;
-	}
-	if (isinf(d)) {
-		buf_adds(b, d < 0 ? "-inf" : "inf");
-		return;
-	}
-	if ((nd = shortest_digits(d, dig, &e)) < 0) {
-		b->nomem = 1;
-		return;
-	}
-	if (signbit(d))
-		buf_addc(b, '-');
-	decpt = e + 1;
-	if (decpt <= -4 || decpt > 16) {
-		buf_addc(b, dig[0]);
-		if (nd > 1) {
-			buf_addc(b, '.');
-			buf_add(b, dig + 1, nd - 1);
-		}
-		n = snprintf(t, sizeof(t), "e%c%02d", e < 0 ? '-' : '+',
-		    e < 0 ? -e : e);
-		if (n < 0 || (size_t)n >= sizeof(t)) {
-			b->nomem = 1;
-			return;
-		}
-		buf_add(b, t, n);
-	} else if (decpt <= 0) {
-		buf_adds(b, "0.");
-		for (i = decpt; i < 0; i++)
-			buf_addc(b, '0');
-		buf_add(b, dig, nd);
-	} else if (decpt >= nd) {
-		buf_add(b, dig, nd);
-		for (i = nd; i < decpt; i++)
-			buf_addc(b, '0');
-		buf_adds(b, ".0");
-	} else {
-		buf_add(b, dig, decpt);
-		buf_addc(b, '.');
-		buf_add(b, dig + decpt, nd - decpt);
-	}
+	buf_add(b, t, pyfloat_repr(d, t));
 }
 
 /* ---------------------------------------------------------------- */
@@ -740,7 +631,6 @@ parse_number(struct doc *d, size_t *idx)
 	const unsigned char *s = d->src;
 	size_t	 p = d->pos, start = d->pos, nd;
 	int	 isfloat = 0;
-	char	 t[64], *big = NULL, *lex;
 	struct node *n;
 
 	if (p < d->srclen && s[p] == '-')
@@ -784,17 +674,11 @@ parse_number(struct doc *d, size_t *idx)
 	n->off = start;
 	n->len = p - start;
 	if (isfloat) {
-		/* strtod needs a terminated copy; lexemes are rarely long. */
-		if (n->len < sizeof(t))
-			lex = t;
-		else if ((lex = big = malloc(n->len + 1)) == NULL) {
+		if (pyfloat_parse((const char *)s + start, n->len,
+		    &n->u.d) == -1) {
 			d->nomem = 1;
 			return -1;
 		}
-		memcpy(lex, s + start, n->len);
-		lex[n->len] = '\0';
-		n->u.d = strtod(lex, NULL);	/* overflow gives inf */
-		free(big);
 		return 0;
 	}
 	if (s[start] == '-')
