@@ -31,12 +31,13 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
 	   -DGETAWSLOG_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
-SRCS     = getawslog.c s3.c sigv4.c flatten.c pyfloat.c ini.c creds.c msg.c \
-	   util.c
+SRCS     = getawslog.c s3.c sigv4.c flatten.c pyfloat.c spool.c ini.c creds.c \
+	   msg.c util.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
-	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz
+	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz \
+	   $(B)/tests/test_spool
 
 # The fuzz targets (tests/fuzz/). For the replay test (test_fuzz) each is
 # built with the project's compiler, its entry point renamed fuzz_TARGET;
@@ -181,6 +182,6 @@ uninstall:
 clean:
 	rm -f getawslog *.o tests/test_sigv4 tests/test_flatten tests/test_s3xml \
 	    tests/test_ini tests/test_credsutil tests/sigv4_cli tests/flatten_cli \
-	    tests/pyfloat_cli \
+	    tests/pyfloat_cli tests/test_spool \
 	    tests/test_fuzz tests/fuzz/*.o
 	rm -rf build getawslog-$(VERSION).tar.gz
