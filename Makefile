@@ -31,8 +31,8 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
 	   -DGETAWSLOG_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
-SRCS     = getawslog.c s3.c sigv4.c flatten.c pyfloat.c spool.c ini.c creds.c \
-	   msg.c util.c
+SRCS     = getawslog.c s3.c sigv4.c flatten.c pyjson.c pyfloat.c spool.c \
+	   ini.c creds.c msg.c util.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \

@@ -17,7 +17,7 @@
 #include "msg.h"
 #include "spool.h"
 
-#define SPOOL_READ	(256 * 1024)	/* the file is read back in pieces */
+#define SPOOL_READ	(256 * 1024)	/* pieces handed on by a drain */
 #define SPOOL_FIRST	(64 * 1024)	/* first memory allocation */
 
 struct spool {
@@ -180,11 +180,15 @@ spool_drain(struct spool *sp, int (*write)(void *, const char *, size_t),
 {
 	char	*buf = NULL;
 	off_t	 at = 0;
+	size_t	 m;
 	ssize_t	 n;
 	int	 ret = -1;
 
-	if (sp->memlen > 0 && write(arg, sp->mem, sp->memlen) == -1)
-		goto out;
+	for (m = 0; m < sp->memlen; m += n) {
+		n = sp->memlen - m < SPOOL_READ ? sp->memlen - m : SPOOL_READ;
+		if (write(arg, sp->mem + m, n) == -1)
+			goto out;
+	}
 	if (sp->filelen > 0) {
 		if ((buf = malloc(SPOOL_READ)) == NULL) {
 			msg_oom();

@@ -360,7 +360,7 @@ test_empty_and_writer(void)
 	CHECK(rc == FLATTEN_EWRITE, "second write fails: rc %d", rc);
 	CHECK(nrec > 0 && nrec < n, "lines before the failure: %zu", nrec);
 	memset(&sink, 0, sizeof(sink));
-	rc = flatten_document(FLATTEN_FLAT, big, strlen(big), NULL,
+	rc = flatten_document(FLATTEN_WAZUH, big, strlen(big), NULL,
 	    sink_write, &sink, &nrec, errbuf, sizeof(errbuf));
 	CHECK(rc == FLATTEN_OK && nrec == n, "all lines: %zu", nrec);
 	CHECK(sink.calls > 1 && sink.calls < 10, "batched: %d calls",
