@@ -1313,6 +1313,18 @@ pj_new(int insorder, int (*on_record)(void *, const struct pj_tree *,
 		free(p);
 		return NULL;
 	}
+	/*
+	 * None of the tree's arrays is left NULL, even for "{}": code that
+	 * walks an empty object's members takes kids + 0 and stack + 0,
+	 * undefined on a NULL pointer (found by fuzzing).
+	 */
+	if (grow((void **)&p->nodes, &p->nodecap, 64, sizeof(*p->nodes)) ==
+	    -1 || grow((void **)&p->kids, &p->kidcap, 64, sizeof(*p->kids)) ==
+	    -1 || grow((void **)&p->stack, &p->stackcap, 64,
+	    sizeof(*p->stack)) == -1) {
+		pj_free(p);
+		return NULL;
+	}
 	p->on_record = on_record;
 	p->on_records = on_records;
 	p->arg = arg;
