@@ -25,12 +25,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "pyfloat.h"
 #include "pyjson.h"
 
 /*
  * Keys repeat (every record has the same few dozen), and their Python hash
  * is a serial multiply per character: remember the hash of recent keys.
+ * The cache holds copies of the keys, so it is right for any document: one
+ * for the process (getawslog has one thread), warm from object to object.
  */
 #define KEYCACHE_BITS	10
 #define KEYCACHE	(1 << KEYCACHE_BITS)
@@ -124,8 +130,9 @@ struct pj_stream {
 	struct pj_dict	 dict;
 	size_t		*tmp;		/* per-object scratch */
 	size_t		 tmpcap;
-	struct keyhash	*keys;		/* KEYCACHE entries */
 };
+
+static struct keyhash	keycache[KEYCACHE];
 
 static void seterr(struct pj_stream *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
@@ -246,7 +253,7 @@ pj_hash(const unsigned char *s, size_t len)
 
 /* pj_hash through the cache of recent keys. */
 static uint64_t
-key_hash(struct pj_stream *p, const unsigned char *s, size_t len)
+key_hash(const unsigned char *s, size_t len)
 {
 	struct keyhash *e;
 	uint32_t x;
@@ -256,7 +263,7 @@ key_hash(struct pj_stream *p, const unsigned char *s, size_t len)
 	/* Fibonacci hashing of the length and three of the bytes. */
 	x = (uint32_t)len ^ (uint32_t)s[0] << 8 ^ (uint32_t)s[len / 2] << 16 ^
 	    (uint32_t)s[len - 1] << 24;
-	e = &p->keys[(uint32_t)(x * 0x9e3779b1u) >> (32 - KEYCACHE_BITS)];
+	e = &keycache[(uint32_t)(x * 0x9e3779b1u) >> (32 - KEYCACHE_BITS)];
 	if (e->len == len && memcmp(e->s, s, len) == 0)
 		return e->hash;
 	e->hash = pj_hash(s, len);
@@ -462,6 +469,44 @@ static const unsigned char strclass[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 };
 
+#if defined(__SSE2__)
+/*
+ * Skip SC_RUN bytes 16 at a time while 16 remain before end: the offset
+ * of the first stop byte, or where fewer than 16 bytes are left. Bytes
+ * 0x80 and up are negative as signed: one comparison finds them and the
+ * controls.
+ */
+static inline size_t
+skip_run(const unsigned char *s, size_t r, size_t end)
+{
+	const __m128i sp = _mm_set1_epi8(0x20), dq = _mm_set1_epi8('"');
+	const __m128i bs = _mm_set1_epi8('\\'), sq = _mm_set1_epi8('\'');
+	const __m128i del = _mm_set1_epi8(0x7f);
+	__m128i	 v, m;
+	int	 bits;
+
+	while (end - r >= 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + r));
+		m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, sp),
+		    _mm_cmpeq_epi8(v, dq)), _mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, sq)),
+		    _mm_cmpeq_epi8(v, del)));
+		if ((bits = _mm_movemask_epi8(m)) != 0)
+			return r + (size_t)__builtin_ctz((unsigned)bits);
+		r += 16;
+	}
+	return r;
+}
+#else
+static inline size_t
+skip_run(const unsigned char *s, size_t r, size_t end)
+{
+	(void)s;
+	(void)end;
+	return r;
+}
+#endif
+
 /* 1 + the offset of the last stop byte in s[0..len), 0 if none. */
 static size_t
 run_end(const unsigned char *s, size_t len)
@@ -493,6 +538,7 @@ parse_string(struct pj_stream *p, size_t *idx, int iskey)
 	start = r = w = p->pos + 1;
 	for (;;) {
 		r0 = r;
+		r = skip_run(s, r, p->srclen);
 		/* Before src's last stop byte, the table alone ends a run. */
 		if (r < p->runend)
 			while (strclass[s[r]] == SC_RUN)
@@ -576,7 +622,7 @@ parse_string(struct pj_stream *p, size_t *idx, int iskey)
 	n->flags = flags;
 	n->off = start;
 	n->len = (uint32_t)(len = w - start);
-	n->u.hash = iskey ? key_hash(p, (const unsigned char *)
+	n->u.hash = iskey ? key_hash((const unsigned char *)
 	    (flags & PJ_COPY ? p->str : (const char *)s) + start, len) : 0;
 	return 0;
 }
@@ -1309,10 +1355,6 @@ pj_new(int insorder, int (*on_record)(void *, const struct pj_tree *,
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
-	if ((p->keys = calloc(KEYCACHE, sizeof(*p->keys))) == NULL) {
-		free(p);
-		return NULL;
-	}
 	/*
 	 * None of the tree's arrays is left NULL, even for "{}": code that
 	 * walks an empty object's members takes kids + 0 and stack + 0,
@@ -1344,7 +1386,6 @@ pj_free(struct pj_stream *p)
 	free(p->kids);
 	free(p->stack);
 	free(p->tmp);
-	free(p->keys);
 	pj_dict_free(&p->dict);
 	free(p);
 }
