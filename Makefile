@@ -69,11 +69,11 @@ $(B)/%.o: %.c $(wildcard *.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/tests/test_%: tests/test_%.c $(LIBOBJS) tests/unit.h
+$(B)/tests/test_%: tests/test_%.c $(LIBOBJS) tests/unit.h tests/capture.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
-$(B)/tests/flatten_cli: tests/flatten_cli.c $(LIBOBJS) flatten.h
+$(B)/tests/flatten_cli: tests/flatten_cli.c $(LIBOBJS) flatten.h tests/capture.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 

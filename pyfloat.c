@@ -231,43 +231,29 @@ shortest(uint64_t m, unsigned e, int *exp10)
 		}
 	}
 
-	/* Drop digits while the bounds still differ above them. */
-	if (vm_tz || vr_tz) {
-		while (vp / 10 > vm / 10) {
-			vm_tz &= vm % 10 == 0;
-			vr_tz &= last == 0;
-			nvr = vr / 10;
-			last = (int)(vr - 10 * nvr);
-			vr = nvr;
-			vp /= 10;
-			vm /= 10;
-			removed++;
-		}
-		if (vm_tz) {
-			while (vm % 10 == 0) {
-				vr_tz &= last == 0;
-				nvr = vr / 10;
-				last = (int)(vr - 10 * nvr);
-				vr = nvr;
-				vp /= 10;
-				vm /= 10;
-				removed++;
-			}
-		}
-		if (vr_tz && last == 5 && vr % 2 == 0)
-			last = 4;	/* exactly halfway: to even */
-		vr += (vr == vm && (!even || !vm_tz)) || last >= 5;
-	} else {
-		while (vp / 10 > vm / 10) {
-			nvr = vr / 10;
-			last = (int)(vr - 10 * nvr);
-			vr = nvr;
-			vp /= 10;
-			vm /= 10;
-			removed++;
-		}
-		vr += vr == vm || last >= 5;
+	/*
+	 * Drop digits while the bounds still differ above them; then, where
+	 * the bound may be exact, the lower bound's trailing zeros.
+	 */
+#define DROP() do {							\
+		vr_tz &= last == 0;					\
+		nvr = vr / 10;						\
+		last = (int)(vr - 10 * nvr);				\
+		vr = nvr;						\
+		vp /= 10;						\
+		vm /= 10;						\
+		removed++;						\
+	} while (0)
+	while (vp / 10 > vm / 10) {
+		vm_tz &= vm % 10 == 0;
+		DROP();
 	}
+	while (vm_tz && vm % 10 == 0)
+		DROP();
+#undef DROP
+	if (vr_tz && last == 5 && vr % 2 == 0)
+		last = 4;	/* exactly halfway: to even */
+	vr += (vr == vm && (!even || !vm_tz)) || last >= 5;
 	*exp10 = e10 + removed;
 	return vr;
 }

@@ -31,6 +31,7 @@
 
 #include "pyfloat.h"
 #include "pyjson.h"
+#include "util.h"
 
 /*
  * Keys repeat (every record has the same few dozen), and their Python hash
@@ -48,7 +49,7 @@ struct keyhash {
 	unsigned char	 s[KEY_CACHED];
 };
 
-/* Scanner states. */
+/* Scanner states; those between tokens come first, up to S_AFTER. */
 enum {
 	S_VALUE,	/* a value is expected */
 	S_ARR_FIRST,	/* after '[': a value or ']' */
@@ -89,11 +90,11 @@ struct pj_stream {
 	int		 state;
 	int		 depth;		/* open containers */
 	uint64_t	 isobj;		/* bit d: the container at depth d+1 */
-	uint64_t	 off;		/* document offset of the piece's byte 0 */
-	uint64_t	 at;		/* where the token that may fail began */
+	uint64_t	 off;		/* document offset of the piece */
+	uint64_t	 at;		/* where a failing token began */
 	int		 iskey;		/* the string is an object key */
 	int		 kcmp;		/* ... of the top object: compare it */
-	int		 kmatch;	/* bytes of "Records" matched, -1 none */
+	int		 kmatch;	/* "Records" matched so far, or -1 */
 	int		 hexn;		/* \u digits read */
 	int		 utf8n;		/* continuation bytes to come */
 	uint32_t	 cp, cpmin;	/* the sequence's code point so far */
@@ -102,7 +103,7 @@ struct pj_stream {
 	int		 top_obj;	/* the top-level value is an object */
 	int		 recs_key;	/* the member being read is "Records" */
 	int		 recs_seen;
-	int		 in_recs;	/* depth 2 is the current Records array */
+	int		 in_recs;	/* depth 2 is the last Records array */
 	int		 recs_bad;	/* RECS_* */
 	size_t		 nelem, bad_elem;
 
@@ -188,18 +189,6 @@ put_cp(unsigned char *s, uint32_t c)
 	s[2] = 0x80 | ((c >> 6) & 0x3f);
 	s[3] = 0x80 | (c & 0x3f);
 	return 4;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -412,7 +401,7 @@ hex4(const struct pj_stream *p, size_t at, uint32_t *v)
 	if (p->srclen - at < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		if ((h = hexval(p->src[at + i])) == -1)
+		if ((h = util_hexval(p->src[at + i])) == -1)
 			return -1;
 		*v = *v << 4 | (uint32_t)h;
 	}
@@ -582,7 +571,8 @@ parse_string(struct pj_stream *p, size_t *idx, int iskey)
 				/* A pair joins; a lone surrogate stays. */
 				if (c >= 0xd800 && c <= 0xdbff &&
 				    p->srclen - r >= 6 && s[r] == '\\' &&
-				    s[r + 1] == 'u' && hex4(p, r + 2, &c2) == 0 &&
+				    s[r + 1] == 'u' &&
+				    hex4(p, r + 2, &c2) == 0 &&
 				    c2 >= 0xdc00 && c2 <= 0xdfff) {
 					c = 0x10000 + ((c - 0xd800) << 10) +
 					    (c2 - 0xdc00);
@@ -1025,8 +1015,8 @@ static inline void
 key_cp(struct pj_stream *p, uint32_t c)
 {
 	if (p->kmatch >= 0)
-		p->kmatch = p->kmatch < 7 && c == (uint32_t)"Records"[p->kmatch] ?
-		    p->kmatch + 1 : -1;
+		p->kmatch = p->kmatch < 7 &&
+		    c == (uint32_t)"Records"[p->kmatch] ? p->kmatch + 1 : -1;
 }
 
 /* The scanner's string stop bytes: '"', '\\', controls, 0x80 and up. */
@@ -1049,6 +1039,15 @@ static const unsigned char scanstop[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 };
 
+/* Past the digits at b[i..lim). */
+static inline size_t
+skip_digits(const unsigned char *b, size_t i, size_t lim)
+{
+	while (i < lim && b[i] >= '0' && b[i] <= '9')
+		i++;
+	return i;
+}
+
 static int
 is_ws(int c)
 {
@@ -1070,25 +1069,24 @@ scan(struct pj_stream *p, const unsigned char *b, size_t *ip, size_t lim)
 #define DONE(x)	do { *ip = i; return (x); } while (0)
 	while (i < lim) {
 		c = b[i];
+		/* Between tokens, whitespace is skipped whatever comes next. */
+		if (p->state <= S_AFTER && is_ws(c)) {
+			i++;
+			continue;
+		}
 		switch (p->state) {
 		case S_ARR_FIRST:
-			if (is_ws(c)) {
-				i++;
-				break;
-			}
-			if (c == ']') {
+		case S_OBJ_FIRST:
+			if (c == (p->state == S_ARR_FIRST ? ']' : '}')) {
 				i++;
 				if ((r = close_container(p)) != SCAN_MORE)
 					DONE(r);
 				break;
 			}
-			p->state = S_VALUE;
-			/* FALLTHROUGH */
+			/* Not empty: c starts its first member. */
+			p->state = p->state == S_ARR_FIRST ? S_VALUE : S_KEY;
+			break;
 		case S_VALUE:
-			if (is_ws(c)) {
-				i++;
-				break;
-			}
 			p->at = HERE;
 			if (c == '{' || c == '[') {
 				if ((r = value_start(p, c, HERE)) != SCAN_MORE)
@@ -1119,23 +1117,7 @@ scan(struct pj_stream *p, const unsigned char *b, size_t *ip, size_t lim)
 				i++;
 			}
 			break;
-		case S_OBJ_FIRST:
-			if (is_ws(c)) {
-				i++;
-				break;
-			}
-			if (c == '}') {
-				i++;
-				if ((r = close_container(p)) != SCAN_MORE)
-					DONE(r);
-				break;
-			}
-			/* FALLTHROUGH */
 		case S_KEY:
-			if (is_ws(c)) {
-				i++;
-				break;
-			}
 			if (c != '"')
 				DONE(bad_at(p, HERE));
 			if (count_value(p) == -1)
@@ -1148,15 +1130,12 @@ scan(struct pj_stream *p, const unsigned char *b, size_t *ip, size_t lim)
 			i++;
 			break;
 		case S_COLON:
-			if (is_ws(c)) {
-				i++;
-				break;
-			}
 			if (c != ':')
 				DONE(bad_at(p, HERE));
 			if (p->kcmp && p->recs_key) {
 				/* The last "Records" wins. */
-				if (p->recs_seen && p->on_records(p->arg) == -1) {
+				if (p->recs_seen &&
+				    p->on_records(p->arg) == -1) {
 					p->rc = PJ_ECALLER;
 					DONE(SCAN_ERROR);
 				}
@@ -1166,10 +1145,6 @@ scan(struct pj_stream *p, const unsigned char *b, size_t *ip, size_t lim)
 			i++;
 			break;
 		case S_AFTER:
-			if (is_ws(c)) {
-				i++;
-				break;
-			}
 			if (p->depth == 0)
 				DONE(bad_at(p, HERE));
 			if (c == ',') {
@@ -1234,7 +1209,7 @@ scan(struct pj_stream *p, const unsigned char *b, size_t *ip, size_t lim)
 			p->state = S_STR;
 			break;
 		case S_HEX:
-			if ((h = hexval(c)) == -1)
+			if ((h = util_hexval(c)) == -1)
 				DONE(bad_at(p, p->at));
 			i++;
 			p->cp = p->cp << 4 | (uint32_t)h;
@@ -1273,9 +1248,7 @@ scan(struct pj_stream *p, const unsigned char *b, size_t *ip, size_t lim)
 			i++;
 			break;
 		case S_INT:
-			while (i < lim && b[i] >= '0' && b[i] <= '9')
-				i++;
-			if (i == lim)
+			if ((i = skip_digits(b, i, lim)) == lim)
 				break;
 			c = b[i];
 			/* FALLTHROUGH */
@@ -1299,9 +1272,7 @@ scan(struct pj_stream *p, const unsigned char *b, size_t *ip, size_t lim)
 			i++;
 			break;
 		case S_FRAC:
-			while (i < lim && b[i] >= '0' && b[i] <= '9')
-				i++;
-			if (i == lim)
+			if ((i = skip_digits(b, i, lim)) == lim)
 				break;
 			c = b[i];
 			if (c == 'e' || c == 'E') {
@@ -1325,9 +1296,7 @@ scan(struct pj_stream *p, const unsigned char *b, size_t *ip, size_t lim)
 			i++;
 			break;
 		case S_EXP:
-			while (i < lim && b[i] >= '0' && b[i] <= '9')
-				i++;
-			if (i < lim)
+			if ((i = skip_digits(b, i, lim)) < lim)
 				p->state = S_AFTER;
 			break;
 		case S_LIT:

@@ -96,8 +96,9 @@ pj_cp_next(const unsigned char *s, uint32_t *cp)
 		    ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
 		return 3;
 	}
-	*cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
-	    ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+	*cp = ((uint32_t)(s[0] & 0x07) << 18) |
+	    ((uint32_t)(s[1] & 0x3f) << 12) | ((uint32_t)(s[2] & 0x3f) << 6) |
+	    (s[3] & 0x3f);
 	return 4;
 }
 

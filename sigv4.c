@@ -18,6 +18,7 @@
 #include <openssl/hmac.h>
 
 #include "sigv4.h"
+#include "util.h"
 
 #define SHA256_LEN	32	/* bytes of a SHA-256 digest */
 #define ALGORITHM	"AWS4-HMAC-SHA256"
@@ -122,18 +123,6 @@ is_unreserved(unsigned char c)
 	    c == '~';
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* What HTTP calls optional whitespace, plus the CR/LF of folded lines. */
 static int
 is_space(unsigned char c)
@@ -236,11 +225,11 @@ canon_uri(struct buf *b, const char *path)
 	for (i = 0; u[i] != '\0'; i++) {
 		if (is_unreserved(u[i]) || u[i] == '/')
 			buf_addc(b, (char)u[i]);
-		else if (u[i] == '%' && hexval(u[i + 1]) >= 0 &&
-		    hexval(u[i + 2]) >= 0) {
+		else if (u[i] == '%' && util_hexval(u[i + 1]) >= 0 &&
+		    util_hexval(u[i + 2]) >= 0) {
 			esc[0] = '%';
-			esc[1] = hexup[hexval(u[i + 1])];
-			esc[2] = hexup[hexval(u[i + 2])];
+			esc[1] = hexup[util_hexval(u[i + 1])];
+			esc[2] = hexup[util_hexval(u[i + 2])];
 			buf_add(b, esc, sizeof(esc));
 			i += 2;
 		} else {
@@ -267,10 +256,10 @@ query_part(const char *s, size_t n)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%' && n - i >= 3 &&
-		    hexval((unsigned char)s[i + 1]) >= 0 &&
-		    hexval((unsigned char)s[i + 2]) >= 0) {
-			dec[o++] = (char)(hexval((unsigned char)s[i + 1]) << 4 |
-			    hexval((unsigned char)s[i + 2]));
+		    util_hexval(s[i + 1]) >= 0 &&
+		    util_hexval(s[i + 2]) >= 0) {
+			dec[o++] = (char)(util_hexval(s[i + 1]) << 4 |
+			    util_hexval(s[i + 2]));
 			i += 2;
 		} else
 			dec[o++] = s[i];

@@ -18,6 +18,18 @@ util_mono_ms(void)
 }
 
 int
+util_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
 util_parse_long(const char *s, long lo, long hi, long *out)
 {
 	char	*end;

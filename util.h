@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * util.h - small helpers more than one room needs: the monotonic clock,
- * range-checked numbers.
+ * range-checked numbers, hex digits.
  */
 #ifndef GETAWSLOG_UTIL_H
 #define GETAWSLOG_UTIL_H
@@ -14,5 +14,8 @@ long long	 util_mono_ms(void);
  * no trailing text): 0 with *out set, or -1.
  */
 int		 util_parse_long(const char *s, long lo, long hi, long *out);
+
+/* The value of hex digit c (either case), or -1. */
+int		 util_hexval(int c);
 
 #endif /* GETAWSLOG_UTIL_H */

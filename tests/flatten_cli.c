@@ -18,43 +18,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "flatten.h"
 
 #define ERR_MAX	256
 
 /* What one conversion made. */
 struct result {
-	char	*out;
-	size_t	 len, cap;
-	int	 rc;
-	char	 err[ERR_MAX];
+	struct cap	 out;
+	int		 rc;
+	char		 err[ERR_MAX];
 };
-
-static int
-res_write(void *arg, const char *buf, size_t len)
-{
-	struct result	*r = arg;
-	char		*np;
-
-	if (r->cap - r->len < len) {
-		r->cap = (r->len + len) * 2;
-		if ((np = realloc(r->out, r->cap)) == NULL) {
-			perror("realloc");
-			return -1;
-		}
-		r->out = np;
-	}
-	memcpy(r->out + r->len, buf, len);
-	r->len += len;
-	return 0;
-}
-
-static int
-res_rewind(void *arg)
-{
-	((struct result *)arg)->len = 0;
-	return 0;
-}
 
 /*
  * Convert doc in pieces: of step bytes (0: one piece), or, with cut > 0,
@@ -67,9 +41,10 @@ convert(int fmt, const struct flatten_meta *meta, const char *doc,
 	struct flatten	*f;
 	size_t		 at = 0, n;
 
-	r->len = 0;
+	r->out.len = 0;
 	r->err[0] = '\0';
-	if ((f = flatten_new(fmt, meta, res_write, res_rewind, r)) == NULL) {
+	if ((f = flatten_new(fmt, meta, cap_write, cap_rewind,
+	    &r->out)) == NULL) {
 		r->rc = FLATTEN_ENOMEM;
 		return;
 	}
@@ -95,12 +70,12 @@ same(const struct result *a, const struct result *b, const char *how,
     size_t arg)
 {
 	if (a->rc == b->rc && strcmp(a->err, b->err) == 0 &&
-	    (a->rc != FLATTEN_OK || (a->len == b->len &&
-	    memcmp(a->out, b->out, a->len) == 0)))
+	    (a->rc != FLATTEN_OK || (a->out.len == b->out.len &&
+	    memcmp(a->out.p, b->out.p, a->out.len) == 0)))
 		return 1;
 	fprintf(stderr, "flatten_cli: %s %zu: rc %d \"%s\" (%zu bytes), "
 	    "one piece: rc %d \"%s\" (%zu bytes)\n", how, arg, b->rc, b->err,
-	    b->len, a->rc, a->err, a->len);
+	    b->out.len, a->rc, a->err, a->out.len);
 	return 0;
 }
 
@@ -196,7 +171,7 @@ main(int argc, char *argv[])
 	rc = 2;
 	switch (one.rc) {
 	case FLATTEN_OK:
-		if (fwrite(one.out, 1, one.len, stdout) != one.len ||
+		if (fwrite(one.out.p, 1, one.out.len, stdout) != one.out.len ||
 		    fflush(stdout) != 0) {
 			perror("stdout");
 			break;
@@ -215,7 +190,7 @@ main(int argc, char *argv[])
 	if (f != NULL && f != stdin)
 		fclose(f);
 	free(doc);
-	free(one.out);
-	free(other.out);
+	cap_reset(&one.out);
+	cap_reset(&other.out);
 	return rc;
 }

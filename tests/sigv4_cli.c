@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "sigv4.h"
+#include "util.h"
 
 #define MAX_LINE	(1024 * 1024)
 #define MAX_HEADERS	64
@@ -55,18 +56,6 @@ struct block {
 	struct sigv4_header	 h[MAX_HEADERS];
 	size_t			 nh;
 };
-
-static int
-hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Unescape in place; -1 on a bad escape. */
 static int
@@ -93,10 +82,11 @@ unescape(char *s, size_t *lenp)
 			s[o++] = '\r';
 			break;
 		case 'x':
-			if (hexdigit(s[i + 1]) < 0 || hexdigit(s[i + 2]) < 0)
+			if (util_hexval(s[i + 1]) < 0 ||
+			    util_hexval(s[i + 2]) < 0)
 				return -1;
-			s[o++] = (char)(hexdigit(s[i + 1]) << 4 |
-			    hexdigit(s[i + 2]));
+			s[o++] = (char)(util_hexval(s[i + 1]) << 4 |
+			    util_hexval(s[i + 2]));
 			i += 2;
 			break;
 		default:

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "flatten.h"
 #include "unit.h"
 
@@ -366,42 +367,6 @@ test_empty_and_writer(void)
 	CHECK(sink.calls > 1 && sink.calls < 10, "batched: %d calls",
 	    sink.calls);
 	free(big);
-}
-
-/* A growing capture of a streaming conversion, rewinds applied. */
-struct cap {
-	char	*p;
-	size_t	 len, cap;
-	int	 writes, rewinds;
-	size_t	 biggest;	/* the largest piece written */
-};
-
-static int
-cap_write(void *arg, const char *buf, size_t len)
-{
-	struct cap *c = arg;
-
-	c->writes++;
-	if (len > c->biggest)
-		c->biggest = len;
-	if (c->cap - c->len < len) {
-		c->cap = (c->len + len) * 2;
-		if ((c->p = realloc(c->p, c->cap)) == NULL)
-			abort();
-	}
-	memcpy(c->p + c->len, buf, len);
-	c->len += len;
-	return 0;
-}
-
-static int
-cap_rewind(void *arg)
-{
-	struct cap *c = arg;
-
-	c->rewinds++;
-	c->len = 0;
-	return 0;
 }
 
 /* Convert doc[0..len) fed in pieces of step bytes (0: after cut, once). */

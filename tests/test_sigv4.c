@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "sigv4.h"
+#include "util.h"
 #include "unit.h"
 
 #define MAX_FILE	(1024 * 1024)	/* test files are a few hundred bytes */
@@ -526,18 +527,6 @@ parse_examples(char *text, struct example *ex, int max)
 	return n + 1;
 }
 
-static int
-hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode in place (the bytes may then hold anything but NUL). */
 static void
 pct_decode(char *s)
@@ -545,11 +534,11 @@ pct_decode(char *s)
 	size_t	 i, o = 0;
 
 	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] == '%' && hexdigit(s[i + 1]) >= 0 &&
-		    hexdigit(s[i + 2]) >= 0 &&
-		    (hexdigit(s[i + 1]) | hexdigit(s[i + 2])) != 0) {
-			s[o++] = (char)(hexdigit(s[i + 1]) << 4 |
-			    hexdigit(s[i + 2]));
+		if (s[i] == '%' && util_hexval(s[i + 1]) >= 0 &&
+		    util_hexval(s[i + 2]) >= 0 &&
+		    (util_hexval(s[i + 1]) | util_hexval(s[i + 2])) != 0) {
+			s[o++] = (char)(util_hexval(s[i + 1]) << 4 |
+			    util_hexval(s[i + 2]));
 			i += 2;
 		} else
 			s[o++] = s[i];

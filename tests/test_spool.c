@@ -14,46 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "spool.h"
 #include "unit.h"
-
-struct sink {
-	char	*p;
-	size_t	 len, cap;
-	int	 calls;
-	int	 fail;		/* return -1 from this call on (1-based) */
-};
-
-static int
-sink_write(void *arg, const char *buf, size_t len)
-{
-	struct sink *s = arg;
-
-	s->calls++;
-	if (s->fail && s->calls >= s->fail)
-		return -1;
-	if (s->cap - s->len < len) {
-		s->cap = (s->len + len) * 2;
-		if ((s->p = realloc(s->p, s->cap)) == NULL)
-			abort();
-	}
-	memcpy(s->p + s->len, buf, len);
-	s->len += len;
-	return 0;
-}
-
-static void
-sink_reset(struct sink *s)
-{
-	free(s->p);
-	memset(s, 0, sizeof(*s));
-}
 
 /* Write data in pieces of random sizes, drain, compare. */
 static void
 round_trip(struct spool *sp, const char *data, size_t len, const char *what)
 {
-	struct sink	 s;
+	struct cap	 s;
 	size_t		 at = 0, n;
 
 	memset(&s, 0, sizeof(s));
@@ -66,18 +35,18 @@ round_trip(struct spool *sp, const char *data, size_t len, const char *what)
 	}
 	CHECK(spool_size(sp) == len, "%s: size %llu", what,
 	    (unsigned long long)spool_size(sp));
-	CHECK(spool_drain(sp, sink_write, &s) == 0, "%s: drain", what);
+	CHECK(spool_drain(sp, cap_write, &s) == 0, "%s: drain", what);
 	CHECK(s.len == len && (len == 0 || memcmp(s.p, data, len) == 0),
 	    "%s: %zu bytes back of %zu", what, s.len, len);
 	CHECK(spool_size(sp) == 0, "%s: empty after the drain", what);
-	sink_reset(&s);
+	cap_reset(&s);
 }
 
 int
 main(void)
 {
 	struct spool	*sp;
-	struct sink	 s;
+	struct cap	 s;
 	struct rlimit	 rl, old;
 	char		*big;
 	size_t		 i, n = 5 * 1000 * 1000;
@@ -107,17 +76,17 @@ main(void)
 	CHECK(spool_rewind(sp) == 0 && spool_size(sp) == 0, "rewind");
 	CHECK(spool_write(sp, "xyz", 3) == 0, "write after rewind");
 	memset(&s, 0, sizeof(s));
-	CHECK(spool_drain(sp, sink_write, &s) == 0 && s.len == 3 &&
+	CHECK(spool_drain(sp, cap_write, &s) == 0 && s.len == 3 &&
 	    memcmp(s.p, "xyz", 3) == 0, "only what came after the rewind");
-	sink_reset(&s);
+	cap_reset(&s);
 
 	/* A writer that fails fails the drain, which still empties it. */
 	CHECK(spool_write(sp, big, 600 * 1000) == 0, "write 600 kB");
 	memset(&s, 0, sizeof(s));
 	s.fail = 2;
-	CHECK(spool_drain(sp, sink_write, &s) == -1, "writer fails");
-	CHECK(s.calls == 2 && spool_size(sp) == 0, "stopped, emptied");
-	sink_reset(&s);
+	CHECK(spool_drain(sp, cap_write, &s) == -1, "writer fails");
+	CHECK(s.writes == 2 && spool_size(sp) == 0, "stopped, emptied");
+	cap_reset(&s);
 	spool_free(sp);
 
 	/* A file that cannot grow (RLIMIT_FSIZE) is a write error. */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../capture.h"
 #include "flatten.h"
 
 #ifndef FUZZ_FORMAT
@@ -32,12 +33,6 @@ struct sink {
 	size_t	lines;
 	int	at_start;	/* the next byte starts a line */
 	size_t	headlen;	/* bytes of the current line so far, capped */
-};
-
-/* What a conversion wrote, whole, with its rewinds applied. */
-struct cap {
-	char	*p;
-	size_t	 len, cap;
 };
 
 static const char meta_key[] = "AWSLogs/123456789012/CloudTrail/us-east-1/"
@@ -84,28 +79,6 @@ sink_write(void *arg, const char *buf, size_t len)
 			s->headlen++;
 		}
 	}
-	return 0;
-}
-
-static int
-cap_write(void *arg, const char *buf, size_t len)
-{
-	struct cap	*c = arg;
-
-	if (c->cap - c->len < len) {
-		c->cap = (c->len + len) * 2;
-		if ((c->p = realloc(c->p, c->cap)) == NULL)
-			abort();
-	}
-	memcpy(c->p + c->len, buf, len);
-	c->len += len;
-	return 0;
-}
-
-static int
-cap_rewind(void *arg)
-{
-	((struct cap *)arg)->len = 0;
 	return 0;
 }
 
@@ -157,7 +130,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct flatten_meta	 meta = { "bucket", meta_key, "x.json.gz" };
 	struct sink		 s;
-	struct cap		 one = { NULL, 0, 0 }, cut = { NULL, 0, 0 };
+	struct cap		 one, cut;
 	char			 err[256], err1[256], err2[256];
 	size_t			 nrec = 0, cuts[CUTS], i, n;
 	uint64_t		 h = 0xcbf29ce484222325ULL;
@@ -165,6 +138,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int			 rc, rc1, rc2, round;
 
 	memset(&s, 0, sizeof(s));
+	memset(&one, 0, sizeof(one));
+	memset(&cut, 0, sizeof(cut));
 	s.at_start = 1;
 	rc = flatten_document(FUZZ_FORMAT, (const char *)data, size, &meta,
 	    sink_write, &s, &nrec, err, sizeof(err));
