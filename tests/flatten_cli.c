@@ -71,7 +71,8 @@ same(const struct result *a, const struct result *b, const char *how,
 {
 	if (a->rc == b->rc && strcmp(a->err, b->err) == 0 &&
 	    (a->rc != FLATTEN_OK || (a->out.len == b->out.len &&
-	    memcmp(a->out.p, b->out.p, a->out.len) == 0)))
+	    (a->out.len == 0 ||
+	    memcmp(a->out.p, b->out.p, a->out.len) == 0))))
 		return 1;
 	fprintf(stderr, "flatten_cli: %s %zu: rc %d \"%s\" (%zu bytes), "
 	    "one piece: rc %d \"%s\" (%zu bytes)\n", how, arg, b->rc, b->err,
@@ -171,7 +172,8 @@ main(int argc, char *argv[])
 	rc = 2;
 	switch (one.rc) {
 	case FLATTEN_OK:
-		if (fwrite(one.out.p, 1, one.out.len, stdout) != one.out.len ||
+		if ((one.out.len > 0 && fwrite(one.out.p, 1, one.out.len,
+		    stdout) != one.out.len) ||
 		    fflush(stdout) != 0) {
 			perror("stdout");
 			break;
