@@ -1,5 +1,5 @@
-"""test_pyfloat_diff.py - pyfloat.c against Python, on millions of doubles.
 # SPDX-License-Identifier: ISC
+"""test_pyfloat_diff.py - pyfloat.c against Python, on millions of doubles.
 
 Runs tests/pyfloat_cli (next to $GETAWSLOG, default ./getawslog): repr()
 and Python 2.7's str() ('%.12g' plus ".0" when it looks like an int) of
