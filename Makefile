@@ -41,8 +41,8 @@ LDLIBS  += $(PKG_LIBS) -lm
 
 SRCS     = getawslog.c s3.c sigv4.c flatten.c pyjson.c pyfloat.c spool.c \
 	   ini.c creds.c http.c msg.c util.c sig.c progress.c fileutil.c \
-	   lock.c state.c inflate.c logfile.c layout.c object.c fetch.c walk.c \
-	   notify.c discard.c metrics.c
+	   lock.c state.c inflate.c convert.c logfile.c layout.c object.c fetch.c \
+	   walk.c notify.c discard.c metrics.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \

@@ -35,6 +35,7 @@
 #include "run.h"
 #include "s3.h"
 #include "sig.h"
+#include "spool.h"
 #include "state.h"
 #include "util.h"
 #include "walk.h"
@@ -709,7 +710,7 @@ job_close(struct job *j, int status)
 	s3_free(j->r.s3);
 	creds_free(j->provider);
 	logfile_close(j->r.log);
-	inflate_buf_free(&j->r.doc);
+	spool_free(j->r.spool);
 	if (j->curl)
 		curl_global_cleanup();
 	job_metrics(j, status);

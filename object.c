@@ -2,12 +2,17 @@
 /*
  * object.c - one object's effects. Raw mode inflates twice (verify, then
  * write), so memory does not grow with the decompressed size; with -j the
- * document is inflated into a buffer kept from object to object, checked
- * whole by the converter, then written.
+ * document is inflated and converted in one pass (convert.c), its lines
+ * held in a spool in the log's directory, and written once the whole
+ * document has proved good.
  */
+#include <sys/stat.h>
+
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert.h"
 #include "flatten.h"
 #include "inflate.h"
 #include "layout.h"
@@ -15,9 +20,12 @@
 #include "msg.h"
 #include "object.h"
 #include "s3.h"
+#include "sig.h"
+#include "spool.h"
 #include "state.h"
 
-#define DOC_KEEP	(64 * 1024 * 1024)	/* document buffer kept */
+/* A document's lines kept in memory; past this, in the spool's file. */
+#define SPOOL_MEM	(8 * 1024 * 1024)
 #define WHY_MAX		256
 
 enum object_result
@@ -46,7 +54,7 @@ bad_object(struct run *r, const char *key, const char *why)
 	return OBJECT_FAILED;
 }
 
-/* Raw mode: the verified object's bytes, and a line break. */
+/* Raw mode: check the whole object, then write its bytes and a line break. */
 static enum object_result
 write_raw(struct run *r, const char *key, const struct inflate_src *src)
 {
@@ -54,6 +62,11 @@ write_raw(struct run *r, const char *key, const struct inflate_src *src)
 	size_t	 total;
 	int	 rc;
 
+	rc = inflate_verify(src, r->o->max_inflated, &total, why, sizeof(why));
+	if (rc != INFLATE_OK)
+		return bad_object(r, key, why);
+	if (logfile_begin(r->log) == -1)
+		return OBJECT_FATAL;
 	rc = inflate_stream(src, r->o->max_inflated, logfile_write, r->log,
 	    &total, why, sizeof(why));
 	if (rc == INFLATE_OK)
@@ -68,33 +81,93 @@ write_raw(struct run *r, const char *key, const struct inflate_src *src)
 	return OBJECT_DONE;	/* a failed write: logfile_end says it */
 }
 
-/* -j: the document in r->doc, one line per record. */
+/*
+ * The spool's directory: the log's, when the log is a file (the lines are
+ * bound for that filesystem; a RAM-backed /tmp would hold a big document's
+ * lines in memory after all); "" ($TMPDIR) for /dev/null, a FIFO, a pipe.
+ */
+static void
+spool_dir(const char *log, char *dir, size_t dirlen)
+{
+	struct stat	 sb;
+	const char	*slash;
+	size_t		 n;
+
+	dir[0] = '\0';
+	if (stat(log, &sb) == -1 || !S_ISREG(sb.st_mode))
+		return;
+	if ((slash = strrchr(log, '/')) == NULL) {
+		log = ".";
+		n = 1;
+	} else
+		n = slash == log ? 1 : (size_t)(slash - log);
+	if (n < dirlen) {
+		memcpy(dir, log, n);
+		dir[n] = '\0';
+	}
+}
+
+/* The log's writer, remembering that it failed (logfile_end says why). */
+struct log_out {
+	struct logfile	*log;
+	int		 failed;
+};
+
+static int
+log_put(void *arg, const char *p, size_t len)
+{
+	struct log_out	*lo = arg;
+
+	if (logfile_write(lo->log, p, len) == -1) {
+		lo->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* -j: convert the whole document into the spool, then write its lines. */
 static enum object_result
 write_records(struct run *r, const char *key, const char *base,
-    size_t *nrec)
+    const struct inflate_src *src, size_t *nrec)
 {
 	struct flatten_meta	 meta;
-	char			 why[WHY_MAX];
+	struct log_out		 lo = { r->log, 0 };
+	char			 why[WHY_MAX], dir[PATH_MAX];
 	int			 rc;
 
+	if (r->spool == NULL) {
+		spool_dir(r->o->log, dir, sizeof(dir));
+		if ((r->spool = spool_new(dir[0] != '\0' ? dir : NULL,
+		    SPOOL_MEM)) == NULL)
+			return OBJECT_FATAL;
+	}
 	meta.bucket = r->o->bucket;
 	meta.key = key;
 	meta.basename = base;
-	rc = flatten_document(r->o->format, r->doc.p, r->doc.len, &meta,
-	    logfile_write, r->log, nrec, why, sizeof(why));
-	if (rc == FLATTEN_EBADDOC) {
-		logfile_abort(r->log);
-		return bad_object(r, key, why);
-	}
-	if (rc == FLATTEN_ENOMEM) {
+	rc = convert_object(src, r->o->max_inflated, r->o->format, &meta,
+	    r->spool, sig_caught, nrec, why, sizeof(why));
+	switch (rc) {
+	case CONVERT_OK:
+		break;
+	case CONVERT_EBAD:
+	case CONVERT_ENOMEM:
 		/*
-		 * One object too big for the memory there is: it is named and
-		 * left, and the objects after it are still written. Lines
-		 * may have gone out: take them back.
+		 * A bad document, or one too big for the memory there is:
+		 * named and left, nothing written; the objects after it
+		 * are still written.
 		 */
+		return bad_object(r, key, why);
+	default:
+		return OBJECT_FATAL;	/* printed, or a signal */
+	}
+	if (logfile_begin(r->log) == -1) {
+		(void)spool_rewind(r->spool);
+		return OBJECT_FATAL;
+	}
+	if (spool_drain(r->spool, log_put, &lo) == -1 && !lo.failed) {
+		/* The spool could not be read back (printed). */
 		logfile_abort(r->log);
-		inflate_buf_free(&r->doc);
-		return bad_object(r, key, "out of memory");
+		return OBJECT_FATAL;
 	}
 	return OBJECT_DONE;	/* a failed write: logfile_end says it */
 }
@@ -107,29 +180,16 @@ write_object(struct run *r, const char *key, const char *base,
 	struct inflate_src	 src;
 	enum object_result	 res;
 	unsigned long long	 bytes;
-	char			 why[WHY_MAX];
-	size_t			 total, nrec = 0;
-	int			 rc;
+	size_t			 nrec = 0;
 
 	src.data = body->data;
 	src.len = body->len;
 	src.fd = body->fd;
-	/* Inflate and check the whole object before the first write. */
-	r->doc.len = 0;
-	if (r->o->format == -1)
-		rc = inflate_verify(&src, r->o->max_inflated, &total, why,
-		    sizeof(why));
-	else
-		rc = inflate_into(&src, r->o->max_inflated, &r->doc, &total,
-		    why, sizeof(why));
-	if (rc != INFLATE_OK)
-		return bad_object(r, key, why);
-	if (logfile_begin(r->log) == -1)
-		return OBJECT_FATAL;
+	/* Nothing reaches the log before the whole object proved good. */
 	if (r->o->format == -1)
 		res = write_raw(r, key, &src);
 	else
-		res = write_records(r, key, base, &nrec);
+		res = write_records(r, key, base, &src, &nrec);
 	if (res != OBJECT_DONE)
 		return res;
 	if (logfile_end(r->log, &bytes) == -1)
@@ -212,7 +272,6 @@ object_process(struct run *r, const char *key, const char *base,
 
 	r->n.bytes_in += body->len;
 	res = write_object(r, key, base, body);
-	object_trim(r);
 	if (res != OBJECT_DONE)
 		return res;
 	r->n.objects++;
@@ -268,12 +327,4 @@ object_retry_deletes(struct run *r)
 	}
 	state_list_free(keys);
 	return ret;
-}
-
-void
-object_trim(struct run *r)
-{
-	/* Keep a buffer of a usual size; give back one a huge object made. */
-	if (r->doc.cap > DOC_KEEP)
-		inflate_buf_free(&r->doc);
 }

@@ -38,7 +38,4 @@ enum object_result	 object_failed(struct run *, const char *key,
  */
 enum object_result	 object_retry_deletes(struct run *);
 
-/* Give back a document buffer a huge object grew (between objects). */
-void			 object_trim(struct run *);
-
 #endif /* GETAWSLOG_OBJECT_H */

@@ -8,8 +8,6 @@
 
 #include <stddef.h>
 
-#include "inflate.h"
-
 /* Exit statuses: part of the interface, listed in getawslog.1. */
 #define EXIT_OK		0
 #define EXIT_LOCAL	1	/* usage, the log file, a local error, SIGINT */
@@ -58,6 +56,7 @@ struct counts {
 };
 
 struct s3;
+struct spool;
 struct state;
 struct logfile;
 
@@ -67,7 +66,7 @@ struct run {
 	struct state		*st;	/* NULL without -s: its calls do nothing */
 	struct logfile		*log;	/* NULL with --dry-run */
 	struct counts		 n;
-	struct inflate_buf	 doc;	/* the inflated document, with -j */
+	struct spool		*spool;	/* -j's lines held back, made when needed */
 	int			 fatal;	/* a local error: stop now */
 	int			 denied; /* -D without the right to delete: stop */
 	int			 stop;	/* the listing failed: finish the queue */

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
 #include <sys/random.h>
 
 #include <curl/curl.h>
@@ -28,6 +27,7 @@
 #include "msg.h"
 #include "s3.h"
 #include "sigv4.h"
+#include "spool.h"
 #include "util.h"
 
 #define S3_XML_MAX	(32 * 1024 * 1024)	/* one list page or error body */
@@ -1408,28 +1408,6 @@ struct s3_get {
 	struct xfer	*x;
 };
 
-/* An unnamed temporary file: gone when closed, whatever happens. */
-static int
-spool_open(void)
-{
-	const char	*dir = getenv("TMPDIR");
-	char		 path[4096];
-	int		 fd, n;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC,
-	    0600)) != -1)
-		return fd;
-	n = snprintf(path, sizeof(path), "%s/getawslog.XXXXXX", dir);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -1;
-	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
-		return -1;
-	unlink(path);
-	return fd;
-}
-
 struct s3_get *
 s3_get_start(struct s3 *s3, const char *bucket, const char *key,
     long long expect_size, size_t max, int spool)
@@ -1443,7 +1421,7 @@ s3_get_start(struct s3 *s3, const char *bucket, const char *key,
 		free(g);
 		return NULL;
 	}
-	if (spool && (g->x->fd = spool_open()) == -1) {
+	if (spool && (g->x->fd = spool_tmpfile(NULL)) == -1) {
 		set_error(&g->x->err, S3_ELOCAL, 0, "", "cannot create a "
 		    "temporary file");
 		xfer_done(g->x, -1);

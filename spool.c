@@ -106,7 +106,9 @@ file_write(struct spool *sp, const char *buf, size_t len)
 {
 	ssize_t	n;
 
-	if (sp->fd == -1 && (sp->fd = spool_tmpfile(sp->dir)) == -1) {
+	/* A directory that refuses us: $TMPDIR's will do. */
+	if (sp->fd == -1 && (sp->fd = spool_tmpfile(sp->dir)) == -1 &&
+	    (sp->dir == NULL || (sp->fd = spool_tmpfile(NULL)) == -1)) {
 		msg_warn("cannot make a temporary file in %s: %s",
 		    spool_dir(sp->dir), strerror(errno));
 		return -1;

@@ -20,7 +20,8 @@ struct spool;
 /*
  * A spool keeping up to memmax bytes in memory; past that, the rest goes
  * to an unnamed file (O_TMPFILE, 0600) created in dir when first needed
- * (dir NULL: $TMPDIR, else /tmp). NULL when out of memory (printed).
+ * (dir NULL, or a dir where no file can be made: $TMPDIR, else /tmp).
+ * NULL when out of memory (printed).
  */
 struct spool	*spool_new(const char *dir, size_t memmax);
 void		 spool_free(struct spool *);

@@ -94,6 +94,18 @@ def gzip_members(total, member=16 << 20):
     return out
 
 
+def rusage_launcher(env):
+    """bench/rusage.c, built into a temporary directory: a child's own
+    peak RSS from wait4 (forked from this Python, the child's would
+    include ours)."""
+    exe = os.path.join(env.tempdir(), "rusage")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       os.pardir, "bench", "rusage.c")
+    subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", exe, src],
+                   check=True)
+    return exe
+
+
 class LimitTests(Base):
     def test_gzip_bomb_raw(self):
         bomb = gzip_members(1 << 30)
@@ -111,18 +123,64 @@ class LimitTests(Base):
         self.assertEqual(self.env.keys("lim-bomb"), [key])
 
     def test_gzip_bomb_single_stream_json(self):
-        # One deflate stream of 256 MiB of zeros (about 250 KiB).
+        # One deflate stream of 256 MiB (about 250 KiB). -j reads it as it
+        # inflates: zeros are no JSON, a fault at byte 0 at once; after
+        # '{"Records":[' spaces are JSON, and the limit stops them.
+        for name, head, fill in (("zeros", b"", b"\0"),
+                                 ("spaces", b'{"Records":[', b" ")):
+            c = zlib.compressobj(9, zlib.DEFLATED, 31)
+            chunk = fill * (16 << 20)
+            bomb = c.compress(head) + b"".join(
+                c.compress(chunk) for _ in range(16)) + c.flush()
+            bucket = "lim-bomb2-" + name
+            key = self.one(bucket, bomb)
+            log = self.logpath()
+            t = time.time()
+            p = self.run_bin(["-b", bucket, "-l", log, "-j",
+                              "--max-inflated-size=1048576", "-D"])
+            self.assertRun(p, 4)
+            self.assertIn(("getawslog: %s: %s" % (key, {
+                "zeros": "invalid JSON at byte 0",
+                "spaces": "decompresses to more than 1048576 bytes"}[name])
+                ).encode(), p.stderr, self.show(p))
+            self.assertLess(time.time() - t, 20)
+            self.assertNothingLogged(log)
+            self.assertEqual(self.env.keys(bucket), [key])
+
+    def test_record_bomb_json(self):
+        # Issue 12: '{"Records":[{"a":"' and 256 MiB of 'A' (about 250 KiB
+        # of gzip) between two good objects. The record ceiling stops it
+        # at 16 MiB, in bounded memory; the others are written.
+        good = [doc(event(1), event(2)), doc(event(3))]
         c = zlib.compressobj(9, zlib.DEFLATED, 31)
-        chunk = b"\0" * (16 << 20)
-        bomb = b"".join(c.compress(chunk) for _ in range(16)) + c.flush()
-        key = self.one("lim-bomb2", bomb)
+        bomb = c.compress(b'{"Records":[{"a":"') + b"".join(
+            c.compress(b"A" * (16 << 20)) for _ in range(16)) + c.flush()
+        self.assertLess(len(bomb), 1 << 20)
+        keys = [KEY % n for n in ("a", "b", "c")]
+        self.seed("lim-rbomb", [(keys[0], gz(good[0])), (keys[1], bomb),
+                                (keys[2], gz(good[1]))])
         log = self.logpath()
-        p = self.run_bin(["-b", "lim-bomb2", "-l", log, "-j",
-                          "--max-inflated-size=1048576", "-D"])
+        ru = os.path.join(self.env.tempdir(), "rusage.out")
+        t = time.time()
+        p = self.run_bin(["-b", "lim-rbomb", "-l", log, "-j", "-D"],
+                         wrap=[rusage_launcher(self.env), ru])
+        wall = time.time() - t
         self.assertRun(p, 4)
-        self.assertIn(b"decompresses to more than 1048576 bytes", p.stderr)
-        self.assertNothingLogged(log)
-        self.assertEqual(self.env.keys("lim-bomb2"), [key])
+        self.assertIn(("getawslog: %s: record at byte 12 is larger than "
+                       "16777216 bytes\n" % keys[1]).encode(), p.stderr,
+                      self.show(p))
+        self.assertEqual(self.read(log).count(b"\n"), 3)
+        for i in (1, 2, 3):
+            self.assertIn(b"192.0.2.%d" % i, self.read(log))
+        self.assertEqual(self.env.keys("lim-rbomb"), [keys[1]])
+        self.assertLess(wall, 20)
+        with open(self.env.binary, "rb") as f:
+            plain = b"__asan_init" not in f.read()
+        if plain and "valgrind" not in os.environ.get("GETAWSLOG", ""):
+            with open(ru) as f:
+                rss_mib = int(f.read().split()[3]) / 1024.0
+            # The record's copy is 16 MiB; the document never is whole.
+            self.assertLess(rss_mib, 96, "peak RSS %.1f MiB" % rss_mib)
 
     def test_limit_allows_what_fits(self):
         d = doc(event(1), event(2))
