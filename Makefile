@@ -49,7 +49,7 @@ UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
 	   $(B)/tests/test_layout $(B)/tests/test_notify \
 	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz \
 	   $(B)/tests/test_util $(B)/tests/test_http $(B)/tests/test_metrics \
-	   $(B)/tests/test_discard $(B)/tests/test_spool
+	   $(B)/tests/test_discard $(B)/tests/test_spool $(B)/tests/test_convert
 
 # The fuzz targets (tests/fuzz/). For the replay test (test_fuzz) each is
 # built with the project's compiler, its entry point renamed fuzz_TARGET;
@@ -81,7 +81,8 @@ $(B)/%.o: %.c $(wildcard *.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/tests/test_%: tests/test_%.c $(LIBOBJS) tests/unit.h tests/capture.h
+$(B)/tests/test_%: tests/test_%.c $(LIBOBJS) tests/unit.h tests/capture.h \
+	    tests/gz.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 

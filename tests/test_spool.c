@@ -3,7 +3,8 @@
  * test_spool.c - unit tests of spool.c: bytes come back in order whether
  * they stayed in memory or went to the file, rewinding forgets them, a
  * spool is reused after a drain, and failures are failures (a writer that
- * refuses, a file that cannot grow, a directory that does not exist).
+ * refuses, a file that cannot grow, no directory to put the file in; a
+ * directory that does not exist gives way to $TMPDIR).
  */
 #include <sys/resource.h>
 
@@ -103,11 +104,17 @@ main(void)
 	round_trip(sp, big, 50000, "usable again");
 	spool_free(sp);
 
-	/* No such directory: the write that needs the file fails. */
+	/* No such directory: the file goes to $TMPDIR's... */
+	sp = spool_new("/nonexistent/spool/dir", 10);
+	round_trip(sp, big, 20000, "missing directory, $TMPDIR instead");
+	spool_free(sp);
+	/* ... and when that is missing too, the write that needs it fails. */
+	CHECK(setenv("TMPDIR", "/nonexistent/tmp/dir", 1) == 0, "setenv");
 	sp = spool_new("/nonexistent/spool/dir", 10);
 	CHECK(spool_write(sp, big, 10) == 0, "fits in memory");
-	CHECK(spool_write(sp, big, 1) == -1, "needs the missing directory");
+	CHECK(spool_write(sp, big, 1) == -1, "needs a missing directory");
 	spool_free(sp);
+	CHECK(unsetenv("TMPDIR") == 0, "unsetenv");
 	CHECK(spool_tmpfile("/nonexistent/spool/dir") == -1 &&
 	    errno == ENOENT, "tmpfile: ENOENT");
 
