@@ -14,7 +14,7 @@ mkdir -p "$fz/artifacts" "$fz/logs"
 passed=0 failed=0
 for t in "$@"; do
 	case $t in
-	flatten_*) corpus=flatten ;;
+	flatten_* | convert) corpus=flatten ;;
 	*) corpus=$t ;;
 	esac
 	work=$fz/work/$t
