@@ -75,13 +75,18 @@ write_records(struct run *r, const char *key, const char *base,
 {
 	struct flatten_meta	 meta;
 	char			 why[WHY_MAX];
+	size_t			 ndiscarded = 0;
 	int			 rc;
 
 	meta.bucket = r->o->bucket;
 	meta.key = key;
 	meta.basename = base;
+	meta.discard = r->o->discard;
+	meta.discarded = &ndiscarded;
 	rc = flatten_document(r->o->format, r->doc.p, r->doc.len, &meta,
 	    logfile_write, r->log, nrec, why, sizeof(why));
+	if (rc == FLATTEN_OK)
+		r->n.discarded += ndiscarded;
 	if (rc == FLATTEN_EBADDOC) {
 		logfile_abort(r->log);
 		return bad_object(r, key, why);
