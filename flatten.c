@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "discard.h"
 #include "flatten.h"
 #include "pyfloat.h"
 #include "pyjson.h"
@@ -1109,6 +1110,92 @@ wazuh_line(struct flatten *f, const struct pj_tree *d,
 /* ---------------------------------------------------------------- */
 /* The converter */
 
+/* ---------------------------------------------------------------- */
+/* --discard: a field's text, as the flat format writes a value */
+
+/* Value of the key s[0..len) in object o, or (size_t)-1. */
+static size_t
+obj_getn(const struct pj_tree *d, const struct pj_node *o, const char *s,
+    size_t len)
+{
+	const size_t		*p = d->kids + o->off;
+	const struct pj_node	*k;
+	size_t			 i;
+
+	for (i = 0; i < o->len; i++) {
+		k = &d->nodes[p[2 * i]];
+		if (k->len == len && memcmp(pj_sdata(d, k), s, len) == 0)
+			return p[2 * i + 1];
+	}
+	return (size_t)-1;
+}
+
+/* The record being looked at by discard_match. */
+struct field_lookup {
+	struct flatten		*f;
+	const struct pj_tree	*t;
+	size_t			 rec;
+};
+
+/*
+ * The value at path: a top-level key, or a dotted path into nested
+ * objects. At each level a key holding the rest of the path whole is
+ * taken first, so a key with a dot in it can be named too.
+ */
+static int
+field_text(void *arg, const char *path, const char **text, size_t *len)
+{
+	struct field_lookup	*l = arg;
+	struct buf		*b = &l->f->tmp;
+	const struct pj_node	*n;
+	const char		*dot;
+	size_t			 idx = l->rec, v;
+
+	for (;;) {
+		n = &l->t->nodes[idx];
+		if (n->type != PJ_OBJ)
+			return 0;
+		if ((v = obj_getn(l->t, n, path, strlen(path))) != (size_t)-1)
+			break;
+		if ((dot = strchr(path, '.')) == NULL ||
+		    (v = obj_getn(l->t, n, path, (size_t)(dot - path))) ==
+		    (size_t)-1)
+			return 0;
+		idx = v;
+		path = dot + 1;
+	}
+	n = &l->t->nodes[v];
+	b->len = 0;
+	if (n->type == PJ_STR)
+		flat_text(b, l->t, n);
+	else if (n->type == PJ_INT)
+		int_text(b, l->t, n);
+	else if (n->type == PJ_FLOAT)
+		float_str(b, n->u.d);
+	else
+		repr_value(b, l->t, v);
+	if (b->nomem)
+		return -1;
+	*text = b->p != NULL ? b->p : "";
+	*len = b->len;
+	return 1;
+}
+
+/* Is the record one --discard keeps out? 1 yes, 0 no, -1 no memory. */
+static int
+discarded(struct flatten *f, const struct pj_tree *t, size_t root)
+{
+	struct field_lookup	l = { f, t, root };
+	int			rc;
+
+	if (f->meta.discard == NULL)
+		return 0;
+	if ((rc = discard_match(f->meta.discard, field_text, &l)) == 1 &&
+	    f->meta.discarded != NULL)
+		(*f->meta.discarded)++;
+	return rc;
+}
+
 /* pyjson hands over a record: write its line. */
 static int
 on_record(void *arg, const struct pj_tree *t, size_t root)
@@ -1119,6 +1206,13 @@ on_record(void *arg, const struct pj_tree *t, size_t root)
 
 	if (rec->type != PJ_OBJ)
 		return 0;	/* cannot happen: pyjson hands objects only */
+	if ((rc = discarded(f, t, root)) != 0) {
+		if (rc == -1) {
+			f->rc = FLATTEN_ENOMEM;
+			return -1;
+		}
+		return 0;
+	}
 	if (f->fmt == FLATTEN_JSON)
 		rc = json_line(f, t, rec);
 	else if (f->fmt == FLATTEN_WAZUH)
@@ -1148,6 +1242,8 @@ on_records(void *arg)
 
 	f->out.len = 0;
 	f->nrecords = 0;
+	if (f->meta.discarded != NULL)
+		*f->meta.discarded = 0;
 	if (f->rewind(f->arg) == -1) {
 		f->rc = FLATTEN_EWRITE;
 		return -1;
@@ -1169,6 +1265,8 @@ flatten_new(enum flatten_format fmt, const struct flatten_meta *meta,
 	f->meta.key = meta != NULL && meta->key != NULL ? meta->key : "";
 	f->meta.basename = meta != NULL && meta->basename != NULL ?
 	    meta->basename : "";
+	f->meta.discard = meta != NULL ? meta->discard : NULL;
+	f->meta.discarded = meta != NULL ? meta->discarded : NULL;
 	f->write = write;
 	f->rewind = rewind;
 	f->arg = arg;

@@ -29,11 +29,22 @@ enum flatten_format {
 	FLATTEN_WAZUH	/* --format=wazuh: Wazuh aws-s3 module's JSON events */
 };
 
-/* Where a document came from; the json and wazuh formats name it. */
+struct discard;
+
+/*
+ * Where a document came from (the json and wazuh formats name it), and
+ * which records not to write.
+ */
 struct flatten_meta {
 	const char	*bucket;
 	const char	*key;		/* full object key */
 	const char	*basename;	/* text after the key's last '/' */
+	/*
+	 * --discard's rules (discard.h), or NULL; *discarded (when not
+	 * NULL) counts the records of the document they kept out.
+	 */
+	const struct discard *discard;
+	size_t		*discarded;
 };
 
 /*

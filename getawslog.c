@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "creds.h"
+#include "discard.h"
 #include "flatten.h"
 #include "ini.h"
 #include "lock.h"
@@ -55,7 +56,8 @@ static const char usage_text[] =
 "                 [--prefix PREFIX] [--full-scan] [--lookback DAYS]\n"
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
-"                 [--max-inflated-size BYTES] [--metrics FILE] [--version]\n";
+"                 [--max-inflated-size BYTES] [--metrics FILE]\n"
+"                 [--discard FIELD=REGEX ...] [--version]\n";
 
 static const char help_text[] =
 "\n"
@@ -88,6 +90,9 @@ static const char help_text[] =
 "                        refuse objects that decompress to more (default 4G)\n"
 "  --metrics=FILE        at the end of every run, write what it did to FILE\n"
 "                        for Prometheus (node_exporter's textfile collector)\n"
+"  --discard=FIELD=REGEX with records: do not write a record whose FIELD\n"
+"                        (a key, or a dotted path: userIdentity.type)\n"
+"                        matches the extended regular expression; repeatable\n"
 "  --version             show the version and exit\n";
 
 /* optparse's way: usage, then "getawslog: error: WHAT", exit 2. */
@@ -144,7 +149,7 @@ parse_size(const char *s, unsigned long long lo, unsigned long long hi,
 enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
-	OPT_METRICS };
+	OPT_METRICS, OPT_DISCARD };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -171,6 +176,7 @@ static const struct option longopts[] = {
 	{ "progress",	no_argument,		NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument,		NULL, OPT_NOPROGRESS },
 	{ "metrics",	required_argument,	NULL, OPT_METRICS },
+	{ "discard",	required_argument,	NULL, OPT_DISCARD },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -300,6 +306,7 @@ parse_after(const char *s, struct options *o)
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
+	char	err[512];
 	int	c, json = 0, fmt = FLATTEN_FLAT;
 
 	memset(o, 0, sizeof(*o));
@@ -390,6 +397,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_METRICS:
 			o->metrics = optarg;
 			break;
+		case OPT_DISCARD:
+			if (discard_add(&o->discard, optarg, err,
+			    sizeof(err)) == -1)
+				usage_error("option --discard: %s", err);
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -408,6 +420,10 @@ parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	o->format = json ? fmt : -1;
+	/* Raw mode writes documents as they are: no record to keep out. */
+	if (o->discard != NULL && o->format == -1)
+		usage_error("option --discard: records are discarded only with "
+		    "-j or --format");
 }
 
 /*
@@ -655,10 +671,11 @@ job_run(struct job *j)
 	if (o->debug > 1)
 		msg_warn("summary: %lu objects%s, %lu records, %llu bytes "
 		    "downloaded, %llu bytes written, %.1f seconds, %lu "
-		    "failures, %lu list requests, %lu skipped", r->n.objects,
-		    o->dry_run ? " (dry run)" : "", r->n.records,
-		    r->n.bytes_in, r->n.bytes_out, progress_seconds(),
-		    r->n.failed + r->n.transient, r->n.lists, r->n.skipped);
+		    "failures, %lu list requests, %lu skipped, %lu records "
+		    "discarded", r->n.objects, o->dry_run ? " (dry run)" : "",
+		    r->n.records, r->n.bytes_in, r->n.bytes_out,
+		    progress_seconds(), r->n.failed + r->n.transient,
+		    r->n.lists, r->n.skipped, r->n.discarded);
 	return status;
 }
 
@@ -711,6 +728,7 @@ job_close(struct job *j, int status)
 	creds_free(j->provider);
 	logfile_close(j->r.log);
 	spool_free(j->r.spool);
+	discard_free(j->o->discard);
 	if (j->curl)
 		curl_global_cleanup();
 	job_metrics(j, status);
@@ -734,10 +752,12 @@ main(int argc, char *argv[])
 	/* The script's test was Python's truth: an empty name is none. */
 	if (o.bucket == NULL || *o.bucket == '\0') {
 		printf("ERROR: Missing an AWS S3 bucket! (-b flag)\n");
+		discard_free(o.discard);
 		return EXIT_LOCAL;
 	}
 	if (o.log == NULL || *o.log == '\0') {
 		printf("ERROR: Missing a local log file! (-l flag)\n");
+		discard_free(o.discard);
 		return EXIT_LOCAL;
 	}
 	sig_catch();

@@ -133,6 +133,7 @@ write_records(struct run *r, const char *key, const char *base,
 	struct flatten_meta	 meta;
 	struct log_out		 lo = { r->log, 0 };
 	char			 why[WHY_MAX], dir[PATH_MAX];
+	size_t			 ndiscarded = 0;
 	int			 rc;
 
 	if (r->spool == NULL) {
@@ -144,10 +145,13 @@ write_records(struct run *r, const char *key, const char *base,
 	meta.bucket = r->o->bucket;
 	meta.key = key;
 	meta.basename = base;
+	meta.discard = r->o->discard;
+	meta.discarded = &ndiscarded;
 	rc = convert_object(src, r->o->max_inflated, r->o->format, &meta,
 	    r->spool, sig_caught, nrec, why, sizeof(why));
 	switch (rc) {
 	case CONVERT_OK:
+		r->n.discarded += ndiscarded;
 		break;
 	case CONVERT_EBAD:
 	case CONVERT_ENOMEM:

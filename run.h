@@ -19,6 +19,8 @@
 
 #define OBJECT_MAX	((size_t)1 << 30)	/* compressed bytes per object */
 
+struct discard;
+
 struct options {
 	const char	*bucket;
 	const char	*log;
@@ -40,6 +42,7 @@ struct options {
 	char		 after_day[11];	/* the same as YYYY/MM/DD */
 	int		 dry_run;
 	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
+	struct discard	*discard;	/* --discard's rules, or NULL */
 	const char	*metrics;	/* --metrics FILE, or NULL */
 };
 

@@ -109,7 +109,7 @@ int
 main(int argc, char *argv[])
 {
 	struct flatten_meta meta = { "bucket", "AWSLogs/123456789012/x.json",
-	    "x.json" };
+	    "x.json", NULL, NULL };
 	struct sink s = { FNV_OFFSET, 0, 0 };
 	struct timespec t0, t1;
 	char	**docs, err[256];

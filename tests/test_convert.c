@@ -24,7 +24,7 @@
 
 static const struct flatten_meta meta = { "bucket",
     "AWSLogs/123456789012/CloudTrail/us-east-1/2024/07/30/x.json.gz",
-    "x.json.gz" };
+    "x.json.gz", NULL, NULL };
 
 static int	calls, stop_at;
 

@@ -45,7 +45,7 @@ conv(int fmt, const char *doc)
 {
 	struct flatten_meta m = { "bkt",
 	    "AWSLogs/123456789012/CloudTrail/us-east-1/2020/01/01/f.json.gz",
-	    "f.json.gz" };
+	    "f.json.gz", NULL, NULL };
 
 	memset(&sink, 0, sizeof(sink));
 	return flatten_document(fmt, doc, strlen(doc), &m, sink_write, &sink,
@@ -377,7 +377,7 @@ stream(int fmt, const char *doc, size_t len, size_t step, size_t cut,
 {
 	struct flatten_meta m = { "bkt",
 	    "AWSLogs/123456789012/CloudTrail/us-east-1/2020/01/01/f.json.gz",
-	    "f.json.gz" };
+	    "f.json.gz", NULL, NULL };
 	struct flatten	*f;
 	size_t		 at = 0, n;
 	int		 rc;
