@@ -20,7 +20,9 @@ import glob
 import gzip
 import json
 import os
+import random
 import resource
+import shutil
 import sqlite3
 import sys
 import time
@@ -845,6 +847,100 @@ class StateTests(Base):
         p = self.run_fmt("-j", bucket, log, ["-s", state])
         self.assertRun(p, 0, b"")
         self.assertFormat("-j", self.read(log), bucket, dict(docs, **new))
+
+
+# ====================================================================
+# Issue 12: -j streams. A document whose lines outgrow the spool's memory
+# (8 MiB) and whose body is over 4 MiB (both in temporary files): the same
+# lines as the model's; nothing when it goes bad at its very end; only the
+# last of two Records; and no file left beside the log.
+
+class StreamTests(Base):
+    def big_doc(self):
+        """A pool of 200 records with incompressible text (about 1 MB),
+        and a document of 16 copies of it: ~16 MB, ~7 MB of gzip."""
+        rng = random.Random(12)
+        events = s3env.sample_events(shared="")
+        pool = []
+        for i in range(200):
+            ev = json.loads(events[i % len(events)])
+            ev["eventID"] = "S%04d" % i
+            ev["noise"] = "%x" % rng.getrandbits(20000)
+            pool.append(json.dumps(ev).encode())
+        return doc(*pool), b",".join(pool * 16)
+
+    def spool_open(self, args, logdir):
+        """The O_TMPFILE openings of a run under strace: their paths."""
+        out = os.path.join(self.env.tempdir(), "trace")
+        p = self.env.run(args, wrap=["strace", "-f", "-qq", "-o", out,
+                                     "-e", "trace=openat"])
+        self.assertRun(p, 0, b"")
+        with open(out, encoding="utf-8", errors="replace") as f:
+            return [ln.split('"')[1] for ln in f if "O_TMPFILE" in ln]
+
+    def test_document_bigger_than_the_spools_memory(self):
+        pooldoc, body = self.big_doc()
+        big = b'{"Records":[' + body + b"]}"
+        self.assertGreater(len(big), 12 << 20)
+        k = log_key(0, "big")
+        for fmt in ("-j", "wazuh"):
+            with self.subTest(fmt):
+                self.env.reset()
+                self.seed_docs("stream-big", {k: big})
+                self.assertGreater(len(gz(big)), 4 << 20)
+                log = self.logpath()
+                p = self.run_fmt(fmt, "stream-big", log)
+                self.assertRun(p, 0, b"")
+                got = self.read(log)
+                if FORMATS[fmt][1] == "wazuh":
+                    want = self.want(fmt, "stream-big", {k: pooldoc}) * 16
+                    self.assertWazuh(got, "stream-big", want,
+                                     {k: ACCOUNT})
+                else:
+                    want = self.want(fmt, "stream-big", {k: pooldoc})
+                    self.assertBytes(got, want * 16)
+                # The spool's file had no name: nothing beside the log.
+                self.assertEqual(sorted(os.listdir(os.path.dirname(log))),
+                                 [".amazon.log.lock", "amazon.log"])
+
+    def test_spool_file_is_in_the_logs_directory(self):
+        if not shutil.which("strace"):
+            self.skipTest("strace is not installed (make deps)")
+        _, body = self.big_doc()
+        big = b'{"Records":[' + body + b"]}"
+        self.seed_docs("stream-dir", {log_key(0, "big"): big})
+        log = self.logpath()
+        args = FORMATS["-j"][0] + ["-b", "stream-dir", "-l", log]
+        dirs = self.spool_open(args, os.path.dirname(log))
+        # The body's file in $TMPDIR, the lines' in the log's directory.
+        self.assertIn(os.path.dirname(log), dirs)
+        # /dev/null is no directory for a file: $TMPDIR's instead.
+        args = FORMATS["-j"][0] + ["-b", "stream-dir", "-l", "/dev/null"]
+        self.assertNotIn("/dev", self.spool_open(args, "/dev"))
+
+    def test_bad_at_the_end_writes_nothing(self):
+        _, body = self.big_doc()
+        bad = b'{"Records":[' + body + b',"late"]}'
+        k = log_key(0, "late")
+        self.seed_docs("stream-bad", {k: bad})
+        log = self.logpath()
+        p = self.run_fmt("-j", "stream-bad", log, ["-D"])
+        self.assertRun(p, 4)
+        self.assertIn(b"getawslog: " + k.encode() + b": ", p.stderr)
+        self.assertEqual(self.read(log), b"")
+        self.assertEqual(self.env.keys("stream-bad"), [k])
+
+    def test_the_last_records_win_after_a_big_first(self):
+        _, body = self.big_doc()
+        last = doc(GOOD_RECORDS[0], GOOD_RECORDS[1])
+        two = b'{"Records":[' + body + b'],"Records":' + last[11:]
+        k = log_key(0, "two")
+        self.seed_docs("stream-two", {k: two})
+        log = self.logpath()
+        p = self.run_fmt("-j", "stream-two", log)
+        self.assertRun(p, 0, b"")
+        self.assertBytes(self.read(log),
+                         self.want("-j", "stream-two", {k: last}))
 
 
 if __name__ == "__main__":
