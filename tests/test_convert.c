@@ -62,8 +62,8 @@ run(const unsigned char *z, size_t zlen, int infile, size_t max,
 	src.fd = -1;
 	if (infile) {
 		f = tmpfile();
-		CHECK(f != NULL && fwrite(z, 1, zlen, f) == zlen &&
-		    fflush(f) == 0, "tmpfile");
+		CHECK(f != NULL && (zlen == 0 || fwrite(z, 1, zlen, f) ==
+		    zlen) && fflush(f) == 0, "tmpfile");
 		src.data = NULL;
 		src.fd = fileno(f);
 	}
@@ -210,6 +210,7 @@ main(void)
 	z = gz1("{\"Records\":{}}", 14, &zlen);
 	bad(z, zlen, MAX_OUT, CONVERT_EBAD, "Records is not an array",
 	    "Records not an array");
+	free(z);
 	bad((const unsigned char *)recs, strlen(recs), MAX_OUT, CONVERT_EBAD,
 	    NULL, "not gzip");
 	bad(NULL, 0, MAX_OUT, CONVERT_EBAD, "empty object, not gzip",
