@@ -22,9 +22,9 @@
 
 #define MAX_OUT	((size_t)1 << 32)
 
-static const struct flatten_meta meta = { "bucket",
+static const struct flatten_meta meta = { .bucket = "bucket", .key =
     "AWSLogs/123456789012/CloudTrail/us-east-1/2024/07/30/x.json.gz",
-    "x.json.gz", NULL, NULL };
+    .basename = "x.json.gz" };
 
 static int	calls, stop_at;
 

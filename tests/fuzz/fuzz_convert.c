@@ -28,9 +28,9 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static const struct flatten_meta meta = { "bucket",
+static const struct flatten_meta meta = { .bucket = "bucket", .key =
     "AWSLogs/123456789012/CloudTrail/us-east-1/2024/01/01/x.json.gz",
-    "x.json.gz", NULL, NULL };
+    .basename = "x.json.gz" };
 
 static int
 cmp_size(const void *a, const void *b)
