@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * inflate.c - one inflate loop behind three entry points. The loop asks
- * its output for room (a fixed piece, or the end of a growing buffer) and
- * tells it what was produced; the entry points differ only there.
+ * inflate.c - one inflate loop behind two entry points: each piece it
+ * produces goes to a sink (inflate_stream), or nowhere (inflate_verify).
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,70 +14,6 @@
 #include <zlib.h>
 
 #include "inflate.h"
-
-/* Where the loop's output goes. */
-struct sink_out {
-	/* Room for up to INFLATE_CHUNK bytes: a pointer, or NULL (no memory). */
-	unsigned char	*(*room)(struct sink_out *);
-	/* n bytes were produced into the room: 0, or an INFLATE_ code. */
-	int		 (*produced)(struct sink_out *, size_t n);
-	unsigned char	*piece;		/* verify, stream: a fixed piece */
-	inflate_sink	 sink;
-	void		*arg;
-	struct inflate_buf *buf;	/* into */
-};
-
-static unsigned char *
-piece_room(struct sink_out *o)
-{
-	return o->piece;
-}
-
-static int
-none_produced(struct sink_out *o, size_t n)
-{
-	(void)o;
-	(void)n;
-	return INFLATE_OK;
-}
-
-static int
-sink_produced(struct sink_out *o, size_t n)
-{
-	if (n > 0 && o->sink(o->arg, (const char *)o->piece, n) == -1)
-		return INFLATE_ESINK;
-	return INFLATE_OK;
-}
-
-/* Room for at least INFLATE_CHUNK more bytes after buf->len. */
-static unsigned char *
-buf_room(struct sink_out *o)
-{
-	struct inflate_buf	*b = o->buf;
-	size_t			 ncap;
-	char			*np;
-
-	if (b->cap - b->len >= INFLATE_CHUNK)
-		return (unsigned char *)b->p + b->len;
-	ncap = b->cap ? b->cap : INFLATE_CHUNK;
-	while (ncap - b->len < INFLATE_CHUNK) {
-		if (ncap > SIZE_MAX / 2)
-			return NULL;
-		ncap *= 2;
-	}
-	if ((np = realloc(b->p, ncap)) == NULL)
-		return NULL;
-	b->p = np;
-	b->cap = ncap;
-	return (unsigned char *)b->p + b->len;
-}
-
-static int
-buf_produced(struct sink_out *o, size_t n)
-{
-	o->buf->len += n;
-	return INFLATE_OK;
-}
 
 #define WHY(...)	(void)snprintf(why, whylen, __VA_ARGS__)
 
@@ -150,18 +85,16 @@ skip_zeros(const struct inflate_src *src, size_t off, unsigned char *buf,
 	return INFLATE_OK;
 }
 
+/* Inflate all of src into pieces of out, each handed to sink (or not). */
 static int
-inflate_run(const struct inflate_src *src, size_t max, struct sink_out *o,
-    size_t *total, char *why, size_t whylen)
+inflate_run(const struct inflate_src *src, size_t max, inflate_sink sink,
+    void *arg, unsigned char *out, size_t *total, char *why, size_t whylen)
 {
 	z_stream	 z;
-	unsigned char	*in = NULL, *out;
+	unsigned char	*in = NULL;
 	size_t		 produced = 0, consumed = 0, n, pos;
 	int		 zr, ret, started = 0;
 
-	*total = 0;
-	if (whylen > 0)
-		why[0] = '\0';
 	memset(&z, 0, sizeof(z));
 	if (src->fd >= 0 && (in = malloc(INFLATE_CHUNK)) == NULL) {
 		WHY("out of memory");
@@ -178,11 +111,6 @@ inflate_run(const struct inflate_src *src, size_t max, struct sink_out *o,
 		if (z.avail_in == 0 && (ret = next_input(&z, src, in,
 		    &consumed, why, whylen)) != INFLATE_OK)
 			goto out;
-		if ((out = o->room(o)) == NULL) {
-			WHY("out of memory");
-			ret = INFLATE_ENOMEM;
-			goto out;
-		}
 		z.next_out = out;
 		z.avail_out = INFLATE_CHUNK;
 		zr = inflate(&z, Z_NO_FLUSH);
@@ -204,8 +132,10 @@ inflate_run(const struct inflate_src *src, size_t max, struct sink_out *o,
 			ret = INFLATE_EBAD;
 			goto out;
 		}
-		if ((ret = o->produced(o, n)) != INFLATE_OK) {
+		if (n > 0 && sink != NULL && sink(arg, (const char *)out, n) ==
+		    -1) {
 			WHY("write failed");
+			ret = INFLATE_ESINK;
 			goto out;
 		}
 		if (zr == Z_STREAM_END) {
@@ -245,21 +175,18 @@ static int
 inflate_pieces(const struct inflate_src *src, size_t max, inflate_sink sink,
     void *arg, size_t *total, char *why, size_t whylen)
 {
-	struct sink_out	 o;
+	unsigned char	*piece;
 	int		 ret;
 
-	memset(&o, 0, sizeof(o));
-	o.room = piece_room;
-	o.produced = sink != NULL ? sink_produced : none_produced;
-	o.sink = sink;
-	o.arg = arg;
-	if ((o.piece = malloc(INFLATE_CHUNK)) == NULL) {
-		*total = 0;
+	*total = 0;
+	if (whylen > 0)
+		why[0] = '\0';
+	if ((piece = malloc(INFLATE_CHUNK)) == NULL) {
 		WHY("out of memory");
 		return INFLATE_ENOMEM;
 	}
-	ret = inflate_run(src, max, &o, total, why, whylen);
-	free(o.piece);
+	ret = inflate_run(src, max, sink, arg, piece, total, why, whylen);
+	free(piece);
 	return ret;
 }
 
@@ -275,24 +202,4 @@ inflate_stream(const struct inflate_src *src, size_t max, inflate_sink sink,
     void *arg, size_t *total, char *why, size_t whylen)
 {
 	return inflate_pieces(src, max, sink, arg, total, why, whylen);
-}
-
-int
-inflate_into(const struct inflate_src *src, size_t max,
-    struct inflate_buf *buf, size_t *total, char *why, size_t whylen)
-{
-	struct sink_out	 o;
-
-	memset(&o, 0, sizeof(o));
-	o.room = buf_room;
-	o.produced = buf_produced;
-	o.buf = buf;
-	return inflate_run(src, max, &o, total, why, whylen);
-}
-
-void
-inflate_buf_free(struct inflate_buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
 }

@@ -18,12 +18,6 @@ struct inflate_src {
 	int		 fd;
 };
 
-/* A growing buffer the document is inflated into. */
-struct inflate_buf {
-	char	*p;
-	size_t	 len, cap;
-};
-
 /* Return codes. */
 #define INFLATE_OK	 0
 #define INFLATE_EBAD	-1	/* not gzip, corrupt, or over max: why says */
@@ -38,18 +32,13 @@ typedef int	(*inflate_sink)(void *arg, const char *p, size_t len);
  * output's size in *total. why (whylen bytes) gets a one-line reason for
  * any code but INFLATE_OK.
  *   inflate_verify: only check it.
- *   inflate_stream: hand each piece (at most INFLATE_CHUNK) to sink.
- *   inflate_into:   append to buf (its len is where this object starts).
+ *   inflate_stream: hand each piece (at most INFLATE_CHUNK; a gzip
+ *                   member's last piece ends with the member) to sink.
  */
 int	 inflate_verify(const struct inflate_src *, size_t max, size_t *total,
 	    char *why, size_t whylen);
 int	 inflate_stream(const struct inflate_src *, size_t max,
 	    inflate_sink sink, void *arg, size_t *total, char *why,
 	    size_t whylen);
-int	 inflate_into(const struct inflate_src *, size_t max,
-	    struct inflate_buf *buf, size_t *total, char *why, size_t whylen);
-
-/* Free a buffer's memory (and empty it). */
-void	 inflate_buf_free(struct inflate_buf *);
 
 #endif /* GETAWSLOG_INFLATE_H */

@@ -2,8 +2,8 @@
 /*
  * fuzz_inflate.c - libFuzzer target: inflate.c, the gunzip of every
  * object, in memory and from a spool file, against a small limit. The
- * three entry points must agree: verify's verdict and size, stream's
- * bytes and into's bytes.
+ * entry points and the sources must agree: verify's verdict and size,
+ * stream's bytes, from memory as from a file.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,13 +17,20 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define FUZZ_INFLATED_MAX	(1024 * 1024)
 
-/* A sink that keeps what it is handed, to compare with the direct path. */
+/* What a sink was handed. */
+struct kept {
+	char	*p;
+	size_t	 len;
+};
+
 static int
 keep_sink(void *arg, const char *p, size_t len)
 {
-	struct inflate_buf	*k = arg;
-	char			*np;
+	struct kept	*k = arg;
+	char		*np;
 
+	if (len == 0 || len > INFLATE_CHUNK)
+		abort();	/* pieces of 1 to INFLATE_CHUNK bytes */
 	if ((np = realloc(k->p, k->len + len + 1)) == NULL)
 		return -1;
 	memcpy(np + k->len, p, len);
@@ -36,46 +43,51 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct inflate_src	 src;
-	struct inflate_buf	 m, k;
+	struct kept		 m, k;
 	char			 why[256];
 	size_t			 total, total2;
 	int			 rc, rc2, fd;
 
-	/* In memory, inflated straight into the document as -j does. */
-	memset(&m, 0, sizeof(m));
+	/* In memory, checked only, as raw mode's first pass. */
 	src.data = (const char *)data;
 	src.len = size;
 	src.fd = -1;
-	rc = inflate_into(&src, FUZZ_INFLATED_MAX, &m, &total, why,
+	rc = inflate_verify(&src, FUZZ_INFLATED_MAX, &total, why,
 	    sizeof(why));
-	if (rc == INFLATE_OK && (total != m.len || total > FUZZ_INFLATED_MAX))
+	if (rc == INFLATE_OK && total > FUZZ_INFLATED_MAX)
 		abort();
 	if (rc != INFLATE_OK && why[0] == '\0')
 		abort();
 
-	/* Through a sink, as raw mode writes: the same bytes. */
-	memset(&k, 0, sizeof(k));
-	rc2 = inflate_stream(&src, FUZZ_INFLATED_MAX, keep_sink, &k, &total2,
+	/* Through a sink, as raw mode writes and -j converts: the verdict. */
+	memset(&m, 0, sizeof(m));
+	rc2 = inflate_stream(&src, FUZZ_INFLATED_MAX, keep_sink, &m, &total2,
 	    why, sizeof(why));
 	if (rc2 != rc || (rc == INFLATE_OK && (total2 != total ||
-	    k.len != m.len || (k.len > 0 && memcmp(k.p, m.p, k.len) != 0))))
+	    m.len != total)))
 		abort();
-	inflate_buf_free(&m);
-	inflate_buf_free(&k);
 
-	/* From a spool file, verify only, as raw mode's first pass. */
+	/* From a spool file: the same verdict, size and bytes. */
 	if ((fd = memfd_create("fuzz-inflate", MFD_CLOEXEC)) == -1)
-		return 0;
-	if (size > 0 && write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
+		goto out;
+	if (size > 0 && write(fd, data, size) != (ssize_t)size)
+		goto out;
 	src.data = NULL;
 	src.fd = fd;
 	rc2 = inflate_verify(&src, FUZZ_INFLATED_MAX, &total2, why,
 	    sizeof(why));
 	if (rc2 != rc || (rc == INFLATE_OK && total2 != total))
 		abort();
-	close(fd);
+	memset(&k, 0, sizeof(k));
+	rc2 = inflate_stream(&src, FUZZ_INFLATED_MAX, keep_sink, &k, &total2,
+	    why, sizeof(why));
+	if (rc2 != rc || (rc == INFLATE_OK && (k.len != m.len ||
+	    (k.len > 0 && memcmp(k.p, m.p, k.len) != 0))))
+		abort();
+	free(k.p);
+ out:
+	if (fd != -1)
+		close(fd);
+	free(m.p);
 	return 0;
 }
