@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "creds.h"
+#include "engine.h"
 #include "flatten.h"
 #include "ini.h"
 #include "lock.h"
@@ -374,7 +375,7 @@ parse_options(int argc, char **argv, struct options *o)
  */
 static int
 settings_to_config(struct options *o, const struct aws_settings *set,
-    struct s3_config *cfg)
+    struct engine_config *ecfg, struct s3_config *cfg)
 {
 	const char	*mode = set->retry_mode;
 	long		 v;
@@ -393,7 +394,7 @@ settings_to_config(struct options *o, const struct aws_settings *set,
 			return -1;
 		}
 	}
-	cfg->ca_bundle = set->ca_bundle;
+	ecfg->ca_bundle = set->ca_bundle;
 	if (mode != NULL && strcmp(mode, "legacy") != 0 &&
 	    strcmp(mode, "standard") != 0 && strcmp(mode, "adaptive") != 0) {
 		msg_warn("retry_mode %s: not legacy, standard or adaptive",
@@ -412,7 +413,7 @@ settings_to_config(struct options *o, const struct aws_settings *set,
 	if (o->max_attempts == 0)
 		o->max_attempts = mode != NULL && strcmp(mode, "legacy") == 0 ?
 		    ATTEMPTS_LEGACY : ATTEMPTS_STANDARD;
-	cfg->max_attempts = o->max_attempts;
+	ecfg->max_attempts = o->max_attempts;
 	return 0;
 }
 
@@ -422,6 +423,7 @@ struct job {
 	struct run		 r;
 	struct aws_creds	 creds;
 	struct aws_settings	 set;
+	struct engine_config	 ecfg;
 	struct s3_config	 cfg;
 	struct creds		*provider;
 	int			 lockfd[2];	/* the log's, the state's */
@@ -518,7 +520,7 @@ job_open_s3(struct job *j)
 	int			 rc;
 
 	if (ini_find_settings(o->profile, &j->set) == -1 ||
-	    settings_to_config(o, &j->set, &j->cfg) == -1)
+	    settings_to_config(o, &j->set, &j->ecfg, &j->cfg) == -1)
 		return EXIT_BUCKET;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		msg_warn("cannot initialise libcurl");
@@ -528,7 +530,7 @@ job_open_s3(struct job *j)
 	memset(&copt, 0, sizeof(copt));
 	copt.cli_profile = o->profile;
 	copt.region = j->cfg.region;
-	copt.ca_bundle = j->cfg.ca_bundle;
+	copt.ca_bundle = j->ecfg.ca_bundle;
 	copt.debug = o->debug;
 	if ((rc = creds_find(&copt, &j->provider, &j->creds, &expires)) != 1) {
 		if (rc == 0)
@@ -541,20 +543,22 @@ job_open_s3(struct job *j)
 	/* -d prints only the script's lines; -dd says more. */
 	if (o->debug > 1)
 		msg_warn("using credentials from %s", j->creds.source);
-	j->cfg.access_key = j->creds.access_key;
-	j->cfg.secret_key = j->creds.secret_key;
-	j->cfg.session_token = j->creds.session_token;
-	j->cfg.expires = expires;
-	j->cfg.refresh = creds_refresh;
-	j->cfg.refresh_arg = j->provider;
-	j->cfg.jobs = o->jobs;
+	j->ecfg.access_key = j->creds.access_key;
+	j->ecfg.secret_key = j->creds.secret_key;
+	j->ecfg.session_token = j->creds.session_token;
+	j->ecfg.expires = expires;
+	j->ecfg.refresh = creds_refresh;
+	j->ecfg.refresh_arg = j->provider;
+	j->ecfg.connections = o->jobs;
+	j->ecfg.debug = o->debug;
+	j->ecfg.interrupted = sig_flag();
 	j->cfg.debug = o->debug;
-	j->cfg.interrupted = sig_flag();
 	if (o->debug)
 		printf("+++ Connecting to Amazon S3\n");
-	j->r.s3 = s3_new(&j->cfg);
+	j->r.eng = engine_new(&j->ecfg);
 	aws_creds_clear(&j->creds);
-	if (j->r.s3 == NULL)
+	if (j->r.eng == NULL ||
+	    (j->r.s3 = s3_new(j->r.eng, &j->cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (s3_check_bucket(j->r.s3, o->bucket, &err) == -1) {
 		if (err.status == S3_EINTR)
@@ -633,6 +637,7 @@ job_close(struct job *j, int status)
 	aws_settings_clear(&j->set);
 	state_close(j->r.st);
 	s3_free(j->r.s3);
+	engine_free(j->r.eng);
 	creds_free(j->provider);
 	logfile_close(j->r.log);
 	inflate_buf_free(&j->r.doc);

@@ -52,12 +52,14 @@ struct counts {
 	unsigned long long bytes_in, bytes_out;
 };
 
+struct engine;
 struct s3;
 struct state;
 struct logfile;
 
 struct run {
 	const struct options	*o;
+	struct engine		*eng;	/* every request's loop */
 	struct s3		*s3;
 	struct state		*st;	/* NULL without -s: its calls do nothing */
 	struct logfile		*log;	/* NULL with --dry-run */
