@@ -41,7 +41,7 @@ LDLIBS  += $(PKG_LIBS) -lm
 
 SRCS     = getawslog.c engine.c s3.c sigv4.c flatten.c ini.c creds.c http.c msg.c \
 	   util.c sig.c progress.c fileutil.c lock.c state.c inflate.c \
-	   logfile.c layout.c object.c fetch.c walk.c notify.c
+	   logfile.c layout.c object.c fetch.c walk.c notify.c sqs.c drain.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \

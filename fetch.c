@@ -331,28 +331,28 @@ head_ready(const struct fetchq *q)
 	    (p->started && (p->get == NULL || s3_get_ready(p->get))));
 }
 
-void
+int
 fetch_step(struct fetchq *q)
 {
 	struct run	*r = q->r;
 	struct pending	*p;
-	int		 again = 1;
+	int		 fetched = 0;
 
-	while (again) {
-		again = 0;
-		while (head_ready(q)) {
+	for (;;) {
+		/* Skips are cheap; one download finished per call. */
+		while (head_ready(q) && !(fetched && q->head->started)) {
+			fetched |= q->head->started;
 			pop(q);
-			again = 1;
 		}
 		if (r->fatal || r->denied || sig_caught() || r->o->dry_run)
-			break;
+			return 0;
 		for (p = q->head; p != NULL && q->fetching < r->o->jobs;
 		    p = p->next)
-			if (p->kind == PEND_FETCH && !p->started) {
-				if (start(q, p) == -1)
-					return;
-				again = 1;
-			}
+			if (p->kind == PEND_FETCH && !p->started &&
+			    start(q, p) == -1)
+				return 0;
+		if (fetched || !head_ready(q))
+			return head_ready(q);
 	}
 }
 

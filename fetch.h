@@ -61,11 +61,14 @@ struct fetch_item {
 int		 fetch_put(struct fetchq *, const struct fetch_item *);
 
 /*
- * Finish every object at the head whose download is over (or needs
- * none), in order, and start downloads up to -J. Never waits for a
- * download; the effects of the objects finished block as they must.
+ * Finish the objects at the head that need no download and at most one
+ * whose download is over, in order, and start downloads up to -J. Never
+ * waits for a download (the effects of the object finished block as they
+ * must), so the caller's loop runs between objects. 1 when the head can
+ * be finished at once, 0 when it waits for its download (or none is
+ * queued, or the run stopped).
  */
-void		 fetch_step(struct fetchq *);
+int		 fetch_step(struct fetchq *);
 
 /* Objects queued, not yet finished. */
 size_t		 fetch_queued(const struct fetchq *);

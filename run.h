@@ -14,7 +14,7 @@
 #define EXIT_OK		0
 #define EXIT_LOCAL	1	/* usage, the log file, a local error, SIGINT */
 #define EXIT_USAGE	2	/* unknown option (as optparse did) */
-#define EXIT_BUCKET	3	/* no credentials, or the bucket is unusable */
+#define EXIT_BUCKET	3	/* no credentials, the bucket or queue unusable */
 #define EXIT_OBJECTS	4	/* some objects failed and were left alone */
 #define EXIT_TRANSIENT	5	/* some requests still failed after retries */
 #define EXIT_LOCKED	6	/* another run holds the lock */
@@ -42,6 +42,10 @@ struct options {
 	char		 after_day[11];	/* the same as YYYY/MM/DD */
 	int		 dry_run;
 	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
+	const char	*queue_url;	/* the queue mode (drain.c) */
+	int		 visibility;	/* --visibility-timeout, seconds */
+	int		 wait;		/* --wait-time-seconds */
+	int		 follow;	/* poll until SIGTERM or SIGINT */
 };
 
 struct counts {
@@ -50,6 +54,10 @@ struct counts {
 	int		 undeleted_transient;	/* one of those may pass later */
 	unsigned long	 listed;	/* objects queued to be fetched */
 	unsigned long long bytes_in, bytes_out;
+	unsigned long	 messages;	/* queue messages finished and deleted */
+	unsigned long	 messages_left;	/* left in the queue: an object failed,
+					   not understood, another bucket */
+	int		 messages_transient;	/* one of those may pass later */
 };
 
 struct engine;
@@ -68,6 +76,7 @@ struct run {
 	int			 fatal;	/* a local error: stop now */
 	int			 denied; /* -D without the right to delete: stop */
 	int			 stop;	/* the listing failed: finish the queue */
+	int			 refused; /* the queue is missing or refused */
 };
 
 #endif /* GETAWSLOG_RUN_H */
