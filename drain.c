@@ -321,7 +321,7 @@ on_received(void *arg, int rc, struct sqs_received *got,
 	if (rc == -1 || got->n == 0)
 		d->batches--;
 	if (rc == -1) {
-		if (err->status == S3_EINTR)
+		if (err->status == S3_EINTR || sig_caught())
 			return;
 		s3_strerror(err, e, sizeof(e));
 		if (!err->transient) {
@@ -375,6 +375,18 @@ on_received(void *arg, int rc, struct sqs_received *got,
 }
 
 static void
+arrival_free(struct arrival *a)
+{
+	struct sqs_received	got;
+
+	memset(&got, 0, sizeof(got));
+	got.m = a->m;
+	got.n = a->n;
+	sqs_received_free(&got);
+	free(a);
+}
+
+static void
 maybe_receive(struct drain *d)
 {
 	long long	now = util_mono_ms();
@@ -382,8 +394,12 @@ maybe_receive(struct drain *d)
 	if (!going(d) || d->receiving || d->batches >= DRAIN_BATCHES ||
 	    d->receive_failed || now < d->receive_after)
 		return;
+	/*
+	 * A cron run's short poll is let finish after a signal, and what it
+	 * brings given back at once; a service's 20 s poll is cut short.
+	 */
 	if (sqs_receive(d->q, SQS_BATCH_MAX, d->o->visibility, d->o->follow ?
-	    SQS_WAIT_MAX : d->o->wait, on_received, d) == -1) {
+	    SQS_WAIT_MAX : d->o->wait, !d->o->follow, on_received, d) == -1) {
 		d->r->fatal = 1;
 		return;
 	}
@@ -540,12 +556,7 @@ take_arrived(struct drain *d)
 		}
 		/* Nothing new: as good as an empty receive. */
 		d->empty = fresh == 0;
-		{
-			struct sqs_received	got = { a->m, a->n, 0 };
-
-			sqs_received_free(&got);
-		}
-		free(a);
+		arrival_free(a);
 	}
 }
 
@@ -662,6 +673,44 @@ unstarted(const struct drain *d, const struct msg *m, long long now)
 	return m->state == M_OPEN && !m->started && !m->lost;
 }
 
+/*
+ * After a stop: what the receives brought, held without being read, so
+ * that they are given back with the unstarted.
+ */
+static void
+hold_arrived(struct drain *d)
+{
+	struct arrival	*a;
+	struct batch	*b;
+	struct msg	*m;
+	size_t		 i;
+
+	while ((a = d->arrived) != NULL) {
+		if ((d->arrived = a->next) == NULL)
+			d->arrived_tail = &d->arrived;
+		if ((b = calloc(1, sizeof(*b))) != NULL) {
+			b->open = 1;
+			for (i = 0; i < a->n; i++) {
+				if (find_open(d, a->m[i].id) != NULL ||
+				    (m = calloc(1, sizeof(*m))) == NULL)
+					continue;
+				m->d = d;
+				m->batch = b;
+				b->open++;
+				m->id = a->m[i].id;
+				m->receipt = a->m[i].receipt;
+				a->m[i].id = a->m[i].receipt = NULL;
+				m->dropped = 1;
+				*d->msgs_tail = m;
+				d->msgs_tail = &m->next;
+			}
+			batch_less(d, b);
+		} else
+			d->batches--;
+		arrival_free(a);
+	}
+}
+
 /* ---------------------------------------------------------- the loop */
 
 /* Without --follow: the last receive brought nothing, nothing is left. */
@@ -700,6 +749,12 @@ stop(struct drain *d)
 	for (m = d->msgs; m != NULL; m = m->next)
 		if (m->state == M_OPEN && !m->queued)
 			m->dropped = 1;
+	/* A receive in flight through the signal: what it brings goes back. */
+	deadline = util_mono_ms() + (long long)d->o->wait * 1000 +
+	    DRAIN_STOP_MS;
+	while (d->receiving && util_mono_ms() < deadline)
+		engine_step(d->r->eng, 100);
+	hold_arrived(d);
 	while (beat_send(d, 0, signalled, unstarted))
 		continue;
 	for (m = d->msgs; m != NULL; m = m->next)
@@ -728,11 +783,8 @@ drain_free(struct drain *d)
 		free(bt);
 	}
 	while ((a = d->arrived) != NULL) {
-		struct sqs_received	got = { a->m, a->n, 0 };
-
 		d->arrived = a->next;
-		sqs_received_free(&got);
-		free(a);
+		arrival_free(a);
 	}
 	while ((m = d->msgs) != NULL) {
 		d->msgs = m->next;

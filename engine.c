@@ -489,8 +489,7 @@ xfer_launch(struct engine_xfer *x)
 		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST,
 		    strcmp(x->method, "GET") == 0 ? NULL : x->method);
 	}
-	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, x->final ?
-	    (long)ENGINE_FINAL_MS : x->timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, x->timeout_ms);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_XFERINFODATA, x);
@@ -612,7 +611,7 @@ xfer_finished(struct engine_xfer *x, CURLcode cc)
 		x->retry_at = 0;
 		return;
 	}
-	if (!x->err.transient || x->final || x->attempt >= e->max_attempts ||
+	if (!x->err.transient || x->attempt >= e->max_attempts ||
 	    interrupted(e)) {
 		xfer_finish(x, -1);
 		return;

@@ -140,8 +140,8 @@ struct engine_xfer {
 	size_t		 max;		/* longest answer taken */
 	long long	 expect_size;	/* a 2xx body must be this long; -1 */
 	int		 fd;		/* spool the body here; -1: memory */
-	int		 final;		/* made after a signal: not aborted by
-					   it, one attempt, ENGINE_FINAL_MS */
+	int		 final;		/* runs to its end through a signal
+					   (no retry after it): set timeout_ms */
 	long		 timeout_ms;	/* a whole attempt; 0: none */
 
 	char		*url;		/* set by ops->prepare */

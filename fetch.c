@@ -32,7 +32,8 @@ struct pending {
 	int		 started;	/* PEND_FETCH: its GET was started */
 	struct s3_get	*get;		/* NULL once started: over the limit */
 	void		*tag;
-	int		 told;		/* has a tag to tell */
+	int		 told;		/* a queue message's: its outcome is
+					   told (fetch_put) */
 };
 
 struct fetchq {
@@ -87,6 +88,13 @@ skip(struct run *r, const struct pending *p)
 		/* Not the script's: -d's stdout stays the script's lines. */
 		msg_warn("skipping %s, dated before --after", p->key);
 	return FETCH_SKIPPED;
+}
+
+static int
+gone(const struct s3_error *err)
+{
+	return err->status == S3_EHTTP && err->http_status == 404 &&
+	    strcmp(err->code, "NoSuchKey") == 0;
 }
 
 static enum fetch_outcome
@@ -145,6 +153,17 @@ finish(struct fetchq *q, struct pending *p)
 	}
 	rc = s3_get_finish(p->get, &body, &err);
 	p->get = NULL;
+	if (rc == -1 && p->told && gone(&err)) {
+		/*
+		 * A message names an object the bucket no longer has: done
+		 * and deleted by a worker with -D (S3 notifies at least
+		 * once), or removed. Trying again cannot help.
+		 */
+		if (!r->o->delete || r->o->debug > 1)
+			msg_warn("%s: gone from bucket %s (NoSuchKey); nothing "
+			    "to fetch", p->key, bucket_of(q, p));
+		return FETCH_SKIPPED;
+	}
 	if (rc == -1)
 		res = object_failed(r, p->key, "cannot download", &err);
 	else

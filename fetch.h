@@ -17,7 +17,8 @@ struct fetchq;
 enum fetch_outcome {
 	FETCH_DONE,		/* written, recorded and deleted as asked */
 	FETCH_SKIPPED,		/* nothing to do: a folder, a digest, recorded
-				   already, dated before --after */
+				   already, dated before --after, gone from
+				   the bucket (NoSuchKey) */
 	FETCH_FAILED,		/* named on stderr, left in the bucket */
 	FETCH_TRANSIENT,	/* the same, requests still failing */
 	FETCH_FATAL,		/* a local error (printed): the run stops */

@@ -143,7 +143,8 @@ url_ok(const char *url, const char *shown)
 	    strncasecmp(url, "http://", 7) != 0) ||
 	    (p = strstr(url, "://")) == NULL ||
 	    strcspn(p + 3, "/") == 0 || strchr(p + 3, '/') == NULL ||
-	    strchr(p + 3, '/')[1] == '\0') {
+	    strchr(p + 3, '/')[1] == '\0' ||
+	    memchr(p + 3, '@', strcspn(p + 3, "/")) != NULL) {
 		msg_warn("--queue-url %s: not a queue URL "
 		    "(https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)", shown);
 		return 0;
@@ -630,7 +631,7 @@ body_done(cJSON *o, int fail)
 }
 
 int
-sqs_receive(struct sqs *q, int max, int visibility, int wait,
+sqs_receive(struct sqs *q, int max, int visibility, int wait, int final,
     sqs_receive_fn fn, void *arg)
 {
 	struct call	*c;
@@ -652,6 +653,7 @@ sqs_receive(struct sqs *q, int max, int visibility, int wait,
 	c->cb.receive = fn;
 	c->arg = arg;
 	c->x.timeout_ms = (long)wait * 1000 + SQS_RECEIVE_SLACK_MS;
+	c->x.final = final;
 	call_start(c);
 	return 0;
 }
@@ -707,7 +709,10 @@ sqs_visibility(struct sqs *q, const char *const *receipts, size_t n,
 	c->cb.batch = fn;
 	c->arg = arg;
 	c->n = n;
-	c->x.final = final;
+	if (final) {
+		c->x.final = 1;
+		c->x.timeout_ms = ENGINE_FINAL_MS;
+	}
 	call_start(c);
 	return 0;
 }

@@ -79,10 +79,12 @@ typedef void	(*sqs_receive_fn)(void *arg, int rc, struct sqs_received *got,
 /*
  * ReceiveMessage of up to max (<= SQS_BATCH_MAX) messages, hidden for
  * visibility seconds, waiting up to wait seconds for one (a long poll).
- * 0, or -1 when memory runs out (printed; no callback).
+ * final: a signal does not abort it (what it brings can be given back at
+ * once, rather than lost to a poll the server still answers). 0, or -1
+ * when memory runs out (printed; no callback).
  */
 int	 sqs_receive(struct sqs *, int max, int visibility, int wait,
-	    sqs_receive_fn, void *arg);
+	    int final, sqs_receive_fn, void *arg);
 
 typedef void	(*sqs_done_fn)(void *arg, int rc, const struct s3_error *err);
 
