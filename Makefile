@@ -39,15 +39,17 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
 	   $(CPPFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
-SRCS     = getawslog.c engine.c s3.c sigv4.c flatten.c ini.c creds.c http.c msg.c \
-	   util.c sig.c progress.c fileutil.c lock.c state.c inflate.c \
-	   logfile.c layout.c object.c fetch.c walk.c notify.c sqs.c drain.c
+SRCS     = getawslog.c engine.c s3.c sigv4.c flatten.c pyjson.c pyfloat.c \
+	   spool.c ini.c creds.c http.c msg.c util.c sig.c progress.c \
+	   fileutil.c lock.c state.c inflate.c logfile.c layout.c object.c \
+	   fetch.c walk.c notify.c discard.c metrics.c sqs.c drain.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
 	   $(B)/tests/test_layout $(B)/tests/test_notify \
 	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz \
-	   $(B)/tests/test_util $(B)/tests/test_http
+	   $(B)/tests/test_util $(B)/tests/test_http $(B)/tests/test_metrics \
+	   $(B)/tests/test_discard $(B)/tests/test_spool
 
 # The fuzz targets (tests/fuzz/). For the replay test (test_fuzz) each is
 # built with the project's compiler, its entry point renamed fuzz_TARGET;
@@ -79,11 +81,11 @@ $(B)/%.o: %.c $(wildcard *.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/tests/test_%: tests/test_%.c $(LIBOBJS) tests/unit.h
+$(B)/tests/test_%: tests/test_%.c $(LIBOBJS) tests/unit.h tests/capture.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
-$(B)/tests/flatten_cli: tests/flatten_cli.c $(LIBOBJS) flatten.h
+$(B)/tests/flatten_cli: tests/flatten_cli.c $(LIBOBJS) flatten.h tests/capture.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
@@ -122,6 +124,11 @@ $(B)/tests/notify_cli: tests/notify_cli.c $(LIBOBJS) notify.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
+# pyfloat.c as a filter, for the differential test against Python.
+$(B)/tests/pyfloat_cli: tests/pyfloat_cli.c $(LIBOBJS) pyfloat.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
 # The signer as a filter, for the differential test against botocore.
 $(B)/tests/sigv4_cli: tests/sigv4_cli.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
@@ -133,7 +140,7 @@ deps:
 	@sh scripts/deps.sh
 
 check-build: $(B)/getawslog $(UNITS) $(B)/tests/flatten_cli \
-	     $(B)/tests/sigv4_cli $(B)/tests/notify_cli
+	     $(B)/tests/sigv4_cli $(B)/tests/notify_cli $(B)/tests/pyfloat_cli
 
 check: deps
 	@$(MAKE) --no-print-directory check-build
@@ -194,5 +201,6 @@ clean:
 	rm -f getawslog *.o tests/test_sigv4 tests/test_flatten tests/test_s3xml \
 	    tests/test_ini tests/test_credsutil tests/test_layout tests/sigv4_cli \
 	    tests/flatten_cli tests/test_fuzz tests/test_util tests/test_http \
-	    tests/test_notify tests/notify_cli tests/fuzz/*.o
+	    tests/test_notify tests/notify_cli tests/test_metrics tests/test_discard \
+	    tests/pyfloat_cli tests/test_spool tests/fuzz/*.o
 	rm -rf build getawslog-$(VERSION).tar.gz

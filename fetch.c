@@ -19,7 +19,8 @@
 /* Raw mode keeps objects larger than this in a temporary file. */
 #define SPOOL_MIN	(4 * 1024 * 1024)
 
-enum pend_kind { PEND_FOLDER, PEND_DIGEST, PEND_SEEN, PEND_OLD, PEND_FETCH };
+enum pend_kind { PEND_FOLDER, PEND_DIGEST, PEND_SEEN, PEND_OLD, PEND_EMPTY,
+	PEND_FETCH };
 
 struct pending {
 	struct pending	*next;
@@ -76,17 +77,44 @@ bucket_of(const struct fetchq *q, const struct pending *p)
 	return p->bucket != NULL ? p->bucket : q->r->o->bucket;
 }
 
+/*
+ * A name on stdout (the script's -d lines, --dry-run's keys): control
+ * bytes escaped, so that a key cannot forge a line in cron's mail or
+ * repaint a terminal.
+ */
+static void
+say(const char *what, const char *name)
+{
+	char	buf[MSG_ESCAPED_MAX];
+
+	progress_clear();
+	printf("%s%s\n", what, msg_escape(name, buf, sizeof(buf)));
+}
+
 /* Said in its turn, so that -d's lines keep the listing's order. */
 static enum fetch_outcome
 skip(struct run *r, const struct pending *p)
 {
+	r->n.skipped++;
 	if (p->kind == PEND_DIGEST && r->o->debug)
-		printf("Skipping digest file: %s\n", p->base);
+		say("Skipping digest file: ", p->base);
 	else if (p->kind == PEND_SEEN && r->o->debug)
-		printf("Skipping previously seen file %s\n", p->base);
+		say("Skipping previously seen file ", p->base);
 	else if (p->kind == PEND_OLD && r->o->debug > 1)
 		/* Not the script's: -d's stdout stays the script's lines. */
 		msg_warn("skipping %s, dated before --after", p->key);
+	else if (p->kind == PEND_EMPTY) {
+		/*
+		 * No bytes (a "_$folder$" marker, say) is no gzip, but no
+		 * failure either: recorded, so that it is said only once.
+		 */
+		if (r->o->debug > 1)
+			msg_warn("skipping %s, an empty object", p->key);
+		if (!r->o->dry_run && (state_begin(r->st) == -1 ||
+		    state_record(r->st, p->base) == -1 ||
+		    state_commit(r->st) == -1))
+			return FETCH_FATAL;
+	}
 	return FETCH_SKIPPED;
 }
 
@@ -132,16 +160,16 @@ finish(struct fetchq *q, struct pending *p)
 	if ((rc = state_seen(r->st, p->base)) != 0) {
 		if (rc == -1)
 			return FETCH_FATAL;
+		r->n.skipped++;
 		if (r->o->debug)
-			printf("Skipping previously seen file %s\n", p->base);
+			say("Skipping previously seen file ", p->base);
 		return FETCH_SKIPPED;
 	}
 	if (r->o->debug)
-		printf("+++ Found new log:  %s\n", p->base);
+		say("+++ Found new log:  ", p->base);
 	if (r->o->dry_run) {
 		/* Would be fetched: say so, touch nothing. */
-		progress_clear();
-		printf("%s\n", p->key);
+		say("", p->key);
 		r->n.objects++;
 		return FETCH_DONE;
 	}
@@ -223,7 +251,9 @@ classify(struct run *r, struct pending *p)
 		if (seen == -1)
 			return -1;
 		p->kind = PEND_SEEN;
-	} else
+	} else if (p->size == 0 || p->hint == 0)
+		p->kind = PEND_EMPTY;
+	else
 		p->kind = PEND_FETCH;
 	return 0;
 }

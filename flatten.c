@@ -1,123 +1,89 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * flatten.c - turn one decompressed CloudTrail document into log lines.
+ * flatten.c - turn a decompressed CloudTrail document into log lines, as
+ * it arrives in pieces (see flatten.h).
  *
- * The flat (-j) and json formats must be byte-identical to what
- * getawslog.py printed under Python 2.7, so this file emulates the few
- * Python behaviours that shape those bytes: json.load's decoding, the
- * CPython 2.7 dict iteration order, str(), repr() and json.dumps().
- * The wazuh format follows Wazuh's aws-s3 module (Python 3).
- *
- * The document is parsed by a small validating parser of our own rather
- * than cJSON: cJSON forgets the text of numbers (Python prints 10**20 and
- * 1.10 from their text, not from a double), rejects "\ud800" escapes that
- * Python's json accepts, does not check UTF-8, and keeps repeated keys as
- * separate items. Our parser decodes strings as Python 2.7 did, keeps
- * every number's lexeme, and orders each object's members as a CPython
- * 2.7 dict would right when the object closes.
- *
- * Decoded strings are kept as generalized UTF-8: a lone surrogate (which
- * Python 2.7 kept as a code point) is stored as its 3-byte sequence.
+ * pyjson.c reads the document as Python 2.7's json.load did and hands
+ * over one record at a time; this file writes each record's line. The
+ * flat (-j) and json formats must be byte-identical to what getawslog.py
+ * printed under Python 2.7, so it emulates the few Python behaviours that
+ * shape those bytes: the CPython 2.7 dict iteration order (pyjson.c),
+ * str(), repr() and json.dumps(). The wazuh format follows Wazuh's aws-s3
+ * module (Python 3).
  */
 
 #include <sys/types.h>
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "discard.h"
 #include "flatten.h"
+#include "pyfloat.h"
+#include "pyjson.h"
+#include "spool.h"
 
-enum ntype { N_NULL, N_FALSE, N_TRUE, N_INT, N_FLOAT, N_STR, N_ARR, N_OBJ };
-
-/* String flags: what escaping a string may need (fast paths). */
-#define NF_PLAIN	0x01	/* only bytes 0x20..0x7e, no backslash */
-#define NF_SQ		0x02	/* contains ' */
-#define NF_DQ		0x04	/* contains " */
-#define NF_COPY		0x20	/* text is in doc.str, not in the source */
-/* Number flags. */
-#define NF_LONG		0x08	/* int outside the signed 64-bit range */
-#define NF_ZERO		0x10	/* int whose value is 0 */
+#define FLUSH_AT	65536	/* hand output to the writer in chunks */
 
 /*
- * One parsed value. Strings: off/len into the source text, or with
- * NF_COPY (it had escapes) into doc.str at the same offset. Numbers: off/len of the
- * lexeme in the source. Arrays: len children at doc.kids[off]. Objects:
- * len distinct members; doc.kids[off] holds 2*len (key, value) node
- * indexes in CPython 2.7 iteration order, then, when doc.insorder is
- * set (only the wazuh format reads it), 2*len more in first insertion
- * order (Python 3's order).
+ * An output buffer. One with a flush function hands its bytes over once
+ * FLUSH_AT are waiting, even in the middle of a line (the writer holds
+ * everything back until the document has proved good), so it stays small
+ * whatever the record.
  */
-struct node {
-	uint8_t		 type;
-	uint8_t		 flags;
-	uint32_t	 len;
-	size_t		 off;
-	union {
-		double	 d;	/* N_FLOAT */
-		uint64_t hash;	/* N_STR: Python 2.7 unicode hash */
-	} u;
-};
-
-/*
- * Keys repeat (every record has the same few dozen), and their Python hash
- * is a serial multiply per character: remember the hash of recent keys.
- */
-#define KEYCACHE_BITS	10
-#define KEYCACHE	(1 << KEYCACHE_BITS)
-
-struct keyhash {
-	const unsigned char *s;	/* decoded text; len 0: empty entry */
-	size_t		 len;
-	uint64_t	 hash;
-};
-
-struct doc {
-	const unsigned char *src;
-	size_t		 srclen;
-	size_t		 pos;
-	int		 depth;
-	struct node	*nodes;
-	size_t		 nnodes, nodecap;
-	size_t		 runend;	/* 1 + offset of src's last stop byte */
-	char		*str;		/* decoded strings that had escapes */
-	size_t		*kids;
-	size_t		 nkids, kidcap;
-	size_t		*stack;		/* children of open containers */
-	size_t		 nstack, stackcap;
-	size_t		*tab, *tab2;	/* dict emulation tables */
-	size_t		 tabcap, tab2cap;
-	size_t		*tmp;		/* per-object scratch */
-	size_t		 tmpcap;
-	struct keyhash	 keys[KEYCACHE];
-	int		 insorder;	/* keep objects' insertion order */
-	int		 nomem;
-	char		*err;
-	size_t		 errlen;
-};
-
-/* A key as the dict emulation sees it. */
-struct dkey {
-	uint64_t	 hash;
-	const char	*s;
-	size_t		 len;
-};
-
 struct buf {
 	char		*p;
 	size_t		 len, cap;
-	int		 nomem;
+	int		 nomem;		/* a growth failed */
+	int		 failed;	/* flush returned -1 */
+	int		(*flush)(void *, const char *, size_t);
+	void		*arg;
 };
 
-#define FLUSH_AT	65536	/* hand lines to the writer in chunks */
-#define NODE_TEXT	16	/* bytes of real text per parsed value */
-#define KIDS_TEXT	8	/* bytes of real text per doc.kids entry */
+/* A record's scratch arrays, kept from record to record. */
+struct scratch {
+	struct pj_dkey	*k;
+	size_t		*val, *order, *first;
+	size_t		 cap;
+};
+
+struct wzent;
+
+struct flatten {
+	enum flatten_format	 fmt;
+	struct flatten_meta	 meta;
+	flatten_write_fn	 write;
+	flatten_rewind_fn	 rewind;
+	void			*arg;
+	struct pj_stream	*pj;
+	struct buf		 out, tmp;
+	struct pj_dict		 dict;
+	struct scratch		 sc;
+	struct wzent		*wz;
+	size_t			 wzcap;
+	size_t			 nrecords;	/* lines of the last Records */
+	int			 rc;		/* a callback's failure */
+};
 
 /* ---------------------------------------------------------------- */
 /* Output buffer */
+
+/* Hand what is waiting to the writer; -1 (and b->failed) if it refuses. */
+static int
+buf_flush(struct buf *b)
+{
+	if (b->len > 0 && b->flush != NULL && !b->failed && !b->nomem) {
+		if (b->flush(b->arg, b->p, b->len) == -1) {
+			b->failed = 1;
+			return -1;
+		}
+		b->len = 0;
+	}
+	return 0;
+}
 
 /* The slow path of the adders below: make room for n more bytes. */
 static void
@@ -126,7 +92,11 @@ buf_grow(struct buf *b, size_t n)
 	size_t	 ncap;
 	char	*np;
 
-	if (b->nomem || b->cap - b->len >= n)
+	if (b->nomem || b->failed)
+		return;
+	if (b->flush != NULL && b->len >= FLUSH_AT && buf_flush(b) == -1)
+		return;
+	if (b->cap - b->len >= n)
 		return;
 	ncap = b->cap ? b->cap : 4096;
 	while (ncap - b->len < n) {
@@ -156,7 +126,7 @@ buf_add(struct buf *b, const void *s, size_t n)
 		return;
 	if (b->cap - b->len < n) {
 		buf_grow(b, n);
-		if (b->nomem)
+		if (b->nomem || b->failed || b->cap - b->len < n)
 			return;
 	}
 	memcpy(b->p + b->len, s, n);
@@ -168,7 +138,7 @@ buf_addc(struct buf *b, char c)
 {
 	if (b->cap == b->len) {
 		buf_grow(b, 1);
-		if (b->nomem)
+		if (b->nomem || b->failed || b->cap == b->len)
 			return;
 	}
 	b->p[b->len++] = c;
@@ -196,864 +166,21 @@ buf_esc(struct buf *b, char kind, uint32_t v, int ndig)
 	buf_add(b, t, 2 + ndig);
 }
 
-/* ---------------------------------------------------------------- */
-/* Numbers */
-
-/* Python's str(float) in 2.7: '%.12g', with ".0" when it looks like an int. */
+/* Python 2.7's str(float) and repr(float) (pyfloat.c). */
 static void
 float_str(struct buf *b, double d)
 {
-	char	 t[64];
-	int	 n;
+	char	t[PYFLOAT_MAX];
 
-	if (isnan(d)) {
-		buf_adds(b, "nan");
-		return;
-	}
-	if (isinf(d)) {
-		buf_adds(b, d < 0 ? "-inf" : "inf");
-		return;
-	}
-	n = snprintf(t, sizeof(t), "%.12g", d);
-	if (n < 0 || (size_t)n >= sizeof(t)) {
-		b->nomem = 1;	/* cannot happen: %.12g is short */
-		return;
-	}
-	buf_add(b, t, n);
-	if (strpbrk(t, ".e") == NULL)
-		buf_adds(b, ".0");
+	buf_add(b, t, pyfloat_str(d, t));
 }
 
-/*
- * Shortest digits that read back as d (what Python's repr uses): digits
- * into dig (no dot, no sign), returns the count and sets *exp10 to the
- * decimal exponent of the first digit. The correctly rounded candidate is
- * tried first; at a power of two the interval is lopsided, so the next
- * decimal up is tried too, as David Gay's dtoa would find it.
- */
-static int
-shortest_digits(double d, char *dig, int *exp10)
-{
-	char	 t[40], u[48];
-	int	 p, n, i, nd, e;
-	char	*ep;
-
-	for (p = 1; p <= 17; p++) {
-		n = snprintf(t, sizeof(t), "%.*e", p - 1, fabs(d));
-		if (n < 0 || (size_t)n >= sizeof(t))
-			return -1;
-		nd = 0;
-		for (i = 0; t[i] != 'e'; i++)
-			if (t[i] != '.')
-				dig[nd++] = t[i];
-		e = (int)strtol(t + i + 1, NULL, 10);
-		if (strtod(t, NULL) == fabs(d))
-			goto found;
-		if (p == 17 || strtod(t, NULL) > fabs(d))
-			continue;
-		/* Next decimal up: add one in the last place. */
-		for (i = nd - 1; i >= 0 && dig[i] == '9'; i--)
-			dig[i] = '0';
-		if (i < 0) {
-			dig[0] = '1';
-			e++;
-		} else
-			dig[i]++;
-		n = snprintf(u, sizeof(u), "%c.%.*se%d", dig[0], nd - 1,
-		    dig + 1, e);
-		if (n < 0 || (size_t)n >= sizeof(u))
-			return -1;
-		if (strtod(u, &ep) == fabs(d))
-			goto found;
-	}
-	return -1;
- found:
-	while (nd > 1 && dig[nd - 1] == '0')
-		nd--;
-	*exp10 = e;
-	return nd;
-}
-
-/* Python's repr(float) (2.7 and 3 agree). */
 static void
 float_repr(struct buf *b, double d)
 {
-	char	 dig[24], t[8];
-	int	 nd, e, decpt, n, i;
+	char	t[PYFLOAT_MAX];
 
-	if (isnan(d)) {
-		buf_adds(b, "nan");
-		return;
-	}
-	if (isinf(d)) {
-		buf_adds(b, d < 0 ? "-inf" : "inf");
-		return;
-	}
-	if ((nd = shortest_digits(d, dig, &e)) < 0) {
-		b->nomem = 1;
-		return;
-	}
-	if (signbit(d))
-		buf_addc(b, '-');
-	decpt = e + 1;
-	if (decpt <= -4 || decpt > 16) {
-		buf_addc(b, dig[0]);
-		if (nd > 1) {
-			buf_addc(b, '.');
-			buf_add(b, dig + 1, nd - 1);
-		}
-		n = snprintf(t, sizeof(t), "e%c%02d", e < 0 ? '-' : '+',
-		    e < 0 ? -e : e);
-		if (n < 0 || (size_t)n >= sizeof(t)) {
-			b->nomem = 1;
-			return;
-		}
-		buf_add(b, t, n);
-	} else if (decpt <= 0) {
-		buf_adds(b, "0.");
-		for (i = decpt; i < 0; i++)
-			buf_addc(b, '0');
-		buf_add(b, dig, nd);
-	} else if (decpt >= nd) {
-		buf_add(b, dig, nd);
-		for (i = nd; i < decpt; i++)
-			buf_addc(b, '0');
-		buf_adds(b, ".0");
-	} else {
-		buf_add(b, dig, decpt);
-		buf_addc(b, '.');
-		buf_add(b, dig + decpt, nd - decpt);
-	}
-}
-
-/* ---------------------------------------------------------------- */
-/* Parser */
-
-static void seterr(struct doc *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-seterr(struct doc *d, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	if (d->err == NULL || d->errlen == 0 || d->err[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(d->err, d->errlen, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		d->err[0] = '\0';
-	/* A truncated reason is still a reason: keep what fits. */
-}
-
-static int
-badjson(struct doc *d)
-{
-	seterr(d, "invalid JSON at byte %zu", d->pos);
-	return -1;
-}
-
-static int
-grow(void **p, size_t *cap, size_t need, size_t size, int *nomem)
-{
-	size_t	 ncap;
-	void	*np;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 64;
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2 / size) {
-			*nomem = 1;
-			return -1;
-		}
-		ncap *= 2;
-	}
-	if ((np = reallocarray(*p, ncap, size)) == NULL) {
-		*nomem = 1;
-		return -1;
-	}
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
-/* Called for every value: the capacity test stays here, grow() seldom. */
-static inline int
-new_node(struct doc *d, int type, size_t *idx)
-{
-	struct node *n;
-
-	if (d->nnodes == d->nodecap && grow((void **)&d->nodes,
-	    &d->nodecap, d->nnodes + 1, sizeof(*d->nodes), &d->nomem) == -1)
-		return -1;
-	*idx = d->nnodes;
-	n = &d->nodes[d->nnodes++];
-	n->type = type;
-	n->flags = 0;
-	n->len = 0;
-	n->off = 0;
-	n->u.hash = 0;
-	return 0;
-}
-
-static inline int
-push(struct doc *d, size_t v)
-{
-	if (d->nstack == d->stackcap && grow((void **)&d->stack,
-	    &d->stackcap, d->nstack + 1, sizeof(*d->stack), &d->nomem) == -1)
-		return -1;
-	d->stack[d->nstack++] = v;
-	return 0;
-}
-
-/* CloudTrail writes no whitespace: a byte above ' ' returns at once. */
-static inline void
-skip_ws(struct doc *d)
-{
-	if (d->pos < d->srclen && d->src[d->pos] > ' ')
-		return;
-	while (d->pos < d->srclen && (d->src[d->pos] == ' ' ||
-	    d->src[d->pos] == '\t' || d->src[d->pos] == '\n' ||
-	    d->src[d->pos] == '\r'))
-		d->pos++;
-}
-
-/* Store code point c at s as (generalized) UTF-8; returns its length. */
-static size_t
-put_cp(unsigned char *s, uint32_t c)
-{
-	if (c < 0x80) {
-		s[0] = c;
-		return 1;
-	}
-	if (c < 0x800) {
-		s[0] = 0xc0 | (c >> 6);
-		s[1] = 0x80 | (c & 0x3f);
-		return 2;
-	}
-	if (c < 0x10000) {
-		s[0] = 0xe0 | (c >> 12);
-		s[1] = 0x80 | ((c >> 6) & 0x3f);
-		s[2] = 0x80 | (c & 0x3f);
-		return 3;
-	}
-	s[0] = 0xf0 | (c >> 18);
-	s[1] = 0x80 | ((c >> 12) & 0x3f);
-	s[2] = 0x80 | ((c >> 6) & 0x3f);
-	s[3] = 0x80 | (c & 0x3f);
-	return 4;
-}
-
-static int
-hex4(struct doc *d, size_t at, uint32_t *v)
-{
-	size_t	 i;
-	int	 c;
-
-	*v = 0;
-	if (d->srclen - at < 4)
-		return -1;
-	for (i = 0; i < 4; i++) {
-		c = d->src[at + i];
-		*v <<= 4;
-		if (c >= '0' && c <= '9')
-			*v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			*v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			*v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * Decode one raw UTF-8 sequence at d->pos as Python 2.7's codec did:
- * overlong forms and values past U+10FFFF are errors, but encoded
- * surrogates are accepted and kept as code points.
- */
-static int
-utf8_in(struct doc *d, uint32_t *cp)
-{
-	const unsigned char *s = d->src + d->pos;
-	size_t	 left = d->srclen - d->pos, n, i;
-	uint32_t c, min;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		c = s[0] & 0x1f;
-		min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		c = s[0] & 0x0f;
-		min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		c = s[0] & 0x07;
-		min = 0x10000;
-	} else
-		goto bad;
-	if (left < n)
-		goto bad;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			goto bad;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff)
-		goto bad;
-	*cp = c;
-	d->pos += n;
-	return 0;
- bad:
-	seterr(d, "invalid UTF-8 at byte %zu", d->pos);
-	return -1;
-}
-
-/* Next code point of a decoded (generalized UTF-8) string. */
-static size_t
-cp_next(const unsigned char *s, uint32_t *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xe0) {
-		*cp = ((s[0] & 0x1f) << 6) | (s[1] & 0x3f);
-		return 2;
-	}
-	if (s[0] < 0xf0) {
-		*cp = ((s[0] & 0x0f) << 12) | ((s[1] & 0x3f) << 6) |
-		    (s[2] & 0x3f);
-		return 3;
-	}
-	*cp = ((uint32_t)(s[0] & 0x07) << 18) | ((s[1] & 0x3f) << 12) |
-	    ((s[2] & 0x3f) << 6) | (s[3] & 0x3f);
-	return 4;
-}
-
-static const char *
-sdata(const struct doc *d, const struct node *n)
-{
-	return (n->flags & NF_COPY ? d->str : (const char *)d->src) + n->off;
-}
-
-/*
- * CPython 2.7's unicode hash (wrapping 64-bit arithmetic) of the decoded
- * key s[0..len), over its code points.
- */
-static uint64_t
-key_hash(struct doc *d, const unsigned char *s, size_t len)
-{
-	struct keyhash *e;
-	size_t	 i, ncp = 0;
-	uint64_t h;
-	uint32_t c, x;
-
-	if (len == 0)
-		return 0;
-	/* Fibonacci hashing of the length and three of the bytes. */
-	x = (uint32_t)len ^ (uint32_t)s[0] << 8 ^ (uint32_t)s[len / 2] << 16 ^
-	    (uint32_t)s[len - 1] << 24;
-	e = &d->keys[(uint32_t)(x * 0x9e3779b1u) >> (32 - KEYCACHE_BITS)];
-	if (e->len == len && memcmp(e->s, s, len) == 0)
-		return e->hash;
-	cp_next(s, &c);
-	h = (uint64_t)c << 7;
-	for (i = 0; i < len; ncp++) {
-		if (s[i] < 0x80)
-			c = s[i++];
-		else
-			i += cp_next(s + i, &c);
-		h = (1000003 * h) ^ c;
-	}
-	h ^= ncp;
-	if (h == UINT64_MAX)
-		h -= 1;
-	e->s = s;
-	e->len = len;
-	e->hash = h;
-	return h;
-}
-
-/*
- * What a string byte asks of the parser: SC_RUN bytes (printable ASCII
- * other than the three below) need no decoding and leave the string plain;
- * everything else ends a run: '"', '\\', controls (an error), 0x7f and up
- * (not plain; 0x80 and up start UTF-8) and ' (sets NF_SQ).
- */
-#define SC_RUN	0
-#define SC_STOP	1
-static const unsigned char strclass[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x00 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x10 */
-	0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x20 " ' */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x30 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x40 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,	/* 0x50 \ */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x60 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,	/* 0x70 DEL */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x80 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
-};
-
-/*
- * A string at d->pos (the opening quote), decoded into a new node; with
- * iskey, its Python hash too (values never need one).
- *
- * A string without escapes (nearly all) is left where it is in the source.
- * At its first escape, the text so far is copied to the same offset in
- * d->str, and the rest of the string is decoded there (decoded text never
- * outgrows its source). w is the decoded length's end, as an offset.
- */
-static int
-parse_string(struct doc *d, size_t *idx, int iskey)
-{
-	const unsigned char *s = d->src;
-	unsigned char *t = (unsigned char *)d->str;
-	struct node *n;
-	size_t	 start, r, r0, w, len;
-	uint32_t c, c2;
-	int	 flags = NF_PLAIN, ch, esc;
-
-	start = r = w = d->pos + 1;
-	for (;;) {
-		r0 = r;
-		/* Before src's last stop byte, the table alone ends a run. */
-		if (r < d->runend)
-			while (strclass[s[r]] == SC_RUN)
-				r++;
-		else
-			while (r < d->srclen && strclass[s[r]] == SC_RUN)
-				r++;
-		if (r > r0) {
-			if (flags & NF_COPY)
-				memcpy(t + w, s + r0, r - r0);
-			w += r - r0;
-		}
-		if (r >= d->srclen) {
-			d->pos = d->srclen;
-			return badjson(d);
-		}
-		ch = s[r];
-		if (ch == '"') {
-			r++;
-			break;
-		}
-		if (ch < 0x20) {
-			d->pos = r;
-			return badjson(d);
-		}
-		esc = ch == '\\';
-		if (esc) {
-			if (r + 1 >= d->srclen) {
-				d->pos = r;
-				return badjson(d);
-			}
-			ch = s[r + 1];
-			r += 2;
-			switch (ch) {
-			case '"': c = '"'; break;
-			case '\\': c = '\\'; break;
-			case '/': c = '/'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 't': c = '\t'; break;
-			case 'u':
-				if (hex4(d, r, &c) == -1) {
-					d->pos = r;
-					return badjson(d);
-				}
-				r += 4;
-				/* A pair joins; a lone surrogate stays. */
-				if (c >= 0xd800 && c <= 0xdbff &&
-				    d->srclen - r >= 6 &&
-				    d->src[r] == '\\' &&
-				    d->src[r + 1] == 'u' &&
-				    hex4(d, r + 2, &c2) == 0 &&
-				    c2 >= 0xdc00 && c2 <= 0xdfff) {
-					c = 0x10000 + ((c - 0xd800) << 10) +
-					    (c2 - 0xdc00);
-					r += 6;
-				}
-				break;
-			default:
-				d->pos = r - 2;
-				return badjson(d);
-			}
-		} else if (ch >= 0x80) {
-			d->pos = r;
-			if (utf8_in(d, &c) == -1)
-				return -1;
-			r = d->pos;
-		} else {
-			c = ch;
-			r++;
-		}
-		if (c < 0x20 || c > 0x7e || c == '\\')
-			flags &= ~NF_PLAIN;
-		if (c == '\'')
-			flags |= NF_SQ;
-		if (c == '"')
-			flags |= NF_DQ;
-		/* Raw text decodes to its own bytes: only escapes copy. */
-		if (esc && !(flags & NF_COPY)) {
-			memcpy(t + start, s + start, w - start);
-			flags |= NF_COPY;
-		}
-		if (flags & NF_COPY)
-			w += put_cp(t + w, c);
-		else
-			w = r;
-	}
-	d->pos = r;
-	if (w - start > UINT32_MAX) {
-		seterr(d, "string too long at byte %zu", d->pos);
-		return -1;
-	}
-	if (new_node(d, N_STR, idx) == -1)
-		return -1;
-	n = &d->nodes[*idx];
-	n->flags = flags;
-	n->off = start;
-	n->len = len = w - start;
-	n->u.hash = iskey ? key_hash(d, (const unsigned char *)sdata(d, n),
-	    len) : 0;
-	return 0;
-}
-
-/* Python's json number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)? */
-static int
-parse_number(struct doc *d, size_t *idx)
-{
-	const unsigned char *s = d->src;
-	size_t	 p = d->pos, start = d->pos, nd;
-	int	 isfloat = 0;
-	char	 t[64], *big = NULL, *lex;
-	struct node *n;
-
-	if (p < d->srclen && s[p] == '-')
-		p++;
-	if (p >= d->srclen || s[p] < '0' || s[p] > '9') {
-		d->pos = p;
-		return badjson(d);
-	}
-	if (s[p] == '0')
-		p++;
-	else
-		while (p < d->srclen && s[p] >= '0' && s[p] <= '9')
-			p++;
-	if (p + 1 < d->srclen && s[p] == '.' && s[p + 1] >= '0' &&
-	    s[p + 1] <= '9') {
-		isfloat = 1;
-		p++;
-		while (p < d->srclen && s[p] >= '0' && s[p] <= '9')
-			p++;
-	}
-	if (p < d->srclen && (s[p] == 'e' || s[p] == 'E')) {
-		size_t q = p + 1;
-
-		if (q < d->srclen && (s[q] == '+' || s[q] == '-'))
-			q++;
-		if (q < d->srclen && s[q] >= '0' && s[q] <= '9') {
-			isfloat = 1;
-			p = q;
-			while (p < d->srclen && s[p] >= '0' && s[p] <= '9')
-				p++;
-		}
-	}
-	if (p - start > UINT32_MAX) {
-		seterr(d, "number too long at byte %zu", start);
-		return -1;
-	}
-	d->pos = p;
-	if (new_node(d, isfloat ? N_FLOAT : N_INT, idx) == -1)
-		return -1;
-	n = &d->nodes[*idx];
-	n->off = start;
-	n->len = p - start;
-	if (isfloat) {
-		/* strtod needs a terminated copy; lexemes are rarely long. */
-		if (n->len < sizeof(t))
-			lex = t;
-		else if ((lex = big = malloc(n->len + 1)) == NULL) {
-			d->nomem = 1;
-			return -1;
-		}
-		memcpy(lex, s + start, n->len);
-		lex[n->len] = '\0';
-		n->u.d = strtod(lex, NULL);	/* overflow gives inf */
-		free(big);
-		return 0;
-	}
-	if (s[start] == '-')
-		start++;
-	nd = p - start;
-	if (nd == 1 && s[start] == '0')
-		n->flags |= NF_ZERO;
-	else if (nd > 19 || (nd == 19 && memcmp(s + start, s[n->off] == '-' ?
-	    "9223372036854775808" : "9223372036854775807", 19) > 0))
-		n->flags |= NF_LONG;
-	return 0;
-}
-
-static int
-match_word(struct doc *d, const char *w)
-{
-	size_t	 n = strlen(w);
-
-	if (d->srclen - d->pos < n || memcmp(d->src + d->pos, w, n) != 0)
-		return 0;
-	d->pos += n;
-	return 1;
-}
-
-/*
- * Insert n keys in order into an emulated CPython 2.7 dict. first[i] gets
- * the index of the first key equal to key i; order[] the indexes of the
- * distinct keys in iteration (slot) order. Returns the distinct count, or
- * -1 when out of memory.
- */
-static ssize_t
-pydict(struct doc *d, const struct dkey *k, size_t n, size_t *order,
-    size_t *first)
-{
-	size_t	 mask = 7, used = 0, i, j, slot, perturb, e, nsize, *t;
-
-	if (grow((void **)&d->tab, &d->tabcap, 8, sizeof(size_t),
-	    &d->nomem) == -1)
-		return -1;
-	memset(d->tab, 0, 8 * sizeof(size_t));
-	for (i = 0; i < n; i++) {
-		slot = k[i].hash & mask;
-		perturb = k[i].hash;
-		for (;;) {
-			/* Slots hold key index + 1; 0 is free. */
-			if ((e = d->tab[slot & mask]) == 0)
-				break;
-			if (k[e - 1].hash == k[i].hash &&
-			    k[e - 1].len == k[i].len &&
-			    memcmp(k[e - 1].s, k[i].s, k[i].len) == 0)
-				break;
-			slot = (slot << 2) + slot + perturb + 1;
-			perturb >>= 5;
-		}
-		if (e != 0) {
-			first[i] = e - 1;
-			continue;
-		}
-		d->tab[slot & mask] = i + 1;
-		first[i] = i;
-		used++;
-		if (used * 3 < (mask + 1) * 2)
-			continue;
-		/* dictresize(): smallest power of two > 4 * used. */
-		nsize = 8;
-		while (nsize <= (used > 50000 ? 2 : 4) * used)
-			nsize <<= 1;
-		if (grow((void **)&d->tab2, &d->tab2cap, nsize,
-		    sizeof(size_t), &d->nomem) == -1)
-			return -1;
-		memset(d->tab2, 0, nsize * sizeof(size_t));
-		for (j = 0; j <= mask; j++) {
-			if ((e = d->tab[j]) == 0)
-				continue;
-			slot = k[e - 1].hash & (nsize - 1);
-			perturb = k[e - 1].hash;
-			while (d->tab2[slot & (nsize - 1)] != 0) {
-				slot = (slot << 2) + slot + perturb + 1;
-				perturb >>= 5;
-			}
-			d->tab2[slot & (nsize - 1)] = e;
-		}
-		t = d->tab;
-		d->tab = d->tab2;
-		d->tab2 = t;
-		e = d->tabcap;
-		d->tabcap = d->tab2cap;
-		d->tab2cap = e;
-		mask = nsize - 1;
-	}
-	for (i = 0, j = 0; i <= mask; i++)
-		if (d->tab[i] != 0)
-			order[j++] = d->tab[i] - 1;
-	return (ssize_t)j;
-}
-
-static int parse_value(struct doc *, size_t *);
-
-/* Close an object whose members are stack[base..] as (key, value) pairs. */
-static int
-close_object(struct doc *d, size_t base, size_t idx)
-{
-	size_t	 n = (d->nstack - base) / 2, i, per, *order, *first;
-	size_t	*pairs = d->stack + base, *out;
-	struct dkey *k;
-	struct node *kn;
-	ssize_t	 nu;
-
-	if (n == 0) {	/* {}: nothing to order, arrays may be NULL */
-		d->nodes[idx].off = d->nkids;
-		d->nodes[idx].len = 0;
-		return 0;
-	}
-	/* tmp: n dkeys, then order[n], first[n]. */
-	if (grow((void **)&d->tmp, &d->tmpcap, n * (sizeof(*k) /
-	    sizeof(size_t) + 2) + 1, sizeof(size_t), &d->nomem) == -1)
-		return -1;
-	k = (struct dkey *)d->tmp;
-	order = d->tmp + n * (sizeof(*k) / sizeof(size_t));
-	first = order + n;
-	for (i = 0; i < n; i++) {
-		kn = &d->nodes[pairs[2 * i]];
-		k[i].hash = kn->u.hash;
-		k[i].s = sdata(d, kn);
-		k[i].len = kn->len;
-	}
-	if ((nu = pydict(d, k, n, order, first)) == -1)
-		return -1;
-	/* The last value of a repeated key lands in its first slot. */
-	for (i = 0; i < n; i++)
-		if (first[i] != i)
-			pairs[2 * first[i] + 1] = pairs[2 * i + 1];
-	per = d->insorder ? 4 : 2;
-	if (grow((void **)&d->kids, &d->kidcap, d->nkids + per * (size_t)nu,
-	    sizeof(size_t), &d->nomem) == -1)
-		return -1;
-	out = d->kids + d->nkids;
-	for (i = 0; i < (size_t)nu; i++) {
-		*out++ = pairs[2 * order[i]];
-		*out++ = pairs[2 * order[i] + 1];
-	}
-	for (i = 0; d->insorder && i < n; i++) {
-		if (first[i] != i)
-			continue;
-		*out++ = pairs[2 * i];
-		*out++ = pairs[2 * i + 1];
-	}
-	d->nodes[idx].off = d->nkids;
-	d->nodes[idx].len = nu;
-	d->nkids += per * (size_t)nu;
-	d->nstack = base;
-	return 0;
-}
-
-static int
-parse_container(struct doc *d, size_t *idx, int isobj)
-{
-	size_t	 base = d->nstack, k, v, n;
-	char	 close = isobj ? '}' : ']';
-
-	if (++d->depth > FLATTEN_MAX_DEPTH) {
-		seterr(d, "nesting deeper than %d", FLATTEN_MAX_DEPTH);
-		return -1;
-	}
-	if (new_node(d, isobj ? N_OBJ : N_ARR, idx) == -1)
-		return -1;
-	d->pos++;
-	skip_ws(d);
-	if (d->pos < d->srclen && d->src[d->pos] == close)
-		d->pos++;
-	else {
-		for (;;) {
-			skip_ws(d);
-			if (isobj) {
-				if (d->pos >= d->srclen ||
-				    d->src[d->pos] != '"')
-					return badjson(d);
-				if (parse_string(d, &k, 1) == -1 ||
-				    push(d, k) == -1)
-					return -1;
-				skip_ws(d);
-				if (d->pos >= d->srclen ||
-				    d->src[d->pos] != ':')
-					return badjson(d);
-				d->pos++;
-			}
-			if (parse_value(d, &v) == -1 || push(d, v) == -1)
-				return -1;
-			skip_ws(d);
-			if (d->pos >= d->srclen)
-				return badjson(d);
-			if (d->src[d->pos] == close) {
-				d->pos++;
-				break;
-			}
-			if (d->src[d->pos] != ',')
-				return badjson(d);
-			d->pos++;
-		}
-	}
-	d->depth--;
-	if (isobj)
-		return close_object(d, base, *idx);
-	n = d->nstack - base;
-	if (n > UINT32_MAX) {
-		seterr(d, "array too long at byte %zu", d->pos);
-		return -1;
-	}
-	if (grow((void **)&d->kids, &d->kidcap, d->nkids + n,
-	    sizeof(size_t), &d->nomem) == -1)
-		return -1;
-	if (n > 0)	/* the arrays may still be NULL */
-		memcpy(d->kids + d->nkids, d->stack + base,
-		    n * sizeof(size_t));
-	d->nodes[*idx].off = d->nkids;
-	d->nodes[*idx].len = n;
-	d->nkids += n;
-	d->nstack = base;
-	return 0;
-}
-
-static int
-parse_value(struct doc *d, size_t *idx)
-{
-	int	 c;
-
-	skip_ws(d);
-	if (d->pos >= d->srclen)
-		return badjson(d);
-	c = d->src[d->pos];
-	if (c == '{' || c == '[')
-		return parse_container(d, idx, c == '{');
-	if (c == '"')
-		return parse_string(d, idx, 0);
-	if (c == '-' || (c >= '0' && c <= '9')) {
-		/* Python's json also reads -Infinity. */
-		if (match_word(d, "-Infinity")) {
-			if (new_node(d, N_FLOAT, idx) == -1)
-				return -1;
-			d->nodes[*idx].u.d = -INFINITY;
-			return 0;
-		}
-		return parse_number(d, idx);
-	}
-	if (match_word(d, "true"))
-		return new_node(d, N_TRUE, idx);
-	if (match_word(d, "false"))
-		return new_node(d, N_FALSE, idx);
-	if (match_word(d, "null"))
-		return new_node(d, N_NULL, idx);
-	if (match_word(d, "NaN") || match_word(d, "Infinity")) {
-		if (new_node(d, N_FLOAT, idx) == -1)
-			return -1;
-		d->nodes[*idx].u.d = d->src[d->pos - 1] == 'N' ? NAN :
-		    INFINITY;
-		return 0;
-	}
-	return badjson(d);
+	buf_add(b, t, pyfloat_repr(d, t));
 }
 
 /* ---------------------------------------------------------------- */
@@ -1061,34 +188,34 @@ parse_value(struct doc *d, size_t *idx)
 
 /* Value of key (exact bytes) in object o, or (size_t)-1. */
 static size_t
-obj_get(const struct doc *d, const struct node *o, const char *key)
+obj_get(const struct pj_tree *d, const struct pj_node *o, const char *key)
 {
 	size_t	 i, klen = strlen(key);
 	const size_t *p = d->kids + o->off;
-	const struct node *k;
+	const struct pj_node *k;
 
 	for (i = 0; i < o->len; i++) {
 		k = &d->nodes[p[2 * i]];
-		if (k->len == klen && memcmp(sdata(d, k), key, klen) == 0)
+		if (k->len == klen && memcmp(pj_sdata(d, k), key, klen) == 0)
 			return p[2 * i + 1];
 	}
 	return (size_t)-1;
 }
 
 static int
-key_is(const struct doc *d, size_t k, const char *key)
+key_is(const struct pj_tree *d, size_t k, const char *key)
 {
-	const struct node *n = &d->nodes[k];
+	const struct pj_node *n = &d->nodes[k];
 	size_t	 klen = strlen(key);
 
-	return n->len == klen && memcmp(sdata(d, n), key, klen) == 0;
+	return n->len == klen && memcmp(pj_sdata(d, n), key, klen) == 0;
 }
 
 /* An int's text as Python prints it: "-0" is 0. */
 static void
-int_text(struct buf *b, const struct doc *d, const struct node *n)
+int_text(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 {
-	if (n->flags & NF_ZERO)
+	if (n->flags & PJ_ZERO)
 		buf_addc(b, '0');
 	else
 		buf_add(b, d->src + n->off, n->len);
@@ -1096,17 +223,17 @@ int_text(struct buf *b, const struct doc *d, const struct node *n)
 
 /* Python's truth value. */
 static int
-truthy(const struct node *n)
+truthy(const struct pj_node *n)
 {
 	switch (n->type) {
-	case N_NULL:
-	case N_FALSE:
+	case PJ_NULL:
+	case PJ_FALSE:
 		return 0;
-	case N_TRUE:
+	case PJ_TRUE:
 		return 1;
-	case N_INT:
-		return !(n->flags & NF_ZERO);
-	case N_FLOAT:
+	case PJ_INT:
+		return !(n->flags & PJ_ZERO);
+	case PJ_FLOAT:
 		return n->u.d != 0.0;
 	default:
 		return n->len != 0;
@@ -1121,18 +248,18 @@ truthy(const struct node *n)
  * line (LF, CR, NUL) and lone surrogates (not valid UTF-8) as escapes.
  */
 static void
-flat_text(struct buf *b, const struct doc *d, const struct node *n)
+flat_text(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 {
-	const unsigned char *s = (const unsigned char *)sdata(d, n);
+	const unsigned char *s = (const unsigned char *)pj_sdata(d, n);
 	size_t	 i = 0, run = 0, l;
 	uint32_t c;
 
-	if (n->flags & NF_PLAIN) {
+	if (n->flags & PJ_PLAIN) {
 		buf_add(b, s, n->len);
 		return;
 	}
 	while (i < n->len) {
-		l = cp_next(s + i, &c);
+		l = pj_cp_next(s + i, &c);
 		if (c == '\n' || c == '\r' || c == 0 ||
 		    (c >= 0xd800 && c <= 0xdfff)) {
 			buf_add(b, s + run, i - run);
@@ -1153,20 +280,20 @@ flat_text(struct buf *b, const struct doc *d, const struct node *n)
 
 /* Python 2 repr(unicode). */
 static void
-repr_str(struct buf *b, const struct doc *d, const struct node *n)
+repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 {
-	const unsigned char *s = (const unsigned char *)sdata(d, n);
-	char	 q = (n->flags & NF_SQ) && !(n->flags & NF_DQ) ? '"' : '\'';
+	const unsigned char *s = (const unsigned char *)pj_sdata(d, n);
+	char	 q = (n->flags & PJ_SQ) && !(n->flags & PJ_DQ) ? '"' : '\'';
 	size_t	 i = 0, l;
 	uint32_t c;
 
 	buf_addc(b, 'u');
 	buf_addc(b, q);
-	if ((n->flags & NF_PLAIN) && !(n->flags & (q == '"' ? NF_DQ : NF_SQ)))
+	if ((n->flags & PJ_PLAIN) && !(n->flags & (q == '"' ? PJ_DQ : PJ_SQ)))
 		buf_add(b, s, n->len);
 	else {
 		while (i < n->len) {
-			l = cp_next(s + i, &c);
+			l = pj_cp_next(s + i, &c);
 			if (c == (uint32_t)q || c == '\\') {
 				buf_addc(b, '\\');
 				buf_addc(b, c);
@@ -1191,34 +318,34 @@ repr_str(struct buf *b, const struct doc *d, const struct node *n)
 }
 
 static void
-repr_value(struct buf *b, const struct doc *d, size_t idx)
+repr_value(struct buf *b, const struct pj_tree *d, size_t idx)
 {
-	const struct node *n = &d->nodes[idx];
+	const struct pj_node *n = &d->nodes[idx];
 	const size_t *p = d->kids + n->off;
 	size_t	 i;
 
 	switch (n->type) {
-	case N_NULL:
+	case PJ_NULL:
 		buf_adds(b, "None");
 		break;
-	case N_FALSE:
+	case PJ_FALSE:
 		buf_adds(b, "False");
 		break;
-	case N_TRUE:
+	case PJ_TRUE:
 		buf_adds(b, "True");
 		break;
-	case N_INT:
+	case PJ_INT:
 		int_text(b, d, n);
-		if (n->flags & NF_LONG)
+		if (n->flags & PJ_LONG)
 			buf_addc(b, 'L');
 		break;
-	case N_FLOAT:
+	case PJ_FLOAT:
 		float_repr(b, n->u.d);
 		break;
-	case N_STR:
+	case PJ_STR:
 		repr_str(b, d, n);
 		break;
-	case N_ARR:
+	case PJ_ARR:
 		buf_addc(b, '[');
 		for (i = 0; i < n->len; i++) {
 			if (i)
@@ -1227,7 +354,7 @@ repr_value(struct buf *b, const struct doc *d, size_t idx)
 		}
 		buf_addc(b, ']');
 		break;
-	case N_OBJ:
+	case PJ_OBJ:
 		buf_addc(b, '{');
 		for (i = 0; i < n->len; i++) {
 			if (i)
@@ -1242,10 +369,10 @@ repr_value(struct buf *b, const struct doc *d, size_t idx)
 }
 
 static void
-flat_line(struct buf *b, const struct doc *d, const struct node *rec)
+flat_line(struct buf *b, const struct pj_tree *d, const struct pj_node *rec)
 {
 	const size_t *p = d->kids + rec->off;
-	const struct node *k, *v;
+	const struct pj_node *k, *v;
 	size_t	 i;
 
 	buf_adds(b, "\"AmazonAWS\":");
@@ -1260,8 +387,8 @@ flat_line(struct buf *b, const struct doc *d, const struct node *rec)
 		 * the key, so nothing is between): the line holds exactly
 		 * those bytes, so copy them in one piece.
 		 */
-		if (v->type == N_STR && (k->flags & v->flags & NF_PLAIN) &&
-		    !((k->flags | v->flags) & NF_COPY) &&
+		if (v->type == PJ_STR && (k->flags & v->flags & PJ_PLAIN) &&
+		    !((k->flags | v->flags) & PJ_COPY) &&
 		    v->off == k->off + k->len + 3) {
 			buf_add(b, d->src + k->off - 1, k->len + v->len + 5);
 			continue;
@@ -1270,13 +397,13 @@ flat_line(struct buf *b, const struct doc *d, const struct node *rec)
 		flat_text(b, d, k);
 		buf_adds(b, "\":\"");
 		switch (v->type) {
-		case N_STR:
+		case PJ_STR:
 			flat_text(b, d, v);
 			break;
-		case N_INT:
+		case PJ_INT:
 			int_text(b, d, v);
 			break;
-		case N_FLOAT:
+		case PJ_FLOAT:
 			float_str(b, v->u.d);
 			break;
 		default:
@@ -1305,7 +432,7 @@ json_bytes(struct buf *b, const char *str, size_t len, int plain)
 		return;
 	}
 	while (i < len) {
-		l = cp_next(s + i, &c);
+		l = pj_cp_next(s + i, &c);
 		if (c >= 0x20 && c <= 0x7e && c != '"' && c != '\\') {
 			i += l;
 			continue;
@@ -1335,10 +462,10 @@ json_bytes(struct buf *b, const char *str, size_t len, int plain)
 }
 
 static void
-json_str(struct buf *b, const struct doc *d, const struct node *n)
+json_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 {
-	json_bytes(b, sdata(d, n), n->len,
-	    (n->flags & NF_PLAIN) && !(n->flags & NF_DQ));
+	json_bytes(b, pj_sdata(d, n), n->len,
+	    (n->flags & PJ_PLAIN) && !(n->flags & PJ_DQ));
 }
 
 /*
@@ -1364,32 +491,32 @@ json_float(struct buf *b, double v, int strict)
  * over Python 2.7's, and strict JSON for non-finite floats.
  */
 static void
-json_value(struct buf *b, const struct doc *d, size_t idx, int py3)
+json_value(struct buf *b, const struct pj_tree *d, size_t idx, int py3)
 {
-	const struct node *n = &d->nodes[idx];
+	const struct pj_node *n = &d->nodes[idx];
 	const size_t *p = d->kids + n->off;
 	size_t	 i;
 
 	switch (n->type) {
-	case N_NULL:
+	case PJ_NULL:
 		buf_adds(b, "null");
 		break;
-	case N_FALSE:
+	case PJ_FALSE:
 		buf_adds(b, "false");
 		break;
-	case N_TRUE:
+	case PJ_TRUE:
 		buf_adds(b, "true");
 		break;
-	case N_INT:
+	case PJ_INT:
 		int_text(b, d, n);
 		break;
-	case N_FLOAT:
+	case PJ_FLOAT:
 		json_float(b, n->u.d, py3);
 		break;
-	case N_STR:
+	case PJ_STR:
 		json_str(b, d, n);
 		break;
-	case N_ARR:
+	case PJ_ARR:
 		buf_addc(b, '[');
 		for (i = 0; i < n->len; i++) {
 			if (i)
@@ -1398,7 +525,7 @@ json_value(struct buf *b, const struct doc *d, size_t idx, int py3)
 		}
 		buf_addc(b, ']');
 		break;
-	case N_OBJ:
+	case PJ_OBJ:
 		if (py3)
 			p += 2 * n->len;
 		buf_addc(b, '{');
@@ -1414,70 +541,99 @@ json_value(struct buf *b, const struct doc *d, size_t idx, int py3)
 	}
 }
 
-static uint64_t
-ascii_hash(const char *s)
-{
-	size_t	 n = strlen(s), i;
-	uint64_t h;
 
-	if (n == 0)
+/* Room for n entries in each scratch array. */
+static int
+scratch_room(struct scratch *sc, size_t n)
+{
+	size_t	 ncap;
+
+	if (n <= sc->cap)
 		return 0;
-	h = (uint64_t)(unsigned char)s[0] << 7;
-	for (i = 0; i < n; i++)
-		h = (1000003 * h) ^ (unsigned char)s[i];
-	h ^= n;
-	return h == UINT64_MAX ? h - 1 : h;
+	ncap = sc->cap ? sc->cap : 64;
+	while (ncap < n)
+		ncap *= 2;
+	free(sc->k);
+	free(sc->val);
+	free(sc->order);
+	free(sc->first);
+	sc->k = calloc(ncap, sizeof(*sc->k));
+	sc->val = calloc(ncap, sizeof(*sc->val));
+	sc->order = calloc(ncap, sizeof(*sc->order));
+	sc->first = calloc(ncap, sizeof(*sc->first));
+	if (sc->k == NULL || sc->val == NULL || sc->order == NULL ||
+	    sc->first == NULL) {
+		sc->cap = 0;
+		return -1;
+	}
+	sc->cap = ncap;
+	return 0;
+}
+
+static void
+scratch_free(struct scratch *sc)
+{
+	free(sc->k);
+	free(sc->val);
+	free(sc->order);
+	free(sc->first);
 }
 
 #define LOGFILE	((size_t)-1)	/* "value" of the added log_file key */
+
+/* The hash of a key of ours (ASCII, NUL-terminated). */
+static uint64_t
+lit_hash(const char *s)
+{
+	return pj_hash((const unsigned char *)s, strlen(s));
+}
 
 /*
  * The script's last -j: json.dumps({"aws": truthy fields + log_file,
  * "srcip": ..., "user": ...}), every dict in Python 2.7 order.
  */
 static int
-json_line(struct buf *b, struct doc *d, const struct node *rec,
-    const char *basename)
+json_line(struct flatten *f, const struct pj_tree *d,
+    const struct pj_node *rec)
 {
+	struct buf *b = &f->out;
 	const size_t *p = d->kids + rec->off;
-	struct dkey *k = NULL, ok[3];
-	size_t	*val = NULL, *order = NULL, *first = NULL, n = 0, i;
+	const char *basename = f->meta.basename;
+	struct pj_dkey *k, ok[3];
+	size_t	*val, *order, *first, n = 0, i, j;
 	size_t	 srcip = (size_t)-1, user = (size_t)-1, ui, oorder[3], ofirst[3];
-	const char *okeys[3];
+	const char *okeys[3], *ks;
 	ssize_t	 nu, no;
-	int	 rc = -1;
 
-	k = calloc(rec->len + 1, sizeof(*k));
-	val = calloc(rec->len + 1, sizeof(*val));
-	order = calloc(rec->len + 1, sizeof(*order));
-	first = calloc(rec->len + 1, sizeof(*first));
-	if (k == NULL || val == NULL || order == NULL || first == NULL) {
-		d->nomem = 1;
-		goto out;
-	}
+	if (scratch_room(&f->sc, (size_t)rec->len + 1) == -1)
+		return -1;
+	k = f->sc.k;
+	val = f->sc.val;
+	order = f->sc.order;
+	first = f->sc.first;
 	for (i = 0; i < rec->len; i++) {
-		const struct node *kn = &d->nodes[p[2 * i]];
+		const struct pj_node *kn = &d->nodes[p[2 * i]];
 
 		if (!truthy(&d->nodes[p[2 * i + 1]]))
 			continue;
 		k[n].hash = kn->u.hash;
-		k[n].s = sdata(d, kn);
+		k[n].s = pj_sdata(d, kn);
 		k[n].len = kn->len;
 		val[n++] = p[2 * i + 1];
 		if (key_is(d, p[2 * i], "sourceIPAddress"))
 			srcip = p[2 * i + 1];
 	}
-	k[n].hash = ascii_hash("log_file");
+	k[n].hash = lit_hash("log_file");
 	k[n].s = "log_file";
 	k[n].len = strlen("log_file");
 	val[n++] = LOGFILE;
-	if ((nu = pydict(d, k, n, order, first)) == -1)
-		goto out;
+	if ((nu = pj_dict_order(&f->dict, k, n, order, first)) == -1)
+		return -1;
 	for (i = 0; i < n; i++)
 		if (first[i] != i)
 			val[first[i]] = val[i];
 	if ((ui = obj_get(d, rec, "userIdentity")) != (size_t)-1 &&
-	    d->nodes[ui].type == N_OBJ)
+	    d->nodes[ui].type == PJ_OBJ)
 		user = obj_get(d, &d->nodes[ui], "userName");
 
 	/* The outer dict: "aws", then "srcip" and "user" when present. */
@@ -1488,18 +644,16 @@ json_line(struct buf *b, struct doc *d, const struct node *rec,
 	if (user != (size_t)-1)
 		okeys[no++] = "user";
 	for (i = 0; i < (size_t)no; i++) {
-		ok[i].hash = ascii_hash(okeys[i]);
+		ok[i].hash = lit_hash(okeys[i]);
 		ok[i].s = okeys[i];
 		ok[i].len = strlen(okeys[i]);
 	}
-	if ((no = pydict(d, ok, no, oorder, ofirst)) == -1)
-		goto out;
+	if ((no = pj_dict_order(&f->dict, ok, no, oorder, ofirst)) == -1)
+		return -1;
 
 	buf_addc(b, '{');
 	for (i = 0; i < (size_t)no; i++) {
-		const char *ks = okeys[oorder[i]];
-		size_t	 j;
-
+		ks = okeys[oorder[i]];
 		if (i)
 			buf_adds(b, ", ");
 		json_bytes(b, ks, strlen(ks), 1);
@@ -1511,7 +665,7 @@ json_line(struct buf *b, struct doc *d, const struct node *rec,
 		else {
 			buf_addc(b, '{');
 			for (j = 0; j < (size_t)nu; j++) {
-				const struct dkey *kk = &k[order[j]];
+				const struct pj_dkey *kk = &k[order[j]];
 
 				if (j)
 					buf_adds(b, ", ");
@@ -1527,13 +681,7 @@ json_line(struct buf *b, struct doc *d, const struct node *rec,
 		}
 	}
 	buf_adds(b, "}\n");
-	rc = 0;
- out:
-	free(k);
-	free(val);
-	free(order);
-	free(first);
-	return rc;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1563,16 +711,16 @@ py3_printable(uint32_t c)
 }
 
 static void
-py3_repr_str(struct buf *b, const struct doc *d, const struct node *n)
+py3_repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 {
-	const unsigned char *s = (const unsigned char *)sdata(d, n);
-	char	 q = (n->flags & NF_SQ) && !(n->flags & NF_DQ) ? '"' : '\'';
+	const unsigned char *s = (const unsigned char *)pj_sdata(d, n);
+	char	 q = (n->flags & PJ_SQ) && !(n->flags & PJ_DQ) ? '"' : '\'';
 	size_t	 i = 0, l;
 	uint32_t c;
 
 	buf_addc(b, q);
 	while (i < n->len) {
-		l = cp_next(s + i, &c);
+		l = pj_cp_next(s + i, &c);
 		if (c == (uint32_t)q || c == '\\') {
 			buf_addc(b, '\\');
 			buf_addc(b, c);
@@ -1597,35 +745,35 @@ py3_repr_str(struct buf *b, const struct doc *d, const struct node *n)
 
 /* Python 3 str() (top) or repr() of a value. */
 static void
-py3_str(struct buf *b, const struct doc *d, size_t idx, int top)
+py3_str(struct buf *b, const struct pj_tree *d, size_t idx, int top)
 {
-	const struct node *n = &d->nodes[idx];
+	const struct pj_node *n = &d->nodes[idx];
 	const size_t *p = d->kids + n->off;
 	size_t	 i;
 
 	switch (n->type) {
-	case N_NULL:
+	case PJ_NULL:
 		buf_adds(b, "None");
 		break;
-	case N_FALSE:
+	case PJ_FALSE:
 		buf_adds(b, "False");
 		break;
-	case N_TRUE:
+	case PJ_TRUE:
 		buf_adds(b, "True");
 		break;
-	case N_INT:
+	case PJ_INT:
 		int_text(b, d, n);
 		break;
-	case N_FLOAT:
+	case PJ_FLOAT:
 		float_repr(b, n->u.d);
 		break;
-	case N_STR:
+	case PJ_STR:
 		if (top)
-			buf_add(b, sdata(d, n), n->len);
+			buf_add(b, pj_sdata(d, n), n->len);
 		else
 			py3_repr_str(b, d, n);
 		break;
-	case N_ARR:
+	case PJ_ARR:
 		buf_addc(b, '[');
 		for (i = 0; i < n->len; i++) {
 			if (i)
@@ -1634,7 +782,7 @@ py3_str(struct buf *b, const struct doc *d, size_t idx, int top)
 		}
 		buf_addc(b, ']');
 		break;
-	case N_OBJ:
+	case PJ_OBJ:
 		p += 2 * n->len;
 		buf_addc(b, '{');
 		for (i = 0; i < n->len; i++) {
@@ -1657,14 +805,14 @@ py3_str(struct buf *b, const struct doc *d, size_t idx, int top)
  * whose boolean disableApiTermination becomes {"value": bool}.
  */
 static void
-wz_value(struct buf *b, const struct doc *d, size_t idx, int raw, int dat)
+wz_value(struct buf *b, const struct pj_tree *d, size_t idx, int raw, int dat)
 {
-	const struct node *n = &d->nodes[idx], *v;
+	const struct pj_node *n = &d->nodes[idx], *v;
 	const size_t *p = d->kids + n->off + 2 * n->len;
 	size_t	 i, vi;
 	int	 vraw, any = 0;
 
-	if (n->type != N_OBJ || (raw && !dat)) {
+	if (n->type != PJ_OBJ || (raw && !dat)) {
 		json_value(b, d, idx, 1);
 		return;
 	}
@@ -1674,9 +822,9 @@ wz_value(struct buf *b, const struct doc *d, size_t idx, int raw, int dat)
 		v = &d->nodes[vi];
 		vraw = raw;
 		if (!raw) {
-			if (v->type == N_NULL)
+			if (v->type == PJ_NULL)
 				continue;
-			if (v->type == N_ARR && v->len == 1) {
+			if (v->type == PJ_ARR && v->len == 1) {
 				vi = d->kids[v->off];
 				v = &d->nodes[vi];
 				vraw = 1;
@@ -1687,7 +835,7 @@ wz_value(struct buf *b, const struct doc *d, size_t idx, int raw, int dat)
 		json_str(b, d, &d->nodes[p[2 * i]]);
 		buf_adds(b, ": ");
 		if (dat && key_is(d, p[2 * i], "disableApiTermination") &&
-		    (v->type == N_TRUE || v->type == N_FALSE)) {
+		    (v->type == PJ_TRUE || v->type == PJ_FALSE)) {
 			buf_adds(b, "{\"value\": ");
 			json_value(b, d, vi, 1);
 			buf_addc(b, '}');
@@ -1696,6 +844,7 @@ wz_value(struct buf *b, const struct doc *d, size_t idx, int raw, int dat)
 	}
 	buf_addc(b, '}');
 }
+
 
 enum wzkind { WZ_NODE, WZ_LOGINFO, WZ_LIT, WZ_WRAPSTR, WZ_WRAPVAL, WZ_REQP };
 
@@ -1709,31 +858,6 @@ struct wzent {
 	size_t		 litlen;
 };
 
-/* Set key k of the aws dict (Python: keeps an existing key's slot). */
-static struct wzent *
-wz_set(struct wzent *e, size_t *n, const char *k, size_t klen)
-{
-	size_t	 i;
-
-	for (i = 0; i < *n; i++)
-		if (e[i].klen == klen && memcmp(e[i].k, k, klen) == 0)
-			return &e[i];
-	memset(&e[*n], 0, sizeof(e[*n]));
-	e[*n].k = k;
-	e[*n].klen = klen;
-	return &e[(*n)++];
-}
-
-static struct wzent *
-wz_find(struct wzent *e, size_t n, const char *k)
-{
-	size_t	 i, klen = strlen(k);
-
-	for (i = 0; i < n; i++)
-		if (e[i].klen == klen && memcmp(e[i].k, k, klen) == 0)
-			return &e[i];
-	return NULL;
-}
 
 /* re.match(r'\d+\.\d+.\d+.\d+', s), \d as ASCII digits. */
 static int
@@ -1761,15 +885,15 @@ ip_match(const unsigned char *s, size_t len, size_t i, int step)
 		return s[i] == '.' && ip_match(s, len, i + 1, step + 1);
 	if (s[i] == '\n')
 		return 0;
-	return ip_match(s, len, i + cp_next(s + i, &c), step + 1);
+	return ip_match(s, len, i + pj_cp_next(s + i, &c), step + 1);
 }
 
 static int
-looks_ipv4(const struct doc *d, const struct node *n)
+looks_ipv4(const struct pj_tree *d, const struct pj_node *n)
 {
-	const unsigned char *s = (const unsigned char *)sdata(d, n);
+	const unsigned char *s = (const unsigned char *)pj_sdata(d, n);
 
-	return n->type == N_STR && ip_match(s, n->len, 0, 0);
+	return n->type == PJ_STR && ip_match(s, n->len, 0, 0);
 }
 
 /*
@@ -1801,50 +925,103 @@ key_account(const char *key, const char **acct)
 	return 0;
 }
 
-static int
-wazuh_line(struct buf *b, struct buf *tmp, const struct doc *d,
-    const struct node *rec, const struct flatten_meta *m)
-{
-	const size_t *p = d->kids + rec->off + 2 * rec->len;
-	struct wzent *e = NULL, *x, *ent;
-	const struct node *v;
-	const char *acct = "";
-	size_t	 n = 0, i, vi, acctlen = 0, ai;
-	int	 vraw;
-	static const char *wrap[] = { "additionalEventData",
-	    "responseElements", "requestParameters" };
 
-	if ((e = calloc(rec->len + 6, sizeof(*e))) == NULL)
-		return -1;
-	x = wz_set(e, &n, "log_info", strlen("log_info"));
+/* Keys of a record that the module's reformatting singles out. */
+enum wzkey {
+	K_OTHER, K_LOG_INFO, K_SOURCE, K_ACCOUNT, K_SIP, K_SOURCE_IP, K_TAGS,
+	K_AED, K_RESP, K_REQP, K_NKEYS
+};
+
+static enum wzkey
+wz_key(const struct pj_tree *d, const struct pj_node *kn)
+{
+	static const char *names[K_NKEYS] = { "", "log_info", "source",
+	    "aws_account_id", "source_ip_address", "sourceIPAddress", "tags",
+	    "additionalEventData", "responseElements", "requestParameters" };
+	const char *s = pj_sdata(d, kn);
+	int	 i;
+
+	for (i = 1; i < K_NKEYS; i++)
+		if (kn->len == strlen(names[i]) &&
+		    memcmp(s, names[i], kn->len) == 0)
+			return i;
+	return K_OTHER;
+}
+
+/*
+ * The aws dict of the event: {"log_info": ...} updated with the record's
+ * members (insertion order, nulls dropped, one-element lists reduced,
+ * "source" set), then aws_account_id, source_ip_address and the
+ * rewrapped fields. Python's dict keeps an existing key's slot when it is
+ * set again; the record's keys are distinct, so only the few keys named
+ * in enum wzkey can meet an existing one: their slots are remembered in
+ * at[], which keeps this linear in the record's size.
+ */
+static int
+wazuh_line(struct flatten *f, const struct pj_tree *d,
+    const struct pj_node *rec)
+{
+	const struct flatten_meta *m = &f->meta;
+	struct buf *b = &f->out, *tmp = &f->tmp;
+	const size_t *p = d->kids + rec->off + 2 * rec->len;
+	struct wzent *e, *x;
+	const struct pj_node *v, *kn;
+	const char *acct = "";
+	size_t	 n = 0, i, vi, acctlen = 0, ai, at[K_NKEYS];
+	enum wzkey w;
+	int	 vraw;
+	static const enum wzkey wrap[] = { K_AED, K_RESP, K_REQP };
+
+	if (f->wzcap < (size_t)rec->len + 6) {
+		free(f->wz);
+		f->wzcap = 0;
+		if ((f->wz = calloc((size_t)rec->len + 6,
+		    sizeof(*f->wz))) == NULL)
+			return -1;
+		f->wzcap = (size_t)rec->len + 6;
+	}
+	e = f->wz;
+	for (i = 0; i < K_NKEYS; i++)
+		at[i] = (size_t)-1;
+#define WZ_NEW(key, keylen) (memset(&e[n], 0, sizeof(e[n])), \
+	    e[n].k = (key), e[n].klen = (keylen), &e[n++])
+	at[K_LOG_INFO] = n;
+	x = WZ_NEW("log_info", strlen("log_info"));
 	x->kind = WZ_LOGINFO;
 	for (i = 0; i < rec->len; i++) {
-		const struct node *kn = &d->nodes[p[2 * i]];
-
+		kn = &d->nodes[p[2 * i]];
 		vi = p[2 * i + 1];
 		v = &d->nodes[vi];
 		vraw = 0;
-		if (key_is(d, p[2 * i], "source")) {
+		w = wz_key(d, kn);
+		if (w == K_SOURCE) {
 			/* dict(record, source=...) keeps the slot. */
-			x = wz_set(e, &n, sdata(d, kn), kn->len);
+			at[K_SOURCE] = n;
+			x = WZ_NEW(pj_sdata(d, kn), kn->len);
 			x->kind = WZ_LIT;
 			x->lit = "cloudtrail";
 			x->litlen = strlen(x->lit);
 			continue;
 		}
-		if (v->type == N_NULL)
+		if (v->type == PJ_NULL)
 			continue;
-		if (v->type == N_ARR && v->len == 1) {
+		if (v->type == PJ_ARR && v->len == 1) {
 			vi = d->kids[v->off];
 			vraw = 1;
 		}
-		x = wz_set(e, &n, sdata(d, kn), kn->len);
+		if (w == K_LOG_INFO)
+			x = &e[at[K_LOG_INFO]];
+		else {
+			if (w != K_OTHER)
+				at[w] = n;
+			x = WZ_NEW(pj_sdata(d, kn), kn->len);
+		}
 		x->kind = WZ_NODE;
 		x->node = vi;
 		x->raw = vraw;
 	}
-	if (wz_find(e, n, "source") == NULL) {
-		x = wz_set(e, &n, "source", strlen("source"));
+	if (at[K_SOURCE] == (size_t)-1) {
+		x = WZ_NEW("source", strlen("source"));
 		x->kind = WZ_LIT;
 		x->lit = "cloudtrail";
 		x->litlen = strlen(x->lit);
@@ -1852,36 +1029,37 @@ wazuh_line(struct buf *b, struct buf *tmp, const struct doc *d,
 	if (m->key != NULL && key_account(m->key, &acct))
 		acctlen = 12;
 	else if ((ai = obj_get(d, rec, "recipientAccountId")) != (size_t)-1 &&
-	    d->nodes[ai].type == N_STR) {
-		acct = sdata(d, &d->nodes[ai]);
+	    d->nodes[ai].type == PJ_STR) {
+		acct = pj_sdata(d, &d->nodes[ai]);
 		acctlen = d->nodes[ai].len;
 	}
-	x = wz_set(e, &n, "aws_account_id", strlen("aws_account_id"));
+	x = at[K_ACCOUNT] != (size_t)-1 ? &e[at[K_ACCOUNT]] :
+	    WZ_NEW("aws_account_id", strlen("aws_account_id"));
 	x->kind = WZ_LIT;
 	x->lit = acct;
 	x->litlen = acctlen;
 
-	if ((ent = wz_find(e, n, "sourceIPAddress")) != NULL &&
-	    ent->kind == WZ_NODE && looks_ipv4(d, &d->nodes[ent->node])) {
-		vi = ent->node;
-		vraw = ent->raw;
-		x = wz_set(e, &n, "source_ip_address",
-		    strlen("source_ip_address"));
+	if (at[K_SOURCE_IP] != (size_t)-1 &&
+	    looks_ipv4(d, &d->nodes[e[at[K_SOURCE_IP]].node])) {
+		vi = e[at[K_SOURCE_IP]].node;
+		vraw = e[at[K_SOURCE_IP]].raw;
+		x = at[K_SIP] != (size_t)-1 ? &e[at[K_SIP]] :
+		    WZ_NEW("source_ip_address", strlen("source_ip_address"));
 		x->kind = WZ_NODE;
 		x->node = vi;
 		x->raw = vraw;
 	}
-	if ((ent = wz_find(e, n, "tags")) != NULL && ent->kind == WZ_NODE &&
-	    d->nodes[ent->node].type != N_OBJ)
-		ent->kind = WZ_WRAPVAL;
+#undef WZ_NEW
+	if (at[K_TAGS] != (size_t)-1 && e[at[K_TAGS]].kind == WZ_NODE &&
+	    d->nodes[e[at[K_TAGS]].node].type != PJ_OBJ)
+		e[at[K_TAGS]].kind = WZ_WRAPVAL;
 	for (i = 0; i < sizeof(wrap) / sizeof(wrap[0]); i++)
-		if ((ent = wz_find(e, n, wrap[i])) != NULL &&
-		    ent->kind == WZ_NODE &&
-		    d->nodes[ent->node].type != N_OBJ)
-			ent->kind = WZ_WRAPSTR;
-	if ((ent = wz_find(e, n, "requestParameters")) != NULL &&
-	    ent->kind == WZ_NODE)
-		ent->kind = WZ_REQP;
+		if (at[wrap[i]] != (size_t)-1 &&
+		    e[at[wrap[i]]].kind == WZ_NODE &&
+		    d->nodes[e[at[wrap[i]]].node].type != PJ_OBJ)
+			e[at[wrap[i]]].kind = WZ_WRAPSTR;
+	if (at[K_REQP] != (size_t)-1 && e[at[K_REQP]].kind == WZ_NODE)
+		e[at[K_REQP]].kind = WZ_REQP;
 
 	buf_adds(b, "{\"integration\": \"aws\", \"aws\": {");
 	for (i = 0; i < n; i++) {
@@ -1900,11 +1078,9 @@ wazuh_line(struct buf *b, struct buf *tmp, const struct doc *d,
 		case WZ_LOGINFO:
 			buf_adds(b, "{\"aws_account_alias\": \"\", "
 			    "\"log_file\": ");
-			json_bytes(b, m->key ? m->key : "",
-			    m->key ? strlen(m->key) : 0, 0);
+			json_bytes(b, m->key, strlen(m->key), 0);
 			buf_adds(b, ", \"s3bucket\": ");
-			json_bytes(b, m->bucket ? m->bucket : "",
-			    m->bucket ? strlen(m->bucket) : 0, 0);
+			json_bytes(b, m->bucket, strlen(m->bucket), 0);
 			buf_addc(b, '}');
 			break;
 		case WZ_LIT:
@@ -1928,21 +1104,259 @@ wazuh_line(struct buf *b, struct buf *tmp, const struct doc *d,
 		}
 	}
 	buf_adds(b, "}}\n");
-	free(e);
 	return 0;
 }
 
 /* ---------------------------------------------------------------- */
+/* The converter */
+
+/* ---------------------------------------------------------------- */
+/* --discard: a field's text, as the flat format writes a value */
+
+/* Value of the key s[0..len) in object o, or (size_t)-1. */
+static size_t
+obj_getn(const struct pj_tree *d, const struct pj_node *o, const char *s,
+    size_t len)
+{
+	const size_t		*p = d->kids + o->off;
+	const struct pj_node	*k;
+	size_t			 i;
+
+	for (i = 0; i < o->len; i++) {
+		k = &d->nodes[p[2 * i]];
+		if (k->len == len && memcmp(pj_sdata(d, k), s, len) == 0)
+			return p[2 * i + 1];
+	}
+	return (size_t)-1;
+}
+
+/* The record being looked at by discard_match. */
+struct field_lookup {
+	struct flatten		*f;
+	const struct pj_tree	*t;
+	size_t			 rec;
+};
+
+/*
+ * The value at path: a top-level key, or a dotted path into nested
+ * objects. At each level a key holding the rest of the path whole is
+ * taken first, so a key with a dot in it can be named too.
+ */
+static int
+field_text(void *arg, const char *path, const char **text, size_t *len)
+{
+	struct field_lookup	*l = arg;
+	struct buf		*b = &l->f->tmp;
+	const struct pj_node	*n;
+	const char		*dot;
+	size_t			 idx = l->rec, v;
+
+	for (;;) {
+		n = &l->t->nodes[idx];
+		if (n->type != PJ_OBJ)
+			return 0;
+		if ((v = obj_getn(l->t, n, path, strlen(path))) != (size_t)-1)
+			break;
+		if ((dot = strchr(path, '.')) == NULL ||
+		    (v = obj_getn(l->t, n, path, (size_t)(dot - path))) ==
+		    (size_t)-1)
+			return 0;
+		idx = v;
+		path = dot + 1;
+	}
+	n = &l->t->nodes[v];
+	b->len = 0;
+	if (n->type == PJ_STR)
+		flat_text(b, l->t, n);
+	else if (n->type == PJ_INT)
+		int_text(b, l->t, n);
+	else if (n->type == PJ_FLOAT)
+		float_str(b, n->u.d);
+	else
+		repr_value(b, l->t, v);
+	if (b->nomem)
+		return -1;
+	*text = b->p != NULL ? b->p : "";
+	*len = b->len;
+	return 1;
+}
+
+/* Is the record one --discard keeps out? 1 yes, 0 no, -1 no memory. */
+static int
+discarded(struct flatten *f, const struct pj_tree *t, size_t root)
+{
+	struct field_lookup	l = { f, t, root };
+	int			rc;
+
+	if (f->meta.discard == NULL)
+		return 0;
+	if ((rc = discard_match(f->meta.discard, field_text, &l)) == 1 &&
+	    f->meta.discarded != NULL)
+		(*f->meta.discarded)++;
+	return rc;
+}
+
+/* pyjson hands over a record: write its line. */
+static int
+on_record(void *arg, const struct pj_tree *t, size_t root)
+{
+	struct flatten	*f = arg;
+	const struct pj_node *rec = &t->nodes[root];
+	int		 rc;
+
+	if (rec->type != PJ_OBJ)
+		return 0;	/* cannot happen: pyjson hands objects only */
+	if ((rc = discarded(f, t, root)) != 0) {
+		if (rc == -1) {
+			f->rc = FLATTEN_ENOMEM;
+			return -1;
+		}
+		return 0;
+	}
+	if (f->fmt == FLATTEN_JSON)
+		rc = json_line(f, t, rec);
+	else if (f->fmt == FLATTEN_WAZUH)
+		rc = wazuh_line(f, t, rec);
+	else {
+		flat_line(&f->out, t, rec);
+		rc = 0;
+	}
+	if (rc == -1 || f->out.nomem || f->tmp.nomem) {
+		f->rc = FLATTEN_ENOMEM;
+		return -1;
+	}
+	f->nrecords++;
+	if (f->out.failed || (f->out.len >= FLUSH_AT &&
+	    buf_flush(&f->out) == -1)) {
+		f->rc = FLATTEN_EWRITE;
+		return -1;
+	}
+	return 0;
+}
+
+/* Another top-level "Records": what the earlier ones wrote is void. */
+static int
+on_records(void *arg)
+{
+	struct flatten	*f = arg;
+
+	f->out.len = 0;
+	f->nrecords = 0;
+	if (f->meta.discarded != NULL)
+		*f->meta.discarded = 0;
+	if (f->rewind(f->arg) == -1) {
+		f->rc = FLATTEN_EWRITE;
+		return -1;
+	}
+	return 0;
+}
+
+struct flatten *
+flatten_new(enum flatten_format fmt, const struct flatten_meta *meta,
+    flatten_write_fn write, flatten_rewind_fn rewind, void *arg)
+{
+	struct flatten	*f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->fmt = fmt;
+	f->meta.bucket = meta != NULL && meta->bucket != NULL ? meta->bucket :
+	    "";
+	f->meta.key = meta != NULL && meta->key != NULL ? meta->key : "";
+	f->meta.basename = meta != NULL && meta->basename != NULL ?
+	    meta->basename : "";
+	f->meta.discard = meta != NULL ? meta->discard : NULL;
+	f->meta.discarded = meta != NULL ? meta->discarded : NULL;
+	f->write = write;
+	f->rewind = rewind;
+	f->arg = arg;
+	f->out.flush = write;
+	f->out.arg = arg;
+	if ((f->pj = pj_new(fmt == FLATTEN_WAZUH, on_record, on_records,
+	    f)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void
+flatten_free(struct flatten *f)
+{
+	if (f == NULL)
+		return;
+	pj_free(f->pj);
+	free(f->out.p);
+	free(f->tmp.p);
+	pj_dict_free(&f->dict);
+	scratch_free(&f->sc);
+	free(f->wz);
+	free(f);
+}
 
 static int
-flush(struct buf *b, flatten_write_fn write, void *arg, size_t *done,
-    size_t *pending)
+status(struct flatten *f, int pjrc)
 {
-	if (b->len != 0 && write(arg, b->p, b->len) == -1)
+	switch (pjrc) {
+	case 0:
+		return FLATTEN_OK;
+	case PJ_EBADDOC:
+		return FLATTEN_EBADDOC;
+	case PJ_ECALLER:
+		return f->rc != 0 ? f->rc : FLATTEN_ENOMEM;
+	default:
+		return FLATTEN_ENOMEM;
+	}
+}
+
+int
+flatten_feed(struct flatten *f, const char *buf, size_t len)
+{
+	return status(f, pj_feed(f->pj, buf, len));
+}
+
+int
+flatten_end(struct flatten *f, size_t *nrecords, char *err, size_t errlen)
+{
+	int	rc;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (nrecords != NULL)
+		*nrecords = 0;
+	if ((rc = status(f, pj_end(f->pj))) == FLATTEN_EBADDOC) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s", pj_error(f->pj));
+		return rc;
+	}
+	if (rc != FLATTEN_OK)
+		return rc;
+	if (buf_flush(&f->out) == -1)
+		return FLATTEN_EWRITE;
+	if (nrecords != NULL)
+		*nrecords = f->nrecords;
+	return FLATTEN_OK;
+}
+
+/* flatten_document's writer: counts the lines that went out. */
+struct counted {
+	flatten_write_fn	 write;
+	void			*arg;
+	size_t			 lines;
+};
+
+static int
+counted_write(void *arg, const char *buf, size_t len)
+{
+	struct counted	*c = arg;
+	const char	*p = buf, *end = buf + len;
+
+	if (c->write(c->arg, buf, len) == -1)
 		return -1;
-	b->len = 0;
-	*done += *pending;
-	*pending = 0;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		c->lines++;
+		p++;
+	}
 	return 0;
 }
 
@@ -1951,117 +1365,30 @@ flatten_document(enum flatten_format fmt, const char *doc, size_t len,
     const struct flatten_meta *meta, flatten_write_fn write, void *arg,
     size_t *nrecords, char *err, size_t errlen)
 {
-	static const struct flatten_meta nometa = { "", "", "" };
-	struct doc d;
-	struct buf out, tmp;
-	const struct node *top, *recs, *rec;
-	size_t	 root, ri, i, done = 0, pending = 0;
-	const char *basename;
-	int	 rc = FLATTEN_ENOMEM;
+	struct spool	*sp = NULL;
+	struct flatten	*f = NULL;
+	struct counted	 c = { write, arg, 0 };
+	int		 rc = FLATTEN_ENOMEM;
 
-	memset(&d, 0, sizeof(d));
-	memset(&out, 0, sizeof(out));
-	memset(&tmp, 0, sizeof(tmp));
 	if (nrecords != NULL)
 		*nrecords = 0;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (meta == NULL)
-		meta = &nometa;
-	basename = meta->basename != NULL ? meta->basename : "";
-	d.src = (const unsigned char *)doc;
-	d.srclen = len;
-	d.err = err;
-	d.errlen = errlen;
-	d.insorder = fmt == FLATTEN_WAZUH;
-
-	/* Decoded strings never outgrow their source text. */
-	if ((d.str = malloc(len + 1)) == NULL)
+	/* The document is in memory already: so may its lines be. */
+	if ((sp = spool_new(NULL, SIZE_MAX)) == NULL ||
+	    (f = flatten_new(fmt, meta, spool_write, spool_rewind,
+	    sp)) == NULL)
 		goto out;
-	/*
-	 * Real records take about 16 bytes of text per value and 8 per
-	 * kids entry: reserve that much, so that the arrays seldom grow
-	 * (each growth copies them). Memory never written is never touched.
-	 * None of the arrays is left NULL, even for "{}": code that walks an
-	 * empty object's members takes kids + 0 and stack + 0, undefined on
-	 * a NULL pointer (found by fuzzing).
-	 */
-	if (grow((void **)&d.nodes, &d.nodecap, len / NODE_TEXT + 1,
-	    sizeof(*d.nodes), &d.nomem) == -1 ||
-	    grow((void **)&d.kids, &d.kidcap, len / KIDS_TEXT + 1,
-	    sizeof(*d.kids), &d.nomem) == -1 ||
-	    grow((void **)&d.stack, &d.stackcap, 1, sizeof(size_t),
-	    &d.nomem) == -1)
+	(void)flatten_feed(f, doc, len);
+	if ((rc = flatten_end(f, NULL, err, errlen)) != FLATTEN_OK)
 		goto out;
-	for (d.runend = len; d.runend > 0 &&
-	    strclass[d.src[d.runend - 1]] == SC_RUN; d.runend--)
-		;
-	if (parse_value(&d, &root) == -1)
-		goto bad;
-	skip_ws(&d);
-	if (d.pos != d.srclen) {
-		badjson(&d);
-		goto bad;
-	}
-	top = &d.nodes[root];
-	if (top->type != N_OBJ) {
-		seterr(&d, "top-level value is not an object");
-		goto bad;
-	}
-	if ((ri = obj_get(&d, top, "Records")) == (size_t)-1) {
-		rc = FLATTEN_OK;
-		goto out;
-	}
-	recs = &d.nodes[ri];
-	if (recs->type != N_ARR) {
-		seterr(&d, "Records is not an array");
-		goto bad;
-	}
-	for (i = 0; i < recs->len; i++)
-		if (d.nodes[d.kids[recs->off + i]].type != N_OBJ) {
-			seterr(&d, "Records[%zu] is not an object", i);
-			goto bad;
-		}
-
-	for (i = 0; i < recs->len; i++) {
-		rec = &d.nodes[d.kids[recs->off + i]];
-		if (fmt == FLATTEN_JSON) {
-			if (json_line(&out, &d, rec, basename) == -1)
-				goto out;
-		} else if (fmt == FLATTEN_WAZUH) {
-			if (wazuh_line(&out, &tmp, &d, rec, meta) == -1)
-				goto out;
-		} else
-			flat_line(&out, &d, rec);
-		if (out.nomem || tmp.nomem)
-			goto out;
-		pending++;
-		if (out.len >= FLUSH_AT &&
-		    flush(&out, write, arg, &done, &pending) == -1) {
-			rc = FLATTEN_EWRITE;
-			goto out;
-		}
-	}
-	if (flush(&out, write, arg, &done, &pending) == -1) {
+	if (spool_drain(sp, counted_write, &c) == -1)
 		rc = FLATTEN_EWRITE;
-		goto out;
-	}
-	rc = FLATTEN_OK;
-	goto out;
- bad:
-	rc = d.nomem ? FLATTEN_ENOMEM : FLATTEN_EBADDOC;
  out:
 	if (nrecords != NULL)
-		*nrecords = done;
-	free(d.nodes);
-	free(d.str);
-	free(d.kids);
-	free(d.stack);
-	free(d.tab);
-	free(d.tab2);
-	free(d.tmp);
-	free(out.p);
-	free(tmp.p);
+		*nrecords = c.lines;
+	flatten_free(f);
+	spool_free(sp);
 	return rc;
 }
 

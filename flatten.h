@@ -1,10 +1,22 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * flatten.h - turn one decompressed CloudTrail document into log lines.
+ * flatten.h - turn a decompressed CloudTrail document into log lines,
+ * while it is still arriving.
  *
  * One line per element of the document's top-level "Records" array, in one
  * of the formats below. A line is always exactly one record: no format lets
  * a value produce a line break.
+ *
+ * The converter takes the document in pieces of any size (as zlib hands
+ * them over): flatten_new(), flatten_feed() for each piece, flatten_end(),
+ * flatten_free(). It keeps one record at a time (pyjson.h: at most
+ * PJ_RECORD_MAX bytes and PJ_RECORD_VALUES keys and values, nesting at
+ * most PJ_MAX_DEPTH), so its memory does not grow with the document.
+ * Lines go to the writer before the end of the document is seen: the
+ * writer must hold them back until flatten_end() says the document is good
+ * (spool.h does; a bad document must write nothing to the log), and
+ * forget them when told to rewind (a repeated top-level "Records": the
+ * last one wins, as in Python's json).
  */
 #ifndef FLATTEN_H
 #define FLATTEN_H
@@ -17,42 +29,79 @@ enum flatten_format {
 	FLATTEN_WAZUH	/* --format=wazuh: Wazuh aws-s3 module's JSON events */
 };
 
-#define FLATTEN_MAX_DEPTH	64	/* JSON nesting accepted in a document */
+struct discard;
 
-/* Where a document came from; the json and wazuh formats name it. */
+/*
+ * Where a document came from (the json and wazuh formats name it), and
+ * which records not to write.
+ */
 struct flatten_meta {
 	const char	*bucket;
 	const char	*key;		/* full object key */
 	const char	*basename;	/* text after the key's last '/' */
+	/*
+	 * --discard's rules (discard.h), or NULL; *discarded (when not
+	 * NULL) counts the records of the document they kept out.
+	 */
+	const struct discard *discard;
+	size_t		*discarded;
 };
 
 /*
- * Receives output bytes; returns 0, or -1 to stop the conversion (the
- * writer has reported its own error).
+ * Receives output bytes (a piece may end mid-line); returns 0, or -1 to
+ * stop the conversion (the writer has reported its own error).
  */
 typedef int (*flatten_write_fn)(void *arg, const char *buf, size_t len);
 
-/* Return codes of flatten_document. */
+/* Forget every byte written so far; 0, or -1 as above. */
+typedef int (*flatten_rewind_fn)(void *arg);
+
+/* Return codes. */
 #define FLATTEN_OK	 0
 #define FLATTEN_EBADDOC	-1	/* the document is bad; err says why */
 #define FLATTEN_EWRITE	-2	/* the writer returned -1 */
 #define FLATTEN_ENOMEM	-3	/* out of memory */
 
+struct flatten;
+
 /*
- * Convert the document doc[0..len) (it need not be NUL-terminated) and hand
- * every line, each ending in '\n', to write(arg, ...). The whole document
- * is validated before the first byte is written, so a bad document writes
- * nothing. On FLATTEN_EBADDOC, err holds a one-line reason such as
- * "invalid JSON at byte 1234" or "Records is not an array" (no object name:
- * the caller adds it). A document without "Records", or with an empty one,
- * writes nothing and returns FLATTEN_OK. *nrecords, when not NULL, gets the
- * number of lines written.
+ * A converter for one document. meta's strings must outlive it. NULL when
+ * out of memory.
  */
-int	 flatten_document(enum flatten_format fmt, const char *doc, size_t len,
-	    const struct flatten_meta *meta, flatten_write_fn write, void *arg,
-	    size_t *nrecords, char *err, size_t errlen);
+struct flatten	*flatten_new(enum flatten_format fmt,
+		    const struct flatten_meta *meta, flatten_write_fn write,
+		    flatten_rewind_fn rewind, void *arg);
+void		 flatten_free(struct flatten *);
+
+/*
+ * The next piece of the document. FLATTEN_OK, or the failure (then stop
+ * feeding; flatten_end() returns it again, with the reason).
+ */
+int		 flatten_feed(struct flatten *, const char *buf, size_t len);
+
+/*
+ * The document ends here. FLATTEN_OK when it was good: every line has been
+ * written, and *nrecords (when not NULL) is their number. On
+ * FLATTEN_EBADDOC, err holds a one-line reason such as "invalid JSON at
+ * byte 1234", "Records is not an array" or "record at byte 12 is larger
+ * than 16777216 bytes" (no object name: the caller adds it). A document
+ * without "Records", or with an empty one, writes nothing.
+ */
+int		 flatten_end(struct flatten *, size_t *nrecords, char *err,
+		    size_t errlen);
+
+/*
+ * A whole document in memory, doc[0..len) (need not be NUL-terminated):
+ * converted, then, when it proved good, its lines handed to write in
+ * pieces; a bad document writes nothing. Return codes as flatten_end;
+ * *nrecords, when not NULL, gets the number of lines the writer took.
+ */
+int		 flatten_document(enum flatten_format fmt, const char *doc,
+		    size_t len, const struct flatten_meta *meta,
+		    flatten_write_fn write, void *arg, size_t *nrecords,
+		    char *err, size_t errlen);
 
 /* Parse a --format name ("flat", "json", "wazuh"); -1 if unknown. */
-int	 flatten_format_parse(const char *name);
+int		 flatten_format_parse(const char *name);
 
 #endif /* FLATTEN_H */

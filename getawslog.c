@@ -24,12 +24,15 @@
 #include <curl/curl.h>
 
 #include "creds.h"
+#include "discard.h"
 #include "drain.h"
 #include "engine.h"
 #include "flatten.h"
+#include "http.h"
 #include "ini.h"
 #include "lock.h"
 #include "logfile.h"
+#include "metrics.h"
 #include "msg.h"
 #include "object.h"
 #include "progress.h"
@@ -59,7 +62,8 @@ static const char usage_text[] =
 "                 [--prefix PREFIX] [--full-scan] [--lookback DAYS]\n"
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
-"                 [--max-inflated-size BYTES] [--version]\n"
+"                 [--max-inflated-size BYTES] [--metrics FILE]\n"
+"                 [--discard FIELD=REGEX ...] [--version]\n"
 "       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
 "                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
 "                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
@@ -93,6 +97,11 @@ static const char help_text[] =
 "                        terminal and -d is not given)\n"
 "  --max-inflated-size=BYTES\n"
 "                        refuse objects that decompress to more (default 4G)\n"
+"  --metrics=FILE        at the end of every run, write what it did to FILE\n"
+"                        for Prometheus (node_exporter's textfile collector)\n"
+"  --discard=FIELD=REGEX with records: do not write a record whose FIELD\n"
+"                        (a key, or a dotted path: userIdentity.type)\n"
+"                        matches the extended regular expression; repeatable\n"
 "  --version             show the version and exit\n"
 "\n"
 "Queue mode (S3 event notifications from SQS):\n"
@@ -157,22 +166,103 @@ parse_size(const char *s, unsigned long long lo, unsigned long long hi,
 	return (size_t)(v * mul);
 }
 
+enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
+	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
+	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
+	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
+	OPT_FOLLOW };
+
+static const struct option longopts[] = {
+	{ "bucket",	required_argument,	NULL, 'b' },
+	{ "log",	required_argument,	NULL, 'l' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "delete",	no_argument,		NULL, 'D' },
+	{ "debug",	no_argument,		NULL, 'd' },
+	{ "state",	required_argument,	NULL, 's' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, OPT_VERSION },
+	{ "region",	required_argument,	NULL, OPT_REGION },
+	{ "endpoint-url", required_argument,	NULL, OPT_ENDPOINT },
+	{ "profile",	required_argument,	NULL, OPT_PROFILE },
+	{ "format",	required_argument,	NULL, OPT_FORMAT },
+	{ "max-attempts", required_argument,	NULL, OPT_ATTEMPTS },
+	{ "lock-wait",	required_argument,	NULL, OPT_LOCKWAIT },
+	{ "jobs",	required_argument,	NULL, 'J' },
+	{ "prefix",	required_argument,	NULL, OPT_PREFIX },
+	{ "full-scan",	no_argument,		NULL, OPT_FULLSCAN },
+	{ "lookback",	required_argument,	NULL, OPT_LOOKBACK },
+	{ "max-inflated-size", required_argument, NULL, OPT_MAXINFLATED },
+	{ "after",	required_argument,	NULL, OPT_AFTER },
+	{ "dry-run",	no_argument,		NULL, OPT_DRYRUN },
+	{ "progress",	no_argument,		NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument,		NULL, OPT_NOPROGRESS },
+	{ "metrics",	required_argument,	NULL, OPT_METRICS },
+	{ "discard",	required_argument,	NULL, OPT_DISCARD },
+	{ "queue-url",	required_argument,	NULL, OPT_QUEUEURL },
+	{ "visibility-timeout", required_argument, NULL, OPT_VISIBILITY },
+	{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
+	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* optparse's message for a prefix of several options, sorted as it did. */
+static void
+ambiguous(const char *arg, size_t len, const char **names, size_t n)
+{
+	char	buf[512];
+	size_t	i, j, o;
+	int	w;
+
+	for (i = 1; i < n; i++)		/* a few names: insertion sort */
+		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			const char	*t = names[j];
+
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	w = snprintf(buf, sizeof(buf), "--%.*s (", (int)len, arg);
+	o = w > 0 && (size_t)w < sizeof(buf) ? (size_t)w : 0;
+	for (i = 0; i < n && o > 0; i++) {
+		w = snprintf(buf + o, sizeof(buf) - o, "%s--%s", i ? ", " : "",
+		    names[i]);
+		o = w > 0 && (size_t)w < sizeof(buf) - o ? o + (size_t)w : 0;
+	}
+	usage_error("ambiguous option: %s?)", o > 0 ? buf : arg);
+}
+
+/*
+ * The names among names[] (NULL-terminated, or a struct option table's)
+ * that arg[0..len) begins, into found; -1 when one is arg exactly.
+ */
+static int
+prefix_of(const char *arg, size_t len, const char *name, const char **found,
+    size_t *nfound, size_t max)
+{
+	if (strlen(name) == len && strncmp(name, arg, len) == 0)
+		return -1;
+	if (strncmp(name, arg, len) == 0 && *nfound < max)
+		found[(*nfound)++] = name;
+	return 0;
+}
+
 /*
  * optparse let users shorten the script's long options to any unambiguous
  * prefix ("--buck", "--st"). Options added since must not make those
  * prefixes ambiguous, so a prefix of exactly one of the script's options
  * is resolved to it before getopt_long sees it, and a prefix of several
- * gets optparse's message.
+ * gets optparse's message. A prefix of none of them is getopt_long's, but
+ * a prefix of several of the other options gets optparse's message too
+ * (getopt_long would call it an unknown option).
  */
 static void
-resolve_legacy_prefixes(int argc, char **argv)
+resolve_prefixes(int argc, char **argv)
 {
-	static const char *const legacy[] = { "bucket", "log", "json",
-	    "delete", "state", "debug", "help", "version", NULL };
+	static const char *legacy[] = { "bucket", "log", "json", "delete",
+	    "state", "debug", "help", "version", NULL };
 	static char	 buf[256];
-	const char	*arg, *eq, *match;
-	size_t		 len, i;
-	int		 a, n, nmatch;
+	const char	*arg, *eq, *found[64];
+	size_t		 len, i, nfound;
+	int		 a, n, exact;
 
 	for (a = 1; a < argc; a++) {
 		arg = argv[a];
@@ -183,47 +273,33 @@ resolve_legacy_prefixes(int argc, char **argv)
 		arg += 2;
 		eq = strchr(arg, '=');
 		len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
-		match = NULL;
-		nmatch = 0;
-		for (i = 0; legacy[i] != NULL; i++) {
-			if (strlen(legacy[i]) == len &&
-			    strncmp(legacy[i], arg, len) == 0) {
-				nmatch = 0;	/* an exact name: nothing to do */
-				break;
-			}
-			if (strncmp(legacy[i], arg, len) == 0) {
-				match = legacy[i];
-				nmatch++;
-			}
-		}
-		if (nmatch > 1) {
-			n = snprintf(buf, sizeof(buf), "--%.*s (", (int)len, arg);
-			for (i = 0; legacy[i] != NULL && n > 0 &&
-			    (size_t)n < sizeof(buf); i++)
-				if (strncmp(legacy[i], arg, len) == 0)
-					n += snprintf(buf + n, sizeof(buf) - n,
-					    "%s--%s", buf[n - 1] == '(' ? "" :
-					    ", ", legacy[i]);
-			if (n > 0 && (size_t)n < sizeof(buf) - 2)
-				memcpy(buf + n, "?)", 3);
-			usage_error("ambiguous option: %s", buf);
-		}
-		if (nmatch == 1) {
-			n = snprintf(buf, sizeof(buf), "--%s%s", match,
+		nfound = 0;
+		exact = 0;
+		for (i = 0; legacy[i] != NULL && !exact; i++)
+			exact = prefix_of(arg, len, legacy[i], found, &nfound,
+			    64) == -1;
+		if (exact)
+			continue;
+		if (nfound > 1)
+			ambiguous(arg, len, found, nfound);
+		if (nfound == 1) {
+			n = snprintf(buf, sizeof(buf), "--%s%s", found[0],
 			    eq != NULL ? eq : "");
 			if (n > 0 && (size_t)n < sizeof(buf) &&
 			    (argv[a] = strdup(buf)) == NULL) {
 				msg_oom();
 				exit(EXIT_LOCAL);
 			}
+			continue;
 		}
+		for (i = 0; longopts[i].name != NULL && !exact; i++)
+			exact = prefix_of(arg, len, longopts[i].name, found,
+			    &nfound, 64) == -1;
+		if (!exact && nfound > 1)
+			ambiguous(arg, len, found, nfound);
 	}
 }
 
-enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
-	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
-	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
-	OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT, OPT_FOLLOW };
 
 /* --after YYYY-MM-DD, a real day, into o->after and o->after_day. */
 static void
@@ -254,14 +330,15 @@ parse_after(const char *s, struct options *o)
 
 /* "--name" of a long option's value, for messages. */
 static const char *
-option_name(const struct option *longopts, int val)
+option_name(int val)
 {
 	static char	buf[64];
+	size_t		i;
 	int		n;
 
-	for (; longopts->name != NULL; longopts++)
-		if (longopts->val == val) {
-			n = snprintf(buf, sizeof(buf), "--%s", longopts->name);
+	for (i = 0; longopts[i].name != NULL; i++)
+		if (longopts[i].val == val) {
+			n = snprintf(buf, sizeof(buf), "--%s", longopts[i].name);
 			return n > 0 && (size_t)n < sizeof(buf) ? buf : "";
 		}
 	return "";
@@ -270,36 +347,7 @@ option_name(const struct option *longopts, int val)
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-		{ "bucket",	required_argument,	NULL, 'b' },
-		{ "log",	required_argument,	NULL, 'l' },
-		{ "json",	no_argument,		NULL, 'j' },
-		{ "delete",	no_argument,		NULL, 'D' },
-		{ "debug",	no_argument,		NULL, 'd' },
-		{ "state",	required_argument,	NULL, 's' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ "version",	no_argument,		NULL, OPT_VERSION },
-		{ "region",	required_argument,	NULL, OPT_REGION },
-		{ "endpoint-url", required_argument,	NULL, OPT_ENDPOINT },
-		{ "profile",	required_argument,	NULL, OPT_PROFILE },
-		{ "format",	required_argument,	NULL, OPT_FORMAT },
-		{ "max-attempts", required_argument,	NULL, OPT_ATTEMPTS },
-		{ "lock-wait",	required_argument,	NULL, OPT_LOCKWAIT },
-		{ "jobs",	required_argument,	NULL, 'J' },
-		{ "prefix",	required_argument,	NULL, OPT_PREFIX },
-		{ "full-scan",	no_argument,		NULL, OPT_FULLSCAN },
-		{ "lookback",	required_argument,	NULL, OPT_LOOKBACK },
-		{ "max-inflated-size", required_argument, NULL, OPT_MAXINFLATED },
-		{ "after",	required_argument,	NULL, OPT_AFTER },
-		{ "dry-run",	no_argument,		NULL, OPT_DRYRUN },
-		{ "progress",	no_argument,		NULL, OPT_PROGRESS },
-		{ "no-progress", no_argument,		NULL, OPT_NOPROGRESS },
-		{ "queue-url",	required_argument,	NULL, OPT_QUEUEURL },
-		{ "visibility-timeout", required_argument, NULL, OPT_VISIBILITY },
-		{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
-		{ "follow",	no_argument,		NULL, OPT_FOLLOW },
-		{ NULL, 0, NULL, 0 }
-	};
+	char	err[512];
 	int	c, json = 0, fmt = FLATTEN_FLAT, walk_only = 0, queue_only = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -313,7 +361,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->visibility = VISIBILITY_DEFAULT;
 	o->wait = WAIT_DEFAULT;
 	opterr = 0;
-	resolve_legacy_prefixes(argc, argv);
+	resolve_prefixes(argc, argv);
 	while ((c = getopt_long(argc, argv, ":b:l:jDds:hJ:", longopts,
 	    NULL)) != -1) {
 		switch (c) {
@@ -410,6 +458,14 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_NOPROGRESS:
 			o->progress = 0;
 			break;
+		case OPT_METRICS:
+			o->metrics = optarg;
+			break;
+		case OPT_DISCARD:
+			if (discard_add(&o->discard, optarg, err,
+			    sizeof(err)) == -1)
+				usage_error("option --discard: %s", err);
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -428,12 +484,16 @@ parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	o->format = json ? fmt : -1;
+	/* Raw mode writes documents as they are: no record to keep out. */
+	if (o->discard != NULL && o->format == -1)
+		usage_error("option --discard: records are discarded only with "
+		    "-j or --format");
 	if (o->queue_url != NULL && walk_only)
 		usage_error("option %s: the listing's, not --queue-url's",
-		    option_name(longopts, walk_only));
+		    option_name(walk_only));
 	if (o->queue_url == NULL && queue_only)
 		usage_error("option %s: only with --queue-url",
-		    option_name(longopts, queue_only));
+		    option_name(queue_only));
 }
 
 /*
@@ -497,6 +557,8 @@ struct job {
 	struct sqs		*sqs;		/* the queue mode's queue */
 	int			 lockfd[2];	/* the log's, the state's */
 	int			 curl;		/* curl_global_init done */
+	long long		 start;		/* wall clock, seconds */
+	long long		 start_ms;	/* util_mono_ms() */
 };
 
 /*
@@ -722,11 +784,48 @@ job_run(struct job *j)
 	if (o->debug > 1)
 		msg_warn("summary: %lu objects%s, %lu records, %llu bytes "
 		    "downloaded, %llu bytes written, %.1f seconds, %lu "
-		    "failures, %lu list requests", r->n.objects,
-		    o->dry_run ? " (dry run)" : "", r->n.records,
-		    r->n.bytes_in, r->n.bytes_out, progress_seconds(),
-		    r->n.failed + r->n.transient, r->n.lists);
+		    "failures, %lu list requests, %lu skipped, %lu records "
+		    "discarded", r->n.objects, o->dry_run ? " (dry run)" : "",
+		    r->n.records, r->n.bytes_in, r->n.bytes_out,
+		    progress_seconds(), r->n.failed + r->n.transient,
+		    r->n.lists, r->n.skipped, r->n.discarded);
 	return status;
+}
+
+/*
+ * --metrics: what the run did. Written before the lock is let go, so that
+ * runs that held it write in turn; a run that found it held (exit 6)
+ * writes too, and the run holding it overwrites that when it ends.
+ */
+static void
+job_metrics(const struct job *j, int status)
+{
+	const struct options	*o = j->o;
+	const struct counts	*n = &j->r.n;
+	struct metrics		 m;
+	char			 queue[HTTP_URL_SHOWN_MAX];
+
+	if (o->metrics == NULL || o->dry_run)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.start = j->start;
+	m.duration_ms = util_mono_ms() - j->start_ms;
+	m.status = status;
+	m.records = n->records;
+	m.discarded = n->discarded;
+	m.bytes_in = n->bytes_in;
+	m.written = n->objects;
+	m.failed = n->failed + n->transient;
+	m.skipped = n->skipped;
+	m.newest = n->newest;
+	/* The queue mode may have no -b; its queue is named. */
+	if (o->bucket != NULL)
+		metrics_label(&m, "bucket", o->bucket);
+	if (o->queue_url != NULL)
+		metrics_label(&m, "queue", http_url_mask(o->queue_url, queue,
+		    sizeof(queue)));
+	/* A failure is said; it does not change the run's exit status. */
+	metrics_write(o->metrics, &m);
 }
 
 /* Close everything; a signal makes the status EXIT_LOCAL. */
@@ -751,8 +850,10 @@ job_close(struct job *j, int status)
 	creds_free(j->provider);
 	logfile_close(j->r.log);
 	inflate_buf_free(&j->r.doc);
+	discard_free(j->o->discard);
 	if (j->curl)
 		curl_global_cleanup();
+	job_metrics(j, status);
 	lock_release(j->lockfd[0]);
 	lock_release(j->lockfd[1]);
 	return status;
@@ -770,12 +871,17 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (o.debug)
 		printf("+++ Debug mode on\n");
+	/* The script's test was Python's truth: an empty name is none. */
+	if (o.bucket != NULL && *o.bucket == '\0')
+		o.bucket = NULL;
 	if (o.bucket == NULL && o.queue_url == NULL) {
 		printf("ERROR: Missing an AWS S3 bucket! (-b flag)\n");
+		discard_free(o.discard);
 		return EXIT_LOCAL;
 	}
-	if (o.log == NULL) {
+	if (o.log == NULL || *o.log == '\0') {
 		printf("ERROR: Missing a local log file! (-l flag)\n");
+		discard_free(o.discard);
 		return EXIT_LOCAL;
 	}
 	sig_catch();
@@ -788,6 +894,8 @@ main(int argc, char *argv[])
 	mallopt(M_TRIM_THRESHOLD, MALLOC_KEEP);
 
 	memset(&j, 0, sizeof(j));
+	j.start = (long long)time(NULL);
+	j.start_ms = util_mono_ms();
 	j.o = &o;
 	j.r.o = &o;
 	j.lockfd[0] = j.lockfd[1] = -1;

@@ -115,13 +115,44 @@ next_input(z_stream *z, const struct inflate_src *src, unsigned char *in,
 	return INFLATE_OK;
 }
 
+/*
+ * Is everything in src from off on a zero byte? 1 yes, 0 no, or
+ * INFLATE_ELOCAL (reading the temporary file, into buf).
+ */
+static int
+only_zeros(const struct inflate_src *src, size_t off, unsigned char *buf,
+    char *why, size_t whylen)
+{
+	size_t	 n, i;
+	ssize_t	 got;
+
+	while (off < src->len) {
+		n = src->len - off < INFLATE_CHUNK ? src->len - off :
+		    INFLATE_CHUNK;
+		if (src->fd >= 0) {
+			if ((got = pread(src->fd, buf, n, (off_t)off)) <= 0) {
+				WHY("reading the temporary file: %s", got == 0 ?
+				    "short file" : strerror(errno));
+				return INFLATE_ELOCAL;
+			}
+			n = (size_t)got;
+		} else
+			buf = (unsigned char *)(uintptr_t)(src->data + off);
+		for (i = 0; i < n; i++)
+			if (buf[i] != 0)
+				return 0;
+		off += n;
+	}
+	return 1;
+}
+
 static int
 inflate_run(const struct inflate_src *src, size_t max, struct sink_out *o,
     size_t *total, char *why, size_t whylen)
 {
 	z_stream	 z;
 	unsigned char	*in = NULL, *out;
-	size_t		 produced = 0, consumed = 0, n;
+	size_t		 produced = 0, consumed = 0, n, pos;
 	int		 zr, ret, started = 0;
 
 	*total = 0;
@@ -174,9 +205,22 @@ inflate_run(const struct inflate_src *src, size_t max, struct sink_out *o,
 			goto out;
 		}
 		if (zr == Z_STREAM_END) {
-			/* Another gzip member may follow, as zcat allows. */
+			/*
+			 * Another gzip member may follow, as zcat allows; or
+			 * zeros, padding that gzip(1) and Python ignore.
+			 */
 			if (z.avail_in == 0 && consumed == src->len)
 				break;
+			pos = consumed - z.avail_in;
+			if ((ret = only_zeros(src, pos, in, why, whylen)) == 1)
+				break;
+			if (ret < 0)
+				goto out;
+			if (src->fd >= 0) {
+				/* only_zeros read into in: read it again. */
+				consumed = pos;
+				z.avail_in = 0;
+			}
 			if (inflateReset(&z) != Z_OK) {
 				WHY("zlib error");
 				ret = INFLATE_EBAD;

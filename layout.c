@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "layout.h"
 
@@ -23,8 +24,9 @@ layout_is_digest(const char *base)
 	return 0;
 }
 
-int
-layout_object_day(const char *base, char day[9])
+/* The "YYYYMMDDTHHMMZ" after a '_' in a CloudTrail name, or NULL. */
+static const char *
+find_stamp(const char *base)
 {
 	const char	*p;
 	size_t		 i;
@@ -36,13 +38,57 @@ layout_object_day(const char *base, char day[9])
 			continue;
 		for (i = 10; i <= 13 && p[i] >= '0' && p[i] <= '9'; i++)
 			continue;
-		if (i == 14 && p[14] == 'Z') {
-			memcpy(day, p + 1, 8);
-			day[8] = '\0';
-			return 1;
-		}
+		if (i == 14 && p[14] == 'Z')
+			return p + 1;
 	}
-	return 0;
+	return NULL;
+}
+
+int
+layout_object_day(const char *base, char day[9])
+{
+	const char	*s;
+
+	if ((s = find_stamp(base)) == NULL)
+		return 0;
+	memcpy(day, s, 8);
+	day[8] = '\0';
+	return 1;
+}
+
+static int
+digits(const char *s, size_t n)
+{
+	int	v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+int
+layout_object_time(const char *base, long long *when)
+{
+	struct tm	 tm;
+	const char	*s;
+	time_t		 t;
+
+	if ((s = find_stamp(base)) == NULL)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = digits(s, 4) - 1900;
+	tm.tm_mon = digits(s + 4, 2) - 1;
+	tm.tm_mday = digits(s + 6, 2);
+	tm.tm_hour = digits(s + 9, 2);
+	tm.tm_min = digits(s + 11, 2);
+	if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
+	    tm.tm_mday < 1 || tm.tm_hour > 23 || tm.tm_min > 59)
+		return 0;
+	/* timegm moves a 31st of June to July: no such day. */
+	if ((t = timegm(&tm)) == (time_t)-1 || tm.tm_mday != digits(s + 6, 2))
+		return 0;
+	*when = (long long)t;
+	return 1;
 }
 
 static int

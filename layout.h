@@ -31,6 +31,12 @@ enum layout_place	 layout_classify(const char *folder, char *names,
 int	 layout_object_day(const char *base, char day[9]);
 
 /*
+ * The time in the same place of a CloudTrail name, a real UTC minute from
+ * 1970 on, into *when (seconds since the epoch). 1 found, 0 none.
+ */
+int	 layout_object_time(const char *base, long long *when);
+
+/*
  * For a key in a region folder, FOLDER/YYYY/MM/DD/NAME: the folder's
  * length (FOLDER, up to and with its '/') and the day, YYYY/MM/DD into
  * day. 1, or 0 when the key is not in CloudTrail's layout.

@@ -19,6 +19,7 @@
 #include "fileutil.h"
 #include "logfile.h"
 #include "progress.h"
+#include "util.h"
 
 #define LOG_MODE	0640
 #define LOG_BUF		(256 * 1024)
@@ -94,18 +95,8 @@ logfile_open(const char *path, int sync_each)
 static void
 put(struct logfile *lf, const char *p, size_t len)
 {
-	size_t	 off = 0;
-	ssize_t	 n;
-
-	while (off < len && lf->err == 0) {
-		n = write(lf->fd, p + off, len - off);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			lf->err = errno;
-		} else
-			off += (size_t)n;
-	}
+	if (lf->err == 0 && util_write_all(lf->fd, p, len) == -1)
+		lf->err = errno;
 }
 
 static int

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define MSG_MAX		4096	/* a message's text before escaping */
-#define MSG_ESCAPED_MAX	(3 * 1024 + 1)	/* a key (<= 1024 bytes), escaped */
+#define MSG_ESCAPED_MAX	(4 * 1024 + 1)	/* a key (<= 1024 bytes), escaped */
 
 /* "getawslog: TEXT\n" on stderr, control bytes in TEXT as \xHH. */
 void	 msg_warn(const char *fmt, ...)

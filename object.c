@@ -75,13 +75,18 @@ write_records(struct run *r, const char *bucket, const char *key,
 {
 	struct flatten_meta	 meta;
 	char			 why[WHY_MAX];
+	size_t			 ndiscarded = 0;
 	int			 rc;
 
 	meta.bucket = bucket;
 	meta.key = key;
 	meta.basename = base;
+	meta.discard = r->o->discard;
+	meta.discarded = &ndiscarded;
 	rc = flatten_document(r->o->format, r->doc.p, r->doc.len, &meta,
 	    logfile_write, r->log, nrec, why, sizeof(why));
+	if (rc == FLATTEN_OK)
+		r->n.discarded += ndiscarded;
 	if (rc == FLATTEN_EBADDOC) {
 		logfile_abort(r->log);
 		return bad_object(r, key, why);
@@ -209,6 +214,7 @@ object_process(struct run *r, const char *bucket, const char *key,
 {
 	struct s3_error		 err;
 	enum object_result	 res;
+	long long		 when;
 
 	r->n.bytes_in += body->len;
 	res = write_object(r, bucket, key, base, body);
@@ -216,6 +222,8 @@ object_process(struct run *r, const char *bucket, const char *key,
 	if (res != OBJECT_DONE)
 		return res;
 	r->n.objects++;
+	if (layout_object_time(base, &when) && when > r->n.newest)
+		r->n.newest = when;
 	/*
 	 * The record, then the delete, then the commit. A crash before the
 	 * commit leaves the object unrecorded and in the bucket: at worst

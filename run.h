@@ -21,6 +21,8 @@
 
 #define OBJECT_MAX	((size_t)1 << 30)	/* compressed bytes per object */
 
+struct discard;
+
 struct options {
 	const char	*bucket;
 	const char	*log;
@@ -42,6 +44,8 @@ struct options {
 	char		 after_day[11];	/* the same as YYYY/MM/DD */
 	int		 dry_run;
 	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
+	struct discard	*discard;	/* --discard's rules, or NULL */
+	const char	*metrics;	/* --metrics FILE, or NULL */
 	const char	*queue_url;	/* the queue mode (drain.c) */
 	int		 visibility;	/* --visibility-timeout, seconds */
 	int		 wait;		/* --wait-time-seconds */
@@ -53,7 +57,11 @@ struct counts {
 	unsigned long	 undeleted;	/* written, recorded, delete failed */
 	int		 undeleted_transient;	/* one of those may pass later */
 	unsigned long	 listed;	/* objects queued to be fetched */
+	/* Digests, recorded objects, objects dated before --after. */
+	unsigned long	 skipped;
+	unsigned long	 discarded;	/* records not written (--discard) */
 	unsigned long long bytes_in, bytes_out;
+	long long	 newest;	/* newest name time written, 0: none */
 	unsigned long	 messages;	/* queue messages finished and deleted */
 	unsigned long	 messages_left;	/* left in the queue: an object failed,
 					   not understood, another bucket */

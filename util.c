@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -73,4 +74,22 @@ util_free_secret(char *s)
 		explicit_bzero(s, strlen(s));
 		free(s);
 	}
+}
+
+int
+util_write_all(int fd, const void *p, size_t len)
+{
+	const char	*b = p;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, b, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * util.h - small helpers more than one room needs: the monotonic clock,
- * range-checked numbers, the environment, hex digits, freeing secrets.
+ * range-checked numbers, the environment, hex digits, freeing secrets,
+ * whole writes.
  */
 #ifndef GETAWSLOG_UTIL_H
 #define GETAWSLOG_UTIL_H
+
+#include <stddef.h>
 
 /* Milliseconds on the monotonic clock. */
 long long	 util_mono_ms(void);
@@ -22,6 +25,9 @@ const char	*util_env(const char *name);
 
 /* The value of a hex digit (either case), or -1. */
 int		 util_hexval(int c);
+
+/* write(2) all of p, again after EINTR: 0, or -1 with errno set. */
+int		 util_write_all(int fd, const void *p, size_t len);
 
 /* Wipe a string that may hold a secret, then free it; NULL is fine. */
 void		 util_free_secret(char *s);

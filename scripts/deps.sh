@@ -26,6 +26,36 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq $missing >/dev/null
 fi
 
+# tests/test_metrics_run.py reads --metrics' file with Prometheus's own tools:
+# node_exporter's textfile collector, and promtool (check metrics, the
+# contrib/ alert rules). They are unpacked from Debian's packages into
+# build/tools, not installed: no daemon, no user, no service started.
+tools="$(cd "$(dirname "$0")/.." && pwd)/build/tools"
+need=
+[ -x "$tools/usr/bin/prometheus-node-exporter" ] ||
+    need="$need prometheus-node-exporter:./usr/bin/prometheus-node-exporter"
+[ -x "$tools/usr/bin/promtool" ] || need="$need prometheus:./usr/bin/promtool"
+if [ -n "$need" ]; then
+	dl=$(mktemp -d "${TMPDIR:-/tmp}/getawslog-deps.XXXXXX")
+	mkdir -p "$tools"
+	for pair in $need; do
+		pkg=${pair%%:*} file=${pair#*:}
+		echo "deps: unpacking $file of $pkg into build/tools"
+		if ! (cd "$dl" && apt-get download -qq "$pkg" 2>/dev/null); then
+			[ "$(id -u)" -eq 0 ] && apt-get update -qq
+			(cd "$dl" && apt-get download -qq "$pkg" 2>/dev/null) || {
+				echo "deps: cannot download $pkg" >&2
+				rm -rf "$dl"
+				exit 1
+			}
+		fi
+		dpkg-deb --fsys-tarfile "$dl"/"$pkg"_*.deb |
+		    tar -x -C "$tools" "$file"
+		rm -f "$dl"/"$pkg"_*.deb
+	done
+	rm -rf "$dl"
+fi
+
 # The integration tests and the demo run moto's S3 server; find a Python
 # that has moto 5 and boto3.
 if ! sh "$(dirname "$0")/python.sh" >/dev/null; then

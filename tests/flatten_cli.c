@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * flatten_cli.c - run flatten_document on one document, for the tests.
+ * flatten_cli.c - run the converter on one document, for the tests.
  *
- *	flatten_cli [-f flat|json|wazuh] [-b bucket] [-k key] [file]
+ *	flatten_cli [-f flat|json|wazuh] [-b bucket] [-k key] [-p N | -a]
+ *	    [file]
  *
  * Reads the document from file (or stdin) and writes the lines to stdout.
- * A bad document: the reason on stderr, exit 1. Other failures exit 2.
+ * -p N feeds it in pieces of N bytes. -a also converts it cut at every
+ * byte (two pieces), in one-byte pieces and in random pieces, and fails
+ * (exit 3, the first difference on stderr) unless each gives what one
+ * piece gives: the same lines, or the same reason. A bad document: the
+ * reason on stderr, exit 1. Other failures exit 2.
  */
 
 #include <stdio.h>
@@ -13,16 +18,65 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "flatten.h"
 
-static int
-out(void *arg, const char *buf, size_t len)
+#define ERR_MAX	256
+
+/* What one conversion made. */
+struct result {
+	struct cap	 out;
+	int		 rc;
+	char		 err[ERR_MAX];
+};
+
+/*
+ * Convert doc in pieces: of step bytes (0: one piece), or, with cut > 0,
+ * doc[0..cut) then the rest, or with seed != 0, of random sizes.
+ */
+static void
+convert(int fmt, const struct flatten_meta *meta, const char *doc,
+    size_t len, size_t step, size_t cut, unsigned seed, struct result *r)
 {
-	(void)arg;
-	if (fwrite(buf, 1, len, stdout) != len) {
-		perror("stdout");
-		return -1;
+	struct flatten	*f;
+	size_t		 at = 0, n;
+
+	r->out.len = 0;
+	r->err[0] = '\0';
+	if ((f = flatten_new(fmt, meta, cap_write, cap_rewind,
+	    &r->out)) == NULL) {
+		r->rc = FLATTEN_ENOMEM;
+		return;
 	}
+	while (at < len) {
+		if (cut > 0)
+			n = at == 0 ? cut : len - at;
+		else if (seed != 0)
+			n = (size_t)rand_r(&seed) % 4096 + 1;
+		else
+			n = step ? step : len;
+		if (n > len - at)
+			n = len - at;
+		if (flatten_feed(f, doc + at, n) != FLATTEN_OK)
+			break;
+		at += n;
+	}
+	r->rc = flatten_end(f, NULL, r->err, sizeof(r->err));
+	flatten_free(f);
+}
+
+static int
+same(const struct result *a, const struct result *b, const char *how,
+    size_t arg)
+{
+	if (a->rc == b->rc && strcmp(a->err, b->err) == 0 &&
+	    (a->rc != FLATTEN_OK || (a->out.len == b->out.len &&
+	    (a->out.len == 0 ||
+	    memcmp(a->out.p, b->out.p, a->out.len) == 0))))
+		return 1;
+	fprintf(stderr, "flatten_cli: %s %zu: rc %d \"%s\" (%zu bytes), "
+	    "one piece: rc %d \"%s\" (%zu bytes)\n", how, arg, b->rc, b->err,
+	    b->out.len, a->rc, a->err, a->out.len);
 	return 0;
 }
 
@@ -30,7 +84,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: flatten_cli [-f flat|json|wazuh] "
-	    "[-b bucket] [-k key] [file]\n");
+	    "[-b bucket] [-k key] [-p N | -a] [file]\n");
 	exit(2);
 }
 
@@ -38,14 +92,21 @@ int
 main(int argc, char *argv[])
 {
 	struct flatten_meta meta = { "bucket", "", "" };
+	struct result	 one, other;
 	FILE	*f = stdin;
-	char	*doc = NULL, *np, err[256];
+	char	*doc = NULL, *np;
 	const char *slash;
-	size_t	 len = 0, cap = 0, n, nrec;
-	int	 ch, fmt = FLATTEN_FLAT, rc = 2;
+	size_t	 len = 0, cap = 0, n, step = 0, c;
+	int	 ch, fmt = FLATTEN_FLAT, rc = 2, all = 0;
+	unsigned seed;
 
-	while ((ch = getopt(argc, argv, "f:b:k:")) != -1) {
+	memset(&one, 0, sizeof(one));
+	memset(&other, 0, sizeof(other));
+	while ((ch = getopt(argc, argv, "af:b:k:p:")) != -1) {
 		switch (ch) {
+		case 'a':
+			all = 1;
+			break;
 		case 'f':
 			if ((fmt = flatten_format_parse(optarg)) == -1)
 				usage();
@@ -56,13 +117,17 @@ main(int argc, char *argv[])
 		case 'k':
 			meta.key = optarg;
 			break;
+		case 'p':
+			if ((step = strtoul(optarg, NULL, 10)) == 0)
+				usage();
+			break;
 		default:
 			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1)
+	if (argc > 1 || (all && step))
 		usage();
 	slash = strrchr(meta.key, '/');
 	meta.basename = slash ? slash + 1 : meta.key;
@@ -87,13 +152,36 @@ main(int argc, char *argv[])
 		perror("read");
 		goto done;
 	}
-	switch (flatten_document(fmt, doc, len, &meta, out, NULL, &nrec,
-	    err, sizeof(err))) {
+	convert(fmt, &meta, doc, len, step, 0, 0, &one);
+	if (all) {
+		rc = 3;
+		for (c = 1; c < len; c++) {
+			convert(fmt, &meta, doc, len, 0, c, 0, &other);
+			if (!same(&one, &other, "cut at", c))
+				goto done;
+		}
+		convert(fmt, &meta, doc, len, 1, 0, 0, &other);
+		if (!same(&one, &other, "pieces of", 1))
+			goto done;
+		for (seed = 1; seed <= 3; seed++) {
+			convert(fmt, &meta, doc, len, 0, 0, seed, &other);
+			if (!same(&one, &other, "random pieces, seed", seed))
+				goto done;
+		}
+	}
+	rc = 2;
+	switch (one.rc) {
 	case FLATTEN_OK:
-		rc = fflush(stdout) == 0 ? 0 : 2;
+		if ((one.out.len > 0 && fwrite(one.out.p, 1, one.out.len,
+		    stdout) != one.out.len) ||
+		    fflush(stdout) != 0) {
+			perror("stdout");
+			break;
+		}
+		rc = 0;
 		break;
 	case FLATTEN_EBADDOC:
-		fprintf(stderr, "flatten_cli: %s\n", err);
+		fprintf(stderr, "flatten_cli: %s\n", one.err);
 		rc = 1;
 		break;
 	default:
@@ -104,5 +192,7 @@ main(int argc, char *argv[])
 	if (f != NULL && f != stdin)
 		fclose(f);
 	free(doc);
+	cap_reset(&one.out);
+	cap_reset(&other.out);
 	return rc;
 }

@@ -1723,18 +1723,27 @@ def cloudtrail_document(events):
 
 def make_trail(seed=0, account="123456789012", region="us-east-1",
                objects=5, per_object=(1, 4), start=None, events=None,
-               bucket="demo-trail", digest=True, folders=True):
+               bucket="demo-trail", digest=True, folders=True,
+               distinct=False):
     """A deterministic CloudTrail trail: a list of (key, body) where body is
     what goes into S3 (gzipped), and the dict {key: document} of the log
     objects' decompressed documents.  Adds a digest file covering the logs
-    and folder keys when asked."""
+    and folder keys when asked.  Events are drawn with replacement, unless
+    distinct (the demo: a newcomer reads a repeated event as a bug)."""
     rng = random.Random(seed)
     events = events if events is not None else sample_events(shared="")
+    pool = list(events)
+    rng.shuffle(pool) if distinct else None
     when = start or dt.datetime(2024, 7, 30, 21, 5)
     items, docs = [], {}
     for _ in range(objects):
         n = rng.randint(*per_object)
-        doc = cloudtrail_document([rng.choice(events) for _ in range(n)])
+        if distinct:
+            n = max(1, min(n, len(pool)))
+            picked, pool = pool[:n], pool[n:] or list(events)
+        else:
+            picked = [rng.choice(events) for _ in range(n)]
+        doc = cloudtrail_document(picked)
         key = cloudtrail_key(account, region, when, rng)
         items.append((key, gz(doc)))
         docs[key] = doc
@@ -2086,14 +2095,23 @@ def seed_demo(moto_url, bucket, region="us-east-1"):
     if region != "us-east-1":
         kw["CreateBucketConfiguration"] = {"LocationConstraint": region}
     s3.create_bucket(Bucket=bucket, **kw)
-    items, _ = make_trail(seed=2024, objects=4, bucket=bucket)
-    real = [n for n in os.listdir(DATA) if n.endswith(".json.gz")]
+    real = [n for n in sorted(os.listdir(DATA)) if n.endswith(".json.gz")]
+    reals, seen = [], set()
     for name in real:
         with open(os.path.join(DATA, name), "rb") as f:
             acct, _, reg = name.split("-", 1)[1].split("_")[:3]
             key = "AWSLogs/%s/CloudTrail/%s/2017/12/11/%s" % (
                 acct, reg, name.split("-", 1)[1])
-            items.append((key, f.read()))
+            body = f.read()
+            reals.append((key, body))
+            for r in json.loads(gzip.decompress(body))["Records"]:
+                seen.add(r.get("eventID"))
+    # Each event once in the whole demo: none of the real files' again.
+    events = [e for e in sample_events(shared="")
+              if json.loads(e).get("eventID") not in seen]
+    items, _ = make_trail(seed=2024, objects=4, bucket=bucket, distinct=True,
+                          events=events)
+    items += reals
     for key, body in items:
         s3.put_object(Bucket=bucket, Key=key, Body=body)
     return [k for k, _ in items]

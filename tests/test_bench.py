@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: ISC
-"""The benchmark (bench/run.py) still runs: a --quick run of all four
+"""The benchmark (bench/run.py) still runs: a --quick run of all five
 scenarios against the built binary ($GETAWSLOG), checked for what does
 not depend on timing: every run succeeded, getawslog's -j output is the
 Python baseline's byte for byte, the incremental listing's LIST requests
@@ -55,13 +55,14 @@ class BenchTests(unittest.TestCase):
     def test_runs_every_scenario(self):
         self.assertEqual(self.proc.returncode, 0, self.show())
         self.assertIsNone(self.res.get("failed"), self.show())
-        for k in ("a_wall", "b_cpu", "c_incremental", "d_memory"):
+        for k in ("a_wall", "b_cpu", "c_incremental", "d_memory",
+                  "e_stream"):
             self.assertIn(k, self.res, self.show())
-        self.assertEqual(len(self.res["targets"]), 5)
+        self.assertEqual(len(self.res["targets"]), 7)
         self.assertEqual(self.res["config"]["binary"], s3env.binary_path())
         # The table and a verdict per target are printed.
         out = self.proc.stdout.decode()
-        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 5,
+        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 7,
                          self.show())
 
     def test_output_is_the_baselines(self):
@@ -83,11 +84,13 @@ class BenchTests(unittest.TestCase):
                           "getawslog's")
         self.assertLess(d["rss_mib"], 32, d)
 
-    def test_json_memory_is_reported(self):
-        j = self.res.get("d_memory", {}).get("json")
-        self.assertIsNotNone(j, self.show())
-        self.assertGreater(j["rss_per_document"], 0)
+    def test_stream_memory_and_bomb_are_reported(self):
+        e = self.res.get("e_stream", {})
+        self.assertEqual(len(e.get("docs", [])), 1, self.show())
+        self.assertGreater(e["docs"][0]["rss_per_mb"], 0)
         self.assertIn("peak RSS on one", self.proc.stdout.decode())
+        # The run raises unless the bomb exits 4 with the others written.
+        self.assertIn("is larger than", e["bomb"]["stderr"], e["bomb"])
 
 
 if __name__ == "__main__":

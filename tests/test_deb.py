@@ -109,7 +109,8 @@ class Deb(unittest.TestCase):
         for f in ("lib/systemd/system/getawslog.service",
                   "lib/systemd/system/getawslog.timer",
                   "etc/logrotate.d/getawslog", "etc/default/getawslog",
-                  "usr/share/doc/getawslog/copyright"):
+                  "usr/share/doc/getawslog/copyright",
+                  "usr/share/doc/getawslog/examples/getawslog.rules.yml"):
             self.assertTrue(os.path.exists(os.path.join(self.root, f)), f)
 
     def test_dist(self):

@@ -557,6 +557,48 @@ class CorruptTests(Base):
         self.assertIn(objs[2].key, err)
 
 
+    def test_zero_padding_after_the_last_member_is_no_error(self):
+        # gzip(1) and Python read it; so must we, in memory and from the
+        # temporary file raw mode spools big objects to. Garbage after
+        # the padding is still an error.
+        objs = make_objects("zp", 4, pad=200, big={2: 5 << 20})
+        self.seed(objs, stored={0: gz(objs[0].doc) + b"\0" * 3000,
+                                1: gz(objs[1].doc) + b"\0",
+                                2: gz(objs[2].doc) + b"\0" * 70000,
+                                3: gz(objs[3].doc) + b"\0\0x"})
+        log, state = self.paths()
+        for extra in ([], ["-j"]):
+            os.path.exists(log) and os.unlink(log)
+            p = self.run_bin(self.args(log, extra=extra))
+            self.assertRun(p, 4, b"")
+            err = p.stderr.decode()
+            self.assertIn(objs[3].key, err)
+            for o in objs[:3]:
+                self.assertNotIn(o.key, err)
+            found = byte_records(self.read(log))
+            for o in objs[:3]:
+                for i in o.ids:
+                    self.assertEqual(found[i], 1, i)
+
+    def test_an_empty_object_is_skipped_and_recorded(self):
+        # A zero-byte "_$folder$" marker failed every run forever.
+        objs = make_objects("ze", 2)
+        self.seed(objs)
+        marker = "AWSLogs/%s/CloudTrail_$folder$" % ACCOUNT
+        self.env.put(self.bucket, marker, b"")
+        log, state = self.paths()
+        p = self.run_bin(self.args(log, state, extra=["-dd"]))
+        self.assertRun(p, 0)
+        self.assertIn("getawslog: skipping %s, an empty object\n" % marker,
+                      p.stderr.decode())
+        self.assertLog(log, log_of(objs))
+        self.assertIn("CloudTrail_$folder$", self.rows(state))
+        p = self.run_bin(self.args(log, state))
+        self.assertRun(p, 0, b"", b"")
+        p = self.run_bin(self.args(log))
+        self.assertRun(p, 0, b"", b"")
+
+
 # ====================================================================
 # -s: a second run writes nothing; the script's state file works.
 
@@ -1190,6 +1232,102 @@ class DiskFullTests(Base):
 
 # ====================================================================
 # -J: many GETs in flight, effects exactly as a sequential run's.
+
+class LocalFileTests(Base):
+    """Logs that are no regular file, a state that cannot be written."""
+
+    def test_state_that_cannot_be_written_stops_before_the_first_write(self):
+        d = self.env.tempdir()
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
+                            d], capture_output=True)
+        if p.returncode != 0:
+            self.skipTest("cannot mount a tmpfs: %s" % p.stderr.decode())
+        self.addCleanup(subprocess.run, ["umount", "-l", d],
+                        capture_output=True)
+        state = os.path.join(d, "state.db")
+        db = sqlite3.connect(state)
+        db.execute(SCRIPT_SCHEMA)
+        db.commit()
+        db.close()
+        subprocess.run(["mount", "-o", "remount,ro", d], check=True)
+        objs = self.seed(make_objects("sr", 3))
+        log, _ = self.paths()
+        for _ in range(2):
+            p = self.run_bin(self.args(log, state, delete=True))
+            self.assertRun(p, 1)
+            self.assertEqual(self.read(log), b"", "written, then not "
+                             "recorded: every run would write it again")
+            self.assertInBucket(objs)
+            self.assertEqual(self.env.count(op="GET"), 0)
+            self.assertIn(state, p.stdout.decode() + p.stderr.decode())
+
+    def test_dev_null(self):
+        objs = self.seed(make_objects("dn", 3))
+        for extra in ([], ["-j"]):
+            p = self.run_bin(["-b", self.bucket, "-l", "/dev/null"] + extra)
+            self.assertRun(p, 0, b"", b"")
+        p = self.run_bin(["-b", self.bucket, "-l", "/dev/null", "-D"])
+        self.assertRun(p, 0, b"", b"")
+        self.assertGone(objs)
+
+    def test_fifo(self):
+        objs = self.seed(make_objects("ff", 3))
+        fifo = os.path.join(self.env.tempdir(), "log.fifo")
+        os.mkfifo(fifo, 0o600)
+        # A reader, and a writer of ours so that it never sees an end of
+        # file between getawslog's opens.
+        rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        wfd = os.open(fifo, os.O_WRONLY)
+        try:
+            p = self.run_bin(["-b", self.bucket, "-l", fifo, "-D"])
+            got = b""
+            while True:
+                try:
+                    chunk = os.read(rfd, 65536)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    break
+                got += chunk
+        finally:
+            os.close(wfd)
+            os.close(rfd)
+        self.assertRun(p, 0, b"", b"")
+        self.assertEqual(got, log_of(objs))
+        self.assertGone(objs)
+
+    def test_dev_stdout_into_a_pipe(self):
+        # /dev/stdout -> /proc/self/fd/1 -> pipe:[N]: root's links, and a
+        # magic one at the end.
+        objs = self.seed(make_objects("so", 3))
+        p = self.run_bin(["-b", self.bucket, "-l", "/dev/stdout"])
+        self.assertRun(p, 0, log_of(objs), b"")
+
+    def test_out_of_memory_on_one_object_is_that_objects_failure(self):
+        # A document far bigger than the memory the process may have: it is
+        # named and left; the objects after it are still written.
+        with open(self.env.binary, "rb") as f:
+            data = f.read()
+        if b"__asan_init" in data or "valgrind" in os.environ.get(
+                "GETAWSLOG", ""):
+            self.skipTest("sanitizer build: address-space limits break it")
+        if not shutil.which("prlimit"):
+            self.skipTest("no prlimit")
+        objs = make_objects("om", 3)
+        huge = (b'{"Records":[{"eventID":"x","a":"' + b"A" * (150 << 20) +
+                b'"}]}')
+        self.seed(objs, stored={1: gz(huge)})
+        log, _ = self.paths()
+        p = self.run_bin(self.args(log, extra=["-j"]),
+                         wrap=["prlimit", "--as=%d" % (500 << 20), "--"])
+        self.assertIn(p.returncode, (0, 4), self.show(p))
+        if p.returncode == 4:
+            self.assertIn(objs[1].key, p.stderr.decode())
+        found = byte_records(self.read(log))
+        for o in (objs[0], objs[2]):
+            for i in o.ids:
+                self.assertEqual(found[i], 1, "%s after the huge one" % i)
+
 
 class OrderTests(Base):
     """Issue 5: with GETs finishing out of order (latency on early

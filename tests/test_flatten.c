@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "flatten.h"
 #include "unit.h"
 
@@ -361,12 +362,244 @@ test_empty_and_writer(void)
 	CHECK(rc == FLATTEN_EWRITE, "second write fails: rc %d", rc);
 	CHECK(nrec > 0 && nrec < n, "lines before the failure: %zu", nrec);
 	memset(&sink, 0, sizeof(sink));
-	rc = flatten_document(FLATTEN_FLAT, big, strlen(big), NULL,
+	rc = flatten_document(FLATTEN_WAZUH, big, strlen(big), NULL,
 	    sink_write, &sink, &nrec, errbuf, sizeof(errbuf));
 	CHECK(rc == FLATTEN_OK && nrec == n, "all lines: %zu", nrec);
 	CHECK(sink.calls > 1 && sink.calls < 10, "batched: %d calls",
 	    sink.calls);
 	free(big);
+}
+
+/* Convert doc[0..len) fed in pieces of step bytes (0: after cut, once). */
+static int
+stream(int fmt, const char *doc, size_t len, size_t step, size_t cut,
+    struct cap *c, char *err, size_t errlen)
+{
+	struct flatten_meta m = { "bkt",
+	    "AWSLogs/123456789012/CloudTrail/us-east-1/2020/01/01/f.json.gz",
+	    "f.json.gz" };
+	struct flatten	*f;
+	size_t		 at = 0, n;
+	int		 rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((f = flatten_new(fmt, &m, cap_write, cap_rewind, c)) == NULL)
+		return FLATTEN_ENOMEM;
+	while (at < len) {
+		n = step ? step : at == 0 && cut ? cut : len - at;
+		if (n > len - at)
+			n = len - at;
+		if (flatten_feed(f, doc + at, n) != FLATTEN_OK)
+			break;
+		at += n;
+	}
+	rc = flatten_end(f, &nrec, err, errlen);
+	flatten_free(f);
+	return rc;
+}
+
+/* Every cut of doc, and one-byte pieces, give what one piece gives. */
+static void
+every_cut(int fmt, const char *doc, const char *what)
+{
+	struct cap	 one, other;
+	char		 e1[256], e2[256];
+	size_t		 len = strlen(doc), c;
+	int		 rc1, rc2, bad = 0;
+
+	rc1 = stream(fmt, doc, len, 0, 0, &one, e1, sizeof(e1));
+	for (c = 0; c <= len && bad < 3; c++) {
+		rc2 = c == len ? stream(fmt, doc, len, 1, 0, &other, e2,
+		    sizeof(e2)) : stream(fmt, doc, len, 0, c, &other, e2,
+		    sizeof(e2));
+		if (rc1 != rc2 || strcmp(e1, e2) != 0 || other.len != one.len ||
+		    (one.len && memcmp(one.p, other.p, one.len) != 0)) {
+			CHECK(0, "%s: format %d cut %zu: rc %d \"%s\" vs %d "
+			    "\"%s\"", what, fmt, c, rc2, e2, rc1, e1);
+			bad++;
+		}
+		free(other.p);
+	}
+	CHECK(bad == 0, "%s: every cut", what);
+	free(one.p);
+}
+
+static void
+test_cuts(void)
+{
+	static const char *docs[] = {
+		"{\"Records\":[{\"a\":1,\"b\":[1.5,\"x\\u00e9\\ud800\"],"
+		    "\"c\":{\"d\":null}},{\"e\":-0.0}]}",
+		"{\"Records\":[{\"a\":\"\\ud83d\\ude00\",\"n\":"
+		    "-Infinity}], \"x\": [true, false, null, NaN, 1e5]}",
+		"{\"x\":\"\\u12\"}",
+		"{\"Records\":[{\"a\":\"\\u12\"}]}",
+		"{\"Records\":[{\"a\":1.}]}",
+		"{\"Recordz\":[{\"a\":1.}]}",
+		"{\"Records\":[{\"a\":-}]}",
+		"{\"Records\":[{\"a\":-Inf}]}",
+		"{\"Records\":[{\"a\":1e+}]}",
+		"{\"Records\":[{\"a\":\"\xe0\x80\x80\"}]}",
+		"{\"Records\":[{\"a\":\"\xf4\x90\x80\x80\"}]}",
+		"{\"Records\":[{\"a\":\"\xed\xa0\x80\"}]}",
+		"{\"Records\":[{}, 1, {}]}",
+		"{\"Records\":[{\"k\":1}],\"Records\":[{\"j\":2}]}",
+		"{\"Records\":[{\"k\":1}],\"Records\":{}}",
+		"{\"Rec\\u006frds\":[{\"k\":1}]}",
+		" [ {\"Records\":[{\"k\":1}]} ] ",
+		"{\"Records\":[{\"a\":\"x",
+		"{\"Records\":[{\"a\":\"x\\",
+		"{\"Records\":[{\"a\":tr",
+		"12",
+		"",
+	};
+	size_t	 i;
+	int	 fmt;
+
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+		for (fmt = FLATTEN_FLAT; fmt <= FLATTEN_WAZUH; fmt++)
+			every_cut(fmt, docs[i], docs[i]);
+	CHECK(conv(FLATTEN_FLAT, docs[12]) == FLATTEN_EBADDOC, "element");
+	CHECK_STR(errbuf, "Records[1] is not an object", "element");
+}
+
+/* The last top-level Records wins; the earlier ones' lines are void. */
+static void
+test_repeated_records(void)
+{
+	struct cap	 c;
+	char		 e[256];
+	const char	*doc;
+
+	doc = "{\"Records\":[{\"a\":1},{\"a\":2}],\"x\":0,"
+	    "\"Records\":[{\"b\":3}]}";
+	CHECK(stream(FLATTEN_FLAT, doc, strlen(doc), 0, 0, &c, e,
+	    sizeof(e)) == FLATTEN_OK, "repeat: %s", e);
+	CHECK(c.rewinds == 1 && nrec == 1, "one rewind, one record: %d %zu",
+	    c.rewinds, nrec);
+	CHECK(c.len == strlen("\"AmazonAWS\":\"b\":\"3\"\n") &&
+	    memcmp(c.p, "\"AmazonAWS\":\"b\":\"3\"\n", c.len) == 0,
+	    "only the last Records' line");
+	free(c.p);
+	doc = "{\"Records\":5,\"Records\":[{\"b\":3}]}";
+	CHECK(conv(FLATTEN_FLAT, doc) == FLATTEN_OK && nrec == 1,
+	    "a bad Records made good by the next: %s", errbuf);
+	doc = "{\"Records\":[{\"b\":3}],\"Records\":[1]}";
+	CHECK(conv(FLATTEN_FLAT, doc) == FLATTEN_EBADDOC && sink.calls == 0,
+	    "a good Records made bad by the next");
+	CHECK_STR(errbuf, "Records[0] is not an object", "the last one's");
+	doc = "{\"Records\":[{\"b\":3}],\"Records\":[]}";
+	CHECK(conv(FLATTEN_FLAT, doc) == FLATTEN_OK && sink.calls == 0 &&
+	    nrec == 0, "an empty last Records writes nothing");
+}
+
+/* A JSON fault is the same fault whether or not it is in a record. */
+static void
+test_same_fault(void)
+{
+	static const char *recs[] = {
+		"{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}", "{\"a\":01}",
+		"{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":tru}",
+		"{,}", "{\"a\":1e}", "{\"a\":-I}", "{\"a\" 1}", "{\"a\":[1,]}",
+		"{\"a\":{\"b\":1,}}", "{\"a\":\"\xc3\"}",
+	};
+	char	 d1[128], d2[128], e1[256];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		snprintf(d1, sizeof(d1), "{\"Records\":[%s]}", recs[i]);
+		snprintf(d2, sizeof(d2), "{\"Recordz\":[%s]}", recs[i]);
+		CHECK(conv(FLATTEN_FLAT, d1) == FLATTEN_EBADDOC, "%s", d1);
+		snprintf(e1, sizeof(e1), "%s", errbuf);
+		CHECK(conv(FLATTEN_FLAT, d2) == FLATTEN_EBADDOC, "%s", d2);
+		CHECK_STR(errbuf, e1, "%s: scanner and parser agree", recs[i]);
+	}
+}
+
+/* A record over the ceilings is refused, and a bomb stops there. */
+static void
+test_ceilings(void)
+{
+	static const char head[] = "{\"Records\":[{\"a\":\"";
+	struct flatten	*f;
+	struct cap	 c;
+	char		*piece, e[256], want[128];
+	size_t		 fed = 0, n = 256 * 1024, i;
+	int		 rc = FLATTEN_OK;
+
+	if ((piece = malloc(n)) == NULL) {
+		CHECK(0, "malloc");
+		return;
+	}
+	memset(piece, 'A', n);
+	memset(&c, 0, sizeof(c));
+	f = flatten_new(FLATTEN_FLAT, NULL, cap_write, cap_rewind, &c);
+	CHECK(flatten_feed(f, head, strlen(head)) == FLATTEN_OK, "head");
+	/* 4 GiB of A's would follow: the record stops it at 16 MiB. */
+	while (fed < (size_t)64 << 20 &&
+	    (rc = flatten_feed(f, piece, n)) == FLATTEN_OK)
+		fed += n;
+	CHECK(rc == FLATTEN_EBADDOC, "bomb refused: rc %d", rc);
+	CHECK(fed <= 16 << 20, "stopped after %zu bytes", fed);
+	CHECK(flatten_end(f, NULL, e, sizeof(e)) == FLATTEN_EBADDOC, "end");
+	snprintf(want, sizeof(want), "record at byte 12 is larger than %d "
+	    "bytes", 16 * 1024 * 1024);
+	CHECK_STR(e, want, "bomb reason");
+	CHECK(c.len == 0, "bomb wrote nothing");
+	flatten_free(f);
+	free(c.p);
+
+	/* 2^20 keys and values pass; one more does not. */
+	free(piece);
+	n = 20 + 2 * (1 << 20);
+	if ((piece = malloc(n + 8)) == NULL) {
+		CHECK(0, "malloc");
+		return;
+	}
+	memcpy(piece, "{\"Records\":[[", 13);
+	for (i = 0; i < (1 << 20) - 2; i++)
+		memcpy(piece + 13 + 2 * i, "0,", 2);
+	memcpy(piece + 13 + 2 * i, "0]]}", 5);
+	CHECK(conv(FLATTEN_FLAT, piece) == FLATTEN_EBADDOC, "array record");
+	CHECK_STR(errbuf, "Records[0] is not an object", "values skipped");
+	memcpy(piece, "{\"Records\":[{\"a\":[", 18);
+	for (i = 0; i < (1 << 20) - 4; i++)
+		memcpy(piece + 18 + 2 * i, "0,", 2);
+	memcpy(piece + 18 + 2 * i, "0]}]}", 6);
+	CHECK(conv(FLATTEN_FLAT, piece) == FLATTEN_OK && nrec == 1,
+	    "2^20 keys and values: %s", errbuf);
+	memcpy(piece + 18 + 2 * i, "0,0]}]}", 8);
+	CHECK(conv(FLATTEN_FLAT, piece) == FLATTEN_EBADDOC, "one more");
+	CHECK_STR(errbuf, "record at byte 12 has more than 1048576 keys and "
+	    "values", "values reason");
+	free(piece);
+}
+
+/* A big record's line reaches the writer in pieces, not whole. */
+static void
+test_big_line(void)
+{
+	struct cap	 c;
+	char		*doc, e[256];
+	size_t		 n = 4 << 20, i;
+
+	if ((doc = malloc(n + 64)) == NULL) {
+		CHECK(0, "malloc");
+		return;
+	}
+	memcpy(doc, "{\"Records\":[{\"a\":[", 18);
+	for (i = 0; i < n / 7; i++)
+		memcpy(doc + 18 + 7 * i, "\"\x7f\x7f\x7f\x7f\",", 7);
+	memcpy(doc + 18 + 7 * i - 1, "]}]}", 5);
+	CHECK(stream(FLATTEN_FLAT, doc, strlen(doc), 65536, 0, &c, e,
+	    sizeof(e)) == FLATTEN_OK, "big line: %s", e);
+	CHECK(c.len > 4 * n / 2 && c.p[c.len - 1] == '\n' &&
+	    memchr(c.p, '\n', c.len) == c.p + c.len - 1, "one line of %zu",
+	    c.len);
+	CHECK(c.biggest < (size_t)1 << 20, "in pieces: biggest %zu",
+	    c.biggest);
+	free(c.p);
+	free(doc);
 }
 
 int
@@ -384,5 +617,10 @@ main(void)
 	test_wazuh();
 	test_bad();
 	test_empty_and_writer();
+	test_cuts();
+	test_repeated_records();
+	test_same_fault();
+	test_ceilings();
+	test_big_line();
 	UNIT_DONE();
 }

@@ -43,9 +43,9 @@ def check(ok, what, detail=''):
         print('FAIL %s %s' % (what, detail))
 
 
-def run(fmt, data, key=KEY):
-    p = subprocess.run([CLI, '-f', fmt, '-b', BUCKET, '-k', key],
-                       input=data, stdout=subprocess.PIPE,
+def run(fmt, data, key=KEY, extra=()):
+    p = subprocess.run([CLI, '-f', fmt, '-b', BUCKET, '-k', key] +
+                       list(extra), input=data, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE)
     return p.returncode, p.stdout, p.stderr
 
@@ -66,28 +66,47 @@ def pairs(line):
     return json.loads(line, object_pairs_hook=lambda p: p)
 
 
-def compare(name, data, key=KEY):
-    """All three formats of one document."""
+def compare(name, data, key=KEY, ways=((),)):
+    """All three formats of one document, fed to flatten_cli each way in
+    ways (its options: () one piece, ('-p', 'N') in pieces of N bytes,
+    ('-a',) also cut at every byte, and more)."""
     base = key.rsplit('/', 1)[-1]
-    for fmt, model in (('flat', lambda: py2model.flat_lines(data)),
-                       ('json', lambda: py2model.json_lines(data, base))):
-        want = model()
-        rc, got, err = run(fmt, data, key)
-        check(rc == 0 and got == want, '%s %s' % (name, fmt),
-              err.decode(errors='replace') + first_diff(got, want))
-    want = py2model.wazuh_events(data, BUCKET, key)
-    rc, got, err = run('wazuh', data, key)
-    lines = got.decode().split('\n')
-    ok = rc == 0 and lines[-1] == '' and len(lines) - 1 == len(want)
-    detail = err.decode(errors='replace')
-    if ok:
-        for i, (line, ev) in enumerate(zip(lines, want)):
-            if pairs(line) != pairs(json.dumps(ev)):
-                ok = False
-                detail = 'event %d\n' % i + first_diff(
-                    line.encode(), json.dumps(ev).encode())
-                break
-    check(ok, '%s wazuh' % name, detail)
+    want_flat = py2model.flat_lines(data)
+    want_json = py2model.json_lines(data, base)
+    want_wz = py2model.wazuh_events(data, BUCKET, key)
+    for extra in ways:
+        what = '%s (%s)' % (name, ' '.join(extra)) if extra else name
+        for fmt, want in (('flat', want_flat), ('json', want_json)):
+            rc, got, err = run(fmt, data, key, extra)
+            check(rc == 0 and got == want, '%s %s' % (what, fmt),
+                  err.decode(errors='replace') + first_diff(got, want))
+        rc, got, err = run('wazuh', data, key, extra)
+        lines = got.decode().split('\n')
+        ok = rc == 0 and lines[-1] == '' and len(lines) - 1 == len(want_wz)
+        detail = err.decode(errors='replace')
+        if ok:
+            for i, (line, ev) in enumerate(zip(lines, want_wz)):
+                if pairs(line) != pairs(json.dumps(ev)):
+                    ok = False
+                    detail = 'event %d\n' % i + first_diff(
+                        line.encode(), json.dumps(ev).encode())
+                    break
+        check(ok, '%s wazuh' % what, detail)
+
+
+def compare_bad(name, data):
+    """A document the model refuses: refused in every format and every
+    cut (-a), nothing written."""
+    try:
+        py2model.flat_lines(data)
+        check(False, '%s: the model accepts it' % name)
+        return
+    except py2model.BadDoc:
+        pass
+    for fmt in ('flat', 'json', 'wazuh'):
+        rc, got, err = run(fmt, data, KEY, ['-a'])
+        check(rc == 1 and got == b'', '%s %s refused' % (name, fmt),
+              'rc %d: %s' % (rc, err.decode(errors='replace')))
 
 
 # ------------------------------------------------------------ generator
@@ -268,6 +287,14 @@ def rrecord():
     return Pairs(rec)
 
 
+def small(gen, *args, limit=1500):
+    """A generated thing short enough to be cut at every byte."""
+    while True:
+        x = gen(*args)
+        if len(x) <= limit:
+            return x
+
+
 def rdoc(nrec):
     recs = [rrecord() for _ in range(nrec)]
     return ('{"Records": [' + ',\n'.join(enc(r) for r in recs) +
@@ -335,9 +362,55 @@ def main():
     rc, got, _ = run('flat', ROOT_IN)
     check(rc == 0 and got != py2model.flat_lines(SEC6_IN), 'sanity: differ')
 
-    # Generated documents: about 3000 records.
+    # Generated documents: about 3000 records, fed whole, in pieces of
+    # one byte and of a few kilobytes.
     for i in range(60):
-        compare('generated doc %d' % i, rdoc(50))
+        ways = [()] + ([('-p', '4093')] if i % 2 == 0 else []) + \
+            ([('-p', '1')] if i < 6 else [])
+        compare('generated doc %d' % i, rdoc(50), ways=ways)
+    # Small ones cut at every byte (flatten_cli -a checks every cut gives
+    # what one piece gives).
+    for i in range(6):
+        compare('small doc %d' % i, small(rdoc, 3), ways=[('-a',)])
+    for name, doc in (('section 6', SEC6_IN), ('Root identity', ROOT_IN)):
+        compare(name, doc, ways=[('-a',)])
+
+    # The document's shape: other top-level members (any value), a
+    # repeated "Records" (the last wins), an escaped key, no Records.
+    recs = [small(lambda: enc(rrecord())) for _ in range(4)]
+    shapes = [
+        '{"Records": [%s, %s]}' % (recs[0], recs[1]),
+        '{"a": %s, "Records": [%s], "b": %s}' % (enc(rvalue(0)), recs[0],
+                                                 enc(rvalue(0))),
+        '{"Records": [%s], "Records": [%s, %s]}' % (recs[0], recs[1],
+                                                   recs[2]),
+        '{"Records": [%s, 1], "x": 2, "Records": [%s]}' % (recs[0], recs[3]),
+        '{"Records": {"a": [%s]}, "Records": [%s]}' % (recs[0], recs[1]),
+        '{"Records": "no", "Records": []}',
+        '{"Rec\\u006frds": [%s]}' % recs[2],
+        '{"Records ": [%s], "records": [%s]}' % (recs[0], recs[1]),
+        '{"x": {"Records": [%s]}}' % recs[0],
+        '{"x": [%s, [%s]], "y": "\\ud800", "Records": [%s]}' % (
+            recs[0], recs[1], recs[2]),
+        ' \n{ "Records" : [ %s , %s ] } \n' % (recs[0], recs[3]),
+    ]
+    for i, doc in enumerate(shapes):
+        compare('shape %d' % i, doc.encode('utf-8', 'surrogatepass'),
+                ways=[('-a',)])
+    bad = [
+        '{"Records": [%s], "Records": 5}' % recs[0],
+        '{"Records": [%s, 1]}' % recs[0],
+        '[{"Records": [%s]}]' % recs[0],
+        '{"Records": [%s], "x": [1, 2,]}' % recs[0],
+        '{"x": "\\u12", "Records": [%s]}' % recs[0],
+        '{"Records": [%s]' % recs[0],
+        '{"Records": [%s]} x' % recs[0],
+        '{"Records": [%s, {"a": 01}]}' % recs[0],
+        '{"Records": [%s, {"a": "\x01"}]}' % recs[0],
+        '{"x": %s1%s, "Records": []}' % ('[' * 64, ']' * 64),
+    ]
+    for i, doc in enumerate(bad):
+        compare_bad('bad shape %d' % i, doc.encode('utf-8', 'surrogatepass'))
 
     # Big objects: table resizes at every size up to a few hundred.
     for n in (5, 6, 10, 11, 21, 22, 42, 43, 85, 86, 171, 172, 400, 5000):
@@ -359,7 +432,7 @@ def main():
     for path in events:
         with open(path, 'rb') as f:
             compare(os.path.basename(path),
-                    b'{"Records":[' + f.read() + b']}')
+                    b'{"Records":[' + f.read() + b']}', ways=[('-a',)])
     for path in logfiles:
         with gzip.open(path, 'rb') as f:
             data = f.read()

@@ -20,6 +20,7 @@ import glob
 import gzip
 import json
 import os
+import resource
 import sqlite3
 import sys
 import time
@@ -689,6 +690,26 @@ class SourceTests(Base):
                 log_key(1, "after"): doc(SEC6_RECORD)}
         self.check_all("src-big", docs, {k: ACCOUNT for k in docs})
 
+    def test_wazuh_linear_in_top_level_keys(self):
+        """--format wazuh once took time quadratic in a record's top-level
+        keys (issue 15 item 8: 100,000 keys took 13 s, flat 0.08 s): it
+        must take about what flat takes, and still match the model."""
+        n = 100000
+        rec = b"{" + b",".join(b'"k%d":"v%d"' % (i, i) for i in range(n)) + \
+            b',"sourceIPAddress":"10.1.2.3","source":"x","tags":"t"}'
+        docs = self.seed_docs("wide", {log_key(0, "wide"): doc(rec)})
+        cpu = {}
+        for fmt in ("flat", "wazuh"):
+            log = self.logpath()
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            p = self.run_fmt(fmt, "wide", log)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            self.assertRun(p, 0)
+            cpu[fmt] = (after.ru_utime - before.ru_utime +
+                        after.ru_stime - before.ru_stime)
+            self.assertFormat(fmt, self.read(log), "wide", docs)
+        self.assertLess(cpu["wazuh"], 4 * cpu["flat"] + 1.0, cpu)
+
     def test_zlib_and_multi_member_gzip(self):
         a, b = doc(GOOD_RECORDS[0]), doc(GOOD_RECORDS[1], SEC6_RECORD)
         docs = {log_key(0, "zlib"): a, log_key(1, "members"): b}
@@ -700,6 +721,92 @@ class SourceTests(Base):
 
 # ====================================================================
 # The state file
+
+class DiscardTests(Base):
+    """--discard FIELD=REGEX: records kept out of the log, in every format,
+    the value matched as the flat format writes it."""
+
+    RULES = ["eventName=^Decrypt$", "userIdentity.type=^AWSService$",
+             "readOnly=^True$", "requestParameters=u'secret-",
+             "additionalEventData.bytesTransferredIn=^1\\.5$",
+             "a.b=^dotted$", "eventID=^(x|y)-7$"]
+
+    def records(self):
+        def ev(i, name, **kw):
+            r = {"eventVersion": "1.08", "eventID": "id-%d" % i,
+                 "eventName": name, "eventTime": "2024-07-30T21:05:00Z",
+                 "userIdentity": {"type": "IAMUser", "userName": "u"}}
+            r.update(kw)
+            return r
+        keep = [ev(1, "GetObject", additionalEventData={
+                    "bytesTransferredIn": 0.0}),
+                ev(2, "Decrypted"),
+                ev(3, "ListBuckets", readOnly=False),
+                ev(4, "PutObject", requestParameters={
+                    "bucketName": "public-bucket"})]
+        drop = [ev(5, "Decrypt"),
+                ev(6, "AssumeRole", userIdentity={"type": "AWSService"}),
+                ev(7, "ListBuckets", readOnly=True),
+                ev(8, "PutObject", requestParameters={
+                    "bucketName": "secret-bucket"}),
+                ev(9, "GetObject", additionalEventData={
+                    "bytesTransferredIn": 1.5}),
+                dict(ev(10, "X"), **{"a.b": "dotted"}),
+                ev(11, "Y", eventID="y-7")]
+        return keep, drop
+
+    def check(self, fmt):
+        keep, drop = self.records()
+        mixed = [keep[0], drop[0], drop[1], keep[1], drop[2], drop[3],
+                 keep[2], drop[4], drop[5], keep[3], drop[6]]
+        docs = {PREFIX + "%s_CloudTrail_us-east-1_20240730T2105Z_d%d.json.gz"
+                % (ACCOUNT, i): json.dumps({"Records": recs}).encode()
+                for i, recs in enumerate([mixed[:6], mixed[6:], drop])}
+        bucket = "discard-" + fmt.strip("-")
+        self.seed_docs(bucket, docs)
+        log = self.logpath()
+        prom = os.path.join(self.env.tempdir(), "getawslog.prom")
+        args = ["-dd", "--metrics", prom]
+        for r in self.RULES:
+            args += ["--discard", r]
+        p = self.run_fmt(fmt, bucket, log, args)
+        self.assertEqual(p.returncode, 0, self.show(p))
+        # drop's records are in the first two objects, and the third.
+        self.assertIn(b", %d records discarded\n" % (2 * len(drop)), p.stderr)
+        self.assertIn(b" %d records, " % len(keep), p.stderr)
+        with open(prom, "rb") as f:
+            self.assertRegex(f.read(), rb"\ngetawslog_last_run_records_"
+                             rb"discarded\{[^}]*\} %d\n" % (2 * len(drop)))
+        kept = {k: json.dumps({"Records": [r for r in json.loads(d)["Records"]
+                                           if r in keep]}).encode()
+                for k, d in docs.items()}
+        self.assertFormat(fmt, self.read(log), bucket, kept)
+
+    def test_dash_j(self):
+        self.check("-j")
+
+    def test_json(self):
+        self.check("json")
+
+    def test_wazuh(self):
+        self.check("wazuh")
+
+    def test_bad_rules_are_usage_errors(self):
+        log = self.logpath()
+        for rule, why in (("eventName", b"eventName: no '='"),
+                          ("=x", b"=x: FIELD is empty"),
+                          ("eventName=(", b"eventName=(: "),
+                          ("a=b{2,1}", b"a=b{2,1}: ")):
+            p = self.env.run(["-j", "-b", "x", "-l", log, "--discard", rule])
+            self.assertEqual(p.returncode, 2, self.show(p))
+            self.assertIn(b"getawslog: error: option --discard: " + why,
+                          p.stderr)
+        p = self.env.run(["-b", "x", "-l", log, "--discard", "a=b"])
+        self.assertEqual(p.returncode, 2, self.show(p))
+        self.assertIn(b"only with -j or --format", p.stderr)
+        self.assertEqual(self.env.requests, [])
+        self.assertFalse(os.path.exists(log))
+
 
 class StateTests(Base):
     def test_second_run_writes_nothing(self):

@@ -974,6 +974,26 @@ class InjectionTests(Base):
         self.assertIn("c\\x0agetawslog: forged\\x0d.json.gz: ", lines[0])
         self.assertTrue(lines[1].startswith("getawslog: 0 objects written"))
 
+    def test_key_on_stdout(self):
+        # -d's lines and --dry-run's keys name objects on stdout, which
+        # cron mails: a line break or an escape sequence in a key must not
+        # forge a line or repaint a terminal.
+        key = KEY % 'e\n+++ Found new log:  evil\x1b[2J'
+        self.seed("inj-out", [(key, gz(doc(event(1))))])
+        for extra in (["-d", "--dry-run"], ["-d"]):
+            p = self.run_bin(["-b", "inj-out", "-l", self.logpath()] + extra)
+            out = p.stdout
+            self.assertNotIn(b"\x1b", out, self.show(p))
+            found = [ln for ln in out.split(b"\n")
+                     if ln.startswith(b"+++ Found new log")]
+            self.assertEqual(len(found), 1, self.show(p))
+            self.assertIn(b"e\\x0a+++ Found new log:  evil\\x1b[2J.json.gz",
+                          found[0])
+            if "--dry-run" in extra:
+                keys = [ln for ln in out.split(b"\n")
+                        if ln.startswith(b"AWSLogs/")]
+                self.assertEqual(len(keys), 1, self.show(p))
+
 
 if __name__ == "__main__":
     sys.exit(runner.main("hostile"))

@@ -207,6 +207,78 @@ class Incremental(unittest.TestCase):
         self.assertIn(b"Skipping previously seen file dup.json.gz",
                       p.stdout)
 
+    def test_a_forged_name_outside_the_layout_moves_nothing(self):
+        # Anyone who can put an object anywhere in the bucket names it
+        # like a CloudTrail file of 2099: collection must go on.
+        docs = trail(5, 2, accounts=("111111111111",))
+        self.seed(docs)
+        self.assertEqual(self.run_bin()[0].returncode, 0)
+        forged = ("junk/111111111111_CloudTrail_us-east-1_20991231T2359Z_"
+                  "forged.json.gz")
+        self.seed({forged: doc_for(forged)})
+        self.assertEqual(self.run_bin("--full-scan")[0].returncode, 0)
+        before = self.log_bytes()
+        rng = random.Random(11)
+        new = {}
+        for reg in ("us-east-1", "eu-west-1"):
+            k = cloudtrail_key("111111111111", reg,
+                               DAY0 + dt.timedelta(days=4, hours=22), rng)
+            new[k] = doc_for(k)
+        self.seed(new)
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), before + self.expected(new))
+
+    def test_a_forged_day_inside_a_folder_is_not_later_than_today(self):
+        # A key dated 2099 in the region folder itself: the listing starts
+        # no later than today less the lookback, where new objects come.
+        today = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        docs = trail(3, 1, accounts=("111111111111",),
+                     regions=("us-east-1",))
+        forged = cloudtrail_key("111111111111", "us-east-1",
+                                dt.datetime(2099, 12, 31, 23, 59),
+                                random.Random(5))
+        docs[forged] = doc_for(forged)
+        self.seed(docs)
+        self.assertEqual(self.run_bin()[0].returncode, 0)
+        before = self.log_bytes()
+        k = cloudtrail_key("111111111111", "us-east-1", today,
+                           random.Random(6))
+        self.seed({k: doc_for(k)})
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), before + doc_for(k) + b"\n")
+
+    def test_one_state_for_two_buckets_hides_nothing(self):
+        # The same account's trail in two buckets (or under two
+        # prefixes), one state file: each is listed on its own terms.
+        self.seed(trail(30, 1, accounts=("111111111111",),
+                        regions=("us-east-1",), seed=21))
+        self.assertEqual(self.run_bin()[0].returncode, 0)
+        ENV.make_bucket("incr-other")
+        older = trail(30, 1, accounts=("111111111111",),
+                      regions=("us-east-1",), seed=22)
+        older = {k: v for k, v in older.items()
+                 if k.rsplit("/", 1)[-1].find("Digest") < 0}
+        ENV.put_many("incr-other", [(k, gz(v)) for k, v in older.items()])
+        other = os.path.join(self.tmp, "other.log")
+        p = ENV.run(["-b", "incr-other", "-l", other, "-s", self.state])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(other, "rb") as f:
+            self.assertEqual(f.read(), self.expected(older))
+
+    def test_a_prefix_added_later_hides_nothing(self):
+        self.seed(trail(20, 1, accounts=("111111111111",),
+                        regions=("us-east-1",), prefix="trail-a/", seed=31))
+        self.assertEqual(self.run_bin()[0].returncode, 0)
+        before = self.log_bytes()
+        b = trail(20, 1, accounts=("111111111111",), regions=("us-east-1",),
+                  prefix="trail-b/", seed=32)
+        self.seed(b)
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), before + self.expected(b))
+
     def test_digest_folders_are_not_listed(self):
         docs = trail(3, 1, accounts=("111111111111",),
                      regions=("us-east-1",))

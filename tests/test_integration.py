@@ -339,10 +339,16 @@ class FrontTests(Base):
 # ====================================================================
 # Options and messages
 
+KEY_SAME = ("AWSLogs/123456789012/CloudTrail/us-east-1/2024/07/30/"
+            "123456789012_CloudTrail_us-east-1_20240730T2105Z_same.json.gz")
+
+
 class OptionTests(Base):
     def test_missing_bucket(self):
         log = self.logpath()
-        for args in (["-l", log], [], ["-D", "-j"]):
+        # An empty name is none, as the script's Python test had it.
+        for args in (["-l", log], [], ["-D", "-j"], ["-b", "", "-l", log],
+                     ["--bucket=", "-l", log]):
             p = self.run_bin(args)
             self.assertRun(p, 1, b"ERROR: Missing an AWS S3 bucket! (-b flag)\n",
                            b"")
@@ -350,10 +356,25 @@ class OptionTests(Base):
         self.assertEqual(self.env.requests, [])
 
     def test_missing_log(self):
-        p = self.run_bin(["-b", "somebucket"])
-        self.assertRun(p, 1, b"ERROR: Missing a local log file! (-l flag)\n",
-                       b"")
+        for args in (["-b", "somebucket"], ["-b", "somebucket", "-l", ""]):
+            p = self.run_bin(args)
+            self.assertRun(p, 1, b"ERROR: Missing a local log file! (-l "
+                           b"flag)\n", b"")
         self.assertEqual(self.env.requests, [])
+
+    def test_log_and_state_the_same_file(self):
+        # -l X -s X appended log lines into the SQLite file, run after run.
+        self.seed("same-file", [(KEY_SAME, gz(b'{"Records":[{"a":1}]}'))])
+        d = self.env.tempdir()
+        x = os.path.join(d, "x")
+        for args in (["-l", x, "-s", x], ["-l", x, "-s",
+                                          os.path.join(d, ".", "x")]):
+            p = self.run_bin(["-b", "same-file"] + args)
+            self.assertRun(p, 1, b"")
+            self.assertIn(b"is both the log (-l) and the state file (-s)",
+                          p.stderr)
+            self.assertEqual(os.path.getsize(x), 0)
+        self.assertEqual([r for r in self.env.requests if r.op == "GET"], [])
 
     def test_unknown_option_is_a_usage_error(self):
         log = self.logpath()
@@ -408,6 +429,28 @@ class OptionTests(Base):
         self.assertLog(log, expected_log(docs))
         self.assertEqual(self.env.keys("opt-long"),
                          s3_order(k for k, _ in items if not processed(k)))
+
+    def test_ambiguous_prefixes_and_numbers_as_optparse_had_them(self):
+        log = self.logpath()
+        for args, err in (
+                (["--pro", "x"], b"error: ambiguous option: --pro "
+                 b"(--profile, --progress?)\n"),
+                (["--pr", "x"], b"error: ambiguous option: --pr (--prefix, "
+                 b"--profile, --progress?)\n"),
+                (["--de"], b"error: ambiguous option: --de (--debug, "
+                 b"--delete?)\n"),
+                (["-J", " 5"], b"error: --jobs:  5 is not a number from 1 "
+                 b"to 64\n"),
+                (["-J", "+5"], b"error: --jobs: +5 is not a number from 1 "
+                 b"to 64\n"),
+                (["--lookback", "2 "], b"error: --lookback: 2  is not a "
+                 b"number from 0 to 3650\n")):
+            p = self.run_bin(["-b", "somebucket", "-l", log] + args)
+            self.assertRun(p, 2, b"")
+            self.assertTrue(p.stderr.endswith(b"getawslog: " + err),
+                            self.show(p))
+        self.assertEqual(self.env.requests, [])
+        self.assertFalse(os.path.exists(log))
 
     def test_endpoint_url_option_and_s3_variable(self):
         docs = self.seed_docs("opt-endpoint", {"a.json.gz": b'{"Records":[]}'})

@@ -2,7 +2,7 @@
 /*
  * test_layout.c - CloudTrail's layout read from names and folders
  * (layout.c): which folders the walk lists from a day, which basenames
- * are digests, the day in a name.
+ * are digests, the day and the time in a name.
  */
 #include <string.h>
 
@@ -75,6 +75,37 @@ test_object_day(void)
 }
 
 static void
+test_object_time(void)
+{
+	long long	t = -1;
+
+	CHECK(layout_object_time("123456789012_CloudTrail_us-east-1_"
+	    "20240730T2105Z_abc.json.gz", &t) == 1 && t == 1722373500,
+	    "a name: %lld", t);
+	CHECK(layout_object_time("x_19700101T0000Z", &t) == 1 && t == 0,
+	    "the epoch: %lld", t);
+	CHECK(layout_object_time("x_20240229T2359Z_a", &t) == 1 &&
+	    t == 1709251140, "a leap day: %lld", t);
+	CHECK(layout_object_time("x_99991231T2359Z_a", &t) == 1 &&
+	    t == 253402300740LL, "the last minute of 9999: %lld", t);
+	t = 7;
+	CHECK(layout_object_time("x_20230229T0000Z_a", &t) == 0 && t == 7,
+	    "no leap day in 2023, *when untouched");
+	CHECK(layout_object_time("x_20240631T0000Z_a", &t) == 0, "June 31st");
+	CHECK(layout_object_time("x_20241301T0000Z_a", &t) == 0, "month 13");
+	CHECK(layout_object_time("x_20240001T0000Z_a", &t) == 0, "month 0");
+	CHECK(layout_object_time("x_20240100T0000Z_a", &t) == 0, "day 0");
+	CHECK(layout_object_time("x_20240101T2400Z_a", &t) == 0, "hour 24");
+	CHECK(layout_object_time("x_20240101T0060Z_a", &t) == 0, "minute 60");
+	CHECK(layout_object_time("x_19691231T2359Z_a", &t) == 0, "before 1970");
+	CHECK(layout_object_time("x_2024073T2105Z_a", &t) == 0, "7 digits");
+	CHECK(layout_object_time("20240730T2105Z_a", &t) == 0, "no _ before");
+	CHECK(layout_object_time("a_b_20240730T2105Z_x_20250101T0000Z", &t) ==
+	    1 && t == 1722373500, "the first stamp, as layout_object_day");
+	CHECK(layout_object_time("", &t) == 0, "empty");
+}
+
+static void
 test_is_digest(void)
 {
 	CHECK(layout_is_digest("123456789012_CloudTrail-Digest_us-east-1_"
@@ -122,6 +153,7 @@ main(void)
 {
 	test_classify();
 	test_object_day();
+	test_object_time();
 	test_is_digest();
 	test_key_day();
 	UNIT_DONE();

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "sigv4.h"
+#include "util.h"
 #include "unit.h"
 #include "util.h"
 

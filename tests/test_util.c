@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_util.c - util.c's helpers: range-checked numbers, the environment,
- * hex digits, freeing secrets, the monotonic clock.
+ * hex digits, freeing secrets, the monotonic clock, whole writes.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "unit.h"
@@ -99,6 +103,40 @@ test_mono(void)
 	CHECK(a > 0 && b >= a, "monotonic: %lld then %lld", a, b);
 }
 
+/* More than a pipe takes at once, read on the other side by a child. */
+static void
+test_write_all(void)
+{
+	static char	 out[256 * 1024], in[sizeof(out)];
+	size_t		 i, got = 0;
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 fds[2], status = -1;
+
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = (char)(i * 7 + i / 251);
+	if (pipe(fds) == -1 || (pid = fork()) == -1) {
+		CHECK(0, "pipe, fork");
+		return;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(util_write_all(fds[1], out, sizeof(out)) == 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	while (got < sizeof(in) && (n = read(fds[0], in + got,
+	    sizeof(in) - got)) > 0)
+		got += (size_t)n;
+	close(fds[0]);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0, "the writer's status %d", status);
+	CHECK(got == sizeof(out) && memcmp(in, out, got) == 0, "%zu bytes",
+	    got);
+	CHECK(util_write_all(fds[1], out, 1) == -1 && errno == EBADF,
+	    "a closed fd: -1, EBADF");
+	CHECK(util_write_all(fds[1], out, 0) == 0, "nothing to write");
+}
+
 int
 main(void)
 {
@@ -107,5 +145,6 @@ main(void)
 	test_hexval();
 	test_free_secret();
 	test_mono();
+	test_write_all();
 	UNIT_DONE();
 }

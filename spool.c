@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * spool.c - bytes held back in memory, then in an unnamed temporary file,
+ * until they are handed on or forgotten (see spool.h).
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "spool.h"
+
+#define SPOOL_READ	(256 * 1024)	/* pieces handed on by a drain */
+#define SPOOL_FIRST	(64 * 1024)	/* first memory allocation */
+
+struct spool {
+	char		*dir;		/* NULL: $TMPDIR or /tmp */
+	char		*mem;
+	size_t		 memlen, memcap, memmax;
+	int		 fd;		/* the file, -1 until needed */
+	off_t		 filelen;	/* bytes held in it */
+};
+
+static const char *
+spool_dir(const char *dir)
+{
+	if (dir == NULL || *dir == '\0')
+		dir = getenv("TMPDIR");
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	return dir;
+}
+
+int
+spool_tmpfile(const char *dir)
+{
+	char	 path[PATH_MAX];
+	int	 fd, n;
+
+	dir = spool_dir(dir);
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC,
+	    0600)) != -1)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -1;
+	n = snprintf(path, sizeof(path), "%s/getawslog.XXXXXX", dir);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
+		return -1;
+	if (unlink(path) == -1) {
+		n = errno;
+		close(fd);
+		errno = n;
+		return -1;
+	}
+	return fd;
+}
+
+struct spool *
+spool_new(const char *dir, size_t memmax)
+{
+	struct spool	*sp;
+
+	if ((sp = calloc(1, sizeof(*sp))) == NULL ||
+	    (dir != NULL && (sp->dir = strdup(dir)) == NULL)) {
+		free(sp);
+		msg_oom();
+		return NULL;
+	}
+	sp->memmax = memmax;
+	sp->fd = -1;
+	return sp;
+}
+
+void
+spool_free(struct spool *sp)
+{
+	if (sp == NULL)
+		return;
+	if (sp->fd != -1)
+		close(sp->fd);
+	free(sp->mem);
+	free(sp->dir);
+	free(sp);
+}
+
+uint64_t
+spool_size(const struct spool *sp)
+{
+	return (uint64_t)sp->memlen + (uint64_t)sp->filelen;
+}
+
+/* Append to the file, creating it on first use. */
+static int
+file_write(struct spool *sp, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (sp->fd == -1 && (sp->fd = spool_tmpfile(sp->dir)) == -1) {
+		msg_warn("cannot make a temporary file in %s: %s",
+		    spool_dir(sp->dir), strerror(errno));
+		return -1;
+	}
+	while (len > 0) {
+		if ((n = pwrite(sp->fd, buf, len, sp->filelen)) == -1) {
+			if (errno == EINTR)
+				continue;
+			msg_warn("cannot write the temporary file in %s: %s",
+			    spool_dir(sp->dir), strerror(errno));
+			return -1;
+		}
+		sp->filelen += n;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+spool_write(void *arg, const char *buf, size_t len)
+{
+	struct spool	*sp = arg;
+	size_t		 n, ncap;
+	char		*np;
+
+	/* Memory first, while nothing went to the file (order). */
+	if (sp->filelen == 0 && sp->memlen < sp->memmax) {
+		n = sp->memmax - sp->memlen < len ? sp->memmax - sp->memlen :
+		    len;
+		if (sp->memcap - sp->memlen < n) {
+			ncap = sp->memcap ? sp->memcap : SPOOL_FIRST;
+			while (ncap - sp->memlen < n && ncap < sp->memmax)
+				ncap = ncap > SIZE_MAX / 2 ? sp->memmax :
+				    ncap * 2;
+			if (ncap > sp->memmax)
+				ncap = sp->memmax;
+			if ((np = realloc(sp->mem, ncap)) == NULL) {
+				msg_oom();
+				return -1;
+			}
+			sp->mem = np;
+			sp->memcap = ncap;
+		}
+		memcpy(sp->mem + sp->memlen, buf, n);
+		sp->memlen += n;
+		buf += n;
+		len -= n;
+	}
+	return len > 0 ? file_write(sp, buf, len) : 0;
+}
+
+int
+spool_rewind(void *arg)
+{
+	struct spool	*sp = arg;
+
+	sp->memlen = 0;
+	if (sp->filelen > 0 && ftruncate(sp->fd, 0) == -1) {
+		msg_warn("cannot truncate the temporary file in %s: %s",
+		    spool_dir(sp->dir), strerror(errno));
+		return -1;
+	}
+	sp->filelen = 0;
+	return 0;
+}
+
+int
+spool_drain(struct spool *sp, int (*write)(void *, const char *, size_t),
+    void *arg)
+{
+	char	*buf = NULL;
+	off_t	 at = 0;
+	size_t	 m;
+	ssize_t	 n;
+	int	 ret = -1;
+
+	for (m = 0; m < sp->memlen; m += n) {
+		n = sp->memlen - m < SPOOL_READ ? sp->memlen - m : SPOOL_READ;
+		if (write(arg, sp->mem + m, n) == -1)
+			goto out;
+	}
+	if (sp->filelen > 0) {
+		if ((buf = malloc(SPOOL_READ)) == NULL) {
+			msg_oom();
+			goto out;
+		}
+		while (at < sp->filelen) {
+			n = pread(sp->fd, buf, sp->filelen - at < SPOOL_READ ?
+			    (size_t)(sp->filelen - at) : SPOOL_READ, at);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				msg_warn("cannot read the temporary file in "
+				    "%s: %s", spool_dir(sp->dir), n == 0 ?
+				    "short file" : strerror(errno));
+				goto out;
+			}
+			if (write(arg, buf, (size_t)n) == -1)
+				goto out;
+			at += n;
+		}
+	}
+	ret = 0;
+ out:
+	free(buf);
+	if (spool_rewind(sp) == -1)
+		ret = -1;
+	return ret;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * spool.h - hold bytes back until they are known to be good: in memory up
+ * to a limit, then in an unnamed temporary file; then hand them on in
+ * order, or forget them.
+ *
+ * With -j a document is converted while it is still being inflated, so
+ * its lines exist before the document has proved good; they wait here
+ * and reach the log only once flatten_end() has accepted the whole
+ * document (a bad document writes nothing to the log).
+ */
+#ifndef SPOOL_H
+#define SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct spool;
+
+/*
+ * A spool keeping up to memmax bytes in memory; past that, the rest goes
+ * to an unnamed file (O_TMPFILE, 0600) created in dir when first needed
+ * (dir NULL: $TMPDIR, else /tmp). NULL when out of memory (printed).
+ */
+struct spool	*spool_new(const char *dir, size_t memmax);
+void		 spool_free(struct spool *);
+
+/*
+ * Append buf[0..len). Its signature is flatten.h's writer: 0, or -1 with
+ * the reason printed (out of memory, the file cannot be made or written);
+ * what was held is then incomplete: rewind or free the spool.
+ */
+int		 spool_write(void *sp, const char *buf, size_t len);
+
+/* Forget everything held; the memory and the file are kept for reuse. */
+int		 spool_rewind(void *sp);
+
+/* Bytes held. */
+uint64_t	 spool_size(const struct spool *);
+
+/*
+ * Hand everything held to write(arg, ...), in order, in pieces, then
+ * forget it. 0; -1 when write returned -1 (it has reported why) or the
+ * file could not be read back (printed).
+ */
+int		 spool_drain(struct spool *,
+		    int (*write)(void *, const char *, size_t), void *arg);
+
+/*
+ * An unnamed temporary file in dir (NULL: $TMPDIR, else /tmp), opened
+ * read-write and close-on-exec: O_TMPFILE, or a file unlinked at once
+ * where the filesystem has no O_TMPFILE. -1 with errno set.
+ */
+int		 spool_tmpfile(const char *dir);
+
+#endif /* SPOOL_H */
