@@ -60,7 +60,7 @@ LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"')
 SUMMARY_RE = re.compile(
     rb"getawslog: summary: (\d+) objects, (\d+) records, (\d+) bytes "
     rb"downloaded, \d+ bytes written, [\d.]+ seconds, (\d+) failures, \d+ "
-    rb"list requests, (\d+) skipped\n")
+    rb"list requests, (\d+) skipped(?:, \d+ records discarded)?\n")
 
 
 def setUpModule():
