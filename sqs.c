@@ -5,6 +5,7 @@
  * fields too, and a body that does not match its MD5OfBody is dropped
  * (it comes back after its visibility timeout), as botocore does.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +72,7 @@ region_ok(const char *r, size_t len)
 	if (len == 0 || len >= SQS_REGION_MAX)
 		return 0;
 	for (i = 0; i < len; i++)
-		if (!((r[i] >= 'a' && r[i] <= 'z') ||
-		    (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
+		if (!isalnum((unsigned char)r[i]) && r[i] != '-')
 			return 0;
 	return 1;
 }
@@ -92,7 +92,7 @@ int
 sqs_url_region(const char *url, char *out, size_t outlen)
 {
 	const char	*h, *end;
-	size_t		 len, cut;
+	size_t		 len, cut, i;
 	int		 n;
 
 	out[0] = '\0';
@@ -116,8 +116,13 @@ sqs_url_region(const char *url, char *out, size_t outlen)
 		cut -= 4;
 	} else
 		return 0;
-	n = snprintf(out, outlen, "%.*s", (int)cut, h);
-	return n > 0 && (size_t)n < outlen;
+	if (cut >= outlen)
+		return 0;
+	/* Host names are any case; region names are lower case. */
+	for (i = 0; i < cut; i++)
+		out[i] = (char)tolower((unsigned char)h[i]);
+	out[cut] = '\0';
+	return 1;
 }
 
 /* A queue URL we can use: http(s), a host, a path, nothing odd. */
