@@ -750,6 +750,14 @@ engine_wait(struct engine_xfer *x)
 	return x->rc;
 }
 
+void
+engine_fail(struct engine_xfer *x, enum s3_status st, const char *why)
+{
+	engine_set_error(&x->err, st, 0, "", why);
+	x->state = ENGINE_XF_DONE;
+	x->rc = -1;
+}
+
 int
 engine_done(const struct engine_xfer *x)
 {
@@ -903,10 +911,4 @@ engine_free(struct engine *e)
 	util_free_secret(e->secret_key);
 	util_free_secret(e->session_token);
 	free(e);
-}
-
-int
-engine_debug(const struct engine *e)
-{
-	return e->debug;
 }

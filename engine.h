@@ -173,8 +173,6 @@ struct engine	*engine_new(const struct engine_config *);
 /* Free the engine; unfinished requests are dropped (no callback). */
 void		 engine_free(struct engine *);
 
-int		 engine_debug(const struct engine *);
-
 /*
  * A request's signed headers (http_sign), with keys refreshed first when
  * they are about to expire; NULL when memory runs out.
@@ -188,6 +186,9 @@ void	 engine_xfer_init(struct engine_xfer *, struct engine *,
 
 /* Start it now; it moves whenever the engine runs. */
 void	 engine_start(struct engine_xfer *);
+
+/* Done at once, never started: st and why in x->err, rc -1 (no callback). */
+void	 engine_fail(struct engine_xfer *, enum s3_status st, const char *why);
 
 /* Run the engine until x is done: 0, or -1 with x->err. */
 int	 engine_wait(struct engine_xfer *);

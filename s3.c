@@ -846,10 +846,8 @@ s3_get_start(struct s3 *s3, const char *bucket, const char *key,
 		return NULL;
 	}
 	if (spool && (g->rq->x.fd = spool_open()) == -1) {
-		engine_set_error(&g->rq->x.err, S3_ELOCAL, 0, "", "cannot "
-		    "create a temporary file");
-		g->rq->x.state = ENGINE_XF_DONE;
-		g->rq->x.rc = -1;
+		engine_fail(&g->rq->x, S3_ELOCAL, "cannot create a temporary "
+		    "file");
 		return g;
 	}
 	engine_start(&g->rq->x);
