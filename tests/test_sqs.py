@@ -697,6 +697,49 @@ class RequestTests(Base):
         self.assertOK(p)
         self.assertEqual(self.env.queue_state("eu", region="eu-west-1"), [])
 
+    def test_an_expired_token_answer_fetches_new_keys(self):
+        """SQS says ExpiredToken before the keys' Expiration (a revoked
+        session): the engine fetches new ones, as for S3, and the receive
+        is made again with them."""
+        objs = self.objects(1)
+        self.notify_each(objs)
+        home = self.env.tempdir()
+        os.makedirs(os.path.join(home, ".aws"))
+        count = os.path.join(home, "count")
+        script = os.path.join(home, "creds.sh")
+        with open(script, "w") as f:
+            f.write('#!/bin/sh\necho x >> %s\nn=$(wc -l < %s)\n'
+                    'printf \'{"Version": 1, "AccessKeyId": "ASIAQ%%s", '
+                    '"SecretAccessKey": "q-secret", "SessionToken": '
+                    '"q-token", "Expiration": "2099-01-01T00:00:00Z"}\' '
+                    '$n\n' % (count, count))
+        os.chmod(script, 0o755)
+        with open(os.path.join(home, ".aws", "config"), "w") as f:
+            f.write("[default]\ncredential_process = %s\n" % script)
+        for k in ("ASIAQ1", "ASIAQ2"):
+            self.env.credentials[k] = "q-secret"
+            self.env.tokens[k] = "q-token"
+        try:
+            self.env.faults.append(Fault(
+                "status", op="ReceiveMessage", status=400,
+                code="com.amazon.coral.service#ExpiredTokenException",
+                message="The security token included in the request is "
+                "expired", count=1))
+            p = self.env.run(["--queue-url", self.url, "-l", self.log, "-j",
+                              "--wait-time-seconds", "1"], home=home,
+                             extra_env={"AWS_ACCESS_KEY_ID": None,
+                                        "AWS_SECRET_ACCESS_KEY": None})
+            self.assertOK(p)
+            self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
+            keys = [r.access_key for r in self.sqs_ops("ReceiveMessage")]
+            self.assertEqual(keys[:2], ["ASIAQ1", "ASIAQ2"])
+            self.assertEqual({r.access_key for r in self.env.requests
+                              if r.op == "GET"}, {"ASIAQ2"})
+        finally:
+            for k in ("ASIAQ1", "ASIAQ2"):
+                self.env.credentials.pop(k, None)
+                self.env.tokens.pop(k, None)
+
     def test_downloads_run_concurrently(self):
         objs = self.objects(8)
         self.env.send("q", s3env.cloudtrail_notice("trail", list(objs)))
