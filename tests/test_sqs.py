@@ -740,6 +740,29 @@ class RequestTests(Base):
                 self.env.credentials.pop(k, None)
                 self.env.tokens.pop(k, None)
 
+    def test_each_bucket_region_from_the_message_or_from_s3(self):
+        self.env.make_bucket("eu-trail", region="eu-west-1")
+        self.env.make_bucket("ap-trail", region="ap-southeast-2")
+        eu = self.objects(2, tag="eu", bucket="eu-trail")
+        ap = self.objects(2, tag="ap", bucket="ap-trail")
+        # S3's events name the bucket's region: no request goes astray.
+        for k in eu:
+            self.env.send("q", s3env.s3_event(s3env.s3_record(
+                "eu-trail", k, 9, region="eu-west-1")))
+        # CloudTrail's notice does not: S3 says it once, for the bucket.
+        self.env.send("q", s3env.cloudtrail_notice("ap-trail", list(ap)))
+        p = self.run_q("-j", "-J", "1", "-dd")
+        self.assertOK(p)
+        self.assertEqual(ids_in(self.log), want(self.all_ids(eu) +
+                                                self.all_ids(ap)))
+        gets = [(r.bucket, r.region, r.status) for r in self.env.requests
+                if r.op == "GET"]
+        self.assertEqual(gets, [("eu-trail", "eu-west-1", 200)] * 2 + [
+            ("ap-trail", "us-east-1", 400)] + [
+            ("ap-trail", "ap-southeast-2", 200)] * 2)
+        self.assertIn("bucket ap-trail is in region ap-southeast-2",
+                      p.stderr.decode())
+
     def test_downloads_run_concurrently(self):
         objs = self.objects(8)
         self.env.send("q", s3env.cloudtrail_notice("trail", list(objs)))
