@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "fileutil.h"
@@ -38,48 +40,58 @@ open_root(const char *which)
 }
 
 /*
- * May the link cur[pos..end) (name, in dirfd) be followed? It must be a
- * link, owned by root or us, and within FILE_LINKS_MAX of them. 0, or -1
- * with errno set.
+ * The link cur[pos..end) (name, in dirfd), opened itself (O_PATH|
+ * O_NOFOLLOW), so that its owner and its target are read from one inode
+ * and no other link can be swapped in between. It must be a link, owned
+ * by root or us, and within FILE_LINKS_MAX of them. Its target into
+ * target; 0, or -1 with errno set.
  */
 static int
-check_link(struct walk *w, const char *name, size_t end)
+read_link(struct walk *w, const char *name, size_t end, char *target,
+    size_t tlen)
 {
 	struct stat	 sb;
+	ssize_t		 len;
+	int		 fd, ret = -1, err = ELOOP;
 
-	if (fstatat(w->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+	if ((fd = openat(w->dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
 		return -1;
+	if (fstat(fd, &sb) == -1) {
+		err = errno;
+		goto out;
+	}
 	if (!S_ISLNK(sb.st_mode)) {
-		errno = ELOOP;
-		return -1;
+		err = ENOTDIR;		/* a file where a folder should be */
+		goto out;
 	}
 	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
 		msg_warn("%.*s is a symlink owned by uid %lu; not following it",
 		    (int)end, w->cur, (unsigned long)sb.st_uid);
-		errno = ELOOP;
-		return -1;
+		goto out;
 	}
-	if (++w->links > FILE_LINKS_MAX) {
-		errno = ELOOP;
-		return -1;
+	if (++w->links > FILE_LINKS_MAX)
+		goto out;
+	if ((len = readlinkat(fd, "", target, tlen - 1)) == -1) {
+		err = errno;
+		goto out;
 	}
-	return 0;
+	target[len] = '\0';
+	ret = 0;
+out:
+	close(fd);
+	if (ret == -1)
+		errno = err;
+	return ret;
 }
 
 /* Put the link's target in its place. 0, or -1 with errno set. */
 static int
-splice_link(struct walk *w, const char *name, size_t end)
+splice_link(struct walk *w, const char *target, size_t end)
 {
-	char		 target[PATH_MAX], next[PATH_MAX];
-	ssize_t		 len;
-	int		 n, fd;
+	char	 next[PATH_MAX];
+	int	 n, fd;
 
-	if (check_link(w, name, end) == -1)
-		return -1;
-	if ((len = readlinkat(w->dirfd, name, target, sizeof(target) - 1)) ==
-	    -1)
-		return -1;
-	target[len] = '\0';
 	if (target[0] == '/') {
 		n = snprintf(next, sizeof(next), "%s%s", target, w->cur + end);
 		if ((fd = open_root("/")) == -1)
@@ -101,24 +113,42 @@ splice_link(struct walk *w, const char *name, size_t end)
 /*
  * /proc's magic links (/dev/stdout -> /proc/self/fd/1 -> "pipe:[1234]")
  * name no path: only the kernel can follow them. Their targets have no
- * slash and a ":[".
+ * slash and a ":[", and they live in /proc, where nobody plants links.
  */
 static int
-is_magic(int dirfd, const char *name)
+is_magic(int dirfd, const char *target)
 {
-	char	 target[64];
-	ssize_t	 len;
+	struct statfs	sf;
 
-	if ((len = readlinkat(dirfd, name, target, sizeof(target) - 1)) == -1)
-		return 0;
-	target[len] = '\0';
-	return strchr(target, '/') == NULL && strstr(target, ":[") != NULL;
+	return strchr(target, '/') == NULL && strstr(target, ":[") != NULL &&
+	    fstatfs(dirfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
+/*
+ * The file opened: a regular file with more than one name must be root's
+ * or ours, or a hard link another user made (where protected_hardlinks
+ * is off) would have root write to any file. -1 (and fd closed) if not.
+ */
+static int
+check_opened(int fd, const char *path)
+{
+	struct stat	sb;
+
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_nlink > 1 &&
+	    sb.st_uid != 0 && sb.st_uid != geteuid()) {
+		msg_warn("%s is a hard link to a file of uid %lu; not writing "
+		    "it", path, (unsigned long)sb.st_uid);
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
 }
 
 static int
 walk_open(struct walk *w, int flags, mode_t mode)
 {
-	char	 name[COMPONENT_MAX + 1];
+	char	 name[COMPONENT_MAX + 1], target[PATH_MAX];
 	size_t	 end;
 	int	 fd, last;
 
@@ -145,7 +175,7 @@ walk_open(struct walk *w, int flags, mode_t mode)
 			fd = openat(w->dirfd, name, O_PATH | O_DIRECTORY |
 			    O_NOFOLLOW | O_CLOEXEC);
 		if (fd != -1 && last)
-			return fd;
+			return check_opened(fd, w->cur);
 		if (fd != -1) {
 			close(w->dirfd);
 			w->dirfd = fd;
@@ -154,18 +184,18 @@ walk_open(struct walk *w, int flags, mode_t mode)
 		}
 		if (errno != ELOOP && errno != ENOTDIR)
 			return -1;
-		if (last && is_magic(w->dirfd, name)) {
-			if (check_link(w, name, end) == -1)
-				return -1;
+		if (read_link(w, name, end, target, sizeof(target)) == -1)
+			return -1;
+		if (last && is_magic(w->dirfd, target))
 			return openat(w->dirfd, name, flags, mode);
-		}
-		if (splice_link(w, name, end) == -1)
+		if (splice_link(w, target, end) == -1)
 			return -1;
 	}
 }
 
 int
-file_open_owned(const char *path, int flags, mode_t mode)
+file_open_resolved(const char *path, int flags, mode_t mode, char *real,
+    size_t reallen)
 {
 	struct walk	 w;
 	int		 n, fd, err;
@@ -182,6 +212,21 @@ file_open_owned(const char *path, int flags, mode_t mode)
 	fd = walk_open(&w, flags, mode);
 	err = errno;
 	close(w.dirfd);
+	if (fd != -1 && real != NULL) {
+		/* Every link spliced in: a path through no link. */
+		n = snprintf(real, reallen, "%s", w.cur);
+		if (n < 0 || (size_t)n >= reallen) {
+			close(fd);
+			fd = -1;
+			err = ENAMETOOLONG;
+		}
+	}
 	errno = err;
 	return fd;
+}
+
+int
+file_open_owned(const char *path, int flags, mode_t mode)
+{
+	return file_open_resolved(path, flags, mode, NULL, 0);
 }

@@ -16,4 +16,13 @@
  */
 int	 file_open_owned(const char *path, int flags, mode_t mode);
 
+/*
+ * The same, and the path the walk ended at, every link replaced by its
+ * target (a path through no symbolic link when nothing changed since),
+ * into real: for a library that opens the file again by name (SQLite),
+ * told to refuse any link on the way.
+ */
+int	 file_open_resolved(const char *path, int flags, mode_t mode,
+	    char *real, size_t reallen);
+
 #endif /* GETAWSLOG_FILEUTIL_H */

@@ -1380,7 +1380,10 @@ flatten_document(enum flatten_format fmt, const char *doc, size_t len,
 	    sp)) == NULL)
 		goto out;
 	(void)flatten_feed(f, doc, len);
-	if ((rc = flatten_end(f, NULL, err, errlen)) != FLATTEN_OK)
+	/* The only writer so far is the memory spool: its failure is ours. */
+	if ((rc = flatten_end(f, NULL, err, errlen)) == FLATTEN_EWRITE)
+		rc = FLATTEN_ENOMEM;
+	if (rc != FLATTEN_OK)
 		goto out;
 	if (spool_drain(sp, counted_write, &c) == -1)
 		rc = FLATTEN_EWRITE;

@@ -259,10 +259,9 @@ resolve_prefixes(int argc, char **argv)
 {
 	static const char *legacy[] = { "bucket", "log", "json", "delete",
 	    "state", "debug", "help", "version", NULL };
-	static char	 buf[256];
 	const char	*arg, *eq, *found[64];
 	size_t		 len, i, nfound;
-	int		 a, n, exact;
+	int		 a, exact;
 
 	for (a = 1; a < argc; a++) {
 		arg = argv[a];
@@ -283,10 +282,9 @@ resolve_prefixes(int argc, char **argv)
 		if (nfound > 1)
 			ambiguous(arg, len, found, nfound);
 		if (nfound == 1) {
-			n = snprintf(buf, sizeof(buf), "--%s%s", found[0],
-			    eq != NULL ? eq : "");
-			if (n > 0 && (size_t)n < sizeof(buf) &&
-			    (argv[a] = strdup(buf)) == NULL) {
+			/* Never freed: argv's strings live as long as we do. */
+			if (asprintf(&argv[a], "--%s%s", found[0],
+			    eq != NULL ? eq : "") == -1) {
 				msg_oom();
 				exit(EXIT_LOCAL);
 			}
@@ -675,7 +673,7 @@ job_open_s3(struct job *j)
 	struct creds_options	 copt;
 	struct s3_error		 err;
 	time_t			 expires = 0;
-	char			 e[640];
+	char			 e[640], em[4 * 640], eb[MSG_ESCAPED_MAX];
 	int			 rc;
 
 	if (ini_find_settings(o->profile, &j->set) == -1 ||
@@ -726,8 +724,10 @@ job_open_s3(struct job *j)
 	if (s3_check_bucket(j->r.s3, o->bucket, &err) == -1) {
 		if (err.status == S3_EINTR)
 			return EXIT_LOCAL;
-		printf("Bucket %s access error: %s\n", o->bucket,
-		    s3_strerror(&err, e, sizeof(e)));
+		/* The script's line; what S3 (or a proxy) said, escaped. */
+		printf("Bucket %s access error: %s\n", msg_escape(o->bucket,
+		    eb, sizeof(eb)), msg_escape(s3_strerror(&err, e, sizeof(e)),
+		    em, sizeof(em)));
 		/* Throttled or unreachable: the next run may well succeed. */
 		return err.transient ? EXIT_TRANSIENT : EXIT_BUCKET;
 	}

@@ -116,12 +116,13 @@ next_input(z_stream *z, const struct inflate_src *src, unsigned char *in,
 }
 
 /*
- * Is everything in src from off on a zero byte? 1 yes, 0 no, or
- * INFLATE_ELOCAL (reading the temporary file, into buf).
+ * The first byte in src from off on that is not zero, into *next (src's
+ * length when none is): INFLATE_OK, or INFLATE_ELOCAL (reading the
+ * temporary file, into buf).
  */
 static int
-only_zeros(const struct inflate_src *src, size_t off, unsigned char *buf,
-    char *why, size_t whylen)
+skip_zeros(const struct inflate_src *src, size_t off, unsigned char *buf,
+    size_t *next, char *why, size_t whylen)
 {
 	size_t	 n, i;
 	ssize_t	 got;
@@ -139,11 +140,14 @@ only_zeros(const struct inflate_src *src, size_t off, unsigned char *buf,
 		} else
 			buf = (unsigned char *)(uintptr_t)(src->data + off);
 		for (i = 0; i < n; i++)
-			if (buf[i] != 0)
-				return 0;
+			if (buf[i] != 0) {
+				*next = off + i;
+				return INFLATE_OK;
+			}
 		off += n;
 	}
-	return 1;
+	*next = src->len;
+	return INFLATE_OK;
 }
 
 static int
@@ -206,21 +210,20 @@ inflate_run(const struct inflate_src *src, size_t max, struct sink_out *o,
 		}
 		if (zr == Z_STREAM_END) {
 			/*
-			 * Another gzip member may follow, as zcat allows; or
-			 * zeros, padding that gzip(1) and Python ignore.
+			 * Another gzip member may follow, as zcat allows, and
+			 * zeros may come first or last: padding that gzip(1)
+			 * and Python's gzip skip.
 			 */
 			if (z.avail_in == 0 && consumed == src->len)
 				break;
-			pos = consumed - z.avail_in;
-			if ((ret = only_zeros(src, pos, in, why, whylen)) == 1)
-				break;
-			if (ret < 0)
+			if ((ret = skip_zeros(src, consumed - z.avail_in, in,
+			    &pos, why, whylen)) != INFLATE_OK)
 				goto out;
-			if (src->fd >= 0) {
-				/* only_zeros read into in: read it again. */
-				consumed = pos;
-				z.avail_in = 0;
-			}
+			if (pos == src->len)
+				break;
+			/* The next member from its first byte (in was used). */
+			consumed = pos;
+			z.avail_in = 0;
 			if (inflateReset(&z) != Z_OK) {
 				WHY("zlib error");
 				ret = INFLATE_EBAD;

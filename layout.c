@@ -168,6 +168,28 @@ digits_slash(const char *p, size_t n)
 	return p[n] == '/';
 }
 
+/*
+ * Is YYYY/MM/DD at d a day of the calendar? (A forged 2026/11/99 would
+ * otherwise become a day in February.)
+ */
+static int
+real_day(const char *d)
+{
+	struct tm	tm;
+	int		y, m, dd;
+
+	if (sscanf(d, "%4d/%2d/%2d", &y, &m, &dd) != 3 || y < 1970 ||
+	    m < 1 || m > 12 || dd < 1 || dd > 31)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = dd;
+	tm.tm_hour = 12;
+	return timegm(&tm) != (time_t)-1 && tm.tm_mday == dd &&
+	    tm.tm_mon == m - 1;
+}
+
 int
 layout_key_day(const char *key, size_t *folderlen, char day[11])
 {
@@ -189,6 +211,8 @@ layout_key_day(const char *key, size_t *folderlen, char day[11])
 	memcpy(folder, key, len);
 	folder[len] = '\0';
 	if (layout_classify(folder, names, sizeof(names)) != LAYOUT_REGION)
+		return 0;
+	if (!real_day(d))
 		return 0;
 	memcpy(day, d, 10);
 	day[10] = '\0';

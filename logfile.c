@@ -145,9 +145,15 @@ logfile_abort(struct logfile *lf)
 {
 	if (lf->fd == -1)
 		return;
+	struct stat	sb;
+
 	lf->len = 0;
-	/* Leave no partial object behind, as far as the disk allows. */
-	if (lf->start >= 0 && ftruncate(lf->fd, lf->start) == 0)
+	/*
+	 * Leave no partial object behind, as far as the disk allows; never
+	 * grow a file another program shortened meanwhile (copytruncate).
+	 */
+	if (lf->start >= 0 && fstat(lf->fd, &sb) == 0 &&
+	    sb.st_size > lf->start && ftruncate(lf->fd, lf->start) == 0)
 		(void)fsync(lf->fd);
 	close_object(lf);
 }

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "flatten.h"
 #include "inflate.h"
@@ -178,10 +179,9 @@ delete_failed(struct run *r, const char *bucket, const char *key,
 
 	msg_warn("%s: cannot delete: %s", key, s3_strerror(err, e,
 	    sizeof(e)));
-	if (err->status == S3_EINTR)
-		return OBJECT_FATAL;
+	/* Interrupted too: its lines are synced, so the record is kept. */
 	if (state_undeleted(r->st, bucket, key, 1) == -1 ||
-	    state_commit(r->st) == -1)
+	    state_commit(r->st) == -1 || err->status == S3_EINTR)
 		return OBJECT_FATAL;
 	if (delete_denied(err))
 		return denied(r, bucket);
@@ -189,6 +189,25 @@ delete_failed(struct run *r, const char *bucket, const char *key,
 	if (err->transient)
 		r->n.undeleted_transient = 1;
 	return OBJECT_FAILED;
+}
+
+/*
+ * CloudTrail never dates a key later than today: a key of next year in the
+ * folder (forged, or a clock gone wrong) must not become where the folder
+ * is listed from, or an outage longer than --lookback would never be read
+ * again. A day of slack for clocks.
+ */
+static int
+after_tomorrow(const char *day)
+{
+	struct tm	tm;
+	time_t		t = time(NULL) + 86400;
+	char		tomorrow[16];
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(tomorrow, sizeof(tomorrow), "%Y/%m/%d", &tm) != 10)
+		return 1;
+	return strcmp(day, tomorrow) > 0;
 }
 
 /* Record the object, and where its folder has been listed up to. */
@@ -201,7 +220,7 @@ record(struct run *r, const char *bucket, const char *key, const char *base)
 	if (state_begin(r->st) == -1 || state_record(r->st, base) == -1)
 		return -1;
 	if (!layout_key_day(key, &folderlen, day) ||
-	    folderlen >= sizeof(folder))
+	    folderlen >= sizeof(folder) || after_tomorrow(day))
 		return 0;
 	memcpy(folder, key, folderlen);
 	folder[folderlen] = '\0';

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,7 @@ int
 state_open(const char *path, int readonly, struct state **out)
 {
 	struct state	*st;
+	char		 real[PATH_MAX];
 	size_t		 i;
 	int		 fd;
 
@@ -142,15 +144,22 @@ state_open(const char *path, int readonly, struct state **out)
 	 * Made (0600: sqlite gives its journal the same mode) or opened by
 	 * us first, so that no link of another user's is followed.
 	 */
-	if ((fd = file_open_owned(path, readonly ? O_RDONLY | O_CLOEXEC :
-	    O_RDWR | O_CREAT | O_CLOEXEC, STATE_MODE)) == -1) {
+	if ((fd = file_open_resolved(path, readonly ? O_RDONLY | O_CLOEXEC :
+	    O_RDWR | O_CREAT | O_CLOEXEC, STATE_MODE, real,
+	    sizeof(real))) == -1) {
 		printf("ERROR: Cannot open %s (%s)\n", path, strerror(errno));
 		free(st);
 		return -1;
 	}
 	close(fd);
-	if (sqlite3_open_v2(path, &st->db, readonly ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+	/*
+	 * SQLite opens it again by name: by the path the walk checked, with
+	 * every link already followed, and no link allowed on the way now,
+	 * so that none swapped in since can choose the file.
+	 */
+	if (sqlite3_open_v2(real, &st->db, SQLITE_OPEN_NOFOLLOW | (readonly ?
+	    SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE),
+	    NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(st->db, STATE_BUSY_MS);
 	if (!readonly && sqlite3_exec(st->db, schema, NULL, NULL, NULL) !=

@@ -208,7 +208,8 @@ static int
 region_start(struct run *r, const char *folder, char day[11])
 {
 	struct tm	 tm;
-	char		 newest[16], today[11];
+	time_t		 t, now = time(NULL);
+	char		 newest[16];
 	int		 rc;
 
 	day[0] = '\0';
@@ -218,16 +219,13 @@ region_start(struct run *r, const char *folder, char day[11])
 	memset(&tm, 0, sizeof(tm));
 	if (rc == 1 && sscanf(newest, "%4d/%2d/%2d", &tm.tm_year, &tm.tm_mon,
 	    &tm.tm_mday) == 3) {
-		format_day(time(NULL), today);
 		tm.tm_year -= 1900;
 		tm.tm_mon -= 1;
 		tm.tm_hour = 12;
-		if (strcmp(newest, today) > 0)
-			format_day(time(NULL) - (time_t)r->o->lookback * 86400,
-			    day);
-		else
-			format_day(timegm(&tm) - (time_t)r->o->lookback * 86400,
-			    day);
+		/* Normalised first, then never later than today. */
+		if ((t = timegm(&tm)) == (time_t)-1 || t > now)
+			t = now;
+		format_day(t - (time_t)r->o->lookback * 86400, day);
 	}
 	if (r->o->after_day[0] != '\0' && strcmp(r->o->after_day, day) > 0)
 		memcpy(day, r->o->after_day, 11);

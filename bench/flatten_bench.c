@@ -108,8 +108,8 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	struct flatten_meta meta = { "bucket", "AWSLogs/123456789012/x.json",
-	    "x.json" };
+	struct flatten_meta meta = { .bucket = "bucket",
+	    .key = "AWSLogs/123456789012/x.json", .basename = "x.json" };
 	struct sink s = { FNV_OFFSET, 0, 0 };
 	struct timespec t0, t1;
 	char	**docs, err[256];

@@ -91,7 +91,8 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	struct flatten_meta meta = { "bucket", "", "" };
+	struct flatten_meta meta = { .bucket = "bucket", .key = "",
+	    .basename = "" };
 	struct result	 one, other;
 	FILE	*f = stdin;
 	char	*doc = NULL, *np;

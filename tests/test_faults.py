@@ -561,11 +561,19 @@ class CorruptTests(Base):
         # gzip(1) and Python read it; so must we, in memory and from the
         # temporary file raw mode spools big objects to. Garbage after
         # the padding is still an error.
-        objs = make_objects("zp", 4, pad=200, big={2: 5 << 20})
+        objs = make_objects("zp", 6, pad=200, big={2: 5 << 20, 5: 5 << 20})
+        half = len(objs[4].doc) // 2
         self.seed(objs, stored={0: gz(objs[0].doc) + b"\0" * 3000,
                                 1: gz(objs[1].doc) + b"\0",
                                 2: gz(objs[2].doc) + b"\0" * 70000,
-                                3: gz(objs[3].doc) + b"\0\0x"})
+                                3: gz(objs[3].doc) + b"\0\0x",
+                                # zeros between members too, as Python's
+                                # gzip skips them; and from the spool file
+                                4: gz(objs[4].doc[:half]) + b"\0" * 9 +
+                                gz(objs[4].doc[half:]) + b"\0\0",
+                                5: gz(objs[5].doc[:1000]) + b"\0" * 300000 +
+                                gz(objs[5].doc[1000:])})
+        good = [o for i, o in enumerate(objs) if i != 3]
         log, state = self.paths()
         for extra in ([], ["-j"]):
             os.path.exists(log) and os.unlink(log)
@@ -573,10 +581,10 @@ class CorruptTests(Base):
             self.assertRun(p, 4, b"")
             err = p.stderr.decode()
             self.assertIn(objs[3].key, err)
-            for o in objs[:3]:
+            for o in good:
                 self.assertNotIn(o.key, err)
             found = byte_records(self.read(log))
-            for o in objs[:3]:
+            for o in good:
                 for i in o.ids:
                     self.assertEqual(found[i], 1, i)
 

@@ -43,9 +43,9 @@ static size_t nrec;
 static int
 conv(int fmt, const char *doc)
 {
-	struct flatten_meta m = { "bkt",
+	struct flatten_meta m = { .bucket = "bkt", .key =
 	    "AWSLogs/123456789012/CloudTrail/us-east-1/2020/01/01/f.json.gz",
-	    "f.json.gz" };
+	    .basename = "f.json.gz" };
 
 	memset(&sink, 0, sizeof(sink));
 	return flatten_document(fmt, doc, strlen(doc), &m, sink_write, &sink,
@@ -375,9 +375,9 @@ static int
 stream(int fmt, const char *doc, size_t len, size_t step, size_t cut,
     struct cap *c, char *err, size_t errlen)
 {
-	struct flatten_meta m = { "bkt",
+	struct flatten_meta m = { .bucket = "bkt", .key =
 	    "AWSLogs/123456789012/CloudTrail/us-east-1/2020/01/01/f.json.gz",
-	    "f.json.gz" };
+	    .basename = "f.json.gz" };
 	struct flatten	*f;
 	size_t		 at = 0, n;
 	int		 rc;

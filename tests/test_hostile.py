@@ -477,6 +477,25 @@ class FileTests(Base):
                 self.assertIn("O_NOFOLLOW", ln)
         self.assertTrue(self.read(log).startswith(b"old line\n"))
 
+    def test_hard_link_to_another_users_file(self):
+        # Where protected_hardlinks is off, a user who can write the log's
+        # folder links a file of someone else's there: not written.
+        if os.geteuid() != 0:
+            self.skipTest("needs root to chown")
+        self.trail("file-hard", objects=1)
+        d = self.env.tempdir()
+        victim = os.path.join(d, "victim")
+        with open(victim, "wb") as f:
+            f.write(b"precious\n")
+        os.chown(victim, 65534, 65534)
+        log = os.path.join(d, "amazon.log")
+        os.link(victim, log)
+        p = self.run_bin(["-b", "file-hard", "-l", log])
+        self.assertRun(p, 1)
+        self.assertIn(("getawslog: %s is a hard link to a file of uid 65534; "
+                       "not writing it\n" % log).encode(), p.stderr)
+        self.assertEqual(self.read(victim), b"precious\n")
+
     def test_symlinked_folder_owned_by_another_user(self):
         # In a folder root writes to, another user makes logs -> a folder
         # of theirs choosing: root must not create the log there. A folder
@@ -973,6 +992,22 @@ class InjectionTests(Base):
         self.assertEqual(len(lines), 2, self.show(p))
         self.assertIn("c\\x0agetawslog: forged\\x0d.json.gz: ", lines[0])
         self.assertTrue(lines[1].startswith("getawslog: 0 objects written"))
+
+    def test_error_message_on_stdout(self):
+        # The script's "Bucket NAME access error: ..." line quotes what S3
+        # (or a proxy in the way) said: a line break in it must not forge
+        # a line in cron's mail.
+        self.seed("inj-msg", [(KEY % "a", gz(doc(event(1))))])
+        self.env.faults.append(Fault(
+            "status", op="LIST", status=403, code="AccessDenied",
+            message="no\nERROR: Cannot write /var/log/forged (No space left "
+            "on device)\nSIGINT received, bye!", count=None))
+        p = self.run_bin(["-b", "inj-msg", "-l", self.logpath()])
+        self.assertRun(p, 3)
+        self.assertEqual(p.stdout.count(b"\n"), 1, self.show(p))
+        self.assertTrue(p.stdout.startswith(b"Bucket inj-msg access error: "
+                                            b"AccessDenied: no\\x0aERROR"),
+                        self.show(p))
 
     def test_key_on_stdout(self):
         # -d's lines and --dry-run's keys name objects on stdout, which

@@ -229,9 +229,11 @@ class Incremental(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(self.log_bytes(), before + self.expected(new))
 
-    def test_a_forged_day_inside_a_folder_is_not_later_than_today(self):
-        # A key dated 2099 in the region folder itself: the listing starts
-        # no later than today less the lookback, where new objects come.
+    def test_a_forged_day_inside_a_folder_moves_nothing(self):
+        # Keys dated 2099, and on days the calendar does not have, in the
+        # region folder itself: neither becomes where it is listed from.
+        # Objects delivered after an outage far longer than the lookback,
+        # and today's, are still found.
         today = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         docs = trail(3, 1, accounts=("111111111111",),
                      regions=("us-east-1",))
@@ -239,15 +241,23 @@ class Incremental(unittest.TestCase):
                                 dt.datetime(2099, 12, 31, 23, 59),
                                 random.Random(5))
         docs[forged] = doc_for(forged)
+        bad_day = ("AWSLogs/111111111111/CloudTrail/us-east-1/%d/11/99/"
+                   "111111111111_CloudTrail_us-east-1_%d1199T0000Z_x.json.gz"
+                   % (today.year, today.year))
+        docs[bad_day] = doc_for(bad_day)
         self.seed(docs)
         self.assertEqual(self.run_bin()[0].returncode, 0)
         before = self.log_bytes()
-        k = cloudtrail_key("111111111111", "us-east-1", today,
-                           random.Random(6))
-        self.seed({k: doc_for(k)})
+        new = {}
+        for when, seed in ((DAY0 + dt.timedelta(days=3, hours=1), 6),
+                           (today, 7)):
+            k = cloudtrail_key("111111111111", "us-east-1", when,
+                               random.Random(seed))
+            new[k] = doc_for(k)
+        self.seed(new)
         p, _ = self.run_bin()
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(self.log_bytes(), before + doc_for(k) + b"\n")
+        self.assertEqual(self.log_bytes(), before + self.expected(new))
 
     def test_one_state_for_two_buckets_hides_nothing(self):
         # The same account's trail in two buckets (or under two

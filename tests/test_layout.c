@@ -145,6 +145,17 @@ test_key_day(void)
 	CHECK(layout_key_day("AWSLogs/123456789012/CloudTrail/us-east-1/"
 	    "x/2024/07/30/x", &len, day) == 0, "a folder deeper");
 	CHECK(layout_key_day("2024/07/30/x", &len, day) == 0, "no folder");
+	/* Days the calendar does not have: a forged 11/99 is no February. */
+	CHECK(layout_key_day("AWSLogs/123456789012/CloudTrail/us-east-1/"
+	    "2026/11/99/x", &len, day) == 0, "day 99");
+	CHECK(layout_key_day("AWSLogs/123456789012/CloudTrail/us-east-1/"
+	    "2025/99/01/x", &len, day) == 0, "month 99");
+	CHECK(layout_key_day("AWSLogs/123456789012/CloudTrail/us-east-1/"
+	    "2025/02/29/x", &len, day) == 0, "no 29th in 2025");
+	CHECK(layout_key_day("AWSLogs/123456789012/CloudTrail/us-east-1/"
+	    "2024/02/29/x", &len, day) == 1, "a leap day");
+	CHECK(layout_key_day("AWSLogs/123456789012/CloudTrail/us-east-1/"
+	    "2024/06/31/x", &len, day) == 0, "June 31st");
 	CHECK(layout_key_day("", &len, day) == 0, "empty");
 }
 

@@ -60,7 +60,7 @@ LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"')
 SUMMARY_RE = re.compile(
     rb"getawslog: summary: (\d+) objects, (\d+) records, (\d+) bytes "
     rb"downloaded, \d+ bytes written, [\d.]+ seconds, (\d+) failures, \d+ "
-    rb"list requests, (\d+) skipped(?:, \d+ records discarded)?\n")
+    rb"list requests, (\d+) skipped, (\d+) records discarded\n")
 
 
 def setUpModule():
@@ -218,14 +218,15 @@ class Base(unittest.TestCase):
         self.assertIsNotNone(m, self.show(p))
         return {"written": int(m.group(1)), "records": int(m.group(2)),
                 "bytes": int(m.group(3)), "failed": int(m.group(4)),
-                "skipped": int(m.group(5))}
+                "skipped": int(m.group(5)), "discarded": int(m.group(6))}
 
     def assertMatchesSummary(self, m, s):
         self.assertEqual((m["written"], m["getawslog_last_run_records"],
                           m["getawslog_last_run_bytes_downloaded"],
-                          m["failed"], m["skipped"]),
+                          m["failed"], m["skipped"],
+                          m["getawslog_last_run_records_discarded"]),
                          (s["written"], s["records"], s["bytes"],
-                          s["failed"], s["skipped"]))
+                          s["failed"], s["skipped"], s["discarded"]))
 
 
 class RunTests(Base):

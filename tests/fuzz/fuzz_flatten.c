@@ -87,7 +87,8 @@ static int
 convert(const uint8_t *data, size_t size, const size_t *cuts, size_t ncuts,
     struct cap *out, char *err, size_t errlen)
 {
-	struct flatten_meta	 meta = { "bucket", meta_key, "x.json.gz" };
+	struct flatten_meta	 meta = { .bucket = "bucket", .key = meta_key,
+	    .basename = "x.json.gz" };
 	struct flatten		*f;
 	size_t			 i, at = 0;
 	int			 rc;
@@ -128,7 +129,8 @@ json_error(const char *err)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct flatten_meta	 meta = { "bucket", meta_key, "x.json.gz" };
+	struct flatten_meta	 meta = { .bucket = "bucket", .key = meta_key,
+	    .basename = "x.json.gz" };
 	struct sink		 s;
 	struct cap		 one, cut;
 	char			 err[256], err1[256], err2[256];
