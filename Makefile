@@ -39,14 +39,14 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
 	   $(CPPFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
-SRCS     = getawslog.c s3.c sigv4.c flatten.c pyjson.c pyfloat.c spool.c \
-	   ini.c creds.c http.c msg.c util.c sig.c progress.c fileutil.c \
-	   lock.c state.c inflate.c convert.c logfile.c layout.c object.c fetch.c \
-	   walk.c notify.c discard.c metrics.c
+SRCS     = getawslog.c engine.c s3.c sigv4.c flatten.c pyjson.c pyfloat.c \
+	   spool.c ini.c creds.c http.c msg.c util.c sig.c progress.c \
+	   fileutil.c lock.c state.c inflate.c convert.c logfile.c layout.c \
+	   object.c fetch.c walk.c notify.c discard.c metrics.c sqs.c drain.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
-	   $(B)/tests/test_layout $(B)/tests/test_notify \
+	   $(B)/tests/test_layout $(B)/tests/test_notify $(B)/tests/test_sqsparse \
 	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz \
 	   $(B)/tests/test_util $(B)/tests/test_http $(B)/tests/test_metrics \
 	   $(B)/tests/test_discard $(B)/tests/test_spool $(B)/tests/test_convert
@@ -55,7 +55,7 @@ UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
 # built with the project's compiler, its entry point renamed fuzz_TARGET;
 # for `make fuzz`, with clang and libFuzzer in build/fuzz.
 FUZZ_TARGETS = flatten_flat flatten_json flatten_wazuh s3_list s3_error ini \
-	   inflate notify convert
+	   inflate notify sqs_receive convert
 FUZZ_OBJS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/%.o)
 FUZZ_RENAME = -DLLVMFuzzerTestOneInput=fuzz_$(notdir $(basename $@))
 FUZZ_SECONDS ?= 60
@@ -203,5 +203,5 @@ clean:
 	    tests/test_ini tests/test_credsutil tests/test_layout tests/sigv4_cli \
 	    tests/flatten_cli tests/test_fuzz tests/test_util tests/test_http \
 	    tests/test_notify tests/notify_cli tests/test_metrics tests/test_discard \
-	    tests/pyfloat_cli tests/test_spool tests/fuzz/*.o
+	    tests/pyfloat_cli tests/test_spool tests/test_sqsparse tests/fuzz/*.o
 	rm -rf build getawslog-$(VERSION).tar.gz

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fetch.c - the in-order queue between the listing and the objects'
- * effects.
+ * fetch.c - the in-order queue between the listing (or the queue's
+ * messages) and the objects' effects.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,25 +22,35 @@
  */
 #define SPOOL_MIN	(4 * 1024 * 1024)
 
-enum pend_kind { PEND_DIGEST, PEND_SEEN, PEND_OLD, PEND_EMPTY, PEND_FETCH };
+enum pend_kind { PEND_FOLDER, PEND_DIGEST, PEND_SEEN, PEND_OLD, PEND_EMPTY,
+	PEND_FETCH };
 
 struct pending {
 	struct pending	*next;
 	enum pend_kind	 kind;
+	char		*bucket;	/* NULL: -b's */
 	char		*key;
 	const char	*base;		/* in key */
-	long long	 size;
-	struct s3_get	*get;		/* PEND_FETCH, once started */
+	long long	 size;		/* expected; -1 unknown */
+	long long	 hint;		/* for spooling; -1 unknown */
+	int		 started;	/* PEND_FETCH: its GET was started */
+	struct s3_get	*get;		/* NULL once started: over the limit */
+	void		*tag;
+	int		 told;		/* a queue message's: its outcome is
+					   told (fetch_put) */
 };
 
 struct fetchq {
 	struct run	*r;
 	struct pending	*head, **tail;
-	int		 fetching;	/* PEND_FETCH entries in the queue */
+	size_t		 queued;
+	int		 fetching;	/* GETs started, not yet finished */
+	fetch_outcome_fn outcome;
+	void		*arg;
 };
 
 struct fetchq *
-fetch_new(struct run *r)
+fetch_new(struct run *r, fetch_outcome_fn outcome, void *arg)
 {
 	struct fetchq	*q;
 
@@ -50,6 +60,8 @@ fetch_new(struct run *r)
 	}
 	q->r = r;
 	q->tail = &q->head;
+	q->outcome = outcome;
+	q->arg = arg;
 	return q;
 }
 
@@ -57,8 +69,15 @@ static void
 pending_free(struct pending *p)
 {
 	s3_get_cancel(p->get);
+	free(p->bucket);
 	free(p->key);
 	free(p);
+}
+
+static const char *
+bucket_of(const struct fetchq *q, const struct pending *p)
+{
+	return p->bucket != NULL ? p->bucket : q->r->o->bucket;
 }
 
 /*
@@ -76,7 +95,7 @@ say(const char *what, const char *name)
 }
 
 /* Said in its turn, so that -d's lines keep the listing's order. */
-static enum object_result
+static enum fetch_outcome
 skip(struct run *r, const struct pending *p)
 {
 	r->n.skipped++;
@@ -97,17 +116,41 @@ skip(struct run *r, const struct pending *p)
 		if (!r->o->dry_run && (state_begin(r->st) == -1 ||
 		    state_record(r->st, p->base) == -1 ||
 		    state_commit(r->st) == -1))
-			return OBJECT_FATAL;
+			return FETCH_FATAL;
 	}
-	return OBJECT_DONE;
+	return FETCH_SKIPPED;
+}
+
+static int
+gone(const struct s3_error *err)
+{
+	return err->status == S3_EHTTP && err->http_status == 404 &&
+	    strcmp(err->code, "NoSuchKey") == 0;
+}
+
+static enum fetch_outcome
+outcome_of(enum object_result res)
+{
+	switch (res) {
+	case OBJECT_DONE:
+		return FETCH_DONE;
+	case OBJECT_FATAL:
+		return FETCH_FATAL;
+	case OBJECT_DENIED:
+		return FETCH_DENIED;
+	default:
+		return FETCH_FAILED;
+	}
 }
 
 /* Write, record and delete the object at the head of the queue. */
-static enum object_result
-finish(struct run *r, struct pending *p)
+static enum fetch_outcome
+finish(struct fetchq *q, struct pending *p)
 {
+	struct run	*r = q->r;
 	struct s3_error	 err;
 	struct s3_body	 body = { NULL, 0, -1 };
+	unsigned long	 transient = r->n.transient;
 	enum object_result res;
 	int		 rc;
 
@@ -119,11 +162,11 @@ finish(struct run *r, struct pending *p)
 	 */
 	if ((rc = state_seen(r->st, p->base)) != 0) {
 		if (rc == -1)
-			return OBJECT_FATAL;
+			return FETCH_FATAL;
 		r->n.skipped++;
 		if (r->o->debug)
 			say("Skipping previously seen file ", p->base);
-		return OBJECT_DONE;
+		return FETCH_SKIPPED;
 	}
 	if (r->o->debug)
 		say("+++ Found new log:  ", p->base);
@@ -131,36 +174,64 @@ finish(struct run *r, struct pending *p)
 		/* Would be fetched: say so, touch nothing. */
 		say("", p->key);
 		r->n.objects++;
-		return OBJECT_DONE;
+		return FETCH_DONE;
 	}
 	if (p->get == NULL) {
 		msg_warn("%s: cannot download: object is %lld bytes, more than "
 		    "the limit of %zu", p->key, p->size, OBJECT_MAX);
 		r->n.failed++;
-		return OBJECT_FAILED;
+		return FETCH_FAILED;
 	}
 	rc = s3_get_finish(p->get, &body, &err);
 	p->get = NULL;
+	if (rc == -1 && p->told && gone(&err)) {
+		/*
+		 * A message names an object the bucket no longer has: done
+		 * and deleted by a worker with -D (S3 notifies at least
+		 * once), or removed. Trying again cannot help.
+		 */
+		if (!r->o->delete || r->o->debug > 1)
+			msg_warn("%s: gone from bucket %s (NoSuchKey); nothing "
+			    "to fetch", p->key, bucket_of(q, p));
+		return FETCH_SKIPPED;
+	}
 	if (rc == -1)
-		return object_failed(r, p->key, "cannot download", &err);
-	res = object_process(r, p->key, p->base, &body);
+		res = object_failed(r, p->key, "cannot download", &err);
+	else
+		res = object_process(r, bucket_of(q, p), p->key, p->base,
+		    &body);
 	s3_body_free(&body);
-	return res;
+	if (res == OBJECT_FAILED && r->n.transient != transient)
+		return FETCH_TRANSIENT;
+	return outcome_of(res);
+}
+
+static void
+tell(struct fetchq *q, struct pending *p, enum fetch_outcome how)
+{
+	if (p->told && q->outcome != NULL)
+		q->outcome(q->arg, p->tag, how);
+	p->told = 0;
 }
 
 static void
 pop(struct fetchq *q)
 {
-	struct run	*r = q->r;
-	struct pending	*p = q->head;
+	struct run		*r = q->r;
+	struct pending		*p = q->head;
+	enum fetch_outcome	 how = FETCH_DROPPED;
 
 	if ((q->head = p->next) == NULL)
 		q->tail = &q->head;
-	if (p->kind == PEND_FETCH && !r->o->dry_run)
+	q->queued--;
+	if (p->started)
 		q->fetching--;
-	if (!r->fatal && !r->denied && !sig_caught() &&
-	    finish(r, p) == OBJECT_FATAL)
-		r->fatal = 1;
+	if (!r->fatal && !r->denied && !sig_caught()) {
+		how = finish(q, p);
+		if (how == FETCH_FATAL)
+			r->fatal = 1;
+	}
+	tell(q, p, how);
 	pending_free(p);
 	progress_draw(&r->n, 0);
 }
@@ -172,7 +243,9 @@ classify(struct run *r, struct pending *p)
 	char	day[9];
 	int	seen;
 
-	if (layout_is_digest(p->base))
+	if (*p->base == '\0')
+		p->kind = PEND_FOLDER;
+	else if (layout_is_digest(p->base))
 		p->kind = PEND_DIGEST;
 	else if (r->o->after[0] != '\0' && layout_object_day(p->base, day) &&
 	    strcmp(day, r->o->after) < 0)
@@ -181,17 +254,36 @@ classify(struct run *r, struct pending *p)
 		if (seen == -1)
 			return -1;
 		p->kind = PEND_SEEN;
-	} else if (p->size == 0)
+	} else if (p->size == 0 || p->hint == 0)
 		p->kind = PEND_EMPTY;
 	else
 		p->kind = PEND_FETCH;
 	return 0;
 }
 
-int
-fetch_add(struct fetchq *q, char *key, long long size)
+/* Start its GET (over the limit: none, reported in its turn). */
+static int
+start(struct fetchq *q, struct pending *p)
 {
 	struct run	*r = q->r;
+	long long	 size = p->size >= 0 ? p->size : p->hint;
+
+	p->started = 1;
+	q->fetching++;
+	if (size >= 0 && (unsigned long long)size > OBJECT_MAX)
+		return 0;
+	if ((p->get = s3_get_start(r->s3, bucket_of(q, p), p->key, p->size,
+	    OBJECT_MAX, size > SPOOL_MIN)) == NULL) {
+		msg_oom();
+		r->fatal = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static struct pending *
+pending_new(struct run *r, char *key, long long size)
+{
 	struct pending	*p;
 	const char	*slash;
 
@@ -199,20 +291,40 @@ fetch_add(struct fetchq *q, char *key, long long size)
 		free(key);
 		msg_oom();
 		r->fatal = 1;
-		return -1;
+		return NULL;
 	}
 	p->key = key;
 	p->size = size;
+	p->hint = -1;
 	slash = strrchr(key, '/');
 	p->base = slash != NULL ? slash + 1 : key;
-	if (*p->base == '\0') {			/* a "folder" */
-		pending_free(p);
-		return 0;
-	}
+	return p;
+}
+
+static void
+append(struct fetchq *q, struct pending *p)
+{
+	*q->tail = p;
+	q->tail = &p->next;
+	q->queued++;
+}
+
+int
+fetch_add(struct fetchq *q, char *key, long long size)
+{
+	struct run	*r = q->r;
+	struct pending	*p;
+
+	if ((p = pending_new(r, key, size)) == NULL)
+		return -1;
 	if (classify(r, p) == -1) {
 		pending_free(p);
 		r->fatal = 1;
 		return -1;
+	}
+	if (p->kind == PEND_FOLDER) {
+		pending_free(p);
+		return 0;
 	}
 	if (p->kind == PEND_FETCH) {
 		r->n.listed++;
@@ -221,41 +333,113 @@ fetch_add(struct fetchq *q, char *key, long long size)
 			while (q->fetching >= r->o->jobs && !r->fatal &&
 			    !r->denied && !sig_caught())
 				pop(q);
-			/* Over the limit: reported in its turn. */
-			if ((size < 0 || (unsigned long long)size <=
-			    OBJECT_MAX) && (p->get = s3_get_start(r->s3,
-			    r->o->bucket, key, size, OBJECT_MAX,
-			    size > SPOOL_MIN)) == NULL) {
+			if (start(q, p) == -1) {
 				pending_free(p);
-				msg_oom();
-				r->fatal = 1;
 				return -1;
 			}
-			q->fetching++;
 		}
 	}
-	*q->tail = p;
-	q->tail = &p->next;
+	append(q, p);
 	return 0;
+}
+
+int
+fetch_put(struct fetchq *q, const struct fetch_item *it)
+{
+	struct run	*r = q->r;
+	struct pending	*p;
+
+	if ((p = pending_new(r, it->key, -1)) == NULL)
+		return -1;
+	p->hint = it->size;
+	p->tag = it->tag;
+	if (it->bucket != NULL && (p->bucket = strdup(it->bucket)) == NULL) {
+		pending_free(p);
+		msg_oom();
+		r->fatal = 1;
+		return -1;
+	}
+	if (classify(r, p) == -1) {
+		pending_free(p);
+		r->fatal = 1;
+		return -1;
+	}
+	if (it->region != NULL)
+		s3_region_hint(r->s3, bucket_of(q, p), it->region);
+	if (p->kind == PEND_FETCH)
+		r->n.listed++;
+	p->told = 1;
+	append(q, p);
+	return 0;
+}
+
+/* Can the head be finished without waiting for its download? */
+static int
+head_ready(const struct fetchq *q)
+{
+	const struct pending	*p = q->head;
+
+	return p != NULL && (p->kind != PEND_FETCH || q->r->o->dry_run ||
+	    (p->started && (p->get == NULL || s3_get_ready(p->get))));
+}
+
+int
+fetch_step(struct fetchq *q)
+{
+	struct run	*r = q->r;
+	struct pending	*p;
+	int		 fetched = 0;
+
+	for (;;) {
+		/* Skips are cheap; one download finished per call. */
+		while (head_ready(q) && !(fetched && q->head->started)) {
+			fetched |= q->head->started;
+			pop(q);
+		}
+		if (r->fatal || r->denied || sig_caught() || r->o->dry_run)
+			return 0;
+		for (p = q->head; p != NULL && q->fetching < r->o->jobs;
+		    p = p->next)
+			if (p->kind == PEND_FETCH && !p->started &&
+			    start(q, p) == -1)
+				return 0;
+		if (fetched || !head_ready(q))
+			return head_ready(q);
+	}
+}
+
+size_t
+fetch_queued(const struct fetchq *q)
+{
+	return q->queued;
 }
 
 void
 fetch_drain(struct fetchq *q)
 {
-	while (q->head != NULL)
+	struct pending	*p;
+
+	while (q->head != NULL) {
+		/* fetch_put's, in turn; none after a stop. */
+		if ((p = q->head)->kind == PEND_FETCH && !p->started &&
+		    !q->r->o->dry_run && !q->r->fatal && !q->r->denied &&
+		    !sig_caught() && start(q, p) == -1)
+			continue;
 		pop(q);
+	}
 }
 
 void
 fetch_free(struct fetchq *q)
 {
+	struct pending	*p;
+
 	if (q == NULL)
 		return;
 	/* Nothing is finished here: what is left is dropped. */
-	while (q->head != NULL) {
-		struct pending	*p = q->head;
-
+	while ((p = q->head) != NULL) {
 		q->head = p->next;
+		tell(q, p, FETCH_DROPPED);
 		pending_free(p);
 	}
 	free(q);

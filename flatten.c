@@ -1174,10 +1174,15 @@ field_text(void *arg, const char *path, const char **text, size_t *len)
 		float_str(b, n->u.d);
 	else
 		repr_value(b, l->t, v);
+	/*
+	 * A NUL after it, not counted: regexec matches [0, len) with
+	 * REG_STARTEND, but sanitizers' interceptors read up to a NUL.
+	 */
+	buf_addc(b, '\0');
 	if (b->nomem)
 		return -1;
-	*text = b->p != NULL ? b->p : "";
-	*len = b->len;
+	*text = b->p;
+	*len = b->len - 1;
 	return 1;
 }
 

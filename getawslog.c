@@ -25,7 +25,10 @@
 
 #include "creds.h"
 #include "discard.h"
+#include "drain.h"
+#include "engine.h"
 #include "flatten.h"
+#include "http.h"
 #include "ini.h"
 #include "lock.h"
 #include "logfile.h"
@@ -37,6 +40,7 @@
 #include "s3.h"
 #include "sig.h"
 #include "spool.h"
+#include "sqs.h"
 #include "state.h"
 #include "util.h"
 #include "walk.h"
@@ -47,6 +51,9 @@
 #define ATTEMPTS_STANDARD 3		/* botocore: standard, adaptive */
 #define ATTEMPTS_LEGACY	5		/* botocore: legacy */
 #define JOBS_MAX	64
+#define VISIBILITY_DEFAULT 300		/* the queue mode: seconds hidden */
+#define WAIT_DEFAULT	2		/* the queue mode: a cron run's poll */
+#define QUEUE_CONNECTIONS 3		/* a long poll, heartbeats, deletes */
 /* malloc keeps this much around rather than give it back (see main). */
 #define MALLOC_KEEP	(256 * 1024 * 1024)
 
@@ -57,7 +64,10 @@ static const char usage_text[] =
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
 "                 [--max-inflated-size BYTES] [--metrics FILE]\n"
-"                 [--discard FIELD=REGEX ...] [--version]\n";
+"                 [--discard FIELD=REGEX ...] [--version]\n"
+"       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
+"                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
+"                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
 
 static const char help_text[] =
 "\n"
@@ -93,7 +103,18 @@ static const char help_text[] =
 "  --discard=FIELD=REGEX with records: do not write a record whose FIELD\n"
 "                        (a key, or a dotted path: userIdentity.type)\n"
 "                        matches the extended regular expression; repeatable\n"
-"  --version             show the version and exit\n";
+"  --version             show the version and exit\n"
+"\n"
+"Queue mode (S3 event notifications from SQS):\n"
+"  --queue-url=URL       read the objects to fetch from this SQS queue; -b\n"
+"                        is then optional\n"
+"  --visibility-timeout=SECONDS\n"
+"                        keep received messages hidden this long, renewed\n"
+"                        until done (default 300)\n"
+"  --wait-time-seconds=SECONDS\n"
+"                        long poll this long; a poll that brings nothing\n"
+"                        ends the run (default 2, at most 20)\n"
+"  --follow              keep polling until SIGTERM or SIGINT (a service)\n";
 
 /* optparse's way: usage, then "getawslog: error: WHAT", exit 2. */
 static void __attribute__((format(printf, 1, 2), noreturn))
@@ -149,7 +170,8 @@ parse_size(const char *s, unsigned long long lo, unsigned long long hi,
 enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
-	OPT_METRICS, OPT_DISCARD };
+	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
+	OPT_FOLLOW };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -177,6 +199,10 @@ static const struct option longopts[] = {
 	{ "no-progress", no_argument,		NULL, OPT_NOPROGRESS },
 	{ "metrics",	required_argument,	NULL, OPT_METRICS },
 	{ "discard",	required_argument,	NULL, OPT_DISCARD },
+	{ "queue-url",	required_argument,	NULL, OPT_QUEUEURL },
+	{ "visibility-timeout", required_argument, NULL, OPT_VISIBILITY },
+	{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
+	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -301,11 +327,27 @@ parse_after(const char *s, struct options *o)
 		usage_error("option --after: not a date YYYY-MM-DD: %s", s);
 }
 
+/* "--name" of a long option's value, for messages. */
+static const char *
+option_name(int val)
+{
+	static char	buf[64];
+	size_t		i;
+	int		n;
+
+	for (i = 0; longopts[i].name != NULL; i++)
+		if (longopts[i].val == val) {
+			n = snprintf(buf, sizeof(buf), "--%s", longopts[i].name);
+			return n > 0 && (size_t)n < sizeof(buf) ? buf : "";
+		}
+	return "";
+}
+
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
 	char	err[512];
-	int	c, json = 0, fmt = FLATTEN_FLAT;
+	int	c, json = 0, fmt = FLATTEN_FLAT, walk_only = 0, queue_only = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->max_attempts = 0;	/* the config's, else the retry mode's */
@@ -315,6 +357,8 @@ parse_options(int argc, char **argv, struct options *o)
 	o->lookback = 2;	/* CloudTrail delivers late, rarely by days */
 	/* CloudTrail's objects inflate to megabytes: 4 GiB is no real one. */
 	o->max_inflated = INFLATED_MAX;
+	o->visibility = VISIBILITY_DEFAULT;
+	o->wait = WAIT_DEFAULT;
 	opterr = 0;
 	resolve_prefixes(argc, argv);
 	while ((c = getopt_long(argc, argv, ":b:l:jDds:hJ:", longopts,
@@ -369,12 +413,15 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PREFIX:
 			o->prefix = optarg;
+			walk_only = c;
 			break;
 		case OPT_FULLSCAN:
 			o->full_scan = 1;
+			walk_only = c;
 			break;
 		case OPT_LOOKBACK:
 			o->lookback = parse_int(optarg, 0, 3650, "--lookback");
+			walk_only = c;
 			break;
 		case OPT_MAXINFLATED:
 			o->max_inflated = parse_size(optarg, 1, INFLATED_CEIL,
@@ -385,6 +432,24 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_DRYRUN:
 			o->dry_run = 1;
+			walk_only = c;
+			break;
+		case OPT_QUEUEURL:
+			o->queue_url = optarg;
+			break;
+		case OPT_VISIBILITY:
+			o->visibility = parse_int(optarg, 1, SQS_VISIBILITY_MAX,
+			    "--visibility-timeout");
+			queue_only = c;
+			break;
+		case OPT_WAIT:
+			o->wait = parse_int(optarg, 0, SQS_WAIT_MAX,
+			    "--wait-time-seconds");
+			queue_only = c;
+			break;
+		case OPT_FOLLOW:
+			o->follow = 1;
+			queue_only = c;
 			break;
 		case OPT_PROGRESS:
 			o->progress = 1;
@@ -422,6 +487,12 @@ parse_options(int argc, char **argv, struct options *o)
 	if (o->discard != NULL && o->format == -1)
 		usage_error("option --discard: records are discarded only with "
 		    "-j or --format");
+	if (o->queue_url != NULL && walk_only)
+		usage_error("option %s: the listing's, not --queue-url's",
+		    option_name(walk_only));
+	if (o->queue_url == NULL && queue_only)
+		usage_error("option %s: only with --queue-url",
+		    option_name(queue_only));
 }
 
 /*
@@ -431,7 +502,7 @@ parse_options(int argc, char **argv, struct options *o)
  */
 static int
 settings_to_config(struct options *o, const struct aws_settings *set,
-    struct s3_config *cfg)
+    struct engine_config *ecfg, struct s3_config *cfg)
 {
 	const char	*mode = set->retry_mode;
 	long		 v;
@@ -450,7 +521,7 @@ settings_to_config(struct options *o, const struct aws_settings *set,
 			return -1;
 		}
 	}
-	cfg->ca_bundle = set->ca_bundle;
+	ecfg->ca_bundle = set->ca_bundle;
 	if (mode != NULL && strcmp(mode, "legacy") != 0 &&
 	    strcmp(mode, "standard") != 0 && strcmp(mode, "adaptive") != 0) {
 		msg_warn("retry_mode %s: not legacy, standard or adaptive",
@@ -469,7 +540,7 @@ settings_to_config(struct options *o, const struct aws_settings *set,
 	if (o->max_attempts == 0)
 		o->max_attempts = mode != NULL && strcmp(mode, "legacy") == 0 ?
 		    ATTEMPTS_LEGACY : ATTEMPTS_STANDARD;
-	cfg->max_attempts = o->max_attempts;
+	ecfg->max_attempts = o->max_attempts;
 	return 0;
 }
 
@@ -479,8 +550,10 @@ struct job {
 	struct run		 r;
 	struct aws_creds	 creds;
 	struct aws_settings	 set;
+	struct engine_config	 ecfg;
 	struct s3_config	 cfg;
 	struct creds		*provider;
+	struct sqs		*sqs;		/* the queue mode's queue */
 	int			 lockfd[2];	/* the log's, the state's */
 	int			 curl;		/* curl_global_init done */
 	long long		 start;		/* wall clock, seconds */
@@ -539,9 +612,12 @@ job_open_files(struct job *j)
 			return EXIT_LOCAL;
 		return EXIT_OK;
 	}
-	/* Each object's lines are synced when a record or a delete follows. */
+	/*
+	 * Each object's lines are synced when a record or a delete follows
+	 * (a queue message's delete too).
+	 */
 	if ((j->r.log = logfile_open(o->log, o->state != NULL ||
-	    o->delete)) == NULL)
+	    o->delete || o->queue_url != NULL)) == NULL)
 		return EXIT_LOCAL;
 	if (o->state != NULL && same_file(o->log, o->state)) {
 		msg_warn("%s is both the log (-l) and the state file (-s)",
@@ -565,6 +641,31 @@ job_open_files(struct job *j)
 	return EXIT_OK;
 }
 
+/*
+ * The queue: its endpoint AWS_ENDPOINT_URL_SQS, else AWS_ENDPOINT_URL or
+ * the profile's endpoint_url, else the queue URL's own; its region the
+ * queue URL's, else --region or the profile's. Whether it exists and may
+ * be read, the first receive says (sqs:GetQueueAttributes is not among the
+ * permissions the mode needs). An exit status: EXIT_OK to go on.
+ */
+static int
+job_open_sqs(struct job *j)
+{
+	struct sqs_config	qc;
+
+	memset(&qc, 0, sizeof(qc));
+	qc.queue_url = j->o->queue_url;
+	qc.endpoint = j->set.sqs_endpoint_url;
+	qc.region = j->cfg.region;
+	qc.debug = j->o->debug;
+	if ((j->sqs = sqs_new(j->r.eng, &qc)) == NULL)
+		return EXIT_BUCKET;
+	if (j->o->debug > 1)
+		msg_warn("queue %s, requests signed for %s", sqs_shown(j->sqs),
+		    sqs_region(j->sqs));
+	return EXIT_OK;
+}
+
 /* Settings, credentials, S3, the bucket. An exit status: EXIT_OK to go on. */
 static int
 job_open_s3(struct job *j)
@@ -577,7 +678,7 @@ job_open_s3(struct job *j)
 	int			 rc;
 
 	if (ini_find_settings(o->profile, &j->set) == -1 ||
-	    settings_to_config(o, &j->set, &j->cfg) == -1)
+	    settings_to_config(o, &j->set, &j->ecfg, &j->cfg) == -1)
 		return EXIT_BUCKET;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		msg_warn("cannot initialise libcurl");
@@ -587,7 +688,7 @@ job_open_s3(struct job *j)
 	memset(&copt, 0, sizeof(copt));
 	copt.cli_profile = o->profile;
 	copt.region = j->cfg.region;
-	copt.ca_bundle = j->cfg.ca_bundle;
+	copt.ca_bundle = j->ecfg.ca_bundle;
 	copt.debug = o->debug;
 	if ((rc = creds_find(&copt, &j->provider, &j->creds, &expires)) != 1) {
 		if (rc == 0)
@@ -600,21 +701,27 @@ job_open_s3(struct job *j)
 	/* -d prints only the script's lines; -dd says more. */
 	if (o->debug > 1)
 		msg_warn("using credentials from %s", j->creds.source);
-	j->cfg.access_key = j->creds.access_key;
-	j->cfg.secret_key = j->creds.secret_key;
-	j->cfg.session_token = j->creds.session_token;
-	j->cfg.expires = expires;
-	j->cfg.refresh = creds_refresh;
-	j->cfg.refresh_arg = j->provider;
-	j->cfg.jobs = o->jobs;
+	j->ecfg.access_key = j->creds.access_key;
+	j->ecfg.secret_key = j->creds.secret_key;
+	j->ecfg.session_token = j->creds.session_token;
+	j->ecfg.expires = expires;
+	j->ecfg.refresh = creds_refresh;
+	j->ecfg.refresh_arg = j->provider;
+	/* The queue's long poll must not hold up a GET. */
+	j->ecfg.connections = o->jobs + (o->queue_url != NULL ?
+	    QUEUE_CONNECTIONS : 0);
+	j->ecfg.debug = o->debug;
+	j->ecfg.interrupted = sig_flag();
 	j->cfg.debug = o->debug;
-	j->cfg.interrupted = sig_flag();
 	if (o->debug)
 		printf("+++ Connecting to Amazon S3\n");
-	j->r.s3 = s3_new(&j->cfg);
+	j->r.eng = engine_new(&j->ecfg);
 	aws_creds_clear(&j->creds);
-	if (j->r.s3 == NULL)
+	if (j->r.eng == NULL ||
+	    (j->r.s3 = s3_new(j->r.eng, &j->cfg)) == NULL)
 		return EXIT_LOCAL;
+	if (o->queue_url != NULL)
+		return job_open_sqs(j);
 	if (s3_check_bucket(j->r.s3, o->bucket, &err) == -1) {
 		if (err.status == S3_EINTR)
 			return EXIT_LOCAL;
@@ -641,8 +748,12 @@ job_run(struct job *j)
 	/* Deletes that failed before, first: they may be refused again. */
 	if (object_retry_deletes(r) == OBJECT_FATAL)
 		r->fatal = 1;
-	if (!r->fatal && !r->denied)
-		walk_run(r);
+	if (!r->fatal && !r->denied) {
+		if (o->queue_url != NULL)
+			drain_run(r, j->sqs);
+		else
+			walk_run(r);
+	}
 	/* The last count, then a clean line for whatever follows. */
 	progress_draw(&r->n, 1);
 	progress_clear();
@@ -650,18 +761,21 @@ job_run(struct job *j)
 		r->fatal = 1;
 	if (r->fatal)
 		status = EXIT_LOCAL;
-	else if (r->denied)
+	else if (r->denied || r->refused)
 		status = EXIT_BUCKET;	/* said where it was found */
-	else if (r->n.transient || r->n.undeleted_transient)
+	else if (r->n.transient || r->n.undeleted_transient ||
+	    r->n.messages_transient)
 		status = EXIT_TRANSIENT;
-	else if (r->n.failed || r->n.undeleted)
+	else if (r->n.failed || r->n.undeleted || r->n.messages_left)
 		status = EXIT_OBJECTS;
 	else
 		status = EXIT_OK;
 	if (!r->fatal && !r->denied && (r->n.failed || r->n.transient))
 		msg_warn("%lu objects written, %lu failed, %lu still failing "
-		    "after retries; failed objects were left in the bucket",
-		    r->n.objects, r->n.failed, r->n.transient);
+		    "after retries; failed objects were left in the bucket%s",
+		    r->n.objects, r->n.failed, r->n.transient,
+		    o->queue_url != NULL ? " and their messages in the queue" :
+		    "");
 	if (!r->fatal && !r->denied && r->n.undeleted)
 		msg_warn("%lu objects written but not deleted; %s", r->n.undeleted,
 		    state_enabled(r->st) ? "they are recorded, and the next "
@@ -690,6 +804,7 @@ job_metrics(const struct job *j, int status)
 	const struct options	*o = j->o;
 	const struct counts	*n = &j->r.n;
 	struct metrics		 m;
+	char			 queue[HTTP_URL_SHOWN_MAX];
 
 	if (o->metrics == NULL || o->dry_run)
 		return;
@@ -704,7 +819,12 @@ job_metrics(const struct job *j, int status)
 	m.failed = n->failed + n->transient;
 	m.skipped = n->skipped;
 	m.newest = n->newest;
-	metrics_label(&m, "bucket", o->bucket);
+	/* The queue mode may have no -b; its queue is named. */
+	if (o->bucket != NULL)
+		metrics_label(&m, "bucket", o->bucket);
+	if (o->queue_url != NULL)
+		metrics_label(&m, "queue", http_url_mask(o->queue_url, queue,
+		    sizeof(queue)));
 	/* A failure is said; it does not change the run's exit status. */
 	metrics_write(o->metrics, &m);
 }
@@ -717,14 +837,17 @@ job_close(struct job *j, int status)
 
 	if (sig == SIGINT)
 		printf("SIGINT received, bye!\n");
-	else if (sig != 0)
+	else if (sig != 0 && !j->o->follow)
 		msg_warn("terminated by signal %d", sig);
-	if (sig != 0)
+	/* A service's end: its status is what it did. */
+	if (sig != 0 && !j->o->follow)
 		status = EXIT_LOCAL;
 	aws_creds_clear(&j->creds);
 	aws_settings_clear(&j->set);
 	state_close(j->r.st);
+	sqs_free(j->sqs);
 	s3_free(j->r.s3);
+	engine_free(j->r.eng);
 	creds_free(j->provider);
 	logfile_close(j->r.log);
 	spool_free(j->r.spool);
@@ -750,7 +873,9 @@ main(int argc, char *argv[])
 	if (o.debug)
 		printf("+++ Debug mode on\n");
 	/* The script's test was Python's truth: an empty name is none. */
-	if (o.bucket == NULL || *o.bucket == '\0') {
+	if (o.bucket != NULL && *o.bucket == '\0')
+		o.bucket = NULL;
+	if (o.bucket == NULL && o.queue_url == NULL) {
 		printf("ERROR: Missing an AWS S3 bucket! (-b flag)\n");
 		discard_free(o.discard);
 		return EXIT_LOCAL;

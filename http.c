@@ -3,11 +3,13 @@
  * http.c - what every request to AWS has in common, whoever makes it: the
  * libcurl options that keep TLS verified and redirects off, SigV4 headers
  * (sigv4.c does the signing) with the -dd debug output, a blocking request
- * with a bounded answer, expat without DOCTYPEs, URLs without passwords.
+ * with a bounded answer, expat without DOCTYPEs, endpoint URLs split and
+ * shown without passwords.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <expat.h>
@@ -149,6 +151,9 @@ http_sign(const struct http_request *rq, const struct http_keys *k,
 		h[nh++].value = k->session_token;
 	}
 	memset(&in, 0, sizeof(in));
+	/* STS signs "/" the same either way; SQS needs the generic rules. */
+	in.rules = strcmp(rq->service, "s3") == 0 ? SIGV4_RULES_S3 :
+	    SIGV4_RULES_GENERIC;
 	in.method = rq->method;
 	in.path = rq->path;
 	in.query = rq->query;
@@ -313,4 +318,62 @@ http_url_mask(const char *url, char *buf, size_t len)
 	if (n < 0)
 		buf[0] = '\0';
 	return buf;
+}
+
+int
+http_endpoint_parse(const char *url, struct http_endpoint *out)
+{
+	const char	*p, *slash;
+	char		 shown[HTTP_URL_SHOWN_MAX];
+	size_t		 len;
+
+	memset(out, 0, sizeof(*out));
+	http_url_mask(url, shown, sizeof(shown));
+	if ((p = strstr(url, "://")) == NULL) {
+		msg_warn("endpoint URL %s has no scheme (http:// or https://)",
+		    shown);
+		return -1;
+	}
+	if ((size_t)(p - url) == 4 && strncasecmp(url, "http", 4) == 0)
+		out->scheme = strdup("http");
+	else if ((size_t)(p - url) == 5 && strncasecmp(url, "https", 5) == 0)
+		out->scheme = strdup("https");
+	else {
+		msg_warn("endpoint URL %s: only http and https are supported",
+		    shown);
+		return -1;
+	}
+	p += 3;
+	slash = strchr(p, '/');
+	len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+	if (len == 0 || memchr(p, '?', len) != NULL ||
+	    memchr(p, '@', len) != NULL) {
+		msg_warn("endpoint URL %s has no usable host", shown);
+		http_endpoint_free(out);
+		return -1;
+	}
+	out->host = strndup(p, len);
+	/* The path prefix, without trailing slashes. */
+	if (slash != NULL) {
+		len = strlen(slash);
+		while (len > 0 && slash[len - 1] == '/')
+			len--;
+		out->path = strndup(slash, len);
+	} else
+		out->path = strdup("");
+	if (out->scheme == NULL || out->host == NULL || out->path == NULL) {
+		msg_oom();
+		http_endpoint_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void
+http_endpoint_free(struct http_endpoint *ep)
+{
+	free(ep->scheme);
+	free(ep->host);
+	free(ep->path);
+	memset(ep, 0, sizeof(*ep));
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * http.h - the AWS HTTP plumbing over libcurl shared by the S3, STS and
- * (soon) SQS requests: an easy handle set up the one safe way, a request's
- * SigV4 headers as a curl_slist, one blocking request with a bounded
- * answer, an expat parser that refuses a DOCTYPE, URLs fit to print.
+ * SQS requests: an easy handle set up the one safe way, a request's SigV4
+ * headers as a curl_slist (S3's canonical rules for s3, the generic ones
+ * for every other service), one blocking request with a bounded answer,
+ * an expat parser that refuses a DOCTYPE, endpoint URLs split and fit to
+ * print.
  */
 #ifndef GETAWSLOG_HTTP_H
 #define GETAWSLOG_HTTP_H
@@ -57,7 +59,9 @@ struct http_request {
 /*
  * The request's headers, then host, x-amz-content-sha256 (when asked),
  * x-amz-date, x-amz-security-token (with a session token) and
- * Authorization, every one but the last signed with keys at time when.
+ * Authorization, every one but the last signed with keys at time when,
+ * with S3's canonical rules for service "s3" and the generic ones for any
+ * other (sigv4.h).
  * debug > 1: the canonical request (the session token's value masked) and
  * the string to sign on stderr. Free the list with http_headers_free.
  * NULL when memory runs out (or too many headers).
@@ -93,7 +97,7 @@ struct http_body {
 };
 void	 http_body_free(struct http_body *);
 
-/* One blocking request (IMDS, container agent, STS; SQS soon). */
+/* One blocking request (IMDS, container agent, STS). */
 struct http_call {
 	const char	*method;	/* "GET", "POST", "PUT" */
 	const char	*url;
@@ -123,6 +127,21 @@ int	 http_fetch(const struct http_call *, long *status,
  */
 XML_Parser	 http_xml_new(void *ctx);
 const char	*http_xml_why(XML_Parser);
+
+/* An endpoint URL, split: "https", "host[:port]", "" or "/prefix". */
+struct http_endpoint {
+	char	*scheme;
+	char	*host;
+	char	*path;		/* without trailing slashes */
+};
+
+/*
+ * Split url into out (free it with http_endpoint_free). http and https
+ * only; a URL with user information, no host or a query is refused, and
+ * shown without a password. 0, or -1 (printed).
+ */
+int	 http_endpoint_parse(const char *url, struct http_endpoint *out);
+void	 http_endpoint_free(struct http_endpoint *);
 
 /*
  * url with its user information (user:password@) shown as "***@", into buf

@@ -377,6 +377,7 @@ aws_settings_clear(struct aws_settings *s)
 {
 	free(s->region);
 	free(s->endpoint_url);
+	free(s->sqs_endpoint_url);
 	free(s->addressing_style);
 	free(s->ca_bundle);
 	free(s->max_attempts);
@@ -688,6 +689,12 @@ ini_find_settings(const char *cli_profile, struct aws_settings *out)
 	} else
 		out->region = env_or_kv("AWS_DEFAULT_REGION", &kv[K_REGION],
 		    &nomem);
+	/* SQS's: its own variable, else what every service takes. */
+	if (((v = util_env("AWS_ENDPOINT_URL_SQS")) != NULL ||
+	    (v = util_env("AWS_ENDPOINT_URL")) != NULL ||
+	    ((v = kv[K_ENDPOINT].value) != NULL && *v != '\0')) &&
+	    (out->sqs_endpoint_url = strdup(v)) == NULL)
+		nomem = 1;
 	if ((v = util_env("AWS_ENDPOINT_URL_S3")) != NULL) {
 		if ((out->endpoint_url = strdup(v)) == NULL)
 			nomem = 1;

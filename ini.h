@@ -38,7 +38,10 @@ struct aws_creds {
 /* Each NULL when not configured; the environment wins over the file. */
 struct aws_settings {
 	char		*region;
-	char		*endpoint_url;
+	char		*endpoint_url;		/* S3's */
+	char		*sqs_endpoint_url;	/* SQS's: AWS_ENDPOINT_URL_SQS, else
+						   AWS_ENDPOINT_URL or the
+						   profile's endpoint_url */
 	char		*addressing_style;	/* "s3 =" nested: path, virtual, auto */
 	char		*ca_bundle;
 	char		*max_attempts;		/* as written; main checks it */

@@ -128,8 +128,8 @@ log_put(void *arg, const char *p, size_t len)
 
 /* -j: convert the whole document into the spool, then write its lines. */
 static enum object_result
-write_records(struct run *r, const char *key, const char *base,
-    const struct inflate_src *src, size_t *nrec)
+write_records(struct run *r, const char *bucket, const char *key,
+    const char *base, const struct inflate_src *src, size_t *nrec)
 {
 	struct flatten_meta	 meta;
 	struct log_out		 lo = { r->log, 0 };
@@ -143,7 +143,7 @@ write_records(struct run *r, const char *key, const char *base,
 		    SPOOL_MEM)) == NULL)
 			return OBJECT_FATAL;
 	}
-	meta.bucket = r->o->bucket;
+	meta.bucket = bucket;
 	meta.key = key;
 	meta.basename = base;
 	meta.discard = r->o->discard;
@@ -179,8 +179,8 @@ write_records(struct run *r, const char *key, const char *base,
 
 /* Inflate, check, convert and append one object to the log. */
 static enum object_result
-write_object(struct run *r, const char *key, const char *base,
-    const struct s3_body *body)
+write_object(struct run *r, const char *bucket, const char *key,
+    const char *base, const struct s3_body *body)
 {
 	struct inflate_src	 src;
 	enum object_result	 res;
@@ -194,7 +194,7 @@ write_object(struct run *r, const char *key, const char *base,
 	if (r->o->format == -1)
 		res = write_raw(r, key, &src);
 	else
-		res = write_records(r, key, base, &src, &nrec);
+		res = write_records(r, bucket, key, base, &src, &nrec);
 	if (res != OBJECT_DONE)
 		return res;
 	if (logfile_end(r->log, &bytes) == -1)
@@ -214,11 +214,11 @@ delete_denied(const struct s3_error *err)
 
 /* Say, once, why the run stops on a refused delete. */
 static enum object_result
-denied(struct run *r)
+denied(struct run *r, const char *bucket)
 {
 	r->denied = 1;
 	msg_warn("these credentials may not delete objects from bucket %s; "
-	    "stopping. %s", r->o->bucket, state_enabled(r->st) ?
+	    "stopping. %s", bucket, state_enabled(r->st) ?
 	    "The objects written are recorded, and their deletes are tried "
 	    "again by the next run." : "Without -s the next run writes the "
 	    "object above again.");
@@ -231,18 +231,19 @@ denied(struct run *r)
  * delete is tried again by the next run.
  */
 static enum object_result
-delete_failed(struct run *r, const char *key, const struct s3_error *err)
+delete_failed(struct run *r, const char *bucket, const char *key,
+    const struct s3_error *err)
 {
 	char	e[640];
 
 	msg_warn("%s: cannot delete: %s", key, s3_strerror(err, e,
 	    sizeof(e)));
 	/* Interrupted too: its lines are synced, so the record is kept. */
-	if (state_undeleted(r->st, r->o->bucket, key, 1) == -1 ||
+	if (state_undeleted(r->st, bucket, key, 1) == -1 ||
 	    state_commit(r->st) == -1 || err->status == S3_EINTR)
 		return OBJECT_FATAL;
 	if (delete_denied(err))
-		return denied(r);
+		return denied(r, bucket);
 	r->n.undeleted++;
 	if (err->transient)
 		r->n.undeleted_transient = 1;
@@ -270,7 +271,7 @@ after_tomorrow(const char *day)
 
 /* Record the object, and where its folder has been listed up to. */
 static int
-record(struct run *r, const char *key, const char *base)
+record(struct run *r, const char *bucket, const char *key, const char *base)
 {
 	size_t	folderlen;
 	char	day[11], folder[1200];
@@ -282,19 +283,19 @@ record(struct run *r, const char *key, const char *base)
 		return 0;
 	memcpy(folder, key, folderlen);
 	folder[folderlen] = '\0';
-	return state_folder_done(r->st, r->o->bucket, folder, day);
+	return state_folder_done(r->st, bucket, folder, day);
 }
 
 enum object_result
-object_process(struct run *r, const char *key, const char *base,
-    const struct s3_body *body)
+object_process(struct run *r, const char *bucket, const char *key,
+    const char *base, const struct s3_body *body)
 {
 	struct s3_error		 err;
 	enum object_result	 res;
 	long long		 when;
 
 	r->n.bytes_in += body->len;
-	res = write_object(r, key, base, body);
+	res = write_object(r, bucket, key, base, body);
 	if (res != OBJECT_DONE)
 		return res;
 	r->n.objects++;
@@ -305,34 +306,32 @@ object_process(struct run *r, const char *key, const char *base,
 	 * commit leaves the object unrecorded and in the bucket: at worst
 	 * this one object is written again by the next run.
 	 */
-	if (record(r, key, base) == -1)
+	if (record(r, bucket, key, base) == -1)
 		return OBJECT_FATAL;
-	if (r->o->delete && s3_delete(r->s3, r->o->bucket, key, &err) == -1)
-		return delete_failed(r, key, &err);
+	if (r->o->delete && s3_delete(r->s3, bucket, key, &err) == -1)
+		return delete_failed(r, bucket, key, &err);
 	if (state_commit(r->st) == -1)
 		return OBJECT_FATAL;
 	return OBJECT_DONE;
 }
 
-enum object_result
-object_retry_deletes(struct run *r)
+/* Delete again the objects of bucket whose delete failed before. */
+static enum object_result
+retry_bucket(struct run *r, const char *bucket)
 {
 	struct s3_error	 err;
 	char		 e[640], **keys;
 	size_t		 i, n;
 	int		 ret = OBJECT_DONE;
 
-	if (!r->o->delete || !state_enabled(r->st))
-		return OBJECT_DONE;
-	if ((keys = state_undeleted_list(r->st, r->o->bucket, &n)) == NULL)
+	if ((keys = state_undeleted_list(r->st, bucket, &n)) == NULL)
 		return OBJECT_FATAL;
 	for (i = 0; i < n && ret == OBJECT_DONE; i++) {
 		if (r->o->debug > 1)
 			msg_warn("deleting %s again (written and recorded by an "
 			    "earlier run)", keys[i]);
-		if (s3_delete(r->s3, r->o->bucket, keys[i], &err) == 0) {
-			if (state_undeleted(r->st, r->o->bucket, keys[i], 0) ==
-			    -1)
+		if (s3_delete(r->s3, bucket, keys[i], &err) == 0) {
+			if (state_undeleted(r->st, bucket, keys[i], 0) == -1)
 				ret = OBJECT_FATAL;
 			continue;
 		}
@@ -341,7 +340,7 @@ object_retry_deletes(struct run *r)
 		if (err.status == S3_EINTR)
 			ret = OBJECT_FATAL;
 		else if (delete_denied(&err))
-			ret = denied(r);
+			ret = denied(r, bucket);
 		else {
 			r->n.undeleted++;
 			if (err.transient)
@@ -349,5 +348,25 @@ object_retry_deletes(struct run *r)
 		}
 	}
 	state_list_free(keys);
+	return ret;
+}
+
+enum object_result
+object_retry_deletes(struct run *r)
+{
+	char	**buckets;
+	size_t	  i, n;
+	int	  ret = OBJECT_DONE;
+
+	if (!r->o->delete || !state_enabled(r->st))
+		return OBJECT_DONE;
+	if (r->o->bucket != NULL)
+		return retry_bucket(r, r->o->bucket);
+	/* The queue mode without -b: every bucket's, one after another. */
+	if ((buckets = state_undeleted_buckets(r->st, &n)) == NULL)
+		return OBJECT_FATAL;
+	for (i = 0; i < n && ret == OBJECT_DONE; i++)
+		ret = retry_bucket(r, buckets[i]);
+	state_list_free(buckets);
 	return ret;
 }

@@ -20,9 +20,10 @@ enum object_result {
 	OBJECT_DENIED		/* -D may not delete (printed): the run stops */
 };
 
-/* The effects of one object whose body is in hand. */
-enum object_result	 object_process(struct run *, const char *key,
-			    const char *base, const struct s3_body *body);
+/* The effects of one object of bucket whose body is in hand. */
+enum object_result	 object_process(struct run *, const char *bucket,
+			    const char *key, const char *base,
+			    const struct s3_body *body);
 
 /*
  * A request about an object failed: name it on stderr with what was being
@@ -32,7 +33,8 @@ enum object_result	 object_failed(struct run *, const char *key,
 			    const char *what, const struct s3_error *err);
 
 /*
- * With -D and -s: delete the objects recorded earlier whose delete failed.
+ * With -D and -s: delete the objects recorded earlier whose delete failed
+ * (-b's bucket; without -b, the queue mode's, every bucket's).
  * OBJECT_DONE (each deleted, or left for later with a message),
  * OBJECT_DENIED, OBJECT_FATAL.
  */

@@ -12,7 +12,7 @@
 #define EXIT_OK		0
 #define EXIT_LOCAL	1	/* usage, the log file, a local error, SIGINT */
 #define EXIT_USAGE	2	/* unknown option (as optparse did) */
-#define EXIT_BUCKET	3	/* no credentials, or the bucket is unusable */
+#define EXIT_BUCKET	3	/* no credentials, the bucket or queue unusable */
 #define EXIT_OBJECTS	4	/* some objects failed and were left alone */
 #define EXIT_TRANSIENT	5	/* some requests still failed after retries */
 #define EXIT_LOCKED	6	/* another run holds the lock */
@@ -44,6 +44,10 @@ struct options {
 	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
 	struct discard	*discard;	/* --discard's rules, or NULL */
 	const char	*metrics;	/* --metrics FILE, or NULL */
+	const char	*queue_url;	/* the queue mode (drain.c) */
+	int		 visibility;	/* --visibility-timeout, seconds */
+	int		 wait;		/* --wait-time-seconds */
+	int		 follow;	/* poll until SIGTERM or SIGINT */
 };
 
 struct counts {
@@ -56,8 +60,13 @@ struct counts {
 	unsigned long	 discarded;	/* records not written (--discard) */
 	unsigned long long bytes_in, bytes_out;
 	long long	 newest;	/* newest name time written, 0: none */
+	unsigned long	 messages;	/* queue messages finished and deleted */
+	unsigned long	 messages_left;	/* left in the queue: an object failed,
+					   not understood, another bucket */
+	int		 messages_transient;	/* one of those may pass later */
 };
 
+struct engine;
 struct s3;
 struct spool;
 struct state;
@@ -65,6 +74,7 @@ struct logfile;
 
 struct run {
 	const struct options	*o;
+	struct engine		*eng;	/* every request's loop */
 	struct s3		*s3;
 	struct state		*st;	/* NULL without -s: its calls do nothing */
 	struct logfile		*log;	/* NULL with --dry-run */
@@ -73,6 +83,7 @@ struct run {
 	int			 fatal;	/* a local error: stop now */
 	int			 denied; /* -D without the right to delete: stop */
 	int			 stop;	/* the listing failed: finish the queue */
+	int			 refused; /* the queue is missing or refused */
 };
 
 #endif /* GETAWSLOG_RUN_H */

@@ -1,69 +1,24 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * s3.h - the few S3 requests getawslog makes, over libcurl, signed with
- * SigV4: list a bucket, get an object, delete an object.
+ * s3.h - the few S3 requests getawslog makes, through the engine (one curl
+ * multi handle, retries), signed with SigV4 for each bucket's region:
+ * list a bucket, get an object, delete an object.
  */
 #ifndef S3_H
 #define S3_H
 
-#include <signal.h>
 #include <stddef.h>
-#include <time.h>
+
+#include "engine.h"
 
 struct s3;
 
-/*
- * Temporary credentials come with an expiry; before signing a request
- * within S3_REFRESH_MARGIN seconds of it, s3 asks refresh for new ones: it
- * stores malloc'd strings (s3 takes and finally wipes them) and the new
- * expiry (0: never), and returns 0; or -1 after printing why, and the old
- * keys are used until they fail (asking again at most every
- * S3_REFRESH_RETRY seconds).
- */
-#define S3_REFRESH_MARGIN	300
-#define S3_REFRESH_RETRY	30
-typedef int	(*s3_refresh_fn)(void *arg, char **access_key,
-		    char **secret_key, char **session_token, time_t *expires);
-
 struct s3_config {
 	const char	*endpoint;	/* "http(s)://host[:port]"; NULL: AWS */
-	const char	*region;	/* NULL: discover the bucket's region */
+	const char	*region;	/* NULL: us-east-1 until S3 says */
 	int		 path_style;	/* 1 path, 0 virtual host, -1 automatic */
-	const char	*ca_bundle;	/* NULL: the system's CA store */
-	const char	*access_key;
-	const char	*secret_key;
-	const char	*session_token;	/* NULL when none */
-	time_t		 expires;	/* of the keys above; 0: never */
-	s3_refresh_fn	 refresh;	/* NULL: the keys never change */
-	void		*refresh_arg;
-	int		 max_attempts;	/* tries per request, >= 1 */
-	int		 jobs;		/* connections to the endpoint, >= 1 */
-	int		 debug;		/* > 1: print canonical requests */
-	volatile sig_atomic_t *interrupted;	/* set by a signal: abort transfers */
+	int		 debug;		/* > 1: say region switches */
 };
-
-/* What went wrong with a request. */
-enum s3_status {
-	S3_OK = 0,
-	S3_EHTTP,	/* S3 answered with an error: code and message below */
-	S3_ENET,	/* no usable answer (connection, timeout, short body) */
-	S3_ELIMIT,	/* a response exceeded a limit */
-	S3_EBADRESP,	/* a response that cannot be understood */
-	S3_ENOMEM,
-	S3_EINTR,	/* interrupted by a signal */
-	S3_ELOCAL	/* a local error (temporary file) */
-};
-
-struct s3_error {
-	enum s3_status	 status;
-	long		 http_status;	/* 0 when there was no response */
-	int		 transient;	/* retrying later may succeed */
-	char		 code[64];	/* S3 error code, e.g. "NoSuchBucket" */
-	char		 message[512];	/* S3 message or libcurl's error text */
-};
-
-/* "Code: Message" for an error, in buf; returns buf. */
-const char	*s3_strerror(const struct s3_error *, char *buf, size_t len);
 
 struct s3_object {
 	char		*key;		/* URL-decoded key */
@@ -86,11 +41,19 @@ struct s3_list_params {
 	int		 max_keys;	/* 0: S3's default (1000) */
 };
 
-struct s3	*s3_new(const struct s3_config *);
+/* Requests made through eng, which must outlive it. NULL (printed). */
+struct s3	*s3_new(struct engine *eng, const struct s3_config *);
 void		 s3_free(struct s3 *);
 
-/* The region requests are signed for (discovered or configured). */
-const char	*s3_region(const struct s3 *);
+/*
+ * Where a bucket is, as a queue message said: requests for it are signed
+ * for that region until S3 names another. A bucket whose region is known
+ * already keeps it. Each bucket's region is kept (S3_REGIONS_KEPT at most,
+ * the oldest forgotten first); one never named is the configured region's.
+ */
+#define S3_REGIONS_KEPT	64
+void		 s3_region_hint(struct s3 *, const char *bucket,
+		    const char *region);
 
 /*
  * Check that the bucket can be listed, discovering its region when none was
@@ -123,6 +86,8 @@ void	 s3_body_free(struct s3_body *);
 struct s3_get;
 struct s3_get	*s3_get_start(struct s3 *, const char *bucket, const char *key,
 		    long long expect_size, size_t max, int spool);
+/* Is it done? (finish would not wait.) */
+int		 s3_get_ready(const struct s3_get *);
 int		 s3_get_finish(struct s3_get *, struct s3_body *out,
 		    struct s3_error *err);
 void		 s3_get_cancel(struct s3_get *);

@@ -25,7 +25,8 @@ struct state {
 	sqlite3		*db;
 	sqlite3_stmt	*seen, *add;
 	sqlite3_stmt	*day, *day_set;		/* getawslog_folders */
-	sqlite3_stmt	*und_add, *und_del, *und_list;	/* getawslog_undeleted */
+	sqlite3_stmt	*und_add, *und_del, *und_list, *und_buckets;
+						/* getawslog_undeleted */
 	const char	*path;
 };
 
@@ -68,6 +69,8 @@ static const struct {
 	{ offsetof(struct state, und_list), 1,
 	    "SELECT key FROM getawslog_undeleted WHERE bucket = ?1 ORDER BY "
 	    "key" },
+	{ offsetof(struct state, und_buckets), 1,
+	    "SELECT DISTINCT bucket FROM getawslog_undeleted ORDER BY bucket" },
 };
 
 #define NSTATEMENTS	(sizeof(statements) / sizeof(statements[0]))
@@ -325,19 +328,22 @@ state_undeleted(struct state *st, const char *bucket, const char *key,
 	return rc == -1 ? -1 : 0;
 }
 
-char **
-state_undeleted_list(struct state *st, const char *bucket, size_t *n)
+/* The first column of every row of stmt (bound to bucket unless NULL). */
+static char **
+column_list(struct state *st, sqlite3_stmt *stmt, const char *bucket,
+    size_t *n)
 {
 	char	**keys = NULL, **nk, *k;
 	size_t	  cap = 0;
 	int	  rc;
 
 	*n = 0;
-	if (st == NULL || st->und_list == NULL)
+	if (st == NULL || stmt == NULL)
 		return calloc(1, sizeof(char *));
-	sqlite3_reset(st->und_list);
-	sqlite3_bind_text(st->und_list, 1, bucket, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st->und_list)) == SQLITE_ROW) {
+	sqlite3_reset(stmt);
+	if (bucket != NULL)
+		sqlite3_bind_text(stmt, 1, bucket, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (*n + 1 >= cap) {
 			cap = cap ? cap * 2 : 16;
 			if ((nk = reallocarray(keys, cap, sizeof(*keys))) ==
@@ -345,13 +351,13 @@ state_undeleted_list(struct state *st, const char *bucket, size_t *n)
 				goto nomem;
 			keys = nk;
 		}
-		if ((k = strdup((const char *)sqlite3_column_text(
-		    st->und_list, 0))) == NULL)
+		if ((k = strdup((const char *)sqlite3_column_text(stmt,
+		    0))) == NULL)
 			goto nomem;
 		keys[(*n)++] = k;
 		keys[*n] = NULL;
 	}
-	sqlite3_reset(st->und_list);
+	sqlite3_reset(stmt);
 	if (rc != SQLITE_DONE) {
 		state_error(st);
 		state_list_free(keys);
@@ -362,11 +368,23 @@ state_undeleted_list(struct state *st, const char *bucket, size_t *n)
 		keys = calloc(1, sizeof(char *));
 	return keys;
 nomem:
-	sqlite3_reset(st->und_list);
+	sqlite3_reset(stmt);
 	msg_oom();
 	state_list_free(keys);
 	*n = 0;
 	return NULL;
+}
+
+char **
+state_undeleted_list(struct state *st, const char *bucket, size_t *n)
+{
+	return column_list(st, st != NULL ? st->und_list : NULL, bucket, n);
+}
+
+char **
+state_undeleted_buckets(struct state *st, size_t *n)
+{
+	return column_list(st, st != NULL ? st->und_buckets : NULL, NULL, n);
 }
 
 void

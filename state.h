@@ -45,6 +45,8 @@ int	 state_folder_done(struct state *, const char *bucket,
 int	 state_undeleted(struct state *, const char *bucket, const char *key,
 	    int add);
 char	**state_undeleted_list(struct state *, const char *bucket, size_t *n);
+/* The buckets with such objects, as state_undeleted_list lists keys. */
+char	**state_undeleted_buckets(struct state *, size_t *n);
 void	 state_list_free(char **);
 
 /*

@@ -322,7 +322,7 @@ walk_run(struct run *r)
 	struct walk	w;
 
 	w.r = r;
-	if ((w.q = fetch_new(r)) == NULL) {
+	if ((w.q = fetch_new(r, NULL, NULL)) == NULL) {
 		r->fatal = 1;
 		return;
 	}

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: ISC
-"""The benchmark (bench/run.py) still runs: a --quick run of all five
+"""The benchmark (bench/run.py) still runs: a --quick run of all six
 scenarios against the built binary ($GETAWSLOG), checked for what does
 not depend on timing: every run succeeded, getawslog's -j output is the
 Python baseline's byte for byte, the incremental listing's LIST requests
-do not grow with the history, and (without sanitizers) raw mode's peak
-RSS on the 200 MB object stays under the target. The time targets are
+do not grow with the history, (without sanitizers) raw mode's peak RSS on
+the 200 MB object stays under the target, and the queue's two workers
+wrote every record once between them. The time targets are
 the benchmark's to report (make bench), not a test's.
 """
 
@@ -56,13 +57,13 @@ class BenchTests(unittest.TestCase):
         self.assertEqual(self.proc.returncode, 0, self.show())
         self.assertIsNone(self.res.get("failed"), self.show())
         for k in ("a_wall", "b_cpu", "c_incremental", "d_memory",
-                  "e_stream"):
+                  "e_stream", "f_queue"):
             self.assertIn(k, self.res, self.show())
-        self.assertEqual(len(self.res["targets"]), 7)
+        self.assertEqual(len(self.res["targets"]), 8)
         self.assertEqual(self.res["config"]["binary"], s3env.binary_path())
         # The table and a verdict per target are printed.
         out = self.proc.stdout.decode()
-        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 7,
+        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 8,
                          self.show())
 
     def test_output_is_the_baselines(self):
@@ -83,6 +84,17 @@ class BenchTests(unittest.TestCase):
             self.skipTest("sanitizer build: its shadow memory is not "
                           "getawslog's")
         self.assertLess(d["rss_mib"], 32, d)
+
+    def test_the_queue_with_one_and_two_workers(self):
+        f = self.res.get("f_queue", {})
+        self.assertIs(f.get("exactly_once"), True, self.show())
+        for who in ("one", "two"):
+            self.assertGreater(f[who]["objects_per_s"], 0)
+            self.assertGreater(f[who]["requests"].get("ReceiveMessage", 0),
+                               0)
+            self.assertEqual(f[who]["requests"].get("DeleteMessage"),
+                             f[who]["objects"])
+        self.assertIn("objects/s with one worker", self.proc.stdout.decode())
 
     def test_stream_memory_and_bomb_are_reported(self):
         e = self.res.get("e_stream", {})

@@ -108,6 +108,7 @@ class Deb(unittest.TestCase):
     def test_files(self):
         for f in ("lib/systemd/system/getawslog.service",
                   "lib/systemd/system/getawslog.timer",
+                  "lib/systemd/system/getawslog-queue.service",
                   "etc/logrotate.d/getawslog", "etc/default/getawslog",
                   "usr/share/doc/getawslog/copyright",
                   "usr/share/doc/getawslog/examples/getawslog.rules.yml"):

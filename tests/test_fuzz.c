@@ -25,6 +25,7 @@ int	fuzz_s3_error(const uint8_t *, size_t);
 int	fuzz_ini(const uint8_t *, size_t);
 int	fuzz_inflate(const uint8_t *, size_t);
 int	fuzz_notify(const uint8_t *, size_t);
+int	fuzz_sqs_receive(const uint8_t *, size_t);
 int	fuzz_convert(const uint8_t *, size_t);
 
 static const struct target {
@@ -40,6 +41,7 @@ static const struct target {
 	{ "ini",		"ini",		fuzz_ini },
 	{ "inflate",		"inflate",	fuzz_inflate },
 	{ "notify",		"notify",	fuzz_notify },
+	{ "sqs_receive",	"sqs_receive",	fuzz_sqs_receive },
 	{ "convert",		"flatten",	fuzz_convert },
 };
 
