@@ -4,38 +4,78 @@
  * straight to the converter, whose lines go to a spool (see convert.h).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "convert.h"
+#include "msg.h"
 #include "spool.h"
+
+/* Lines at most this many times the document fed, plus the slack. */
+#define CONVERT_BLOWUP	16
+#define CONVERT_SLACK	(64ULL * 1024 * 1024)
 
 #define WHY(...)	(void)snprintf(why, whylen, __VA_ARGS__)
 
 /* The inflate sink: the next piece into the converter. */
 struct feed {
 	struct flatten	*f;
-	int		(*stop)(void);
+	struct spool	*sp;
+	int		(*stop)(void *);
+	void		*stoparg;
 	int		 stopped;
+	unsigned long long in, out;	/* document bytes fed, lines held */
+	int		 blowup;	/* the lines outgrew the document */
 };
+
+/*
+ * The converter's writer: into the spool, unless the lines grow past
+ * CONVERT_BLOWUP times the document fed so far (plus some slack). Real
+ * records make lines about as big as their JSON; `{"Records":[{},{},...`
+ * would make hundreds of times more, and fill the log's disk from a few
+ * kilobytes of gzip before the document's end said whether it was good.
+ */
+static int
+hold(void *arg, const char *p, size_t len)
+{
+	struct feed	*fd = arg;
+
+	fd->out += len;
+	if (fd->out > CONVERT_BLOWUP * fd->in + CONVERT_SLACK) {
+		fd->blowup = 1;
+		return -1;
+	}
+	return spool_write(fd->sp, p, len);
+}
+
+static int
+hold_rewind(void *arg)
+{
+	struct feed	*fd = arg;
+
+	fd->out = 0;
+	return spool_rewind(fd->sp);
+}
 
 static int
 feed(void *arg, const char *p, size_t len)
 {
 	struct feed	*fd = arg;
 
-	if (fd->stop != NULL && fd->stop()) {
+	if (fd->stop != NULL && fd->stop(fd->stoparg)) {
 		fd->stopped = 1;
 		return -1;
 	}
+	fd->in += len;
 	return flatten_feed(fd->f, p, len) == FLATTEN_OK ? 0 : -1;
 }
 
 int
 convert_object(const struct inflate_src *src, size_t max,
     enum flatten_format fmt, const struct flatten_meta *meta,
-    struct spool *sp, int (*stop)(void), size_t *nrecords, char *why,
-    size_t whylen)
+    struct spool *sp, int (*stop)(void *), void *stoparg, size_t *nrecords,
+    char *why, size_t whylen)
 {
-	struct feed	 fd = { NULL, stop, 0 };
+	struct feed	 fd;
 	size_t		 total;
 	int		 irc, frc, ret;
 
@@ -43,10 +83,13 @@ convert_object(const struct inflate_src *src, size_t max,
 		*nrecords = 0;
 	if (whylen > 0)
 		why[0] = '\0';
+	memset(&fd, 0, sizeof(fd));
+	fd.sp = sp;
+	fd.stop = stop;
+	fd.stoparg = stoparg;
 	if (spool_rewind(sp) == -1)
 		return CONVERT_ELOCAL;
-	if ((fd.f = flatten_new(fmt, meta, spool_write, spool_rewind,
-	    sp)) == NULL) {
+	if ((fd.f = flatten_new(fmt, meta, hold, hold_rewind, &fd)) == NULL) {
 		WHY("out of memory");
 		ret = CONVERT_ENOMEM;
 		goto out;
@@ -59,6 +102,18 @@ convert_object(const struct inflate_src *src, size_t max,
 	}
 	if (irc == INFLATE_ENOMEM) {
 		ret = CONVERT_ENOMEM;
+		goto out;
+	}
+	if (irc == INFLATE_ELOCAL) {
+		/* The body's temporary file: a local fault, not the object's. */
+		msg_warn("%s", why);
+		ret = CONVERT_ELOCAL;
+		goto out;
+	}
+	if (fd.blowup) {
+		WHY("its lines would be more than %d times the document",
+		    CONVERT_BLOWUP);
+		ret = CONVERT_EBAD;
 		goto out;
 	}
 	if (irc != INFLATE_OK && irc != INFLATE_ESINK) {
@@ -75,6 +130,12 @@ convert_object(const struct inflate_src *src, size_t max,
 		ret = CONVERT_EBAD;
 		break;
 	case FLATTEN_EWRITE:
+		if (fd.blowup) {
+			WHY("its lines would be more than %d times the "
+			    "document", CONVERT_BLOWUP);
+			ret = CONVERT_EBAD;
+			break;
+		}
 		WHY("cannot hold the lines back");	/* the spool said why */
 		ret = CONVERT_ELOCAL;
 		break;

@@ -34,6 +34,8 @@
 
 #define DRAIN_BATCHES		2	/* receives open, one in flight counted */
 #define DRAIN_LEFT_KEPT		1024	/* ids of messages this run left */
+#define DRAIN_AGAIN_MAX		2	/* a transient one worked on again */
+#define DRAIN_WARN_MS		60000	/* failed heartbeats said this often */
 #define DRAIN_STEP_MS		1000	/* the loop's longest wait */
 #define DRAIN_TICK_MAX_MS	1000	/* heartbeats looked at this often */
 #define DRAIN_TICK_MIN_MS	50
@@ -91,6 +93,18 @@ struct arrival {
 	long long	 sent;		/* when its receive was sent */
 };
 
+/*
+ * A message this run left. One left for a failure that may pass (a
+ * request still failing) is worked on again when it comes back, a few
+ * times: each receive counts towards the dead-letter queue, so each
+ * should be a real try. One left for good is not read again.
+ */
+struct left {
+	char	*id;
+	int	 transient;
+	int	 again;		/* times worked on again */
+};
+
 struct drain {
 	struct run	*r;
 	const struct options *o;
@@ -99,6 +113,7 @@ struct drain {
 	struct msg	*msgs, **msgs_tail;	/* in the order received */
 	struct arrival	*arrived, **arrived_tail;
 	struct beat	*beats;
+	long long	 beat_warned_ms;	/* a failed heartbeat said */
 	struct engine_timer tick;
 	long		 tick_ms;
 	long long	 vt_ms;		/* the visibility timeout */
@@ -109,7 +124,7 @@ struct drain {
 	int		 receive_failed; /* without --follow: stop receiving */
 	long long	 receive_after;	/* --follow: after a failed receive */
 	int		 receive_failures;
-	char		*left[DRAIN_LEFT_KEPT];	/* ids this run left */
+	struct left	 left[DRAIN_LEFT_KEPT];	/* messages this run left */
 	size_t		 nleft, leftnext;
 };
 
@@ -123,31 +138,56 @@ going(const struct drain *d)
 
 /* ---------------------------------------------------------- messages */
 
-static void
-remember_left(struct drain *d, const char *id)
-{
-	char	*copy;
-
-	if (d->o->follow || (copy = strdup(id)) == NULL)
-		return;
-	if (d->nleft < DRAIN_LEFT_KEPT)
-		d->left[d->nleft++] = copy;
-	else {
-		free(d->left[d->leftnext]);
-		d->left[d->leftnext] = copy;
-		d->leftnext = (d->leftnext + 1) % DRAIN_LEFT_KEPT;
-	}
-}
-
-static int
-was_left(const struct drain *d, const char *id)
+static struct left *
+find_left(struct drain *d, const char *id)
 {
 	size_t	i;
 
 	for (i = 0; i < d->nleft; i++)
-		if (strcmp(d->left[i], id) == 0)
-			return 1;
-	return 0;
+		if (strcmp(d->left[i].id, id) == 0)
+			return &d->left[i];
+	return NULL;
+}
+
+static void
+remember_left(struct drain *d, const char *id, int transient)
+{
+	struct left	*l;
+	char		*copy;
+
+	if (d->o->follow)
+		return;
+	if ((l = find_left(d, id)) != NULL) {
+		l->transient = transient;
+		return;
+	}
+	if ((copy = strdup(id)) == NULL)
+		return;
+	if (d->nleft < DRAIN_LEFT_KEPT)
+		l = &d->left[d->nleft++];
+	else {
+		l = &d->left[d->leftnext];
+		free(l->id);
+		d->leftnext = (d->leftnext + 1) % DRAIN_LEFT_KEPT;
+	}
+	l->id = copy;
+	l->transient = transient;
+	l->again = 0;
+}
+
+/* Left by this run, and not to be worked on again? */
+static int
+was_left(struct drain *d, const char *id)
+{
+	struct left	*l = find_left(d, id);
+
+	if (l == NULL)
+		return 0;
+	if (l->transient && l->again < DRAIN_AGAIN_MAX) {
+		l->again++;
+		return 0;
+	}
+	return 1;
 }
 
 static struct msg *
@@ -196,7 +236,7 @@ msg_leave(struct msg *m, const char *why, int transient)
 	d->r->n.messages_left++;
 	if (transient)
 		d->r->n.messages_transient = 1;
-	remember_left(d, m->id);
+	remember_left(d, m->id, transient);
 	msg_close(m, M_LEFT);
 }
 
@@ -553,6 +593,19 @@ take_arrived(struct drain *d)
 					fresh += (size_t)rc;
 			}
 			batch_less(d, b);
+			if (i < a->n) {
+				/*
+				 * Stopped half way: the rest waits for stop(),
+				 * which gives it back (hold_arrived), rather
+				 * than stay hidden for its whole timeout.
+				 */
+				d->batches++;
+				a->next = d->arrived;
+				if (d->arrived == NULL)
+					d->arrived_tail = &a->next;
+				d->arrived = a;
+				return;
+			}
 		}
 		/* Nothing new: as good as an empty receive. */
 		d->empty = fresh == 0;
@@ -572,10 +625,14 @@ on_beat(void *arg, int rc, const int *failed, size_t n,
 	size_t		 i;
 	char		 e[640];
 
-	if (rc == -1 && err->status != S3_EINTR)
+	/* Said at most once a minute: it is tried again every tick. */
+	if (rc == -1 && err->status != S3_EINTR &&
+	    util_mono_ms() - d->beat_warned_ms >= DRAIN_WARN_MS) {
+		d->beat_warned_ms = util_mono_ms();
 		msg_warn("queue %s: cannot keep %zu messages hidden: %s; "
 		    "trying again", sqs_shown(d->q), bt->n, s3_strerror(err, e,
 		    sizeof(e)));
+	}
 	for (i = 0; i < bt->n && i < n; i++) {
 		m = bt->m[i];
 		m->busy--;
@@ -691,7 +748,9 @@ hold_arrived(struct drain *d)
 		if ((b = calloc(1, sizeof(*b))) != NULL) {
 			b->open = 1;
 			for (i = 0; i < a->n; i++) {
-				if (find_open(d, a->m[i].id) != NULL ||
+				/* Taken before the stop, or held already. */
+				if (a->m[i].id == NULL ||
+				    find_open(d, a->m[i].id) != NULL ||
 				    (m = calloc(1, sizeof(*m))) == NULL)
 					continue;
 				m->d = d;
@@ -793,7 +852,7 @@ drain_free(struct drain *d)
 		msg_free(m);
 	}
 	for (i = 0; i < d->nleft; i++)
-		free(d->left[i]);
+		free(d->left[i].id);
 }
 
 void

@@ -138,6 +138,8 @@ outcome_of(enum object_result res)
 		return FETCH_FATAL;
 	case OBJECT_DENIED:
 		return FETCH_DENIED;
+	case OBJECT_STOPPED:
+		return FETCH_DROPPED;
 	default:
 		return FETCH_FAILED;
 	}
@@ -197,7 +199,12 @@ finish(struct fetchq *q, struct pending *p)
 	}
 	if (rc == -1)
 		res = object_failed(r, p->key, "cannot download", &err);
-	else
+	else if (body.len == 0) {
+		/* Empty after all (a message named it without its size). */
+		s3_body_free(&body);
+		p->kind = PEND_EMPTY;
+		return skip(r, p);
+	} else
 		res = object_process(r, bucket_of(q, p), p->key, p->base,
 		    &body);
 	s3_body_free(&body);
@@ -254,7 +261,8 @@ classify(struct run *r, struct pending *p)
 		if (seen == -1)
 			return -1;
 		p->kind = PEND_SEEN;
-	} else if (p->size == 0 || p->hint == 0)
+	} else if (p->size == 0)
+		/* The listing's size: a message's may be stale or a lie. */
 		p->kind = PEND_EMPTY;
 	else
 		p->kind = PEND_FETCH;
@@ -272,8 +280,12 @@ start(struct fetchq *q, struct pending *p)
 	q->fetching++;
 	if (size >= 0 && (unsigned long long)size > OBJECT_MAX)
 		return 0;
+	/*
+	 * Big bodies go to a temporary file; so does one whose size only a
+	 * message told (or none did): it may be anything up to OBJECT_MAX.
+	 */
 	if ((p->get = s3_get_start(r->s3, bucket_of(q, p), p->key, p->size,
-	    OBJECT_MAX, size > SPOOL_MIN)) == NULL) {
+	    OBJECT_MAX, p->size < 0 || size > SPOOL_MIN)) == NULL) {
 		msg_oom();
 		r->fatal = 1;
 		return -1;

@@ -418,6 +418,34 @@ flat_line(struct buf *b, const struct pj_tree *d, const struct pj_node *rec)
 /* ---------------------------------------------------------------- */
 /* JSON output (Python's json.dumps with ensure_ascii) */
 
+/*
+ * pj_cp_next for text that may not have come from the parser (a key, a
+ * bucket's name: a store other than S3 may hold any bytes): a sequence
+ * cut short or malformed is one U+FFFD, and nothing past len is read.
+ */
+static size_t
+cp_next_bounded(const unsigned char *s, size_t left, uint32_t *cp)
+{
+	size_t	n, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xf8 || s[0] < 0xc0)
+		n = 0;
+	else
+		n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	for (i = 1; i < n && i < left; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			break;
+	if (n == 0 || i != n) {
+		*cp = 0xfffd;
+		return 1;
+	}
+	return pj_cp_next(s, cp);
+}
+
 static void
 json_bytes(struct buf *b, const char *str, size_t len, int plain)
 {
@@ -432,7 +460,7 @@ json_bytes(struct buf *b, const char *str, size_t len, int plain)
 		return;
 	}
 	while (i < len) {
-		l = pj_cp_next(s + i, &c);
+		l = cp_next_bounded(s + i, len - i, &c);
 		if (c >= 0x20 && c <= 0x7e && c != '"' && c != '\\') {
 			i += l;
 			continue;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "convert.h"
+#include "engine.h"
 #include "flatten.h"
 #include "inflate.h"
 #include "layout.h"
@@ -24,10 +25,12 @@
 #include "sig.h"
 #include "spool.h"
 #include "state.h"
+#include "util.h"
 
 /* A document's lines kept in memory; past this, in the spool's file. */
 #define SPOOL_MEM	(8 * 1024 * 1024)
 #define WHY_MAX		256
+#define TURN_MS		100	/* the engine turned this often */
 
 enum object_result
 object_failed(struct run *r, const char *key, const char *what,
@@ -37,7 +40,7 @@ object_failed(struct run *r, const char *key, const char *what,
 
 	msg_warn("%s: %s: %s", key, what, s3_strerror(err, e, sizeof(e)));
 	if (err->status == S3_EINTR)
-		return OBJECT_FATAL;
+		return OBJECT_STOPPED;
 	/* Out of memory for one object (a huge body) is that object's. */
 	if (err->transient)
 		r->n.transient++;
@@ -55,21 +58,71 @@ bad_object(struct run *r, const char *key, const char *why)
 	return OBJECT_FAILED;
 }
 
+/*
+ * Between the pieces of a long object: the engine's timers (the queue
+ * mode's heartbeats, which keep the messages behind this object hidden)
+ * and its transfers go on. Objects are finished from the top loop, never
+ * from inside the engine, so this does not nest.
+ */
+static void
+turn(struct run *r)
+{
+	long long	now;
+
+	if (r->eng == NULL)
+		return;
+	now = util_mono_ms();
+	if (now - r->turned_ms < TURN_MS)
+		return;
+	r->turned_ms = now;
+	engine_step(r->eng, 0);
+}
+
+/* convert_object's question before each piece: stop? */
+static int
+stop_asked(void *arg)
+{
+	turn(arg);
+	return sig_caught() != 0;
+}
+
+/* Raw mode's sinks: the engine turns between pieces. */
+struct raw_out {
+	struct run	*r;
+	int		 write;		/* to the log; else only checked */
+};
+
+static int
+raw_put(void *arg, const char *p, size_t len)
+{
+	struct raw_out	*ro = arg;
+
+	turn(ro->r);
+	return ro->write ? logfile_write(ro->r->log, p, len) : 0;
+}
+
 /* Raw mode: check the whole object, then write its bytes and a line break. */
 static enum object_result
 write_raw(struct run *r, const char *key, const struct inflate_src *src)
 {
-	char	 why[WHY_MAX];
-	size_t	 total;
-	int	 rc;
+	struct raw_out	 check = { r, 0 }, out = { r, 1 };
+	char		 why[WHY_MAX];
+	size_t		 total;
+	int		 rc;
 
-	rc = inflate_verify(src, r->o->max_inflated, &total, why, sizeof(why));
+	rc = inflate_stream(src, r->o->max_inflated, raw_put, &check, &total,
+	    why, sizeof(why));
+	if (rc == INFLATE_ELOCAL) {
+		/* The body's temporary file: a local fault, not the object's. */
+		msg_warn("%s: %s", key, why);
+		return OBJECT_FATAL;
+	}
 	if (rc != INFLATE_OK)
 		return bad_object(r, key, why);
 	if (logfile_begin(r->log) == -1)
 		return OBJECT_FATAL;
-	rc = inflate_stream(src, r->o->max_inflated, logfile_write, r->log,
-	    &total, why, sizeof(why));
+	rc = inflate_stream(src, r->o->max_inflated, raw_put, &out, &total,
+	    why, sizeof(why));
 	if (rc == INFLATE_OK)
 		rc = logfile_write(r->log, "\n", 1) == -1 ? INFLATE_ESINK :
 		    INFLATE_OK;
@@ -110,6 +163,7 @@ spool_dir(const char *log, char *dir, size_t dirlen)
 
 /* The log's writer, remembering that it failed (logfile_end says why). */
 struct log_out {
+	struct run	*r;
 	struct logfile	*log;
 	int		 failed;
 };
@@ -119,6 +173,7 @@ log_put(void *arg, const char *p, size_t len)
 {
 	struct log_out	*lo = arg;
 
+	turn(lo->r);
 	if (logfile_write(lo->log, p, len) == -1) {
 		lo->failed = 1;
 		return -1;
@@ -132,7 +187,7 @@ write_records(struct run *r, const char *bucket, const char *key,
     const char *base, const struct inflate_src *src, size_t *nrec)
 {
 	struct flatten_meta	 meta;
-	struct log_out		 lo = { r->log, 0 };
+	struct log_out		 lo = { r, r->log, 0 };
 	char			 why[WHY_MAX], dir[PATH_MAX];
 	size_t			 ndiscarded = 0;
 	int			 rc;
@@ -149,7 +204,7 @@ write_records(struct run *r, const char *bucket, const char *key,
 	meta.discard = r->o->discard;
 	meta.discarded = &ndiscarded;
 	rc = convert_object(src, r->o->max_inflated, r->o->format, &meta,
-	    r->spool, sig_caught, nrec, why, sizeof(why));
+	    r->spool, stop_asked, r, nrec, why, sizeof(why));
 	switch (rc) {
 	case CONVERT_OK:
 		r->n.discarded += ndiscarded;
@@ -162,8 +217,10 @@ write_records(struct run *r, const char *bucket, const char *key,
 		 * are still written.
 		 */
 		return bad_object(r, key, why);
+	case CONVERT_ESTOP:
+		return OBJECT_STOPPED;
 	default:
-		return OBJECT_FATAL;	/* printed, or a signal */
+		return OBJECT_FATAL;	/* printed */
 	}
 	if (logfile_begin(r->log) == -1) {
 		(void)spool_rewind(r->spool);
@@ -240,8 +297,10 @@ delete_failed(struct run *r, const char *bucket, const char *key,
 	    sizeof(e)));
 	/* Interrupted too: its lines are synced, so the record is kept. */
 	if (state_undeleted(r->st, bucket, key, 1) == -1 ||
-	    state_commit(r->st) == -1 || err->status == S3_EINTR)
+	    state_commit(r->st) == -1)
 		return OBJECT_FATAL;
+	if (err->status == S3_EINTR)
+		return OBJECT_STOPPED;
 	if (delete_denied(err))
 		return denied(r, bucket);
 	r->n.undeleted++;
@@ -338,7 +397,7 @@ retry_bucket(struct run *r, const char *bucket)
 		msg_warn("%s: cannot delete: %s", keys[i], s3_strerror(&err, e,
 		    sizeof(e)));
 		if (err.status == S3_EINTR)
-			ret = OBJECT_FATAL;
+			ret = OBJECT_STOPPED;
 		else if (delete_denied(&err))
 			ret = denied(r, bucket);
 		else {

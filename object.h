@@ -17,7 +17,8 @@ enum object_result {
 	OBJECT_DONE,		/* written, recorded, deleted as asked */
 	OBJECT_FAILED,		/* named on stderr, counted, left in the bucket */
 	OBJECT_FATAL,		/* a local error (printed): the run stops */
-	OBJECT_DENIED		/* -D may not delete (printed): the run stops */
+	OBJECT_DENIED,		/* -D may not delete (printed): the run stops */
+	OBJECT_STOPPED		/* a signal came: left as a crash would leave it */
 };
 
 /* The effects of one object of bucket whose body is in hand. */

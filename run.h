@@ -84,6 +84,7 @@ struct run {
 	int			 denied; /* -D without the right to delete: stop */
 	int			 stop;	/* the listing failed: finish the queue */
 	int			 refused; /* the queue is missing or refused */
+	long long		 turned_ms; /* the engine last turned (object.c) */
 };
 
 #endif /* GETAWSLOG_RUN_H */

@@ -38,6 +38,7 @@
 struct s3_region {
 	char		*bucket;
 	char		 region[S3_REGION_MAX];
+	int		 hinted;	/* from a message, not from S3 */
 };
 
 struct s3 {
@@ -441,6 +442,7 @@ region_set(struct s3 *s3, const char *bucket, const char *region)
 	n = snprintf(sr->region, sizeof(sr->region), "%s", region);
 	if (n < 0 || (size_t)n >= sizeof(sr->region))
 		memcpy(sr->region, s3->region, sizeof(sr->region));
+	sr->hinted = 0;
 }
 
 static const char *
@@ -454,9 +456,33 @@ region_of(struct s3 *s3, const char *bucket)
 void
 s3_region_hint(struct s3 *s3, const char *bucket, const char *region)
 {
+	struct s3_region	*sr;
+
 	if (region != NULL && *region != '\0' && strlen(region) <
-	    S3_REGION_MAX && region_find(s3, bucket) == NULL)
+	    S3_REGION_MAX && region_find(s3, bucket) == NULL) {
 		region_set(s3, bucket, region);
+		if ((sr = region_find(s3, bucket)) != NULL)
+			sr->hinted = 1;
+	}
+}
+
+/*
+ * A region only a message named, where the bucket could not even be
+ * reached: the message may have lied. The default region from now on, and
+ * S3's answer there says where the bucket is.
+ */
+static void
+region_distrust(struct s3 *s3, const char *bucket)
+{
+	struct s3_region	*sr = region_find(s3, bucket);
+
+	if (sr == NULL || !sr->hinted)
+		return;
+	if (s3->debug > 1)
+		msg_warn("bucket %s: not reached in region %s, as a message "
+		    "said; asking S3", bucket, sr->region);
+	memcpy(sr->region, s3->region, sizeof(sr->region));
+	sr->hinted = 0;
 }
 
 /* ------------------------------------------------------- requests */
@@ -544,6 +570,8 @@ req_prepare(struct engine_xfer *x)
 	char			*host = NULL, *path = NULL;
 	int			 ret = -1;
 
+	if (x->attempt > 1 && x->err.status == S3_ENET)
+		region_distrust(s3, rq->bucket);
 	memcpy(rq->region, region_of(s3, rq->bucket), sizeof(rq->region));
 	rq->named[0] = '\0';
 	if (build_target(s3, rq, &x->url, &host, &path) == -1)

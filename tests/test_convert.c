@@ -30,8 +30,9 @@ static int	calls, stop_at;
 
 /* A stop callback that counts the pieces, and asks to stop at stop_at. */
 static int
-counting_stop(void)
+counting_stop(void *arg)
 {
+	(void)arg;
 	return ++calls == stop_at;
 }
 
@@ -68,8 +69,8 @@ run(const unsigned char *z, size_t zlen, int infile, size_t max,
 		src.fd = fileno(f);
 	}
 	calls = 0;
-	rc = convert_object(&src, max, fmt, &meta, sp, counting_stop, nrec,
-	    why, whylen);
+	rc = convert_object(&src, max, fmt, &meta, sp, counting_stop, NULL,
+	    nrec, why, whylen);
 	if (f != NULL)
 		fclose(f);
 	return rc;

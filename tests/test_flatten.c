@@ -602,6 +602,43 @@ test_big_line(void)
 	free(doc);
 }
 
+/*
+ * Keys and bucket names do not come from the parser: a store other than S3
+ * may hold any bytes. Cut or bad UTF-8 is U+FFFD, and nothing past the
+ * name is read (the names are heap copies of exactly their length, for
+ * ASan and valgrind).
+ */
+static void
+test_bad_utf8_in_names(void)
+{
+	static const char *const keys[] = { "x/ab\xf0", "x/\xe9" "ab",
+	    "x/\xc3", "x/\x80\xbf" };
+	struct flatten_meta	 m;
+	size_t			 i, f;
+	char			*key;
+	int			 rc;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		for (f = FLATTEN_JSON; f <= FLATTEN_WAZUH; f++) {
+			if ((key = strdup(keys[i])) == NULL)
+				continue;
+			memset(&m, 0, sizeof(m));
+			m.bucket = "bkt";
+			m.key = key;
+			m.basename = key + 2;
+			memset(&sink, 0, sizeof(sink));
+			rc = flatten_document(f, "{\"Records\":[{\"a\":1}]}",
+			    21, &m, sink_write, &sink, &nrec, errbuf,
+			    sizeof(errbuf));
+			CHECK(rc == FLATTEN_OK && sink.len > 0 &&
+			    strstr(sink.buf, "\\ufffd") != NULL &&
+			    memchr(sink.buf, 0xf0, sink.len) == NULL &&
+			    memchr(sink.buf, 0xe9, sink.len) == NULL,
+			    "key %zu format %zu: %.300s", i, f, sink.buf);
+			free(key);
+		}
+}
+
 int
 main(void)
 {
@@ -622,5 +659,6 @@ main(void)
 	test_same_fault();
 	test_ceilings();
 	test_big_line();
+	test_bad_utf8_in_names();
 	UNIT_DONE();
 }

@@ -881,6 +881,28 @@ class StreamTests(Base):
         with open(out, encoding="utf-8", errors="replace") as f:
             return [ln.split('"')[1] for ln in f if "O_TMPFILE" in ln]
 
+    def test_lines_far_bigger_than_the_document_stop_it(self):
+        # {"Records":[{},{},... makes 3 bytes of JSON into some 230 bytes
+        # of wazuh line: kilobytes of gzip would fill the log's disk with
+        # held-back lines before the document's end was seen. A ceiling
+        # (lines at most 16 times the document, plus slack) makes it that
+        # object's failure; the next object is written, nothing is left
+        # beside the log.
+        bomb = b'{"Records":[' + b",".join([b"{}"] * 1000000) + b"]}"
+        good = doc(SEC6_RECORD)
+        docs = {log_key(0, "blowup"): bomb, log_key(1, "good"): good}
+        self.seed_docs("stream-blowup", docs)
+        d = self.env.tempdir()
+        log = os.path.join(d, "amazon.json")
+        p = self.run_fmt("wazuh", "stream-blowup", log)
+        self.assertEqual(p.returncode, 4, self.show(p))
+        self.assertIn(log_key(0, "blowup").encode() + b": its lines would be "
+                      b"more than 16 times the document", p.stderr)
+        self.assertFormat("wazuh", self.read(log), "stream-blowup",
+                          {log_key(1, "good"): good})
+        self.assertEqual(sorted(os.listdir(d)), [".amazon.json.lock",
+                                                 "amazon.json"])
+
     def test_document_bigger_than_the_spools_memory(self):
         pooldoc, body = self.big_doc()
         big = b'{"Records":[' + body + b"]}"

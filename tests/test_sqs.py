@@ -346,6 +346,18 @@ class EffectTests(Base):
         self.assertEqual(db.execute("SELECT COUNT(*) FROM log_progress")
                          .fetchone()[0], 2)
 
+    def test_a_message_saying_size_0_does_not_skip_the_object(self):
+        # Anyone who may send to the queue could otherwise hide a trail
+        # file: recorded as an empty object, never fetched, its genuine
+        # notice then "previously seen". The size in a message is a hint.
+        objs = self.objects(1)
+        k = list(objs)[0]
+        self.env.send("q", s3env.s3_event(s3env.s3_record("trail", k, 0)))
+        p = self.run_q("-j", "-s", self.state)
+        self.assertOK(p)
+        self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
+        self.assertEqual(self.left(), [])
+
     def test_an_object_gone_from_the_bucket_is_nothing_to_do(self):
         # Done and deleted by a worker with -D that was stopped before the
         # message's delete, say: trying again can never help.
@@ -429,6 +441,36 @@ class MessageTests(Base):
         self.assertEqual(self.sqs_ops()[0].params["WaitTimeSeconds"], 2)
 
 
+class RetryTests(Base):
+    VT = 1
+
+    def test_a_message_left_for_a_passing_failure_is_tried_again(self):
+        # A run longer than the visibility timeout: a message left for a
+        # transient failure comes back and is worked on again, rather
+        # than counted towards the dead-letter queue without a try.
+        self.env.make_queue("dlq2")
+        self.url = self.env.make_queue("q2", visibility_timeout=1,
+                                       dlq="dlq2", max_receive=3)
+        slow = self.objects(9, "slow")
+        flaky = self.objects(1, "flaky")
+        for k in list(flaky) + list(slow):
+            self.env.send("q2", s3env.s3_event(s3env.s3_record("trail", k,
+                                                                9)))
+        # moto notices a message visible again about once a second: the
+        # run lasts some 6 s.
+        self.env.faults += [
+            Fault("status", key=list(flaky)[0], op="GET", status=503,
+                  count=1),
+            Fault("latency", method="GET", ms=600, count=None)]
+        p = self.run_q("-j", "-J", "1", "--max-attempts", "1",
+                       "--visibility-timeout", "1")
+        self.assertIn(p.returncode, (0, 5), p.stderr)
+        self.assertEqual(ids_in(self.log),
+                         want(self.all_ids(slow) + self.all_ids(flaky)))
+        self.assertEqual(self.env.queue_state("q2"), [])
+        self.assertEqual(self.env.queue_state("dlq2"), [])
+
+
 class VisibilityTests(Base):
     VT = 2
 
@@ -468,6 +510,66 @@ class VisibilityTests(Base):
                   for m in (r.messages or [])]
         self.assertEqual(len(handed), 1)
 
+    def test_heartbeats_continue_through_a_long_write(self):
+        # One object whose lines take longer to write than the visibility
+        # timeout (the log is a FIFO read slowly), then three small ones
+        # waiting behind it: heartbeats must go on between the pieces, so
+        # a second worker that starts once the timeout has passed gets
+        # none of them.
+        big = key_of(0, "big")
+        ids = ["Qbig-%d" % i for i in range(20000)]
+        doc = {"Records": [{"eventVersion": "1.08", "eventID": i,
+                            "eventName": "DescribeInstances",
+                            "userAgent": "x" * 40} for i in ids]}
+        self.env.put_many("trail", {big: gz(json.dumps(doc).encode())})
+        small = self.objects(3, "small")
+        self.notify_each([big] + list(small))
+        fifo = os.path.join(self.dir, "log.fifo")
+        os.mkfifo(fifo, 0o600)
+        rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        wfd = os.open(fifo, os.O_WRONLY)    # no end of file between opens
+        got, done = [], threading.Event()
+
+        def reader():
+            # About 640 KB/s: the 2.5 MB of lines take some 4 s.
+            while not done.is_set():
+                try:
+                    got.append(os.read(rfd, 65536))
+                except BlockingIOError:
+                    pass
+                time.sleep(0.1)
+        th = threading.Thread(target=reader)
+        th.start()
+        args = ("-j", "-J", "1", "--visibility-timeout", "1")
+        try:
+            a = self.popen_q(*args, log=fifo)
+            time.sleep(1.6)
+            b = self.run_q(*args, "--wait-time-seconds", "2",
+                           log=self.log + ".b")
+            out, err = a.communicate(timeout=120)
+        finally:
+            done.set()
+            th.join()
+            while True:
+                try:
+                    chunk = os.read(rfd, 65536)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    break
+                got.append(chunk)
+            os.close(wfd)
+            os.close(rfd)
+        self.assertEqual(a.returncode, 0, err)
+        self.assertOK(b)
+        self.assertEqual(ids_in(self.log + ".b"), collections.Counter())
+        self.assertEqual(collections.Counter(ID_RE.findall(b"".join(got))),
+                         want(ids + self.all_ids(small)))
+        handed = [m for r in self.sqs_ops("ReceiveMessage")
+                  for m in (r.messages or [])]
+        self.assertEqual(len(handed), 4, "a message came back")
+        self.assertEqual(self.left(), [])
+
     def test_heartbeats_continue_through_a_slow_delete(self):
         objs = self.objects(2)
         self.notify_each(objs)
@@ -484,6 +586,25 @@ class VisibilityTests(Base):
 
 class StopTests(Base):
     VT = 30
+
+    def test_sigterm_to_a_service_mid_delete_is_no_failure(self):
+        # --follow ends on SIGTERM; one in the middle of an object's delete
+        # leaves that object recorded and its message to come back: the
+        # status is what the run did, 0.
+        objs = self.objects(1)
+        self.notify_each(objs)
+        self.env.faults.append(Fault("latency", method="DELETE", ms=3000,
+                                     count=None))
+        a = self.popen_q("-j", "-D", "-s", self.state, "--follow")
+        t = time.monotonic()
+        while not [r for r in self.env.requests if r.method == "DELETE"] \
+                and time.monotonic() - t < 30:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        a.send_signal(signal.SIGTERM)
+        out, err = a.communicate(timeout=60)
+        self.assertEqual(a.returncode, 0, err)
+        self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
 
     def test_sigterm_mid_batch_leaves_messages_to_come_back(self):
         objs = self.objects(6)

@@ -87,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&got, 0, sizeof(got));
 	rc = flatten_document(fmt, (const char *)data, size, &meta, cap_write,
 	    &want, &wantrec, err, sizeof(err));
-	crc = convert_object(&src, FUZZ_MAX, fmt, &meta, sp, NULL, &nrec, why,
+	crc = convert_object(&src, FUZZ_MAX, fmt, &meta, sp, NULL, NULL, &nrec, why,
 	    sizeof(why));
 	if (rc == FLATTEN_OK) {
 		if (crc != CONVERT_OK || nrec != wantrec ||
@@ -105,7 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Under the limit: a failure, nothing held. */
 	if (size > 0) {
 		max = (size_t)(next(&h) % size);
-		crc = convert_object(&src, max, fmt, &meta, sp, NULL, &nrec,
+		crc = convert_object(&src, max, fmt, &meta, sp, NULL, NULL, &nrec,
 		    why, sizeof(why));
 		if (crc == CONVERT_OK || nrec != 0 || spool_size(sp) != 0 ||
 		    why[0] == '\0')
