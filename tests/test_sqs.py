@@ -543,6 +543,11 @@ class VisibilityTests(Base):
         args = ("-j", "-J", "1", "--visibility-timeout", "1")
         try:
             a = self.popen_q(*args, log=fifo)
+            # Once the first worker holds the messages, past their timeout.
+            t = time.monotonic()
+            while not [r for r in self.sqs_ops("ReceiveMessage")
+                       if r.messages] and time.monotonic() - t < 60:
+                time.sleep(0.05)
             time.sleep(1.6)
             b = self.run_q(*args, "--wait-time-seconds", "2",
                            log=self.log + ".b")
