@@ -1717,6 +1717,20 @@ def digest_key(account, region, when):
                region, when.strftime("%Y%m%dT%H%M%SZ")))
 
 
+def read_waiting(fd):
+    """What a non-blocking fd (a FIFO's reader) holds now."""
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
 def cloudtrail_document(events):
     return b'{"Records":[' + b",".join(events) + b"]}"
 

@@ -1288,15 +1288,7 @@ class LocalFileTests(Base):
         wfd = os.open(fifo, os.O_WRONLY)
         try:
             p = self.run_bin(["-b", self.bucket, "-l", fifo, "-D"])
-            got = b""
-            while True:
-                try:
-                    chunk = os.read(rfd, 65536)
-                except BlockingIOError:
-                    break
-                if not chunk:
-                    break
-                got += chunk
+            got = s3env.read_waiting(rfd)
         finally:
             os.close(wfd)
             os.close(rfd)

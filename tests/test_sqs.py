@@ -555,14 +555,7 @@ class VisibilityTests(Base):
         finally:
             done.set()
             th.join()
-            while True:
-                try:
-                    chunk = os.read(rfd, 65536)
-                except BlockingIOError:
-                    break
-                if not chunk:
-                    break
-                got.append(chunk)
+            got.append(s3env.read_waiting(rfd))
             os.close(wfd)
             os.close(rfd)
         self.assertEqual(a.returncode, 0, err)
