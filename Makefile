@@ -39,7 +39,7 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
 	   $(CPPFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
-SRCS     = getawslog.c engine.c s3.c sigv4.c flatten.c pyjson.c pyfloat.c \
+SRCS     = getawslog.c options.c engine.c s3.c sigv4.c flatten.c pyjson.c pyfloat.c \
 	   spool.c ini.c creds.c http.c msg.c util.c sig.c progress.c \
 	   fileutil.c lock.c state.c inflate.c convert.c logfile.c layout.c \
 	   object.c fetch.c walk.c notify.c discard.c metrics.c sqs.c drain.c
