@@ -124,10 +124,28 @@ def py2_items(pairs):
 # ---------------------------------------------------------- str and repr
 
 def float_str(x):
-    if math.isnan(x) or math.isinf(x):
+    """Python 2.7's str(float), the rule HACKING.md derives from 2.7.18:
+    12 digits, exponent form from the 12th integer digit on, and the
+    zeros its dtoa keeps on an integer tie rounded down."""
+    if math.isnan(x) or math.isinf(x) or x == 0:
         return repr(x)
-    s = '%.12g' % x
-    return s if ('.' in s or 'e' in s) else s + '.0'
+    mant, e = ('%.11e' % abs(x)).split('e')
+    dig, e = mant.replace('.', ''), int(e)
+    t = str(int(abs(x))) if x == int(x) else ''
+    if 13 <= len(t) <= 15 and t[12:].rstrip('0') == '5' and \
+            int(t[11]) % 2 == 0:
+        dig = t[:12]            # dtoa's small-integer path keeps zeros
+    else:
+        dig = dig.rstrip('0') or '0'
+    if e < -4 or e >= 11:
+        s = dig[0] + ('.' + dig[1:] if len(dig) > 1 else '') + \
+            'e%s%02d' % ('-' if e < 0 else '+', abs(e))
+    elif e < 0:
+        s = '0.' + '0' * (-e - 1) + dig
+    else:
+        dig = dig.ljust(e + 1, '0')
+        s = dig[:e + 1] + '.' + (dig[e + 1:] or '0')
+    return ('-' if x < 0 else '') + s
 
 
 def repr_unicode(s):

@@ -165,8 +165,14 @@ test_numbers(void)
 	CHECK_STR(flat("{\"a\":-0.0}"), "\"a\":\"-0.0\"", "str -0.0");
 	CHECK_STR(flat("{\"a\":1e16}"), "\"a\":\"1e+16\"", "str 1e16");
 	CHECK_STR(flat("{\"a\":0.1}"), "\"a\":\"0.1\"", "str 0.1");
-	CHECK_STR(flat("{\"a\":123456789012.0}"), "\"a\":\"123456789012.0\"",
-	    "str 12 digits");
+	CHECK_STR(flat("{\"a\":123456789012.0}"),
+	    "\"a\":\"1.23456789012e+11\"", "str 12 digits: exponent");
+	CHECK_STR(flat("{\"a\":99999999999.5}"), "\"a\":\"99999999999.5\"",
+	    "str 11 integer digits: fixed");
+	CHECK_STR(flat("{\"a\":150000000000.0}"), "\"a\":\"1.5e+11\"",
+	    "str 1.5e11");
+	CHECK_STR(flat("{\"a\":4391741834105.0}"),
+	    "\"a\":\"4.39174183410e+12\"", "str keeps dtoa's zero");
 	CHECK_STR(flat("{\"a\":1234567890123.0}"),
 	    "\"a\":\"1.23456789012e+12\"", "str 13 digits");
 	CHECK_STR(flat("{\"a\":1E5}"), "\"a\":\"100000.0\"", "1E5 is a float");
