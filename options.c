@@ -35,7 +35,8 @@ static const char usage_text[] =
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
 "                 [--max-inflated-size BYTES] [--metrics FILE]\n"
-"                 [--discard FIELD=REGEX ...] [--version]\n"
+"                 [--discard FIELD=REGEX ...] [--account-alias NAME]\n"
+"                 [--version]\n"
 "       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
 "                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
 "                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
@@ -74,6 +75,9 @@ static const char help_text[] =
 "  --discard=FIELD=REGEX with records: do not write a record whose FIELD\n"
 "                        (a key, or a dotted path: userIdentity.type)\n"
 "                        matches the extended regular expression; repeatable\n"
+"  --account-alias=NAME  with --format wazuh: the alias every event names\n"
+"                        (log_info.aws_account_alias, as the aws-s3 module's\n"
+"                        aws_account_alias; default empty)\n"
 "  --version             show the version and exit\n"
 "\n"
 "Queue mode (S3 event notifications from SQS):\n"
@@ -142,7 +146,7 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
-	OPT_FOLLOW };
+	OPT_FOLLOW, OPT_ALIAS };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -174,6 +178,7 @@ static const struct option longopts[] = {
 	{ "visibility-timeout", required_argument, NULL, OPT_VISIBILITY },
 	{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
 	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
+	{ "account-alias", required_argument,	NULL, OPT_ALIAS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -436,6 +441,9 @@ options_parse(int argc, char **argv, struct options *o)
 			    sizeof(err)) == -1)
 				usage_error("option --discard: %s", err);
 			break;
+		case OPT_ALIAS:
+			o->account_alias = optarg;
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -458,6 +466,8 @@ options_parse(int argc, char **argv, struct options *o)
 	if (o->discard != NULL && o->format == -1)
 		usage_error("option --discard: records are discarded only with "
 		    "-j or --format");
+	if (o->account_alias != NULL && o->format != FLATTEN_WAZUH)
+		usage_error("option --account-alias: only with --format wazuh");
 	if (o->queue_url != NULL && walk_only)
 		usage_error("option %s: the listing's, not --queue-url's",
 		    option_name(walk_only));
