@@ -121,13 +121,20 @@ def finite(v, notes):
     return v
 
 
+def message(event, bucket, key, alias, account, notes):
+    """The message for one event (a record with its source), with
+    getawslog's deliberate differences applied."""
+    msg = reformat(alert_msg(event, bucket, key, alias, account), notes)
+    return finite(msg, notes)
+
+
 def events(doc, bucket, key, alias='', account=''):
     """The lines (json.dumps) for one document, and the notes on where
     getawslog differs on purpose."""
     lines, notes = [], []
     for event in load_records(doc) or []:
-        msg = reformat(alert_msg(event, bucket, key, alias, account), notes)
-        lines.append(json.dumps(finite(msg, notes), default=str))
+        msg = message(event, bucket, key, alias, account, notes)
+        lines.append(json.dumps(msg, default=str))
     return lines, notes
 
 
