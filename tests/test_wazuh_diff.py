@@ -17,6 +17,8 @@ points whose properties differ between its Unicode and 13.0 left out.
 Last line: "N passed, N failed".
 """
 
+import glob
+import gzip
 import json
 import os
 import random
@@ -166,6 +168,30 @@ HAND = [
 ]
 
 
+def corpus():
+    """Real records: the shared corpus's events in one document, and its
+    log file (or their copies in tests/data)."""
+    events = sorted(glob.glob(os.path.join(tfd.SHARED, 'corpus', 'events',
+                                           '*.json')))
+    logs = sorted(glob.glob(os.path.join(tfd.SHARED, 'corpus', 'logfiles',
+                                         '*.json.gz')))
+    if not events:
+        events = sorted(glob.glob(os.path.join(tfd.DATA, 'events',
+                                               '*.json')))
+        logs = sorted(glob.glob(os.path.join(tfd.DATA, '*.json.gz')))
+    recs = []
+    for path in events:
+        with open(path, 'rb') as f:
+            recs.append(f.read().strip())
+    out = [('corpus events (%d)' % len(recs),
+            b'{"Records": [' + b',\n'.join(recs) + b']}', None)]
+    for path in logs:
+        with gzip.open(path, 'rb') as f:
+            out.append((os.path.basename(path), f.read(), None))
+    check(len(recs) > 0, 'corpus events found')
+    return out
+
+
 def model(py, jobs):
     p = subprocess.run([py, MODEL], input=json.dumps(jobs).encode(),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -239,6 +265,7 @@ def main():
     for i in range(40):
         named.append(('generated %d' % i, rdoc(chars, 25),
                       R.choice([None, 'acct-alias', rtext(chars, 4)])))
+    named += corpus()
     notes = compare(py, named)
     # The differences on purpose were exercised (and matched the model's
     # statement of them).
