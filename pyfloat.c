@@ -411,10 +411,10 @@ digits_printf(double d, char dig[DIGITS_MAX], int *exp10)
 		*exp10 = 0;
 		return 1;
 	}
-	for (i = 0; i < w && t[i] != 'e'; i++)
+	for (i = 0; i < w && t[i] != 'e' && nd < DIGITS_MAX; i++)
 		if (t[i] != '.')
 			dig[nd++] = t[i];
-	*exp10 = atoi(t + i + 1);
+	*exp10 = (int)strtol(t + i + 1, NULL, 10);
 	while (nd > 1 && dig[nd - 1] == '0')
 		nd--;
 	return nd;
