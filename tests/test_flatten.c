@@ -241,6 +241,19 @@ test_json(void)
 	    "json empty record");
 }
 
+/* How many times needle occurs in s. */
+static size_t
+count(const char *s, const char *needle)
+{
+	size_t	n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
 static void
 test_wazuh(void)
 {
@@ -263,6 +276,34 @@ test_wazuh(void)
 	CHECK(strstr(sink.buf, "\"requestParameters\": "
 	    "{\"disableApiTermination\": {\"value\": false}}, \"x\": \"NaN\"")
 	    != NULL, "disableApiTermination, NaN: %s", sink.buf);
+	/* Python 3.10's repr: unassigned and format characters escaped. */
+	CHECK(conv(FLATTEN_WAZUH, "{\"Records\":[{\"requestParameters\":"
+	    "[\"\\u0378\\u08e2\\ud804\\udcbd\",\"\xc3\xa9\"]}]}") ==
+	    FLATTEN_OK, "wazuh repr");
+	CHECK(strstr(sink.buf, "{\"string\": \"['\\\\u0378\\\\u08e2"
+	    "\\\\U000110bd', '\\u00e9']\"}") != NULL, "repr escapes: %s",
+	    sink.buf);
+	/* \d is any Unicode decimal digit; '.' anything but a line feed. */
+	CHECK(conv(FLATTEN_WAZUH, "{\"Records\":[{\"sourceIPAddress\":"
+	    "\"\\u0661.\\u0662x\\uff13y4\"},{\"sourceIPAddress\":"
+	    "\"1.2\\n3.4\"},{\"sourceIPAddress\":\"1.22345\"}]}") ==
+	    FLATTEN_OK, "wazuh ip");
+	CHECK(count(sink.buf, "source_ip_address") == 2, "Unicode digits: %s",
+	    sink.buf);
+}
+
+static void
+test_wazuh_alias(void)
+{
+	struct flatten_meta m = { .bucket = "bkt", .key = "k",
+	    .basename = "k", .account_alias = "prod \"a\"" };
+
+	memset(&sink, 0, sizeof(sink));
+	CHECK(flatten_document(FLATTEN_WAZUH, "{\"Records\":[{}]}", 16, &m,
+	    sink_write, &sink, &nrec, errbuf, sizeof(errbuf)) == FLATTEN_OK,
+	    "alias");
+	CHECK(strstr(sink.buf, "{\"aws_account_alias\": \"prod \\\"a\\\"\", "
+	    "\"log_file\": \"k\"") != NULL, "alias written: %s", sink.buf);
 }
 
 static void
@@ -658,6 +699,7 @@ main(void)
 	test_strings();
 	test_json();
 	test_wazuh();
+	test_wazuh_alias();
 	test_bad();
 	test_empty_and_writer();
 	test_cuts();
