@@ -33,8 +33,9 @@ def _ask(doc, fmt, base=''):
         _proc = subprocess.Popen([_PY2, os.path.join(HERE, 'py2script.py')],
                                  stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE)
-    _proc.stdin.write((json.dumps({'doc': doc.decode('latin-1'), 'fmt': fmt,
-                                   'base': base}) + '\n').encode())
+    job = {'doc': doc.decode('latin-1'), 'fmt': fmt, 'base': base,
+           'max_depth': py2model.MAX_DEPTH}
+    _proc.stdin.write((json.dumps(job) + '\n').encode())
     _proc.stdin.flush()
     ans = json.loads(_proc.stdout.readline())
     if 'bad' in ans:

@@ -13,15 +13,13 @@ on non-ASCII) with LF, CR, NUL as \\n \\r \\x00 and a lone surrogate as
 
 Protocol (tests/py2ref.py speaks it): one JSON object per line on stdin,
 {"doc": DOCUMENT as latin-1 text, "fmt": "flat" | "json", "base":
-BASENAME}; one JSON object per line on stdout, {"out": LINES as latin-1
+BASENAME, "max_depth": getawslog's nesting limit (py2model.MAX_DEPTH)};
+one JSON object per line on stdout, {"out": LINES as latin-1
 text} or {"bad": REASON}.
 """
 
 import json
 import sys
-
-MAX_DEPTH = 64      # getawslog's PJ_MAX_DEPTH: deeper documents fail
-
 
 class BadDoc(Exception):
     pass
@@ -35,7 +33,7 @@ def depth(v):
     return 0
 
 
-def records(data):
+def records(data, max_depth):
     try:
         doc = json.loads(data)
     except ValueError as e:
@@ -50,7 +48,7 @@ def records(data):
     for r in recs:
         if not isinstance(r, dict):
             raise BadDoc('Records[i] is not an object')
-    if depth(doc) > MAX_DEPTH:
+    if depth(doc) > max_depth:
         raise BadDoc('too deep')
     return recs
 
@@ -110,7 +108,7 @@ def main():
         job = json.loads(req)
         data = job['doc'].encode('latin-1')
         try:
-            recs = records(data)
+            recs = records(data, job['max_depth'])
             if job['fmt'] == 'flat':
                 out = flat(recs)
             else:
