@@ -9,7 +9,7 @@
  * printed under Python 2.7, so it emulates the few Python behaviours that
  * shape those bytes: the CPython 2.7 dict iteration order (pyjson.c),
  * str(), repr() and json.dumps(). The wazuh format follows Wazuh's aws-s3
- * module (Python 3).
+ * module (Python 3.10: its repr's escapes and re's \d from pyunicode.c).
  */
 
 #include <sys/types.h>
