@@ -798,7 +798,8 @@ class DiscardTests(Base):
         for rule, why in (("eventName", b"eventName: no '='"),
                           ("=x", b"=x: FIELD is empty"),
                           ("eventName=(", b"eventName=(: "),
-                          ("a=b{2,1}", b"a=b{2,1}: ")):
+                          ("a=b{2,1}", b"a=b{2,1}: "),
+                          ("a=(b)\\1", b"a=(b)\\1: a back-reference")):
             p = self.env.run(["-j", "-b", "x", "-l", log, "--discard", rule])
             self.assertEqual(p.returncode, 2, self.show(p))
             self.assertIn(b"getawslog: error: option --discard: " + why,
@@ -808,6 +809,59 @@ class DiscardTests(Base):
         self.assertIn(b"only with -j or --format", p.stderr)
         self.assertEqual(self.env.requests, [])
         self.assertFalse(os.path.exists(log))
+
+
+    def test_paths_through_lists(self):
+        """A path that meets a list goes on in each element (Wazuh's
+        discard_field): the record matches when one element does."""
+        def ev(i, resources):
+            return {"eventVersion": "1.08", "eventID": "id-%d" % i,
+                    "eventName": "Decrypt", "resources": resources}
+        kms = {"type": "AWS::KMS::Key", "ARN": "arn:aws:kms:k"}
+        s3o = {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/o"}
+        keep = [ev(1, [s3o]), ev(2, []), ev(3, {"type": "AWS::KMS::Keys"}),
+                ev(4, [[s3o], "AWS::KMS::Key"]), ev(5, None)]
+        drop = [ev(6, [s3o, kms]), ev(7, [kms]), ev(8, {"type":
+                "AWS::KMS::Key"}), ev(9, [[s3o], [kms]])]
+        doc = json.dumps({"Records": [keep[0], drop[0], keep[1], drop[1],
+                          keep[2], drop[2], keep[3], drop[3], keep[4]]})
+        key = PREFIX + "%s_CloudTrail_us-east-1_20240730T2105Z_l.json.gz" % (
+            ACCOUNT)
+        for fmt in ("-j", "wazuh"):
+            with self.subTest(fmt):
+                bucket = "discard-list-" + fmt.strip("-")
+                self.seed_docs(bucket, {key: doc.encode()})
+                log = self.logpath()
+                p = self.run_fmt(fmt, bucket, log, [
+                    "-dd", "--discard", "resources.type=^AWS::KMS::Key$"])
+                self.assertEqual(p.returncode, 0, self.show(p))
+                self.assertIn(b", %d records discarded\n" % len(drop),
+                              p.stderr)
+                self.assertFormat(fmt, self.read(log), bucket, {
+                    key: json.dumps({"Records": keep}).encode()})
+
+    def test_long_value_costs_linear_time(self):
+        """An unanchored rule on a 256 KiB userAgent: glibc's regexec
+        alone tries each start to the end (about 20 s); one scan here."""
+        agent = "Mozilla " * 32768
+        recs = [{"eventVersion": "1.08", "eventID": "id-%d" % i,
+                 "eventName": "GetObject", "userAgent": agent + tail}
+                for i, tail in enumerate(("", "googlebot"))]
+        key = PREFIX + "%s_CloudTrail_us-east-1_20240730T2105Z_u.json.gz" % (
+            ACCOUNT)
+        self.seed_docs("discard-long", {key: json.dumps(
+            {"Records": recs}).encode()})
+        log = self.logpath()
+        t = time.monotonic()
+        p = self.run_fmt("-j", "discard-long", log, [
+            "-dd", "--discard", "userAgent=Mozilla.*bot",
+            "--discard", "userAgent=M.*z.*q"])
+        took = time.monotonic() - t
+        self.assertEqual(p.returncode, 0, self.show(p))
+        self.assertIn(b", 1 records discarded\n", p.stderr)
+        self.assertFormat("-j", self.read(log), "discard-long", {
+            key: json.dumps({"Records": recs[:1]}).encode()})
+        self.assertLess(took, 5.0, "the run took %.1f s" % took)
 
 
 class StateTests(Base):
