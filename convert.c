@@ -15,6 +15,9 @@
 #define CONVERT_SLACK	(64ULL * 1024 * 1024)
 
 #define WHY(...)	(void)snprintf(why, whylen, __VA_ARGS__)
+#define WHY_OVER(sp)	WHY("its lines would take more than %llu bytes (see " \
+			    "--max-output-size)", \
+			    (unsigned long long)spool_over(sp))
 
 /* The inflate sink: the next piece into the converter. */
 struct feed {
@@ -116,6 +119,11 @@ convert_object(const struct inflate_src *src, size_t max,
 		ret = CONVERT_EBAD;
 		goto out;
 	}
+	if (spool_over(sp) != 0) {	/* the spool's limit (spool_limit) */
+		WHY_OVER(sp);
+		ret = CONVERT_EBAD;
+		goto out;
+	}
 	if (irc != INFLATE_OK && irc != INFLATE_ESINK) {
 		ret = CONVERT_EBAD;	/* the gzip's fault came first */
 		goto out;
@@ -133,6 +141,11 @@ convert_object(const struct inflate_src *src, size_t max,
 		if (fd.blowup) {
 			WHY("its lines would be more than %d times the "
 			    "document", CONVERT_BLOWUP);
+			ret = CONVERT_EBAD;
+			break;
+		}
+		if (spool_over(sp) != 0) {
+			WHY_OVER(sp);
 			ret = CONVERT_EBAD;
 			break;
 		}

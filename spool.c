@@ -26,6 +26,8 @@ struct spool {
 	size_t		 memlen, memcap, memmax;
 	int		 fd;		/* the file, -1 until needed */
 	off_t		 filelen;	/* bytes held in it */
+	uint64_t	 max;		/* bytes held at most, 0 none */
+	int		 over;		/* a write went past max */
 };
 
 static const char *
@@ -128,12 +130,30 @@ file_write(struct spool *sp, const char *buf, size_t len)
 	return 0;
 }
 
+void
+spool_limit(struct spool *sp, uint64_t max)
+{
+	sp->max = max;
+	sp->over = 0;
+}
+
+uint64_t
+spool_over(const struct spool *sp)
+{
+	return sp->over ? sp->max : 0;
+}
+
 int
 spool_write(void *arg, const char *buf, size_t len)
 {
 	struct spool	*sp = arg;
 	size_t		 n, ncap;
 	char		*np;
+
+	if (sp->max != 0 && (len > sp->max || spool_size(sp) > sp->max - len)) {
+		sp->over = 1;
+		return -1;
+	}
 
 	/* Memory first, while nothing went to the file (order). */
 	if (sp->filelen == 0 && sp->memlen < sp->memmax) {

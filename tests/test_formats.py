@@ -941,14 +941,16 @@ class StreamTests(Base):
         # held-back lines before the document's end was seen. A ceiling
         # (lines at most 16 times the document, plus slack) makes it that
         # object's failure; the next object is written, nothing is left
-        # beside the log.
+        # beside the log. (--max-output-size's 64M would stop it first:
+        # raised, so this guard is the one seen.)
         bomb = b'{"Records":[' + b",".join([b"{}"] * 1000000) + b"]}"
         good = doc(SEC6_RECORD)
         docs = {log_key(0, "blowup"): bomb, log_key(1, "good"): good}
         self.seed_docs("stream-blowup", docs)
         d = self.env.tempdir()
         log = os.path.join(d, "amazon.json")
-        p = self.run_fmt("wazuh", "stream-blowup", log)
+        p = self.run_fmt("wazuh", "stream-blowup", log,
+                         ["--max-output-size", "1G"])
         self.assertEqual(p.returncode, 4, self.show(p))
         self.assertIn(log_key(0, "blowup").encode() + b": its lines would be "
                       b"more than 16 times the document", p.stderr)
@@ -956,6 +958,72 @@ class StreamTests(Base):
                           {log_key(1, "good"): good})
         self.assertEqual(sorted(os.listdir(d)), [".amazon.json.lock",
                                                  "amazon.json"])
+
+    def test_small_object_with_huge_output_fails(self):
+        # Issue 19 item 7: `{"eventVersion":"1"}` repeated compresses a
+        # thousand times and makes 14 times its JSON in wazuh lines, under
+        # the 16-times guard above: 159 KiB of gzip made 0.9 GiB. An
+        # object writes at most --max-output-size (64M) or 100 times its
+        # compressed size: past it, that object fails, nothing of it is
+        # written, the next object is.
+        rec = b'{"eventVersion":"1"}'
+        hostile = doc(*[rec] * 400000)
+        good = doc(SEC6_RECORD)
+        self.assertLess(len(gz(hostile)), 100 << 10)
+        docs = {log_key(0, "hostile"): hostile, log_key(1, "good"): good}
+        self.seed_docs("stream-output", docs)
+        d = self.env.tempdir()
+        log = os.path.join(d, "amazon.json")
+        p = self.run_fmt("wazuh", "stream-output", log)
+        self.assertEqual(p.returncode, 4, self.show(p))
+        self.assertIn(log_key(0, "hostile").encode() + b": its lines would "
+                      b"take more than 67108864 bytes (see --max-output-"
+                      b"size)\n", p.stderr)
+        self.assertFormat("wazuh", self.read(log), "stream-output",
+                          {log_key(1, "good"): good})
+        self.assertEqual(sorted(os.listdir(d)), [".amazon.json.lock",
+                                                 "amazon.json"])
+
+    def test_max_output_size_is_a_floor_under_the_ratio(self):
+        # --max-output-size 1M: a compressible object of 2 MB of lines
+        # fails (in raw mode too: its bytes are its output); one of
+        # incompressible text, whose gzip is a hundredth of its lines or
+        # more, is written whatever its size.
+        rng = random.Random(19)
+        small = doc(*[SEC6_RECORD] * 2000)
+        noisy = doc(*[json.dumps({"eventVersion": "1.08", "eventID": "n%d" % i,
+                                  "noise": "%x" % rng.getrandbits(40000)})
+                      .encode() for i in range(220)])
+        self.assertGreater(len(noisy), 2 << 20)
+        docs = {log_key(0, "small"): small, log_key(1, "noisy"): noisy}
+        self.seed_docs("stream-outmax", docs)
+        for fmt in ("raw", "-j", "json"):
+            with self.subTest(fmt):
+                log = self.logpath()
+                args = ["-b", "stream-outmax", "-l", log,
+                        "--max-output-size", "1M"]
+                p = self.env.run(args + (FORMATS[fmt][0] if fmt != "raw"
+                                         else []))
+                self.assertEqual(p.returncode, 4, self.show(p))
+                what = b"it would write" if fmt == "raw" else \
+                    b"its lines would take"
+                self.assertIn(log_key(0, "small").encode() + b": " + what +
+                              b" more than 1048576 bytes (see --max-output-"
+                              b"size)\n", p.stderr)
+                if fmt == "raw":
+                    self.assertBytes(self.read(log), noisy + b"\n")
+                else:
+                    self.assertFormat(fmt, self.read(log), "stream-outmax",
+                                      {log_key(1, "noisy"): noisy})
+                # The default (64M) takes both.
+                log = self.logpath()
+                p = self.env.run(args[:4] + (FORMATS[fmt][0] if fmt != "raw"
+                                             else []))
+                self.assertEqual(p.returncode, 0, self.show(p))
+        p = self.env.run(["-b", "x", "-l", self.logpath(),
+                          "--max-output-size", "0"])
+        self.assertEqual(p.returncode, 2, self.show(p))
+        self.assertIn(b"--max-output-size: 0 is not a size", p.stderr)
 
     def test_document_bigger_than_the_spools_memory(self):
         pooldoc, body = self.big_doc()
