@@ -1228,6 +1228,31 @@ class DiskFullTests(Base):
         self.assertEqual(bad, 0, "the full disk left a partial line in the "
                          "log")
 
+    def test_lines_that_fit_once_are_written(self):
+        # Issue 19 item 6: -j holds a document's lines past 8 MiB in a
+        # file in the log's directory; copying it into the log once kept
+        # the whole file until the end, so a document needed the room of
+        # its lines twice (less 8 MiB). The drain gives the file's blocks
+        # back as it copies: a file system with room for the lines once
+        # (and a quarter) takes them.
+        objs = self.seed(make_objects("fit", 1, per=130000))
+        ref = os.path.join(self.env.tempdir(), "amazon.log")
+        p = self.run_bin(self.args(ref, extra=["-j"]))
+        self.assertRun(p, 0, b"", b"")
+        lines = os.path.getsize(ref)
+        self.assertGreater(lines, 36 << 20)
+        size = (lines + lines // 4) // 4096 * 4096
+        self.assertLess(size, 2 * lines - (8 << 20))
+        d = self.mount_small("%dk" % (size // 1024))
+        log = os.path.join(d, "amazon.log")
+        p = self.run_bin(self.args(log, extra=["-j"]), extra_env={
+            "TMPDIR": self.env.tempdir()})
+        self.assertRun(p, 0, b"", b"")
+        self.assertEqual(self.read(log), self.read(ref))
+        self.assertEqual(sorted(os.listdir(d)), [".amazon.log.lock",
+                                                 "amazon.log"])
+        self.assertEqual(len(objs), 1)
+
     def test_full_disk_at_the_first_object(self):
         d = self.mount_small()
         objs = self.seed(make_objects("d1", 2, pad=2000, big={0: 64000}))
