@@ -15,9 +15,6 @@
 #define CONVERT_SLACK	(64ULL * 1024 * 1024)
 
 #define WHY(...)	(void)snprintf(why, whylen, __VA_ARGS__)
-#define WHY_OVER(sp)	WHY("its lines would take more than %llu bytes (see " \
-			    "--max-output-size)", \
-			    (unsigned long long)spool_over(sp))
 
 /* The inflate sink: the next piece into the converter. */
 struct feed {
@@ -48,6 +45,24 @@ hold(void *arg, const char *p, size_t len)
 		return -1;
 	}
 	return spool_write(fd->sp, p, len);
+}
+
+/*
+ * Did the lines outgrow the document, or the spool's limit (spool_limit:
+ * what the object may write)? Then why says which.
+ */
+static int
+held_too_much(const struct feed *fd, char *why, size_t whylen)
+{
+	if (fd->blowup)
+		WHY("its lines would be more than %d times the document",
+		    CONVERT_BLOWUP);
+	else if (spool_over(fd->sp) != 0)
+		WHY("its lines would take more than %llu bytes (see "
+		    "--max-output-size)", (unsigned long long)spool_over(fd->sp));
+	else
+		return 0;
+	return 1;
 }
 
 static int
@@ -113,14 +128,7 @@ convert_object(const struct inflate_src *src, size_t max,
 		ret = CONVERT_ELOCAL;
 		goto out;
 	}
-	if (fd.blowup) {
-		WHY("its lines would be more than %d times the document",
-		    CONVERT_BLOWUP);
-		ret = CONVERT_EBAD;
-		goto out;
-	}
-	if (spool_over(sp) != 0) {	/* the spool's limit (spool_limit) */
-		WHY_OVER(sp);
+	if (held_too_much(&fd, why, whylen)) {
 		ret = CONVERT_EBAD;
 		goto out;
 	}
@@ -138,14 +146,7 @@ convert_object(const struct inflate_src *src, size_t max,
 		ret = CONVERT_EBAD;
 		break;
 	case FLATTEN_EWRITE:
-		if (fd.blowup) {
-			WHY("its lines would be more than %d times the "
-			    "document", CONVERT_BLOWUP);
-			ret = CONVERT_EBAD;
-			break;
-		}
-		if (spool_over(sp) != 0) {
-			WHY_OVER(sp);
+		if (held_too_much(&fd, why, whylen)) {
 			ret = CONVERT_EBAD;
 			break;
 		}
