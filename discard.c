@@ -11,7 +11,8 @@
  * of glibc's DFA, whose states are cached, from the first byte. ANY is
  * (.|[^.]): '.' alone would stop at a NUL. Back-references (\1, a glibc
  * extension to EREs) are refused: no matcher bounds their cost, and the
- * wrapping moves their numbers.
+ * wrapping moves their numbers; so is a ')' that closes nothing, which
+ * would close the wrapping's group.
  */
 #include <regex.h>
 #include <stdio.h>
@@ -27,14 +28,25 @@ struct rule {
 
 #define ANY_PREFIX	"^(.|[^.])*("
 
-/* Does the expression hold a back-reference (\1 to \9 out of brackets)? */
-static int
-has_backref(const char *s)
+/*
+ * What the wrapping cannot take, out of brackets: a back-reference (\1
+ * to \9), or a ')' that closes nothing (an ERE reads it as itself; in
+ * the wrapping it would close ours). NULL when there is none.
+ */
+static const char *
+wrap_problem(const char *s)
 {
+	size_t	depth = 0;
+
 	for (; *s != '\0'; s++) {
-		if (*s == '\\') {
+		if (*s == '(')
+			depth++;
+		else if (*s == ')' && depth-- == 0)
+			return "a ')' that closes nothing (write \\))";
+		else if (*s == '\\') {
 			if (s[1] >= '1' && s[1] <= '9')
-				return 1;
+				return "a back-reference (\\1 to \\9) has no "
+				    "bounded cost";
 			if (s[1] != '\0')
 				s++;
 		} else if (*s == '[') {
@@ -52,14 +64,14 @@ has_backref(const char *s)
 					while (e != NULL && e[1] != ']')
 						e = strchr(e + 1, s[1]);
 					if (e == NULL)
-						return 0;	/* regcomp refused it */
+						return NULL;	/* regcomp refused it */
 					s = e + 1;
 				}
 			if (*s == '\0')
-				return 0;
+				return NULL;
 		}
 	}
-	return 0;
+	return NULL;
 }
 
 /* Compile REGEX, checked alone (its own errors), then wrapped. */
@@ -67,10 +79,11 @@ static int
 rule_compile(struct rule *r, const char *spec, const char *ex, char *err,
     size_t errlen)
 {
-	regex_t	 alone;
-	char	 buf[256], *wrapped = NULL;
-	size_t	 len = strlen(ex);
-	int	 rc;
+	regex_t		 alone;
+	const char	*why;
+	char		 buf[256], *wrapped = NULL;
+	size_t		 len = strlen(ex);
+	int		 rc;
 
 	if ((rc = regcomp(&alone, ex, REG_EXTENDED | REG_NOSUB)) != 0) {
 		regerror(rc, &alone, buf, sizeof(buf));
@@ -78,9 +91,8 @@ rule_compile(struct rule *r, const char *spec, const char *ex, char *err,
 		return -1;
 	}
 	regfree(&alone);
-	if (has_backref(ex)) {
-		(void)snprintf(err, errlen, "%s: a back-reference (\\1 to \\9) "
-		    "has no bounded cost", spec);
+	if ((why = wrap_problem(ex)) != NULL) {
+		(void)snprintf(err, errlen, "%s: %s", spec, why);
 		return -1;
 	}
 	if ((wrapped = malloc(sizeof(ANY_PREFIX) + len + 1)) == NULL) {

@@ -72,6 +72,10 @@ test_parse(void)
 	    "a back-reference after a class: %s", err);
 	CHECK(discard_add(&d, "x=a|b)(c", err, sizeof(err)) == -1,
 	    "an expression refused alone is refused wrapped too: %s", err);
+	CHECK(discard_add(&d, "x=a)|b", err, sizeof(err)) == -1 &&
+	    strstr(err, "closes nothing") != NULL, "')' alone: %s", err);
+	CHECK(discard_add(&d, "x=(a)|[)]|\\)", err, sizeof(err)) == 0,
+	    "')' closing, in a bracket, escaped: %s", err);
 	discard_free(d);
 }
 
