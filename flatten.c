@@ -1158,34 +1158,14 @@ struct field_lookup {
 	size_t			 rec;
 };
 
-/*
- * The value at path: a top-level key, or a dotted path into nested
- * objects. At each level a key holding the rest of the path whole is
- * taken first, so a key with a dot in it can be named too.
- */
+/* Test the text the flat format writes for node v. */
 static int
-field_text(void *arg, const char *path, const char **text, size_t *len)
+value_test(struct field_lookup *l, size_t v, discard_test_fn test,
+    const void *rule)
 {
-	struct field_lookup	*l = arg;
 	struct buf		*b = &l->f->tmp;
-	const struct pj_node	*n;
-	const char		*dot;
-	size_t			 idx = l->rec, v;
+	const struct pj_node	*n = &l->t->nodes[v];
 
-	for (;;) {
-		n = &l->t->nodes[idx];
-		if (n->type != PJ_OBJ)
-			return 0;
-		if ((v = obj_getn(l->t, n, path, strlen(path))) != (size_t)-1)
-			break;
-		if ((dot = strchr(path, '.')) == NULL ||
-		    (v = obj_getn(l->t, n, path, (size_t)(dot - path))) ==
-		    (size_t)-1)
-			return 0;
-		idx = v;
-		path = dot + 1;
-	}
-	n = &l->t->nodes[v];
 	b->len = 0;
 	if (n->type == PJ_STR)
 		flat_text(b, l->t, n);
@@ -1202,9 +1182,59 @@ field_text(void *arg, const char *path, const char **text, size_t *len)
 	buf_addc(b, '\0');
 	if (b->nomem)
 		return -1;
-	*text = b->p;
-	*len = b->len - 1;
-	return 1;
+	return test(rule, b->p, b->len - 1);
+}
+
+/*
+ * The values at path from node idx: a key, or a dotted path into nested
+ * objects. At each level a key holding the rest of the path whole is
+ * taken first, so a key with a dot in it can be named too. A list met
+ * before the path's end is gone through: each element goes on with the
+ * rest of the path (Wazuh's discard_field does so), lists of lists too,
+ * as deep as the record nests (PJ_MAX_DEPTH).
+ */
+static int
+field_walk(struct field_lookup *l, size_t idx, const char *path,
+    discard_test_fn test, const void *rule)
+{
+	const struct pj_node	*n;
+	const size_t		*p;
+	const char		*dot;
+	size_t			 i, v;
+	int			 rc;
+
+	for (;;) {
+		n = &l->t->nodes[idx];
+		if (n->type == PJ_ARR) {
+			p = l->t->kids + n->off;
+			for (i = 0; i < n->len; i++)
+				if ((rc = field_walk(l, p[i], path, test,
+				    rule)) != 0)
+					return rc;
+			return 0;
+		}
+		if (n->type != PJ_OBJ)
+			return 0;
+		if ((v = obj_getn(l->t, n, path, strlen(path))) != (size_t)-1)
+			return value_test(l, v, test, rule);
+		if ((dot = strchr(path, '.')) == NULL ||
+		    (v = obj_getn(l->t, n, path, (size_t)(dot - path))) ==
+		    (size_t)-1)
+			return 0;
+		idx = v;
+		path = dot + 1;
+	}
+}
+
+/* discard_lookup_fn over the record being looked at. */
+static int
+field_text(void *arg, const char *path, discard_test_fn test,
+    const void *rule)
+{
+	struct field_lookup	*l = arg;
+
+	/* The record itself is an object: a list only past its first key. */
+	return field_walk(l, l->rec, path, test, rule);
 }
 
 /* Is the record one --discard keeps out? 1 yes, 0 no, -1 no memory. */

@@ -24,6 +24,7 @@
 
 #define INFLATED_MAX	((size_t)4 << 30)	/* decompressed bytes, default */
 #define INFLATED_CEIL	((unsigned long long)1 << 40)	/* --max-inflated-size */
+#define OUTPUT_FLOOR	((size_t)64 << 20)	/* --max-output-size, default */
 #define JOBS_MAX	64
 #define VISIBILITY_DEFAULT 300		/* the queue mode: seconds hidden */
 #define WAIT_DEFAULT	2		/* the queue mode: a cron run's poll */
@@ -34,9 +35,9 @@ static const char usage_text[] =
 "                 [--prefix PREFIX] [--full-scan] [--lookback DAYS]\n"
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
-"                 [--max-inflated-size BYTES] [--metrics FILE]\n"
-"                 [--discard FIELD=REGEX ...] [--account-alias NAME]\n"
-"                 [--version]\n"
+"                 [--max-inflated-size BYTES] [--max-output-size BYTES]\n"
+"                 [--metrics FILE] [--discard FIELD=REGEX ...]\n"
+"                 [--account-alias NAME] [--version]\n"
 "       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
 "                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
 "                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
@@ -70,11 +71,16 @@ static const char help_text[] =
 "                        terminal and -d is not given)\n"
 "  --max-inflated-size=BYTES\n"
 "                        refuse objects that decompress to more (default 4G)\n"
+"  --max-output-size=BYTES\n"
+"                        refuse objects that would write more to the log than\n"
+"                        BYTES (default 64M) or 100 times their compressed\n"
+"                        size, whichever is larger\n"
 "  --metrics=FILE        at the end of every run, write what it did to FILE\n"
 "                        for Prometheus (node_exporter's textfile collector)\n"
 "  --discard=FIELD=REGEX with records: do not write a record whose FIELD\n"
-"                        (a key, or a dotted path: userIdentity.type)\n"
-"                        matches the extended regular expression; repeatable\n"
+"                        (a key, or a dotted path: userIdentity.type; through\n"
+"                        a list, any element: resources.type) matches the\n"
+"                        extended regular expression; repeatable\n"
 "  --account-alias=NAME  with --format wazuh: the alias every event names\n"
 "                        (log_info.aws_account_alias, as the aws-s3 module's\n"
 "                        aws_account_alias; default empty)\n"
@@ -146,7 +152,7 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
-	OPT_FOLLOW, OPT_ALIAS };
+	OPT_FOLLOW, OPT_ALIAS, OPT_MAXOUTPUT };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -168,6 +174,7 @@ static const struct option longopts[] = {
 	{ "full-scan",	no_argument,		NULL, OPT_FULLSCAN },
 	{ "lookback",	required_argument,	NULL, OPT_LOOKBACK },
 	{ "max-inflated-size", required_argument, NULL, OPT_MAXINFLATED },
+	{ "max-output-size", required_argument, NULL, OPT_MAXOUTPUT },
 	{ "after",	required_argument,	NULL, OPT_AFTER },
 	{ "dry-run",	no_argument,		NULL, OPT_DRYRUN },
 	{ "progress",	no_argument,		NULL, OPT_PROGRESS },
@@ -333,6 +340,7 @@ options_parse(int argc, char **argv, struct options *o)
 	o->lookback = 2;	/* CloudTrail delivers late, rarely by days */
 	/* CloudTrail's objects inflate to megabytes: 4 GiB is no real one. */
 	o->max_inflated = INFLATED_MAX;
+	o->max_output = OUTPUT_FLOOR;
 	o->visibility = VISIBILITY_DEFAULT;
 	o->wait = WAIT_DEFAULT;
 	opterr = 0;
@@ -402,6 +410,10 @@ options_parse(int argc, char **argv, struct options *o)
 		case OPT_MAXINFLATED:
 			o->max_inflated = parse_size(optarg, 1, INFLATED_CEIL,
 			    "--max-inflated-size");
+			break;
+		case OPT_MAXOUTPUT:
+			o->max_output = parse_size(optarg, 1, INFLATED_CEIL,
+			    "--max-output-size");
 			break;
 		case OPT_AFTER:
 			parse_after(optarg, o);

@@ -38,6 +38,8 @@ struct options {
 	int		 full_scan;	/* list everything even with -s */
 	int		 lookback;	/* days listed again before the newest */
 	size_t		 max_inflated;	/* decompressed bytes per object */
+	size_t		 max_output;	/* bytes to the log per object: the
+					   floor of object.c's output_limit */
 	char		 after[9];	/* --after as YYYYMMDD, "" when none */
 	char		 after_day[11];	/* the same as YYYY/MM/DD */
 	int		 dry_run;

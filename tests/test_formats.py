@@ -825,7 +825,8 @@ class DiscardTests(Base):
         for rule, why in (("eventName", b"eventName: no '='"),
                           ("=x", b"=x: FIELD is empty"),
                           ("eventName=(", b"eventName=(: "),
-                          ("a=b{2,1}", b"a=b{2,1}: ")):
+                          ("a=b{2,1}", b"a=b{2,1}: "),
+                          ("a=(b)\\1", b"a=(b)\\1: a back-reference")):
             p = self.env.run(["-j", "-b", "x", "-l", log, "--discard", rule])
             self.assertEqual(p.returncode, 2, self.show(p))
             self.assertIn(b"getawslog: error: option --discard: " + why,
@@ -835,6 +836,59 @@ class DiscardTests(Base):
         self.assertIn(b"only with -j or --format", p.stderr)
         self.assertEqual(self.env.requests, [])
         self.assertFalse(os.path.exists(log))
+
+
+    def test_paths_through_lists(self):
+        """A path that meets a list goes on in each element (Wazuh's
+        discard_field): the record matches when one element does."""
+        def ev(i, resources):
+            return {"eventVersion": "1.08", "eventID": "id-%d" % i,
+                    "eventName": "Decrypt", "resources": resources}
+        kms = {"type": "AWS::KMS::Key", "ARN": "arn:aws:kms:k"}
+        s3o = {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/o"}
+        keep = [ev(1, [s3o]), ev(2, []), ev(3, {"type": "AWS::KMS::Keys"}),
+                ev(4, [[s3o], "AWS::KMS::Key"]), ev(5, None)]
+        drop = [ev(6, [s3o, kms]), ev(7, [kms]), ev(8, {"type":
+                "AWS::KMS::Key"}), ev(9, [[s3o], [kms]])]
+        doc = json.dumps({"Records": [keep[0], drop[0], keep[1], drop[1],
+                          keep[2], drop[2], keep[3], drop[3], keep[4]]})
+        key = PREFIX + "%s_CloudTrail_us-east-1_20240730T2105Z_l.json.gz" % (
+            ACCOUNT)
+        for fmt in ("-j", "wazuh"):
+            with self.subTest(fmt):
+                bucket = "discard-list-" + fmt.strip("-")
+                self.seed_docs(bucket, {key: doc.encode()})
+                log = self.logpath()
+                p = self.run_fmt(fmt, bucket, log, [
+                    "-dd", "--discard", "resources.type=^AWS::KMS::Key$"])
+                self.assertEqual(p.returncode, 0, self.show(p))
+                self.assertIn(b", %d records discarded\n" % len(drop),
+                              p.stderr)
+                self.assertFormat(fmt, self.read(log), bucket, {
+                    key: json.dumps({"Records": keep}).encode()})
+
+    def test_long_value_costs_linear_time(self):
+        """An unanchored rule on a 256 KiB userAgent: glibc's regexec
+        alone tries each start to the end (about 20 s); one scan here."""
+        agent = "Mozilla " * 32768
+        recs = [{"eventVersion": "1.08", "eventID": "id-%d" % i,
+                 "eventName": "GetObject", "userAgent": agent + tail}
+                for i, tail in enumerate(("", "googlebot"))]
+        key = PREFIX + "%s_CloudTrail_us-east-1_20240730T2105Z_u.json.gz" % (
+            ACCOUNT)
+        self.seed_docs("discard-long", {key: json.dumps(
+            {"Records": recs}).encode()})
+        log = self.logpath()
+        t = time.monotonic()
+        p = self.run_fmt("-j", "discard-long", log, [
+            "-dd", "--discard", "userAgent=Mozilla.*bot",
+            "--discard", "userAgent=M.*z.*q"])
+        took = time.monotonic() - t
+        self.assertEqual(p.returncode, 0, self.show(p))
+        self.assertIn(b", 1 records discarded\n", p.stderr)
+        self.assertFormat("-j", self.read(log), "discard-long", {
+            key: json.dumps({"Records": recs[:1]}).encode()})
+        self.assertLess(took, 5.0, "the run took %.1f s" % took)
 
 
 class StateTests(Base):
@@ -914,14 +968,16 @@ class StreamTests(Base):
         # held-back lines before the document's end was seen. A ceiling
         # (lines at most 16 times the document, plus slack) makes it that
         # object's failure; the next object is written, nothing is left
-        # beside the log.
+        # beside the log. (--max-output-size's 64M would stop it first:
+        # raised, so this guard is the one seen.)
         bomb = b'{"Records":[' + b",".join([b"{}"] * 1000000) + b"]}"
         good = doc(SEC6_RECORD)
         docs = {log_key(0, "blowup"): bomb, log_key(1, "good"): good}
         self.seed_docs("stream-blowup", docs)
         d = self.env.tempdir()
         log = os.path.join(d, "amazon.json")
-        p = self.run_fmt("wazuh", "stream-blowup", log)
+        p = self.run_fmt("wazuh", "stream-blowup", log,
+                         ["--max-output-size", "1G"])
         self.assertEqual(p.returncode, 4, self.show(p))
         self.assertIn(log_key(0, "blowup").encode() + b": its lines would be "
                       b"more than 16 times the document", p.stderr)
@@ -929,6 +985,72 @@ class StreamTests(Base):
                           {log_key(1, "good"): good})
         self.assertEqual(sorted(os.listdir(d)), [".amazon.json.lock",
                                                  "amazon.json"])
+
+    def test_small_object_with_huge_output_fails(self):
+        # Issue 19 item 7: `{"eventVersion":"1"}` repeated compresses a
+        # thousand times and makes 14 times its JSON in wazuh lines, under
+        # the 16-times guard above: 159 KiB of gzip made 0.9 GiB. An
+        # object writes at most --max-output-size (64M) or 100 times its
+        # compressed size: past it, that object fails, nothing of it is
+        # written, the next object is.
+        rec = b'{"eventVersion":"1"}'
+        hostile = doc(*[rec] * 400000)
+        good = doc(SEC6_RECORD)
+        self.assertLess(len(gz(hostile)), 100 << 10)
+        docs = {log_key(0, "hostile"): hostile, log_key(1, "good"): good}
+        self.seed_docs("stream-output", docs)
+        d = self.env.tempdir()
+        log = os.path.join(d, "amazon.json")
+        p = self.run_fmt("wazuh", "stream-output", log)
+        self.assertEqual(p.returncode, 4, self.show(p))
+        self.assertIn(log_key(0, "hostile").encode() + b": its lines would "
+                      b"take more than 67108864 bytes (see --max-output-"
+                      b"size)\n", p.stderr)
+        self.assertFormat("wazuh", self.read(log), "stream-output",
+                          {log_key(1, "good"): good})
+        self.assertEqual(sorted(os.listdir(d)), [".amazon.json.lock",
+                                                 "amazon.json"])
+
+    def test_max_output_size_is_a_floor_under_the_ratio(self):
+        # --max-output-size 1M: a compressible object of 2 MB of lines
+        # fails (in raw mode too: its bytes are its output); one of
+        # incompressible text, whose gzip is a hundredth of its lines or
+        # more, is written whatever its size.
+        rng = random.Random(19)
+        small = doc(*[SEC6_RECORD] * 2000)
+        noisy = doc(*[json.dumps({"eventVersion": "1.08", "eventID": "n%d" % i,
+                                  "noise": "%x" % rng.getrandbits(40000)})
+                      .encode() for i in range(220)])
+        self.assertGreater(len(noisy), 2 << 20)
+        docs = {log_key(0, "small"): small, log_key(1, "noisy"): noisy}
+        self.seed_docs("stream-outmax", docs)
+        for fmt in ("raw", "-j", "json"):
+            with self.subTest(fmt):
+                log = self.logpath()
+                args = ["-b", "stream-outmax", "-l", log,
+                        "--max-output-size", "1M"]
+                p = self.env.run(args + (FORMATS[fmt][0] if fmt != "raw"
+                                         else []))
+                self.assertEqual(p.returncode, 4, self.show(p))
+                what = b"it would write" if fmt == "raw" else \
+                    b"its lines would take"
+                self.assertIn(log_key(0, "small").encode() + b": " + what +
+                              b" more than 1048576 bytes (see --max-output-"
+                              b"size)\n", p.stderr)
+                if fmt == "raw":
+                    self.assertBytes(self.read(log), noisy + b"\n")
+                else:
+                    self.assertFormat(fmt, self.read(log), "stream-outmax",
+                                      {log_key(1, "noisy"): noisy})
+                # The default (64M) takes both.
+                log = self.logpath()
+                p = self.env.run(args[:4] + (FORMATS[fmt][0] if fmt != "raw"
+                                             else []))
+                self.assertEqual(p.returncode, 0, self.show(p))
+        p = self.env.run(["-b", "x", "-l", self.logpath(),
+                          "--max-output-size", "0"])
+        self.assertEqual(p.returncode, 2, self.show(p))
+        self.assertIn(b"--max-output-size: 0 is not a size", p.stderr)
 
     def test_document_bigger_than_the_spools_memory(self):
         pooldoc, body = self.big_doc()
