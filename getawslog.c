@@ -344,6 +344,10 @@ job_run(struct job *j)
 		    r->n.records, r->n.bytes_in, r->n.bytes_out,
 		    progress_seconds(), r->n.failed + r->n.transient,
 		    r->n.lists, r->n.skipped, r->n.discarded);
+	if (o->debug > 1 && o->max_line > 0)
+		msg_warn("--max-line-bytes %zu: %lu lines shortened, %lu of "
+		    "them still longer", o->max_line, r->n.shortened,
+		    r->n.overlong);
 	return status;
 }
 
@@ -368,6 +372,8 @@ job_metrics(const struct job *j, int status)
 	m.status = status;
 	m.records = n->records;
 	m.discarded = n->discarded;
+	m.shortened = n->shortened;
+	m.overlong = n->overlong;
 	m.bytes_in = n->bytes_in;
 	m.written = n->objects;
 	m.failed = n->failed + n->transient;

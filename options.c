@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "discard.h"
+#include "linefit.h"
 #include "flatten.h"
 #include "msg.h"
 #include "options.h"
@@ -34,8 +35,8 @@ static const char usage_text[] =
 "                 [--prefix PREFIX] [--full-scan] [--lookback DAYS]\n"
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
-"                 [--max-inflated-size BYTES] [--metrics FILE]\n"
-"                 [--discard FIELD=REGEX ...] [--version]\n"
+"                 [--max-inflated-size BYTES] [--max-line-bytes N]\n"
+"                 [--metrics FILE] [--discard FIELD=REGEX ...] [--version]\n"
 "       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
 "                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
 "                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
@@ -74,6 +75,9 @@ static const char help_text[] =
 "  --discard=FIELD=REGEX with records: do not write a record whose FIELD\n"
 "                        (a key, or a dotted path: userIdentity.type)\n"
 "                        matches the extended regular expression; repeatable\n"
+"  --max-line-bytes=N    with records: shorten a record's largest values\n"
+"                        until its line, newline included, is at most N\n"
+"                        bytes (K suffix allowed; OSSEC 2.x: 6000, 3.x: 4000)\n"
 "  --version             show the version and exit\n"
 "\n"
 "Queue mode (S3 event notifications from SQS):\n"
@@ -142,7 +146,7 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
-	OPT_FOLLOW };
+	OPT_FOLLOW, OPT_MAXLINE };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -174,6 +178,7 @@ static const struct option longopts[] = {
 	{ "visibility-timeout", required_argument, NULL, OPT_VISIBILITY },
 	{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
 	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
+	{ "max-line-bytes", required_argument,	NULL, OPT_MAXLINE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -436,6 +441,10 @@ options_parse(int argc, char **argv, struct options *o)
 			    sizeof(err)) == -1)
 				usage_error("option --discard: %s", err);
 			break;
+		case OPT_MAXLINE:
+			o->max_line = parse_size(optarg, LINEFIT_MIN,
+			    LINEFIT_MAX, "--max-line-bytes");
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -458,6 +467,9 @@ options_parse(int argc, char **argv, struct options *o)
 	if (o->discard != NULL && o->format == -1)
 		usage_error("option --discard: records are discarded only with "
 		    "-j or --format");
+	if (o->max_line > 0 && o->format == -1)
+		usage_error("option --max-line-bytes: lines are shortened only "
+		    "with -j or --format");
 	if (o->queue_url != NULL && walk_only)
 		usage_error("option %s: the listing's, not --queue-url's",
 		    option_name(walk_only));
