@@ -77,7 +77,7 @@ static const char help_text[] =
 "                        matches the extended regular expression; repeatable\n"
 "  --max-line-bytes=N    with records: shorten a record's largest values\n"
 "                        until its line, newline included, is at most N\n"
-"                        bytes (K suffix allowed; OSSEC 2.x: 6000, 3.x: 4000)\n"
+"                        bytes (K suffix allowed; OSSEC 2.x: 5800, 3.x: 4000)\n"
 "  --version             show the version and exit\n"
 "\n"
 "Queue mode (S3 event notifications from SQS):\n"
