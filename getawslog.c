@@ -42,6 +42,7 @@
 #include "spool.h"
 #include "sqs.h"
 #include "state.h"
+#include "takeover.h"
 #include "util.h"
 #include "walk.h"
 
@@ -439,6 +440,11 @@ main(int argc, char *argv[])
 		printf("ERROR: Missing an AWS S3 bucket! (-b flag)\n");
 		discard_free(o.discard);
 		return EXIT_LOCAL;
+	}
+	if (o.wazuh_state != NULL) {
+		status = takeover_wazuh(&o);
+		discard_free(o.discard);
+		return status;
 	}
 	if (o.log == NULL || *o.log == '\0') {
 		printf("ERROR: Missing a local log file! (-l flag)\n");

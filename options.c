@@ -37,6 +37,7 @@ static const char usage_text[] =
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
 "                 [--max-inflated-size BYTES] [--max-line-bytes N]\n"
 "                 [--metrics FILE] [--discard FIELD=REGEX ...] [--version]\n"
+"       getawslog --import-wazuh-state FILE -b BUCKET -s FILE\n"
 "       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
 "                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
 "                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
@@ -79,6 +80,12 @@ static const char help_text[] =
 "                        until its line, newline included, is at most N\n"
 "                        bytes (K suffix allowed; OSSEC 2.x: 5800, 3.x: 4000)\n"
 "  --version             show the version and exit\n"
+"\n"
+"Taking over from Wazuh's aws-s3 module:\n"
+"  --import-wazuh-state=FILE\n"
+"                        record in the -s state where the module's state\n"
+"                        FILE (s3_cloudtrail.db) says it stopped in each\n"
+"                        region folder of -b's bucket, then exit\n"
 "\n"
 "Queue mode (S3 event notifications from SQS):\n"
 "  --queue-url=URL       read the objects to fetch from this SQS queue; -b\n"
@@ -146,7 +153,7 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
-	OPT_FOLLOW, OPT_MAXLINE };
+	OPT_FOLLOW, OPT_MAXLINE, OPT_WAZUHSTATE };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -179,6 +186,7 @@ static const struct option longopts[] = {
 	{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
 	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
 	{ "max-line-bytes", required_argument,	NULL, OPT_MAXLINE },
+	{ "import-wazuh-state", required_argument, NULL, OPT_WAZUHSTATE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -445,6 +453,9 @@ options_parse(int argc, char **argv, struct options *o)
 			o->max_line = parse_size(optarg, LINEFIT_MIN,
 			    LINEFIT_MAX, "--max-line-bytes");
 			break;
+		case OPT_WAZUHSTATE:
+			o->wazuh_state = optarg;
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -470,6 +481,9 @@ options_parse(int argc, char **argv, struct options *o)
 	if (o->max_line > 0 && o->format == -1)
 		usage_error("option --max-line-bytes: lines are shortened only "
 		    "with -j or --format");
+	if (o->wazuh_state != NULL && (o->state == NULL || o->bucket == NULL))
+		usage_error("option --import-wazuh-state: the state to write "
+		    "(-s) and the bucket (-b) are needed");
 	if (o->queue_url != NULL && walk_only)
 		usage_error("option %s: the listing's, not --queue-url's",
 		    option_name(walk_only));

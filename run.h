@@ -49,6 +49,7 @@ struct options {
 	int		 wait;		/* --wait-time-seconds */
 	int		 follow;	/* poll until SIGTERM or SIGINT */
 	size_t		 max_line;	/* --max-line-bytes, 0: none */
+	const char	*wazuh_state;	/* --import-wazuh-state FILE */
 };
 
 struct counts {
