@@ -36,7 +36,8 @@ static const char usage_text[] =
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
 "                 [--max-inflated-size BYTES] [--max-line-bytes N]\n"
-"                 [--metrics FILE] [--discard FIELD=REGEX ...] [--version]\n"
+"                 [--metrics FILE] [--discard FIELD=REGEX ...] [--check]\n"
+"                 [--version]\n"
 "       getawslog --import-wazuh-state FILE -b BUCKET -s FILE\n"
 "       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
 "                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
@@ -79,6 +80,10 @@ static const char help_text[] =
 "  --max-line-bytes=N    with records: shorten a record's largest values\n"
 "                        until its line, newline included, is at most N\n"
 "                        bytes (K suffix allowed; OSSEC 2.x: 5800, 3.x: 4000)\n"
+"  --check               with the options of a run: check the paths, the\n"
+"                        credentials, the bucket's rights, the clock and\n"
+"                        the queue, a line each; change nothing; exit 0\n"
+"                        when all pass\n"
 "  --version             show the version and exit\n"
 "\n"
 "Taking over from Wazuh's aws-s3 module:\n"
@@ -153,7 +158,7 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
-	OPT_FOLLOW, OPT_MAXLINE, OPT_WAZUHSTATE };
+	OPT_FOLLOW, OPT_MAXLINE, OPT_WAZUHSTATE, OPT_CHECK };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -187,6 +192,7 @@ static const struct option longopts[] = {
 	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
 	{ "max-line-bytes", required_argument,	NULL, OPT_MAXLINE },
 	{ "import-wazuh-state", required_argument, NULL, OPT_WAZUHSTATE },
+	{ "check",	no_argument,		NULL, OPT_CHECK },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -452,6 +458,9 @@ options_parse(int argc, char **argv, struct options *o)
 		case OPT_MAXLINE:
 			o->max_line = parse_size(optarg, LINEFIT_MIN,
 			    LINEFIT_MAX, "--max-line-bytes");
+			break;
+		case OPT_CHECK:
+			o->check = 1;
 			break;
 		case OPT_WAZUHSTATE:
 			o->wazuh_state = optarg;

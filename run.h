@@ -50,6 +50,7 @@ struct options {
 	int		 follow;	/* poll until SIGTERM or SIGINT */
 	size_t		 max_line;	/* --max-line-bytes, 0: none */
 	const char	*wazuh_state;	/* --import-wazuh-state FILE */
+	int		 check;		/* --check: a preflight, no run */
 };
 
 struct counts {
