@@ -73,64 +73,76 @@ say(struct check *c, enum verdict v, const char *name, const char *fmt, ...)
 
 /* ------------------------------------------------------------ paths */
 
-/*
- * May path be written: the file when it is there, else made in its
- * directory? 0 with how said in how, or -1 with why.
- */
+/* The directory of path into dir. 0, or -1 when too long. */
 static int
-writable(const char *path, char *how, size_t len)
+dir_of(const char *path, char *dir, size_t len)
 {
-	char		 dir[PATH_MAX];
-	const char	*slash;
-	struct stat	 sb;
+	const char	*slash = strrchr(path, '/');
 	int		 n;
 
-	if (stat(path, &sb) == 0) {
-		if (S_ISDIR(sb.st_mode)) {
-			snprintf(how, len, "%s is a directory", path);
-			return -1;
-		}
-		if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == -1) {
-			snprintf(how, len, "%s: %s", path, strerror(errno));
-			return -1;
-		}
-		snprintf(how, len, "%s can be written", path);
-		return 0;
-	}
-	if (errno != ENOENT) {
+	n = slash == NULL ? snprintf(dir, len, ".") : slash == path ?
+	    snprintf(dir, len, "/") : snprintf(dir, len, "%.*s",
+	    (int)(slash - path), path);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * May path be written: the file when it is there, else made in its
+ * directory; with needdir the directory must take new files anyway
+ * (SQLite's journal, the metrics' rename). 0 with how said in how, or -1
+ * with why.
+ */
+static int
+writable(const char *path, int needdir, char *how, size_t len)
+{
+	char		 dir[PATH_MAX];
+	struct stat	 sb;
+	int		 there;
+
+	if (!(there = stat(path, &sb) == 0) && errno != ENOENT) {
 		snprintf(how, len, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	slash = strrchr(path, '/');
-	n = slash == NULL ? snprintf(dir, sizeof(dir), ".") : slash == path ?
-	    snprintf(dir, sizeof(dir), "/") : snprintf(dir, sizeof(dir),
-	    "%.*s", (int)(slash - path), path);
-	if (n < 0 || (size_t)n >= sizeof(dir) ||
-	    faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == -1) {
-		snprintf(how, len, "%s cannot be made: %s: %s", path,
-		    n < 0 || (size_t)n >= sizeof(dir) ? path : dir,
-		    n < 0 || (size_t)n >= sizeof(dir) ? "name too long" :
-		    strerror(errno));
+	if (there && S_ISDIR(sb.st_mode)) {
+		snprintf(how, len, "%s is a directory", path);
 		return -1;
 	}
-	snprintf(how, len, "%s will be made in %s", path, dir);
+	if (there && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == -1) {
+		snprintf(how, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (dir_of(path, dir, sizeof(dir)) == -1) {
+		snprintf(how, len, "%s: name too long", path);
+		return -1;
+	}
+	if ((!there || needdir) &&
+	    faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == -1) {
+		snprintf(how, len, "%s cannot be %s: %s: %s", path, there ?
+		    "replaced or journaled" : "made", dir, strerror(errno));
+		return -1;
+	}
+	if (there)
+		snprintf(how, len, "%s can be written", path);
+	else
+		snprintf(how, len, "%s will be made in %s", path, dir);
 	return 0;
 }
 
 /* A data file and the lock file beside it. */
 static void
-check_file(struct check *c, const char *name, const char *path, int lock)
+check_file(struct check *c, const char *name, const char *path, int lock,
+    int needdir)
 {
 	char	 how[2 * PATH_MAX], lp[PATH_MAX], lname[32];
 
-	say(c, writable(path, how, sizeof(how)) == 0 ? V_OK : V_FAIL_LOCAL,
-	    name, "%s", how);
+	say(c, writable(path, needdir, how, sizeof(how)) == 0 ? V_OK :
+	    V_FAIL_LOCAL, name, "%s", how);
 	if (!lock)
 		return;
 	snprintf(lname, sizeof(lname), "%s lock", name);
 	if (lock_path(path, lp, sizeof(lp)) == -1)
 		say(c, V_FAIL_LOCAL, lname, "%s: name too long", path);
-	else if (writable(lp, how, sizeof(how)) == 0)
+	else if (writable(lp, 0, how, sizeof(how)) == 0)
 		say(c, V_OK, lname, "%s", how);
 	else
 		/* lock.c locks the file itself then. */
@@ -144,11 +156,11 @@ check_paths(struct check *c, const struct options *o)
 
 	/* A log that is no regular file (a FIFO, /dev/null) has no lock. */
 	check_file(c, "log", o->log, stat(o->log, &sb) == -1 ||
-	    S_ISREG(sb.st_mode));
+	    S_ISREG(sb.st_mode), 0);
 	if (o->state != NULL)
-		check_file(c, "state", o->state, 1);
+		check_file(c, "state", o->state, 1, 1);
 	if (o->metrics != NULL)
-		check_file(c, "metrics", o->metrics, 0);
+		check_file(c, "metrics", o->metrics, 0, 1);
 }
 
 /* ------------------------------------------------------ credentials */
