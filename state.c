@@ -192,8 +192,10 @@ state_open(const char *path, int readonly, struct state **out)
 			goto fail;
 		}
 	/* Most states have no marks: then no object asks the table. */
-	if (st->marks_any != NULL)
+	if (st->marks_any != NULL) {
 		st->marks = sqlite3_step(st->marks_any) == SQLITE_ROW;
+		sqlite3_reset(st->marks_any);	/* no read left open */
+	}
 	*out = st;
 	return 0;
 fail:

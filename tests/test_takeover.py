@@ -54,12 +54,12 @@ def setUpModule():
     ENV = s3env.shared_env()
 
 
-def folder(region, account=ACCOUNT, org=None):
-    return "AWSLogs/%s%s/CloudTrail/%s/" % (org + "/" if org else "",
-                                            account, region)
+def folder(region, account=ACCOUNT, org=None, prefix=""):
+    return "%sAWSLogs/%s%s/CloudTrail/%s/" % (prefix, org + "/" if org else
+                                              "", account, region)
 
 
-def keys_of(region, n, account=ACCOUNT, org=None):
+def keys_of(region, n, account=ACCOUNT, org=None, prefix=""):
     """n keys of a region folder, 5 minutes apart over the last days."""
     start = dt.datetime.now(dt.timezone.utc).replace(
         hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=2)
@@ -67,7 +67,8 @@ def keys_of(region, n, account=ACCOUNT, org=None):
     for i in range(n):
         t = start + dt.timedelta(minutes=47 * i)
         out.append("%s%s/%s_CloudTrail_%s_%sZ_%04d.json.gz" % (
-            folder(region, account, org), t.strftime("%Y/%m/%d"), account,
+            folder(region, account, org, prefix), t.strftime("%Y/%m/%d"),
+            account,
             region, t.strftime("%Y%m%dT%H%M"), i))
     return out
 
@@ -201,6 +202,24 @@ class TakeoverTests(unittest.TestCase):
         self.run_ok(["-j", "-b", BUCKET, "-s", self.state, "-l", self.log])
         self.assertEqual(sorted(self.written()), sorted(
             self.east[25:] + self.west[29:] + self.org[7:] + self.never[1:]))
+
+    def test_a_module_prefix(self):
+        """The module's <path> (bucket_path "trail/PATH/"): its keys are
+        under PATH, and so are the folders the walk finds."""
+        # (another account: the state knows objects by their names)
+        keys = keys_of("us-east-1", 12, account="210987654321",
+                       prefix="ct/")
+        self.env.put_many(BUCKET, [(k, gz(document(k))) for k in keys])
+        module = os.path.join(self.dir, "prefixed.db")
+        module_state(module, retained("trail/ct/", "210987654321",
+                                      "us-east-1", keys[:8]))
+        p = self.run_ok(["--import-wazuh-state", module, "-b", BUCKET,
+                         "-s", self.state])
+        self.assertIn("ct/AWSLogs/", p.stdout.decode())
+        self.run_ok(["-j", "-b", BUCKET, "-s", self.state, "-l", self.log])
+        got = set(self.written())
+        self.assertEqual(got - set(self.all), set(keys[8:]))
+        self.assertEqual(set(self.all) - got, set())
 
     def test_refusals(self):
         other = os.path.join(self.dir, "other.db")
