@@ -9,7 +9,7 @@
  * printed under Python 2.7, so it emulates the few Python behaviours that
  * shape those bytes: the CPython 2.7 dict iteration order (pyjson.c),
  * str(), repr() and json.dumps(). The wazuh format follows Wazuh's aws-s3
- * module (Python 3).
+ * module (Python 3.10: its repr's escapes and re's \d from pyunicode.c).
  */
 
 #include <sys/types.h>
@@ -25,6 +25,7 @@
 #include "linefit.h"
 #include "pyfloat.h"
 #include "pyjson.h"
+#include "pyunicode.h"
 #include "spool.h"
 
 #define FLUSH_AT	65536	/* hand output to the writer in chunks */
@@ -718,29 +719,6 @@ json_line(struct flatten *f, const struct pj_tree *d,
 /* ---------------------------------------------------------------- */
 /* The wazuh format: Wazuh's aws-s3 module (Python 3) event for a record */
 
-/*
- * Python 3's str.isprintable(), approximated without Unicode tables: the
- * C0/C1 controls, the soft hyphen, the space separators other than
- * ' ', line/paragraph separators, common format characters, surrogates
- * and private use are not printable; every other code point is.
- */
-static int
-py3_printable(uint32_t c)
-{
-	if (c < 0x20 || (c >= 0x7f && c <= 0xa0) || c == 0xad)
-		return 0;
-	if (c == 0x1680 || (c >= 0x2000 && c <= 0x200f) ||
-	    (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x206f) ||
-	    c == 0x3000 || c == 0xfeff || (c >= 0xfff9 && c <= 0xfffb) ||
-	    (c >= 0x600 && c <= 0x605) || c == 0x61c || c == 0x6dd ||
-	    c == 0x70f || c == 0x180e)
-		return 0;
-	if ((c >= 0xd800 && c <= 0xf8ff) || c >= 0xf0000 ||
-	    (c >= 0xe0000 && c <= 0xe007f))
-		return 0;
-	return 1;
-}
-
 static void
 py3_repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 {
@@ -761,7 +739,7 @@ py3_repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 			buf_adds(b, "\\n");
 		else if (c == '\r')
 			buf_adds(b, "\\r");
-		else if (py3_printable(c))
+		else if (pyunicode_printable(c))
 			buf_add(b, s + i, l);
 		else if (c < 0x100)
 			buf_esc(b, 'x', c, 2);
@@ -890,33 +868,46 @@ struct wzent {
 };
 
 
-/* re.match(r'\d+\.\d+.\d+.\d+', s), \d as ASCII digits. */
-static int
-ip_match(const unsigned char *s, size_t len, size_t i, int step)
-{
-	/* d: \d+ (greedy, backtracking), '.': a dot, a: any but newline */
-	static const char pat[] = "d.dadad";
-	uint32_t c;
-	size_t	 j;
+/*
+ * re.match(r'\d+\.\d+.\d+.\d+', s) in Python 3.10 (the module's test),
+ * \d any Unicode decimal digit, '.' unescaped any code point but a line
+ * feed. The pattern is not anchored at the end, so a match is decided
+ * at its last digit. Run as a set of pattern positions (a bit each) over
+ * the code points: linear, where a backtracking matcher is quadratic in
+ * a long run of digits.
+ */
+enum { IP_D1, IP_IN1, IP_D2, IP_IN2, IP_D3, IP_IN3, IP_D4 };
 
-	if (pat[step] == '\0')
-		return 1;
-	if (pat[step] == 'd') {
-		for (j = i; j < len && s[j] >= '0' && s[j] <= '9'; j++)
-			;
-		/* Greedy with backtracking. */
-		for (; j > i; j--)
-			if (ip_match(s, len, j, step + 1))
-				return 1;
-		return 0;
+static int
+ip_match(const unsigned char *s, size_t len)
+{
+	unsigned at = 1u << IP_D1, next;
+	size_t	 i = 0;
+	uint32_t c;
+	int	 dig, any;
+
+	while (i < len && at != 0) {
+		i += pj_cp_next(s + i, &c);
+		dig = pyunicode_digit(c);
+		any = c != '\n';
+		next = 0;
+		if (dig && (at & (1u << IP_D1 | 1u << IP_IN1)))
+			next |= 1u << IP_IN1;
+		if (c == '.' && (at & 1u << IP_IN1))
+			next |= 1u << IP_D2;
+		if (dig && (at & (1u << IP_D2 | 1u << IP_IN2)))
+			next |= 1u << IP_IN2;
+		if (any && (at & 1u << IP_IN2))
+			next |= 1u << IP_D3;
+		if (dig && (at & (1u << IP_D3 | 1u << IP_IN3)))
+			next |= 1u << IP_IN3;
+		if (any && (at & 1u << IP_IN3))
+			next |= 1u << IP_D4;
+		if (dig && (at & 1u << IP_D4))
+			return 1;
+		at = next;
 	}
-	if (i >= len)
-		return 0;
-	if (pat[step] == '.')
-		return s[i] == '.' && ip_match(s, len, i + 1, step + 1);
-	if (s[i] == '\n')
-		return 0;
-	return ip_match(s, len, i + pj_cp_next(s + i, &c), step + 1);
+	return 0;
 }
 
 static int
@@ -924,7 +915,7 @@ looks_ipv4(const struct pj_tree *d, const struct pj_node *n)
 {
 	const unsigned char *s = (const unsigned char *)pj_sdata(d, n);
 
-	return n->type == PJ_STR && ip_match(s, n->len, 0, 0);
+	return n->type == PJ_STR && ip_match(s, n->len);
 }
 
 /*
@@ -1107,8 +1098,10 @@ wazuh_line(struct flatten *f, const struct pj_tree *d,
 			wz_value(b, d, x->node, x->raw, 1);
 			break;
 		case WZ_LOGINFO:
-			buf_adds(b, "{\"aws_account_alias\": \"\", "
-			    "\"log_file\": ");
+			buf_adds(b, "{\"aws_account_alias\": ");
+			json_bytes(b, m->account_alias,
+			    strlen(m->account_alias), 0);
+			buf_adds(b, ", \"log_file\": ");
 			json_bytes(b, m->key, strlen(m->key), 0);
 			buf_adds(b, ", \"s3bucket\": ");
 			json_bytes(b, m->bucket, strlen(m->bucket), 0);
@@ -1378,6 +1371,8 @@ flatten_new(enum flatten_format fmt, const struct flatten_meta *meta,
 	f->meta.key = meta != NULL && meta->key != NULL ? meta->key : "";
 	f->meta.basename = meta != NULL && meta->basename != NULL ?
 	    meta->basename : "";
+	f->meta.account_alias = meta != NULL && meta->account_alias != NULL ?
+	    meta->account_alias : "";
 	f->meta.discard = meta != NULL ? meta->discard : NULL;
 	f->meta.discarded = meta != NULL ? meta->discarded : NULL;
 	if (meta != NULL && meta->max_line > 0) {

@@ -201,6 +201,7 @@ write_records(struct run *r, const char *bucket, const char *key,
 	meta.bucket = bucket;
 	meta.key = key;
 	meta.basename = base;
+	meta.account_alias = r->o->account_alias;
 	meta.discard = r->o->discard;
 	meta.discarded = &ndiscarded;
 	meta.max_line = r->o->max_line;

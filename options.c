@@ -36,8 +36,8 @@ static const char usage_text[] =
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
 "                 [--max-inflated-size BYTES] [--max-line-bytes N]\n"
-"                 [--metrics FILE] [--discard FIELD=REGEX ...] [--check]\n"
-"                 [--version]\n"
+"                 [--metrics FILE] [--discard FIELD=REGEX ...]\n"
+"                 [--account-alias NAME] [--check] [--version]\n"
 "       getawslog --import-wazuh-state FILE -b BUCKET -s FILE\n"
 "       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
 "                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
@@ -77,6 +77,9 @@ static const char help_text[] =
 "  --discard=FIELD=REGEX with records: do not write a record whose FIELD\n"
 "                        (a key, or a dotted path: userIdentity.type)\n"
 "                        matches the extended regular expression; repeatable\n"
+"  --account-alias=NAME  with --format wazuh: the alias every event names\n"
+"                        (log_info.aws_account_alias, as the aws-s3 module's\n"
+"                        aws_account_alias; default empty)\n"
 "  --max-line-bytes=N    with records: shorten a record's largest values\n"
 "                        until its line, newline included, is at most N\n"
 "                        bytes (K suffix allowed; OSSEC 2.x: 5800, 3.x: 4000)\n"
@@ -158,7 +161,7 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
-	OPT_FOLLOW, OPT_MAXLINE, OPT_WAZUHSTATE, OPT_CHECK };
+	OPT_FOLLOW, OPT_ALIAS, OPT_MAXLINE, OPT_WAZUHSTATE, OPT_CHECK };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -190,6 +193,7 @@ static const struct option longopts[] = {
 	{ "visibility-timeout", required_argument, NULL, OPT_VISIBILITY },
 	{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
 	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
+	{ "account-alias", required_argument,	NULL, OPT_ALIAS },
 	{ "max-line-bytes", required_argument,	NULL, OPT_MAXLINE },
 	{ "import-wazuh-state", required_argument, NULL, OPT_WAZUHSTATE },
 	{ "check",	no_argument,		NULL, OPT_CHECK },
@@ -455,6 +459,9 @@ options_parse(int argc, char **argv, struct options *o)
 			    sizeof(err)) == -1)
 				usage_error("option --discard: %s", err);
 			break;
+		case OPT_ALIAS:
+			o->account_alias = optarg;
+			break;
 		case OPT_MAXLINE:
 			o->max_line = parse_size(optarg, LINEFIT_MIN,
 			    LINEFIT_MAX, "--max-line-bytes");
@@ -487,6 +494,8 @@ options_parse(int argc, char **argv, struct options *o)
 	if (o->discard != NULL && o->format == -1)
 		usage_error("option --discard: records are discarded only with "
 		    "-j or --format");
+	if (o->account_alias != NULL && o->format != FLATTEN_WAZUH)
+		usage_error("option --account-alias: only with --format wazuh");
 	if (o->max_line > 0 && o->format == -1)
 		usage_error("option --max-line-bytes: lines are shortened only "
 		    "with -j or --format");

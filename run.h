@@ -43,6 +43,7 @@ struct options {
 	int		 dry_run;
 	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
 	struct discard	*discard;	/* --discard's rules, or NULL */
+	const char	*account_alias;	/* --account-alias (wazuh), or NULL */
 	const char	*metrics;	/* --metrics FILE, or NULL */
 	const char	*queue_url;	/* the queue mode (drain.c) */
 	int		 visibility;	/* --visibility-timeout, seconds */

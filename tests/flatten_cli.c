@@ -2,8 +2,8 @@
 /*
  * flatten_cli.c - run the converter on one document, for the tests.
  *
- *	flatten_cli [-f flat|json|wazuh] [-b bucket] [-k key] [-m N]
- *	    [-p N | -a] [file]
+ *	flatten_cli [-f flat|json|wazuh] [-b bucket] [-k key] [-A alias]
+ *	    [-m N] [-p N | -a] [file]
  *
  * Reads the document from file (or stdin) and writes the lines to stdout.
  * -p N feeds it in pieces of N bytes. -a also converts it cut at every
@@ -85,7 +85,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: flatten_cli [-f flat|json|wazuh] "
-	    "[-b bucket] [-k key] [-m N] [-p N | -a] [file]\n");
+	    "[-b bucket] [-k key] [-A alias] [-m N] [-p N | -a] [file]\n");
 	exit(2);
 }
 
@@ -104,8 +104,11 @@ main(int argc, char *argv[])
 
 	memset(&one, 0, sizeof(one));
 	memset(&other, 0, sizeof(other));
-	while ((ch = getopt(argc, argv, "af:b:k:m:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "aA:f:b:k:m:p:")) != -1) {
 		switch (ch) {
+		case 'A':
+			meta.account_alias = optarg;
+			break;
 		case 'a':
 			all = 1;
 			break;
