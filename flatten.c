@@ -22,6 +22,7 @@
 
 #include "discard.h"
 #include "flatten.h"
+#include "linefit.h"
 #include "pyfloat.h"
 #include "pyjson.h"
 #include "pyunicode.h"
@@ -61,6 +62,8 @@ struct flatten {
 	void			*arg;
 	struct pj_stream	*pj;
 	struct buf		 out, tmp;
+	struct buf		 line;		/* --max-line-bytes's */
+	struct linefit		*fit;		/* NULL without it */
 	struct pj_dict		 dict;
 	struct scratch		 sc;
 	struct wzent		*wz;
@@ -1252,6 +1255,90 @@ discarded(struct flatten *f, const struct pj_tree *t, size_t root)
 	return rc;
 }
 
+/* The record's line in f's format, into f->out. 0, or -1. */
+static int
+format_line(struct flatten *f, const struct pj_tree *t,
+    const struct pj_node *rec)
+{
+	if (f->fmt == FLATTEN_JSON)
+		return json_line(f, t, rec);
+	if (f->fmt == FLATTEN_WAZUH)
+		return wazuh_line(f, t, rec);
+	flat_line(&f->out, t, rec);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* --max-line-bytes: linefit.c cuts, the formats above render */
+
+/* linefit's render: the line alone in f->line (f->out set aside). */
+static int
+fit_render(void *arg, const struct pj_tree *t, size_t root, size_t *len)
+{
+	struct flatten	*f = arg;
+	struct buf	 out = f->out;
+	int		 rc;
+
+	f->out = f->line;
+	f->out.len = 0;
+	rc = format_line(f, t, &t->nodes[root]);
+	f->line = f->out;
+	f->out = out;
+	*len = f->line.len;
+	return rc == -1 || f->line.nomem || f->tmp.nomem ? -1 : 0;
+}
+
+/*
+ * linefit's text: a value as the format writes it (flat: as a member), a
+ * string without its quotes.
+ */
+static int
+fit_text(void *arg, const struct pj_tree *t, size_t idx, const char **text,
+    size_t *len)
+{
+	struct flatten		*f = arg;
+	struct buf		*b = &f->tmp;
+	const struct pj_node	*n = &t->nodes[idx];
+
+	b->len = 0;
+	if (n->type == PJ_STR && f->fmt != FLATTEN_FLAT)
+		buf_add(b, pj_sdata(t, n), n->len);	/* not its quotes */
+	else if (f->fmt == FLATTEN_JSON)
+		json_value(b, t, idx, 0);
+	else if (f->fmt == FLATTEN_WAZUH)
+		wz_value(b, t, idx, 0, 0);
+	else if (n->type == PJ_STR)
+		flat_text(b, t, n);
+	else if (n->type == PJ_INT)
+		int_text(b, t, n);
+	else if (n->type == PJ_FLOAT)
+		float_str(b, n->u.d);
+	else
+		repr_value(b, t, idx);
+	if (b->nomem)
+		return -1;
+	*text = b->p;
+	*len = b->len;
+	return 0;
+}
+
+/* The record's line, shortened by linefit to fit, into f->out. */
+static int
+fit_line(struct flatten *f, const struct pj_tree *t, size_t root)
+{
+	int	rc;
+
+	if ((rc = linefit_record(f->fit, t, root, fit_render, fit_text,
+	    f)) == LINEFIT_ENOMEM)
+		return -1;
+	if (rc != LINEFIT_FITS && f->meta.shortened != NULL)
+		(*f->meta.shortened)++;
+	if (rc == LINEFIT_OVER && f->meta.overlong != NULL)
+		(*f->meta.overlong)++;
+	buf_add(&f->out, f->line.p, f->line.len);
+	return 0;
+}
+
 /* pyjson hands over a record: write its line. */
 static int
 on_record(void *arg, const struct pj_tree *t, size_t root)
@@ -1269,14 +1356,7 @@ on_record(void *arg, const struct pj_tree *t, size_t root)
 		}
 		return 0;
 	}
-	if (f->fmt == FLATTEN_JSON)
-		rc = json_line(f, t, rec);
-	else if (f->fmt == FLATTEN_WAZUH)
-		rc = wazuh_line(f, t, rec);
-	else {
-		flat_line(&f->out, t, rec);
-		rc = 0;
-	}
+	rc = f->fit != NULL ? fit_line(f, t, root) : format_line(f, t, rec);
 	if (rc == -1 || f->out.nomem || f->tmp.nomem) {
 		f->rc = FLATTEN_ENOMEM;
 		return -1;
@@ -1325,6 +1405,15 @@ flatten_new(enum flatten_format fmt, const struct flatten_meta *meta,
 	    meta->account_alias : "";
 	f->meta.discard = meta != NULL ? meta->discard : NULL;
 	f->meta.discarded = meta != NULL ? meta->discarded : NULL;
+	if (meta != NULL && meta->max_line > 0) {
+		f->meta.max_line = meta->max_line;
+		f->meta.shortened = meta->shortened;
+		f->meta.overlong = meta->overlong;
+		if ((f->fit = linefit_new(meta->max_line)) == NULL) {
+			free(f);
+			return NULL;
+		}
+	}
 	f->write = write;
 	f->rewind = rewind;
 	f->arg = arg;
@@ -1332,6 +1421,7 @@ flatten_new(enum flatten_format fmt, const struct flatten_meta *meta,
 	f->out.arg = arg;
 	if ((f->pj = pj_new(fmt == FLATTEN_WAZUH, on_record, on_records,
 	    f)) == NULL) {
+		linefit_free(f->fit);
 		free(f);
 		return NULL;
 	}
@@ -1346,6 +1436,8 @@ flatten_free(struct flatten *f)
 	pj_free(f->pj);
 	free(f->out.p);
 	free(f->tmp.p);
+	free(f->line.p);
+	linefit_free(f->fit);
 	pj_dict_free(&f->dict);
 	scratch_free(&f->sc);
 	free(f->wz);

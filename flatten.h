@@ -47,6 +47,12 @@ struct flatten_meta {
 	 */
 	const struct discard *discard;
 	size_t		*discarded;
+	/*
+	 * --max-line-bytes (linefit.h), 0: none. *shortened counts the
+	 * lines shortened, *overlong those still longer (either NULL).
+	 */
+	size_t		 max_line;
+	size_t		*shortened, *overlong;
 };
 
 /*

@@ -22,6 +22,7 @@
 
 #include <curl/curl.h>
 
+#include "check.h"
 #include "creds.h"
 #include "discard.h"
 #include "drain.h"
@@ -42,6 +43,7 @@
 #include "spool.h"
 #include "sqs.h"
 #include "state.h"
+#include "takeover.h"
 #include "util.h"
 #include "walk.h"
 
@@ -220,15 +222,16 @@ job_open_sqs(struct job *j)
 	return EXIT_OK;
 }
 
-/* Settings, credentials, S3, the bucket. An exit status: EXIT_OK to go on. */
+/*
+ * Settings and credentials (j->creds, j->ecfg's keys). An exit status:
+ * EXIT_OK to go on.
+ */
 static int
-job_open_s3(struct job *j)
+job_open_creds(struct job *j)
 {
 	struct options		*o = j->o;
 	struct creds_options	 copt;
-	struct s3_error		 err;
 	time_t			 expires = 0;
-	char			 e[640], em[4 * 640], eb[MSG_ESCAPED_MAX];
 	int			 rc;
 
 	if (ini_find_settings(o->profile, &j->set) == -1 ||
@@ -261,6 +264,15 @@ job_open_s3(struct job *j)
 	j->ecfg.expires = expires;
 	j->ecfg.refresh = creds_refresh;
 	j->ecfg.refresh_arg = j->provider;
+	return EXIT_OK;
+}
+
+/* The engine and S3 (the keys move into the engine). EXIT_OK to go on. */
+static int
+job_open_engine(struct job *j)
+{
+	const struct options	*o = j->o;
+
 	/* The queue's long poll must not hold up a GET. */
 	j->ecfg.connections = o->jobs + (o->queue_url != NULL ?
 	    QUEUE_CONNECTIONS : 0);
@@ -274,6 +286,21 @@ job_open_s3(struct job *j)
 	if (j->r.eng == NULL ||
 	    (j->r.s3 = s3_new(j->r.eng, &j->cfg)) == NULL)
 		return EXIT_LOCAL;
+	return EXIT_OK;
+}
+
+/* Settings, credentials, S3, the bucket. An exit status: EXIT_OK to go on. */
+static int
+job_open_s3(struct job *j)
+{
+	struct options		*o = j->o;
+	struct s3_error		 err;
+	char			 e[640], em[4 * 640], eb[MSG_ESCAPED_MAX];
+	int			 status;
+
+	if ((status = job_open_creds(j)) != EXIT_OK ||
+	    (status = job_open_engine(j)) != EXIT_OK)
+		return status;
 	if (o->queue_url != NULL)
 		return job_open_sqs(j);
 	if (s3_check_bucket(j->r.s3, o->bucket, &err) == -1) {
@@ -287,6 +314,33 @@ job_open_s3(struct job *j)
 		return err.transient ? EXIT_TRANSIENT : EXIT_BUCKET;
 	}
 	return EXIT_OK;
+}
+
+/*
+ * --check: the paths, the credentials (before the engine takes the keys),
+ * the bucket, the queue; a line each (check.c), nothing changed. Its exit
+ * status.
+ */
+static int
+job_check(struct job *j)
+{
+	const struct options	*o = j->o;
+	struct check		 c;
+	int			 found;
+
+	memset(&c, 0, sizeof(c));
+	check_paths(&c, o);
+	found = job_open_creds(j) == EXIT_OK;
+	check_creds(&c, found ? &j->creds : NULL, j->cfg.region,
+	    j->ecfg.ca_bundle);
+	if (found && job_open_engine(j) == EXIT_OK) {
+		if (o->bucket != NULL)
+			check_bucket(&c, j->r.s3, o, j->cfg.region);
+		if (o->queue_url != NULL)
+			check_queue(&c, j->r.eng, job_open_sqs(j) == EXIT_OK ?
+			    j->sqs : NULL);
+	}
+	return check_status(&c);
 }
 
 /* The walk, then the summary. Its exit status. */
@@ -344,6 +398,10 @@ job_run(struct job *j)
 		    r->n.records, r->n.bytes_in, r->n.bytes_out,
 		    progress_seconds(), r->n.failed + r->n.transient,
 		    r->n.lists, r->n.skipped, r->n.discarded);
+	if (o->debug > 1 && o->max_line > 0)
+		msg_warn("--max-line-bytes %zu: %lu lines shortened, %lu of "
+		    "them still longer", o->max_line, r->n.shortened,
+		    r->n.overlong);
 	return status;
 }
 
@@ -360,7 +418,7 @@ job_metrics(const struct job *j, int status)
 	struct metrics		 m;
 	char			 queue[HTTP_URL_SHOWN_MAX];
 
-	if (o->metrics == NULL || o->dry_run)
+	if (o->metrics == NULL || o->dry_run || o->check)
 		return;
 	memset(&m, 0, sizeof(m));
 	m.start = j->start;
@@ -368,6 +426,8 @@ job_metrics(const struct job *j, int status)
 	m.status = status;
 	m.records = n->records;
 	m.discarded = n->discarded;
+	m.shortened = n->shortened;
+	m.overlong = n->overlong;
 	m.bytes_in = n->bytes_in;
 	m.written = n->objects;
 	m.failed = n->failed + n->transient;
@@ -434,6 +494,11 @@ main(int argc, char *argv[])
 		discard_free(o.discard);
 		return EXIT_LOCAL;
 	}
+	if (o.wazuh_state != NULL) {
+		status = takeover_wazuh(&o);
+		discard_free(o.discard);
+		return status;
+	}
 	if (o.log == NULL || *o.log == '\0') {
 		printf("ERROR: Missing a local log file! (-l flag)\n");
 		discard_free(o.discard);
@@ -454,6 +519,8 @@ main(int argc, char *argv[])
 	j.o = &o;
 	j.r.o = &o;
 	j.lockfd[0] = j.lockfd[1] = -1;
+	if (o.check)
+		return job_close(&j, job_check(&j));
 	if ((status = job_open_files(&j)) == EXIT_OK &&
 	    (status = job_open_s3(&j)) == EXIT_OK)
 		status = job_run(&j);

@@ -225,7 +225,7 @@ write_records(struct run *r, const char *bucket, const char *key,
 	struct flatten_meta	 meta;
 	struct log_out		 lo = { r, r->log, 0 };
 	char			 why[WHY_MAX], dir[PATH_MAX];
-	size_t			 ndiscarded = 0;
+	size_t			 ndiscarded = 0, nshort = 0, nover = 0;
 	int			 rc;
 
 	if (r->spool == NULL) {
@@ -241,11 +241,16 @@ write_records(struct run *r, const char *bucket, const char *key,
 	meta.discard = r->o->discard;
 	meta.discarded = &ndiscarded;
 	spool_limit(r->spool, output_limit(r, src));
+	meta.max_line = r->o->max_line;
+	meta.shortened = &nshort;
+	meta.overlong = &nover;
 	rc = convert_object(src, r->o->max_inflated, r->o->format, &meta,
 	    r->spool, stop_asked, r, nrec, why, sizeof(why));
 	switch (rc) {
 	case CONVERT_OK:
 		r->n.discarded += ndiscarded;
+		r->n.shortened += nshort;
+		r->n.overlong += nover;
 		break;
 	case CONVERT_EBAD:
 	case CONVERT_ENOMEM:

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "discard.h"
+#include "linefit.h"
 #include "flatten.h"
 #include "msg.h"
 #include "options.h"
@@ -36,8 +37,10 @@ static const char usage_text[] =
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
 "                 [--max-inflated-size BYTES] [--max-output-size BYTES]\n"
-"                 [--metrics FILE] [--discard FIELD=REGEX ...]\n"
-"                 [--account-alias NAME] [--version]\n"
+"                 [--max-line-bytes N] [--metrics FILE]\n"
+"                 [--discard FIELD=REGEX ...] [--account-alias NAME]\n"
+"                 [--check] [--version]\n"
+"       getawslog --import-wazuh-state FILE -b BUCKET -s FILE\n"
 "       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
 "                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
 "                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
@@ -84,7 +87,20 @@ static const char help_text[] =
 "  --account-alias=NAME  with --format wazuh: the alias every event names\n"
 "                        (log_info.aws_account_alias, as the aws-s3 module's\n"
 "                        aws_account_alias; default empty)\n"
+"  --max-line-bytes=N    with records: shorten a record's largest values\n"
+"                        until its line, newline included, is at most N\n"
+"                        bytes (K suffix allowed; OSSEC 2.x: 5800, 3.x: 4000)\n"
+"  --check               with the options of a run: check the paths, the\n"
+"                        credentials, the bucket's rights, the clock and\n"
+"                        the queue, a line each; change nothing; exit 0\n"
+"                        when all pass\n"
 "  --version             show the version and exit\n"
+"\n"
+"Taking over from Wazuh's aws-s3 module:\n"
+"  --import-wazuh-state=FILE\n"
+"                        record in the -s state where the module's state\n"
+"                        FILE (s3_cloudtrail.db) says it stopped in each\n"
+"                        region folder of -b's bucket, then exit\n"
 "\n"
 "Queue mode (S3 event notifications from SQS):\n"
 "  --queue-url=URL       read the objects to fetch from this SQS queue; -b\n"
@@ -152,7 +168,8 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
-	OPT_FOLLOW, OPT_ALIAS, OPT_MAXOUTPUT };
+	OPT_FOLLOW, OPT_ALIAS, OPT_MAXOUTPUT, OPT_MAXLINE, OPT_WAZUHSTATE,
+	OPT_CHECK };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -186,6 +203,9 @@ static const struct option longopts[] = {
 	{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
 	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
 	{ "account-alias", required_argument,	NULL, OPT_ALIAS },
+	{ "max-line-bytes", required_argument,	NULL, OPT_MAXLINE },
+	{ "import-wazuh-state", required_argument, NULL, OPT_WAZUHSTATE },
+	{ "check",	no_argument,		NULL, OPT_CHECK },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -456,6 +476,16 @@ options_parse(int argc, char **argv, struct options *o)
 		case OPT_ALIAS:
 			o->account_alias = optarg;
 			break;
+		case OPT_MAXLINE:
+			o->max_line = parse_size(optarg, LINEFIT_MIN,
+			    LINEFIT_MAX, "--max-line-bytes");
+			break;
+		case OPT_CHECK:
+			o->check = 1;
+			break;
+		case OPT_WAZUHSTATE:
+			o->wazuh_state = optarg;
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -480,6 +510,12 @@ options_parse(int argc, char **argv, struct options *o)
 		    "-j or --format");
 	if (o->account_alias != NULL && o->format != FLATTEN_WAZUH)
 		usage_error("option --account-alias: only with --format wazuh");
+	if (o->max_line > 0 && o->format == -1)
+		usage_error("option --max-line-bytes: lines are shortened only "
+		    "with -j or --format");
+	if (o->wazuh_state != NULL && (o->state == NULL || o->bucket == NULL))
+		usage_error("option --import-wazuh-state: the state to write "
+		    "(-s) and the bucket (-b) are needed");
 	if (o->queue_url != NULL && walk_only)
 		usage_error("option %s: the listing's, not --queue-url's",
 		    option_name(walk_only));

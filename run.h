@@ -51,6 +51,9 @@ struct options {
 	int		 visibility;	/* --visibility-timeout, seconds */
 	int		 wait;		/* --wait-time-seconds */
 	int		 follow;	/* poll until SIGTERM or SIGINT */
+	size_t		 max_line;	/* --max-line-bytes, 0: none */
+	const char	*wazuh_state;	/* --import-wazuh-state FILE */
+	int		 check;		/* --check: a preflight, no run */
 };
 
 struct counts {
@@ -61,6 +64,8 @@ struct counts {
 	/* Digests, recorded objects, objects dated before --after. */
 	unsigned long	 skipped;
 	unsigned long	 discarded;	/* records not written (--discard) */
+	unsigned long	 shortened;	/* lines cut by --max-line-bytes */
+	unsigned long	 overlong;	/* of those, still longer than it */
 	unsigned long long bytes_in, bytes_out;
 	long long	 newest;	/* newest name time written, 0: none */
 	unsigned long	 messages;	/* queue messages finished and deleted */
