@@ -85,6 +85,60 @@ skip_zeros(const struct inflate_src *src, size_t off, unsigned char *buf,
 	return INFLATE_OK;
 }
 
+/*
+ * One piece of n bytes of output: counted against max, then to sink (if
+ * any). INFLATE_OK, or INFLATE_EBAD / INFLATE_ESINK with why said.
+ */
+static int
+put_piece(const unsigned char *out, size_t n, size_t max, size_t *produced,
+    inflate_sink sink, void *arg, char *why, size_t whylen)
+{
+	*produced += n;
+	if (*produced > max) {
+		WHY("decompresses to more than %zu bytes", max);
+		return INFLATE_EBAD;
+	}
+	if (n > 0 && sink != NULL && sink(arg, (const char *)out, n) == -1) {
+		WHY("write failed");
+		return INFLATE_ESINK;
+	}
+	return INFLATE_OK;
+}
+
+/*
+ * A member ended. Another gzip member may follow, as zcat allows, and
+ * zeros may come first or last: padding that gzip(1) and Python's gzip
+ * skip. *done is set when nothing follows; otherwise z starts the next
+ * member from its first byte (in was used). INFLATE_OK, or a fault.
+ */
+static int
+next_member(z_stream *z, const struct inflate_src *src, unsigned char *in,
+    size_t *consumed, int *done, char *why, size_t whylen)
+{
+	size_t	 pos;
+	int	 ret;
+
+	*done = 0;
+	if (z->avail_in == 0 && *consumed == src->len) {
+		*done = 1;
+		return INFLATE_OK;
+	}
+	if ((ret = skip_zeros(src, *consumed - z->avail_in, in, &pos, why,
+	    whylen)) != INFLATE_OK)
+		return ret;
+	if (pos == src->len) {
+		*done = 1;
+		return INFLATE_OK;
+	}
+	*consumed = pos;
+	z->avail_in = 0;
+	if (inflateReset(z) != Z_OK) {
+		WHY("zlib error");
+		return INFLATE_EBAD;
+	}
+	return INFLATE_OK;
+}
+
 /* Inflate all of src into pieces of out, each handed to sink (or not). */
 static int
 inflate_run(const struct inflate_src *src, size_t max, inflate_sink sink,
@@ -92,8 +146,8 @@ inflate_run(const struct inflate_src *src, size_t max, inflate_sink sink,
 {
 	z_stream	 z;
 	unsigned char	*in = NULL;
-	size_t		 produced = 0, consumed = 0, n, pos;
-	int		 zr, ret, started = 0;
+	size_t		 produced = 0, consumed = 0;
+	int		 zr, ret, started = 0, done = 0;
 
 	memset(&z, 0, sizeof(z));
 	if (src->fd >= 0 && (in = malloc(INFLATE_CHUNK)) == NULL) {
@@ -107,7 +161,7 @@ inflate_run(const struct inflate_src *src, size_t max, inflate_sink sink,
 		goto out;
 	}
 	started = 1;
-	for (;;) {
+	while (!done) {
 		if (z.avail_in == 0 && (ret = next_input(&z, src, in,
 		    &consumed, why, whylen)) != INFLATE_OK)
 			goto out;
@@ -125,41 +179,12 @@ inflate_run(const struct inflate_src *src, size_t max, inflate_sink sink,
 			ret = INFLATE_EBAD;
 			goto out;
 		}
-		n = INFLATE_CHUNK - z.avail_out;
-		produced += n;
-		if (produced > max) {
-			WHY("decompresses to more than %zu bytes", max);
-			ret = INFLATE_EBAD;
+		if ((ret = put_piece(out, INFLATE_CHUNK - z.avail_out, max,
+		    &produced, sink, arg, why, whylen)) != INFLATE_OK)
 			goto out;
-		}
-		if (n > 0 && sink != NULL && sink(arg, (const char *)out, n) ==
-		    -1) {
-			WHY("write failed");
-			ret = INFLATE_ESINK;
+		if (zr == Z_STREAM_END && (ret = next_member(&z, src, in,
+		    &consumed, &done, why, whylen)) != INFLATE_OK)
 			goto out;
-		}
-		if (zr == Z_STREAM_END) {
-			/*
-			 * Another gzip member may follow, as zcat allows, and
-			 * zeros may come first or last: padding that gzip(1)
-			 * and Python's gzip skip.
-			 */
-			if (z.avail_in == 0 && consumed == src->len)
-				break;
-			if ((ret = skip_zeros(src, consumed - z.avail_in, in,
-			    &pos, why, whylen)) != INFLATE_OK)
-				goto out;
-			if (pos == src->len)
-				break;
-			/* The next member from its first byte (in was used). */
-			consumed = pos;
-			z.avail_in = 0;
-			if (inflateReset(&z) != Z_OK) {
-				WHY("zlib error");
-				ret = INFLATE_EBAD;
-				goto out;
-			}
-		}
 	}
 	*total = produced;
 	ret = INFLATE_OK;
