@@ -59,7 +59,7 @@ class BenchTests(unittest.TestCase):
         for k in ("a_wall", "b_cpu", "c_incremental", "d_memory",
                   "e_stream", "f_queue"):
             self.assertIn(k, self.res, self.show())
-        self.assertEqual(len(self.res["targets"]), 8)
+        self.assertEqual(len(self.res["targets"]), 9)
         self.assertEqual(self.res["config"]["binary"], s3env.binary_path())
         # The table and a verdict per target are printed.
         out = self.proc.stdout.decode()
