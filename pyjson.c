@@ -7,7 +7,7 @@
  * document byte by byte with a few words of state: it validates it, finds
  * the top-level "Records" keys and the start of each record, and is the
  * one that words every complaint ("invalid JSON at byte N"). The tree
- * parser (parse_value()) builds a record from contiguous text, fast; it
+ * parser (parse_tree()) builds a record from contiguous text, fast; it
  * only says yes or no. At a record's start the tree parser tries the
  * piece at hand; when the record does not end in it (or is bad), the
  * scanner takes the record from its first byte, copying it aside, and the
@@ -78,6 +78,13 @@ enum { RECS_OK, RECS_NOT_ARRAY, RECS_NOT_OBJECT };
 /* How scan() stopped. */
 enum { SCAN_MORE, SCAN_RECORD, SCAN_RECORD_END, SCAN_ERROR };
 
+/* A container the tree parser has open. */
+struct pj_frame {
+	size_t		 idx;		/* its node */
+	size_t		 base;		/* its members from stack[base] */
+	int		 isobj;
+};
+
 struct pj_stream {
 	int		(*on_record)(void *, const struct pj_tree *, size_t);
 	int		(*on_records)(void *);
@@ -89,7 +96,8 @@ struct pj_stream {
 	/* The scanner. */
 	int		 state;
 	int		 depth;		/* open containers */
-	uint64_t	 isobj;		/* bit d: the container at depth d+1 */
+	/* Bit d: the container at depth d+1 is an object. */
+	uint64_t	 isobj[(PJ_MAX_DEPTH + 63) / 64];
 	uint64_t	 off;		/* document offset of the piece */
 	uint64_t	 at;		/* where a failing token began */
 	int		 iskey;		/* the string is an object key */
@@ -118,7 +126,9 @@ struct pj_stream {
 	const unsigned char *src;	/* the record's first byte */
 	size_t		 srclen, pos;
 	size_t		 runend;	/* 1 + offset of src's last stop byte */
-	int		 tdepth;
+	int		 tdepth;	/* depth of the record's parent */
+	struct pj_frame	*frames;	/* open containers: PJ_MAX_DEPTH */
+	size_t		 nframes;
 	int		 nomem;
 	struct pj_node	*nodes;
 	size_t		 nnodes, nodecap;
@@ -689,8 +699,6 @@ match_word(struct pj_stream *p, const char *w)
 	return 1;
 }
 
-static int parse_value(struct pj_stream *, size_t *);
-
 /* Close an object whose members are stack[base..] as (key, value) pairs. */
 static int
 close_object(struct pj_stream *p, size_t base, size_t idx)
@@ -754,54 +762,12 @@ close_object(struct pj_stream *p, size_t base, size_t idx)
 	return 0;
 }
 
+/* An array whose elements are stack[base..] closes. */
 static int
-parse_container(struct pj_stream *p, size_t *idx, int isobj)
+close_array(struct pj_stream *p, size_t base, size_t idx)
 {
-	size_t	 base = p->nstack, k, v, n;
-	char	 close = isobj ? '}' : ']';
+	size_t	 n = p->nstack - base;
 
-	if (++p->tdepth > PJ_MAX_DEPTH)
-		return -1;
-	if (new_node(p, isobj ? PJ_OBJ : PJ_ARR, idx) == -1)
-		return -1;
-	p->pos++;
-	skip_ws(p);
-	if (p->pos < p->srclen && p->src[p->pos] == close)
-		p->pos++;
-	else {
-		for (;;) {
-			skip_ws(p);
-			if (isobj) {
-				if (p->pos >= p->srclen ||
-				    p->src[p->pos] != '"')
-					return -1;
-				if (parse_string(p, &k, 1) == -1 ||
-				    push(p, k) == -1)
-					return -1;
-				skip_ws(p);
-				if (p->pos >= p->srclen ||
-				    p->src[p->pos] != ':')
-					return -1;
-				p->pos++;
-			}
-			if (parse_value(p, &v) == -1 || push(p, v) == -1)
-				return -1;
-			skip_ws(p);
-			if (p->pos >= p->srclen)
-				return -1;
-			if (p->src[p->pos] == close) {
-				p->pos++;
-				break;
-			}
-			if (p->src[p->pos] != ',')
-				return -1;
-			p->pos++;
-		}
-	}
-	p->tdepth--;
-	if (isobj)
-		return close_object(p, base, *idx);
-	n = p->nstack - base;
 	if (grow((void **)&p->kids, &p->kidcap, p->nkids + n,
 	    sizeof(size_t)) == -1) {
 		p->nomem = 1;
@@ -810,24 +776,17 @@ parse_container(struct pj_stream *p, size_t *idx, int isobj)
 	if (n > 0)	/* the arrays may still be NULL */
 		memcpy(p->kids + p->nkids, p->stack + base,
 		    n * sizeof(size_t));
-	p->nodes[*idx].off = p->nkids;
-	p->nodes[*idx].len = (uint32_t)n;
+	p->nodes[idx].off = p->nkids;
+	p->nodes[idx].len = (uint32_t)n;
 	p->nkids += n;
 	p->nstack = base;
 	return 0;
 }
 
+/* A value that is no container, at src[pos]: its node into *idx. */
 static int
-parse_value(struct pj_stream *p, size_t *idx)
+parse_scalar(struct pj_stream *p, int c, size_t *idx)
 {
-	int	 c;
-
-	skip_ws(p);
-	if (p->pos >= p->srclen)
-		return -1;
-	c = p->src[p->pos];
-	if (c == '{' || c == '[')
-		return parse_container(p, idx, c == '{');
 	if (c == '"')
 		return parse_string(p, idx, 0);
 	if (c == '-' || (c >= '0' && c <= '9')) {
@@ -856,6 +815,92 @@ parse_value(struct pj_stream *p, size_t *idx)
 	return -1;
 }
 
+/* An object's key and its ':', at src[pos] after whitespace. */
+static int
+parse_key(struct pj_stream *p)
+{
+	size_t	 k;
+
+	skip_ws(p);
+	if (p->pos >= p->srclen || p->src[p->pos] != '"' ||
+	    parse_string(p, &k, 1) == -1 || push(p, k) == -1)
+		return -1;
+	skip_ws(p);
+	if (p->pos >= p->srclen || p->src[p->pos] != ':')
+		return -1;
+	p->pos++;
+	return 0;
+}
+
+/*
+ * The value at src[pos] (a record: depth starts at p->tdepth), its root
+ * node into *root. Containers open and close on an explicit stack of
+ * frames (never C recursion: PJ_MAX_DEPTH may be a thousand), their
+ * members on p->stack as in Python's json. A state machine: the labels
+ * are its states (a value expected, a value just made).
+ */
+static int
+parse_tree(struct pj_stream *p, size_t *root)
+{
+	struct pj_frame *f;
+	size_t	 v;
+	int	 c;
+
+	p->nframes = 0;
+ value:
+	skip_ws(p);
+	if (p->pos >= p->srclen)
+		return -1;
+	c = p->src[p->pos];
+	if (c != '{' && c != '[') {
+		if (parse_scalar(p, c, &v) == -1)
+			return -1;
+		goto made;
+	}
+	if (p->tdepth + (int)p->nframes >= PJ_MAX_DEPTH || new_node(p,
+	    c == '{' ? PJ_OBJ : PJ_ARR, &v) == -1)
+		return -1;
+	f = &p->frames[p->nframes++];
+	f->idx = v;
+	f->base = p->nstack;
+	f->isobj = c == '{';
+	p->pos++;
+	skip_ws(p);
+	if (p->pos < p->srclen && p->src[p->pos] == (f->isobj ? '}' : ']')) {
+		p->pos++;
+		goto close;
+	}
+	if (f->isobj && parse_key(p) == -1)
+		return -1;
+	goto value;
+ made:
+	if (p->nframes == 0) {
+		*root = v;
+		return 0;
+	}
+	if (push(p, v) == -1)
+		return -1;
+	f = &p->frames[p->nframes - 1];
+	skip_ws(p);
+	if (p->pos >= p->srclen)
+		return -1;
+	c = p->src[p->pos++];
+	if (c == ',') {
+		if (f->isobj && parse_key(p) == -1)
+			return -1;
+		goto value;
+	}
+	if (c != (f->isobj ? '}' : ']'))
+		return -1;
+ close:
+	f = &p->frames[--p->nframes];
+	v = f->idx;
+	if ((f->isobj ? close_object(p, f->base, v) : close_array(p, f->base,
+	    v)) == -1)
+		return -1;
+	goto made;
+}
+
 /*
  * Build the record at src[0..len) (its '{' first; it may end before len)
  * and hand it to on_record. runend as for parse_string. 0 with *used set,
@@ -880,7 +925,7 @@ build_record(struct pj_stream *p, const unsigned char *src, size_t len,
 		p->nomem = 1;
 		return -1;
 	}
-	if (parse_value(p, &root) == -1)
+	if (parse_tree(p, &root) == -1)
 		return -1;
 	t.src = src;
 	t.str = p->str;
@@ -972,13 +1017,22 @@ value_start(struct pj_stream *p, int c, uint64_t here)
 		p->nelem = 0;
 	}
 	if (isobj)
-		p->isobj |= (uint64_t)1 << p->depth;
+		p->isobj[p->depth / 64] |= (uint64_t)1 << p->depth % 64;
 	else
-		p->isobj &= ~((uint64_t)1 << p->depth);
+		p->isobj[p->depth / 64] &= ~((uint64_t)1 << p->depth % 64);
 	p->depth++;
 	p->state = isobj ? S_OBJ_FIRST : S_ARR_FIRST;
 	(void)here;
 	return SCAN_MORE;
+}
+
+/* The innermost open container is an object. */
+static inline int
+in_obj(const struct pj_stream *p)
+{
+	int	 d = p->depth - 1;
+
+	return p->isobj[d / 64] >> d % 64 & 1;
 }
 
 /* A container closes: SCAN_RECORD_END when it was the copied record. */
@@ -1148,12 +1202,11 @@ scan(struct pj_stream *p, const unsigned char *b, size_t *ip, size_t lim)
 			if (p->depth == 0)
 				DONE(bad_at(p, HERE));
 			if (c == ',') {
-				p->state = p->isobj >> (p->depth - 1) & 1 ?
-				    S_KEY : S_VALUE;
+				p->state = in_obj(p) ? S_KEY : S_VALUE;
 				i++;
 				break;
 			}
-			if (c != (p->isobj >> (p->depth - 1) & 1 ? '}' : ']'))
+			if (c != (in_obj(p) ? '}' : ']'))
 				DONE(bad_at(p, HERE));
 			i++;
 			if ((r = close_container(p)) != SCAN_MORE)
@@ -1332,7 +1385,8 @@ pj_new(int insorder, int (*on_record)(void *, const struct pj_tree *,
 	if (grow((void **)&p->nodes, &p->nodecap, 64, sizeof(*p->nodes)) ==
 	    -1 || grow((void **)&p->kids, &p->kidcap, 64, sizeof(*p->kids)) ==
 	    -1 || grow((void **)&p->stack, &p->stackcap, 64,
-	    sizeof(*p->stack)) == -1) {
+	    sizeof(*p->stack)) == -1 || (p->frames = calloc(PJ_MAX_DEPTH,
+	    sizeof(*p->frames))) == NULL) {
 		pj_free(p);
 		return NULL;
 	}
@@ -1354,6 +1408,7 @@ pj_free(struct pj_stream *p)
 	free(p->str);
 	free(p->kids);
 	free(p->stack);
+	free(p->frames);
 	free(p->tmp);
 	pj_dict_free(&p->dict);
 	free(p);

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PJ_MAX_DEPTH	64			/* JSON nesting */
+#define PJ_MAX_DEPTH	1000			/* JSON nesting: Python's */
 #define PJ_RECORD_MAX	(16 * 1024 * 1024)	/* bytes of one record */
 #define PJ_RECORD_VALUES (1024 * 1024)		/* keys and values in one */
 #define PJ_ERR_MAX	128			/* a reason's text */

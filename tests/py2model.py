@@ -19,7 +19,7 @@ import json
 import math
 import re
 
-MAX_DEPTH = 64
+MAX_DEPTH = 1000    # pyjson.h's PJ_MAX_DEPTH
 M64 = (1 << 64) - 1
 
 
@@ -47,7 +47,7 @@ def parse(data):
         text = data.decode('utf-8', 'surrogatepass')
         doc = json.loads(text, object_pairs_hook=Obj, parse_int=Int,
                          parse_float=float, parse_constant=float)
-    except (UnicodeDecodeError, ValueError) as e:
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise BadDoc(str(e))
     if depth(doc) > MAX_DEPTH:
         raise BadDoc('too deep')

@@ -421,9 +421,10 @@ BAD_DOCS = [
     ("element-array", b'{"Records":[{"eventName":"BADMARK"},[{"a":1}]]}'),
     ("element-null", b'{"Records":[{"eventName":"BADMARK"},null]}'),
     ("element-number", b'{"Records":[{"eventName":"BADMARK"},7]}'),
-    ("depth-65", doc(nested(62))),
-    ("depth-65-objects", b'{"Records":[{"eventName":"BADMARK","d":' +
-     b'{"a":' * 62 + b"1" + b"}" * 62 + b"}]}"),
+    # one level past PJ_MAX_DEPTH (1000, what Python's json reads)
+    ("depth-1001", doc(nested(998))),
+    ("depth-1001-objects", b'{"Records":[{"eventName":"BADMARK","d":' +
+     b'{"a":' * 998 + b"1" + b"}" * 998 + b"}]}"),
     ("depth-200000", doc(nested(200000))),
     ("utf8-ff", b'{"Records":[{"eventName":"BADMARK\xff"}]}'),
     ("utf8-overlong", b'{"Records":[{"eventName":"BADMARK\xc0\xaf"}]}'),
