@@ -127,8 +127,8 @@ struct pj_stream {
 	size_t		 srclen, pos;
 	size_t		 runend;	/* 1 + offset of src's last stop byte */
 	int		 tdepth;	/* depth of the record's parent */
-	struct pj_frame	*frames;	/* open containers: PJ_MAX_DEPTH */
-	size_t		 nframes;
+	struct pj_frame	*frames;	/* open containers */
+	size_t		 nframes, framecap;
 	int		 nomem;
 	struct pj_node	*nodes;
 	size_t		 nnodes, nodecap;
@@ -250,9 +250,38 @@ pj_hash(const unsigned char *s, size_t len)
 	return h == UINT64_MAX ? h - 1 : h;
 }
 
-/* pj_hash through the cache of recent keys. */
+/*
+ * A cached key e->s (KEY_CACHED bytes, zeros after its len) is s[0..len),
+ * where avail bytes can be read from s: with 32 of them, two vector
+ * compares and no call.
+ */
+static inline int
+key_eq(const struct keyhash *e, const unsigned char *s, size_t len,
+    size_t avail)
+{
+#if defined(__SSE2__) && KEY_CACHED == 32
+	if (avail >= 32) {
+		__m128i	 a0, a1, b0, b1;
+		uint32_t eq, want;
+
+		a0 = _mm_loadu_si128((const __m128i *)(const void *)e->s);
+		a1 = _mm_loadu_si128((const __m128i *)(const void *)(e->s + 16));
+		b0 = _mm_loadu_si128((const __m128i *)(const void *)s);
+		b1 = _mm_loadu_si128((const __m128i *)(const void *)(s + 16));
+		eq = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a0, b0)) |
+		    (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a1, b1)) << 16;
+		want = len == 32 ? UINT32_MAX : ((uint32_t)1 << len) - 1;
+		return (eq & want) == want;
+	}
+#else
+	(void)avail;
+#endif
+	return memcmp(e->s, s, len) == 0;
+}
+
+/* pj_hash through the cache of recent keys; avail as for key_eq. */
 static uint64_t
-key_hash(const unsigned char *s, size_t len)
+key_hash(const unsigned char *s, size_t len, size_t avail)
 {
 	struct keyhash *e;
 	uint32_t x;
@@ -263,10 +292,11 @@ key_hash(const unsigned char *s, size_t len)
 	x = (uint32_t)len ^ (uint32_t)s[0] << 8 ^ (uint32_t)s[len / 2] << 16 ^
 	    (uint32_t)s[len - 1] << 24;
 	e = &keycache[(uint32_t)(x * 0x9e3779b1u) >> (32 - KEYCACHE_BITS)];
-	if (e->len == len && memcmp(e->s, s, len) == 0)
+	if (e->len == len && key_eq(e, s, len, avail))
 		return e->hash;
 	e->hash = pj_hash(s, len);
 	e->len = (uint32_t)len;
+	memset(e->s, 0, sizeof(e->s));
 	memcpy(e->s, s, len);
 	return e->hash;
 }
@@ -274,12 +304,122 @@ key_hash(const unsigned char *s, size_t len)
 /* ---------------------------------------------------------------- */
 /* CPython 2.7's dict */
 
+/*
+ * Objects repeat their keys (userIdentity, sessionContext, a record of
+ * one kind of call): remember the order of recent key sets. The order a
+ * CPython 2.7 dict iterates depends on the keys' hashes alone when no two
+ * of them are equal (equality is only asked of keys whose hashes are), so
+ * a set whose hashes were all distinct is kept by its hash sequence, and
+ * the same sequence later gets the same order without the table. Like
+ * keycache, one for the process, warm from object to object (and shared
+ * by every pj_dict: what it holds is true of any).
+ */
+#define DORDER_KEYS	32
+#define DORDER_SLOTS	256
+
+struct pj_dorder {
+	uint64_t	 sig;
+	uint32_t	 n;		/* 0: empty */
+	uint64_t	 hash[DORDER_KEYS];
+	uint8_t		 order[DORDER_KEYS];
+};
+
+static struct pj_dorder	dorder[DORDER_SLOTS];
+
+static uint64_t
+dorder_sig(const struct pj_dkey *k, size_t n)
+{
+	uint64_t sig = n;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		sig = (sig ^ k[i].hash) * 0x100000001b3ULL;
+	return sig ^ sig >> 29;
+}
+
+/* A remembered order of k[0..n) into order and first: n, or 0. */
+static size_t
+dorder_get(const struct pj_dkey *k, size_t n, uint64_t sig, size_t *order,
+    size_t *first)
+{
+	const struct pj_dorder *e = &dorder[sig % DORDER_SLOTS];
+	size_t	 i;
+
+	if (e->n != n || e->sig != sig)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (e->hash[i] != k[i].hash)
+			return 0;
+	for (i = 0; i < n; i++) {
+		order[i] = e->order[i];
+		first[i] = i;
+	}
+	return n;
+}
+
+static void
+dorder_put(const struct pj_dkey *k, size_t n, uint64_t sig,
+    const size_t *order)
+{
+	struct pj_dorder *e = &dorder[sig % DORDER_SLOTS];
+	size_t	 i;
+
+	e->sig = sig;
+	e->n = (uint32_t)n;
+	for (i = 0; i < n; i++) {
+		e->hash[i] = k[i].hash;
+		e->order[i] = (uint8_t)order[i];
+	}
+}
+
+/* CPython 2.7's dictresize(): the table grows to hold used keys. */
+static int
+dict_resize(struct pj_dict *dt, const struct pj_dkey *k, size_t used,
+    size_t *mask)
+{
+	size_t	 nsize = 8, j, slot, perturb, e, *t;
+
+	/* The smallest power of two > 4 * used. */
+	while (nsize <= (used > 50000 ? 2 : 4) * used)
+		nsize <<= 1;
+	if (grow((void **)&dt->tab2, &dt->tab2cap, nsize,
+	    sizeof(size_t)) == -1)
+		return -1;
+	memset(dt->tab2, 0, nsize * sizeof(size_t));
+	for (j = 0; j <= *mask; j++) {
+		if ((e = dt->tab[j]) == 0)
+			continue;
+		slot = k[e - 1].hash & (nsize - 1);
+		perturb = k[e - 1].hash;
+		while (dt->tab2[slot & (nsize - 1)] != 0) {
+			slot = (slot << 2) + slot + perturb + 1;
+			perturb >>= 5;
+		}
+		dt->tab2[slot & (nsize - 1)] = e;
+	}
+	t = dt->tab;
+	dt->tab = dt->tab2;
+	dt->tab2 = t;
+	e = dt->tabcap;
+	dt->tabcap = dt->tab2cap;
+	dt->tab2cap = e;
+	*mask = nsize - 1;
+	return 0;
+}
+
 ssize_t
 pj_dict_order(struct pj_dict *dt, const struct pj_dkey *k, size_t n,
     size_t *order, size_t *first)
 {
-	size_t	 mask = 7, used = 0, i, j, slot, perturb, e, nsize, *t;
+	size_t	 mask = 7, used = 0, i, j, slot, perturb, e;
+	uint64_t sig = 0;
+	int	 asked = 0;	/* an equality was asked: no caching */
 
+	if (n <= DORDER_KEYS) {
+		sig = dorder_sig(k, n);
+		if (n > 0 && dorder_get(k, n, sig, order, first) == n)
+			return (ssize_t)n;
+	}
 	if (grow((void **)&dt->tab, &dt->tabcap, 8, sizeof(size_t)) == -1)
 		return -1;
 	memset(dt->tab, 0, 8 * sizeof(size_t));
@@ -290,10 +430,12 @@ pj_dict_order(struct pj_dict *dt, const struct pj_dkey *k, size_t n,
 			/* Slots hold key index + 1; 0 is free. */
 			if ((e = dt->tab[slot & mask]) == 0)
 				break;
-			if (k[e - 1].hash == k[i].hash &&
-			    k[e - 1].len == k[i].len &&
-			    memcmp(k[e - 1].s, k[i].s, k[i].len) == 0)
-				break;
+			if (k[e - 1].hash == k[i].hash) {
+				asked = 1;
+				if (k[e - 1].len == k[i].len && memcmp(k[e - 1].s,
+				    k[i].s, k[i].len) == 0)
+					break;
+			}
 			slot = (slot << 2) + slot + perturb + 1;
 			perturb >>= 5;
 		}
@@ -304,38 +446,15 @@ pj_dict_order(struct pj_dict *dt, const struct pj_dkey *k, size_t n,
 		dt->tab[slot & mask] = i + 1;
 		first[i] = i;
 		used++;
-		if (used * 3 < (mask + 1) * 2)
-			continue;
-		/* dictresize(): smallest power of two > 4 * used. */
-		nsize = 8;
-		while (nsize <= (used > 50000 ? 2 : 4) * used)
-			nsize <<= 1;
-		if (grow((void **)&dt->tab2, &dt->tab2cap, nsize,
-		    sizeof(size_t)) == -1)
+		if (used * 3 >= (mask + 1) * 2 &&
+		    dict_resize(dt, k, used, &mask) == -1)
 			return -1;
-		memset(dt->tab2, 0, nsize * sizeof(size_t));
-		for (j = 0; j <= mask; j++) {
-			if ((e = dt->tab[j]) == 0)
-				continue;
-			slot = k[e - 1].hash & (nsize - 1);
-			perturb = k[e - 1].hash;
-			while (dt->tab2[slot & (nsize - 1)] != 0) {
-				slot = (slot << 2) + slot + perturb + 1;
-				perturb >>= 5;
-			}
-			dt->tab2[slot & (nsize - 1)] = e;
-		}
-		t = dt->tab;
-		dt->tab = dt->tab2;
-		dt->tab2 = t;
-		e = dt->tabcap;
-		dt->tabcap = dt->tab2cap;
-		dt->tab2cap = e;
-		mask = nsize - 1;
 	}
 	for (i = 0, j = 0; i <= mask; i++)
 		if (dt->tab[i] != 0)
 			order[j++] = dt->tab[i] - 1;
+	if (n <= DORDER_KEYS && !asked)
+		dorder_put(k, n, sig, order);
 	return (ssize_t)j;
 }
 
@@ -525,7 +644,7 @@ run_end(const unsigned char *s, size_t len)
  * outgrows its source). w is the decoded length's end, as an offset.
  */
 static int
-parse_string(struct pj_stream *p, size_t *idx, int iskey)
+parse_string_slow(struct pj_stream *p, size_t *idx, int iskey)
 {
 	const unsigned char *s = p->src;
 	unsigned char *t = (unsigned char *)p->str;
@@ -623,7 +742,41 @@ parse_string(struct pj_stream *p, size_t *idx, int iskey)
 	n->off = start;
 	n->len = (uint32_t)(len = w - start);
 	n->u.hash = iskey ? key_hash((const unsigned char *)
-	    (flags & PJ_COPY ? p->str : (const char *)s) + start, len) : 0;
+	    (flags & PJ_COPY ? p->str : (const char *)s) + start, len,
+	    flags & PJ_COPY ? len : p->srclen - start) : 0;
+	return 0;
+}
+
+/*
+ * The same, fast for nearly every string: plain bytes up to the quote,
+ * found 16 at a time. Anything else (an escape, a quote ', DEL, UTF-8, a
+ * fault) goes to parse_string_slow from the start.
+ */
+static inline int
+parse_string(struct pj_stream *p, size_t *idx, int iskey)
+{
+	const unsigned char *s = p->src;
+	struct pj_node *n;
+	size_t	 start = p->pos + 1, r;
+
+	r = skip_run(s, start, p->srclen);
+	if (r < p->runend)
+		while (strclass[s[r]] == SC_RUN)
+			r++;
+	else
+		while (r < p->srclen && strclass[s[r]] == SC_RUN)
+			r++;
+	if (r >= p->srclen || s[r] != '"')
+		return parse_string_slow(p, idx, iskey);
+	p->pos = r + 1;
+	if (new_node(p, PJ_STR, idx) == -1)
+		return -1;
+	n = &p->nodes[*idx];
+	n->flags = PJ_PLAIN;
+	n->off = start;
+	n->len = (uint32_t)(r - start);
+	if (iskey)
+		n->u.hash = key_hash(s + start, r - start, p->srclen - start);
 	return 0;
 }
 
@@ -860,6 +1013,11 @@ parse_tree(struct pj_stream *p, size_t *root)
 	if (p->tdepth + (int)p->nframes >= PJ_MAX_DEPTH || new_node(p,
 	    c == '{' ? PJ_OBJ : PJ_ARR, &v) == -1)
 		return -1;
+	if (p->nframes == p->framecap && grow((void **)&p->frames,
+	    &p->framecap, p->nframes + 1, sizeof(*p->frames)) == -1) {
+		p->nomem = 1;
+		return -1;
+	}
 	f = &p->frames[p->nframes++];
 	f->idx = v;
 	f->base = p->nstack;
@@ -1385,8 +1543,7 @@ pj_new(int insorder, int (*on_record)(void *, const struct pj_tree *,
 	if (grow((void **)&p->nodes, &p->nodecap, 64, sizeof(*p->nodes)) ==
 	    -1 || grow((void **)&p->kids, &p->kidcap, 64, sizeof(*p->kids)) ==
 	    -1 || grow((void **)&p->stack, &p->stackcap, 64,
-	    sizeof(*p->stack)) == -1 || (p->frames = calloc(PJ_MAX_DEPTH,
-	    sizeof(*p->frames))) == NULL) {
+	    sizeof(*p->stack)) == -1) {
 		pj_free(p);
 		return NULL;
 	}
