@@ -98,7 +98,8 @@ buf_grow(struct buf *b, size_t n)
 		return;
 	if (b->cap - b->len >= n)
 		return;
-	ncap = b->cap ? b->cap : 4096;
+	/* A line of a few KiB, and FLUSH_AT before it goes out. */
+	ncap = b->cap ? b->cap : 2 * FLUSH_AT;
 	while (ncap - b->len < n) {
 		if (ncap > SIZE_MAX / 2) {
 			b->nomem = 1;
@@ -293,6 +294,11 @@ repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 		buf_add(b, s, n->len);
 	else {
 		while (i < n->len) {
+			/* Printable ASCII but the quote and \ is itself. */
+			l = pj_run(s, i, n->len, q, '\\');
+			buf_add(b, s + i, l - i);
+			if ((i = l) == n->len)
+				break;
 			l = pj_cp_next(s + i, &c);
 			if (c == (uint32_t)q || c == '\\') {
 				buf_addc(b, '\\');
@@ -460,12 +466,12 @@ json_bytes(struct buf *b, const char *str, size_t len, int plain)
 		return;
 	}
 	while (i < len) {
-		l = cp_next_bounded(s + i, len - i, &c);
-		if (c >= 0x20 && c <= 0x7e && c != '"' && c != '\\') {
-			i += l;
-			continue;
-		}
+		/* Printable ASCII but " and \ is itself: in runs. */
+		i = pj_run(s, i, len, '"', '\\');
 		buf_add(b, s + run, i - run);
+		if (i == len)
+			break;
+		l = cp_next_bounded(s + i, len - i, &c);
 		switch (c) {
 		case '"': buf_adds(b, "\\\""); break;
 		case '\\': buf_adds(b, "\\\\"); break;
@@ -485,7 +491,6 @@ json_bytes(struct buf *b, const char *str, size_t len, int plain)
 		i += l;
 		run = i;
 	}
-	buf_add(b, s + run, i - run);
 	buf_addc(b, '"');
 }
 
@@ -963,15 +968,22 @@ enum wzkey {
 static enum wzkey
 wz_key(const struct pj_tree *d, const struct pj_node *kn)
 {
-	static const char *names[K_NKEYS] = { "", "log_info", "source",
-	    "aws_account_id", "source_ip_address", "sourceIPAddress", "tags",
-	    "additionalEventData", "responseElements", "requestParameters" };
+#define WZ_NAME(s)	{ s, sizeof(s) - 1 }
+	static const struct {
+		const char	*s;
+		size_t		 len;
+	} names[K_NKEYS] = { WZ_NAME(""), WZ_NAME("log_info"),
+	    WZ_NAME("source"), WZ_NAME("aws_account_id"),
+	    WZ_NAME("source_ip_address"), WZ_NAME("sourceIPAddress"),
+	    WZ_NAME("tags"), WZ_NAME("additionalEventData"),
+	    WZ_NAME("responseElements"), WZ_NAME("requestParameters") };
+#undef WZ_NAME
 	const char *s = pj_sdata(d, kn);
 	int	 i;
 
 	for (i = 1; i < K_NKEYS; i++)
-		if (kn->len == strlen(names[i]) &&
-		    memcmp(s, names[i], kn->len) == 0)
+		if (kn->len == names[i].len &&
+		    memcmp(s, names[i].s, kn->len) == 0)
 			return i;
 	return K_OTHER;
 }

@@ -132,6 +132,7 @@ struct pj_stream {
 	int		 nomem;
 	struct pj_node	*nodes;
 	size_t		 nnodes, nodecap;
+	size_t		 nodelim;	/* nodecap, at most PJ_RECORD_VALUES */
 	char		*str;		/* decoded strings that had escapes */
 	size_t		 strcap;
 	size_t		*kids;
@@ -280,7 +281,7 @@ key_eq(const struct keyhash *e, const unsigned char *s, size_t len,
 }
 
 /* pj_hash through the cache of recent keys; avail as for key_eq. */
-static uint64_t
+static inline uint64_t
 key_hash(const unsigned char *s, size_t len, size_t avail)
 {
 	struct keyhash *e;
@@ -475,7 +476,7 @@ new_node(struct pj_stream *p, int type, size_t *idx)
 {
 	struct pj_node *n;
 
-	if (p->nnodes == p->nodecap) {
+	if (p->nnodes >= p->nodelim) {
 		if (p->nnodes >= PJ_RECORD_VALUES)
 			return -1;	/* the scanner will say so */
 		if (grow((void **)&p->nodes, &p->nodecap, p->nnodes + 1,
@@ -483,16 +484,13 @@ new_node(struct pj_stream *p, int type, size_t *idx)
 			p->nomem = 1;
 			return -1;
 		}
+		p->nodelim = p->nodecap < PJ_RECORD_VALUES ? p->nodecap :
+		    PJ_RECORD_VALUES;
 	}
-	if (p->nnodes >= PJ_RECORD_VALUES)
-		return -1;
 	*idx = p->nnodes;
 	n = &p->nodes[p->nnodes++];
+	memset(n, 0, sizeof(*n));
 	n->type = type;
-	n->flags = 0;
-	n->len = 0;
-	n->off = 0;
-	n->u.hash = 0;
 	return 0;
 }
 
