@@ -145,6 +145,21 @@ buf_addc(struct buf *b, char c)
 	b->p[b->len++] = c;
 }
 
+/*
+ * Room for n more bytes at b->p + b->len, or NULL (the buffer failed, or
+ * out of memory): for writers that know their size and write in place.
+ */
+static inline char *
+buf_reserve(struct buf *b, size_t n)
+{
+	if (b->cap - b->len < n) {
+		buf_grow(b, n);
+		if (b->nomem || b->failed || b->cap - b->len < n)
+			return NULL;
+	}
+	return b->p + b->len;
+}
+
 /* Inline, so that strlen of a literal is a constant. */
 static inline void
 buf_adds(struct buf *b, const char *s)
@@ -288,37 +303,46 @@ repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 	size_t	 i = 0, l;
 	uint32_t c;
 
+	if ((n->flags & PJ_PLAIN) && !(n->flags & (q == '"' ? PJ_DQ : PJ_SQ))) {
+		/* Nearly every string: u'text', written in place. */
+		char	*w;
+
+		if ((w = buf_reserve(b, (size_t)n->len + 3)) == NULL)
+			return;
+		w[0] = 'u';
+		w[1] = q;
+		memcpy(w + 2, s, n->len);
+		w[n->len + 2] = q;
+		b->len += (size_t)n->len + 3;
+		return;
+	}
 	buf_addc(b, 'u');
 	buf_addc(b, q);
-	if ((n->flags & PJ_PLAIN) && !(n->flags & (q == '"' ? PJ_DQ : PJ_SQ)))
-		buf_add(b, s, n->len);
-	else {
-		while (i < n->len) {
-			/* Printable ASCII but the quote and \ is itself. */
-			l = pj_run(s, i, n->len, q, '\\');
-			buf_add(b, s + i, l - i);
-			if ((i = l) == n->len)
-				break;
-			l = pj_cp_next(s + i, &c);
-			if (c == (uint32_t)q || c == '\\') {
-				buf_addc(b, '\\');
-				buf_addc(b, c);
-			} else if (c >= 0x10000)
-				buf_esc(b, 'U', c, 8);
-			else if (c >= 0x100)
-				buf_esc(b, 'u', c, 4);
-			else if (c == '\t')
-				buf_adds(b, "\\t");
-			else if (c == '\n')
-				buf_adds(b, "\\n");
-			else if (c == '\r')
-				buf_adds(b, "\\r");
-			else if (c < 0x20 || c >= 0x7f)
-				buf_esc(b, 'x', c, 2);
-			else
-				buf_addc(b, c);
-			i += l;
-		}
+	while (i < n->len) {
+		/* Printable ASCII but the quote and \ is itself. */
+		l = pj_run(s, i, n->len, q, '\\');
+		buf_add(b, s + i, l - i);
+		if ((i = l) == n->len)
+			break;
+		l = pj_cp_next(s + i, &c);
+		if (c == (uint32_t)q || c == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, c);
+		} else if (c >= 0x10000)
+			buf_esc(b, 'U', c, 8);
+		else if (c >= 0x100)
+			buf_esc(b, 'u', c, 4);
+		else if (c == '\t')
+			buf_adds(b, "\\t");
+		else if (c == '\n')
+			buf_adds(b, "\\n");
+		else if (c == '\r')
+			buf_adds(b, "\\r");
+		else if (c < 0x20 || c >= 0x7f)
+			buf_esc(b, 'x', c, 2);
+		else
+			buf_addc(b, c);
+		i += l;
 	}
 	buf_addc(b, q);
 }
@@ -459,12 +483,18 @@ json_bytes(struct buf *b, const char *str, size_t len, int plain)
 	size_t	 i = 0, l, run = 0;
 	uint32_t c;
 
-	buf_addc(b, '"');
 	if (plain) {
-		buf_add(b, s, len);
-		buf_addc(b, '"');
+		char	*w;
+
+		if ((w = buf_reserve(b, len + 2)) == NULL)
+			return;
+		w[0] = '"';
+		memcpy(w + 1, s, len);
+		w[len + 1] = '"';
+		b->len += len + 2;
 		return;
 	}
+	buf_addc(b, '"');
 	while (i < len) {
 		/* Printable ASCII but " and \ is itself: in runs. */
 		i = pj_run(s, i, len, '"', '\\');

@@ -252,12 +252,12 @@ pj_hash(const unsigned char *s, size_t len)
 }
 
 /*
- * A cached key e->s (KEY_CACHED bytes, zeros after its len) is s[0..len),
+ * A cached key t (KEY_CACHED bytes, zeros after its len) is s[0..len),
  * where avail bytes can be read from s: with 32 of them, two vector
  * compares and no call.
  */
 static inline int
-key_eq(const struct keyhash *e, const unsigned char *s, size_t len,
+key_eq(const unsigned char *t, const unsigned char *s, size_t len,
     size_t avail)
 {
 #if defined(__SSE2__) && KEY_CACHED == 32
@@ -265,8 +265,8 @@ key_eq(const struct keyhash *e, const unsigned char *s, size_t len,
 		__m128i	 a0, a1, b0, b1;
 		uint32_t eq, want;
 
-		a0 = _mm_loadu_si128((const __m128i *)(const void *)e->s);
-		a1 = _mm_loadu_si128((const __m128i *)(const void *)(e->s + 16));
+		a0 = _mm_loadu_si128((const __m128i *)(const void *)t);
+		a1 = _mm_loadu_si128((const __m128i *)(const void *)(t + 16));
 		b0 = _mm_loadu_si128((const __m128i *)(const void *)s);
 		b1 = _mm_loadu_si128((const __m128i *)(const void *)(s + 16));
 		eq = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a0, b0)) |
@@ -277,7 +277,7 @@ key_eq(const struct keyhash *e, const unsigned char *s, size_t len,
 #else
 	(void)avail;
 #endif
-	return memcmp(e->s, s, len) == 0;
+	return memcmp(t, s, len) == 0;
 }
 
 /* pj_hash through the cache of recent keys; avail as for key_eq. */
@@ -293,7 +293,7 @@ key_hash(const unsigned char *s, size_t len, size_t avail)
 	x = (uint32_t)len ^ (uint32_t)s[0] << 8 ^ (uint32_t)s[len / 2] << 16 ^
 	    (uint32_t)s[len - 1] << 24;
 	e = &keycache[(uint32_t)(x * 0x9e3779b1u) >> (32 - KEYCACHE_BITS)];
-	if (e->len == len && key_eq(e, s, len, avail))
+	if (e->len == len && key_eq(e->s, s, len, avail))
 		return e->hash;
 	e->hash = pj_hash(s, len);
 	e->len = (uint32_t)len;
@@ -617,8 +617,8 @@ skip_run(const unsigned char *s, size_t r, size_t end)
 static inline size_t
 skip_run(const unsigned char *s, size_t r, size_t end)
 {
-	(void)s;
-	(void)end;
+	while (r < end && strclass[s[r]] == SC_RUN)
+		r++;
 	return r;
 }
 #endif
@@ -757,11 +757,9 @@ parse_string(struct pj_stream *p, size_t *idx, int iskey)
 	struct pj_node *n;
 	size_t	 start = p->pos + 1, r;
 
+	/* The vector finds the stop byte itself; the table only the tail. */
 	r = skip_run(s, start, p->srclen);
-	if (r < p->runend)
-		while (strclass[s[r]] == SC_RUN)
-			r++;
-	else
+	if (p->srclen - r < 16)
 		while (r < p->srclen && strclass[s[r]] == SC_RUN)
 			r++;
 	if (r >= p->srclen || s[r] != '"')
@@ -773,8 +771,8 @@ parse_string(struct pj_stream *p, size_t *idx, int iskey)
 	n->flags = PJ_PLAIN;
 	n->off = start;
 	n->len = (uint32_t)(r - start);
-	if (iskey)
-		n->u.hash = key_hash(s + start, r - start, p->srclen - start);
+	if (iskey)	/* close_object makes it, if it must */
+		n->flags |= PJ_UNHASHED;
 	return 0;
 }
 
@@ -850,6 +848,142 @@ match_word(struct pj_stream *p, const char *w)
 	return 1;
 }
 
+/*
+ * Objects repeat their keys in the same order (every record's
+ * userIdentity, one kind of call's requestParameters): the keys' hashes
+ * and dict order of recent objects, kept with the keys' text and checked
+ * against it, so an object seen before costs a compare per key, not a
+ * hash and a dict. One for the process, like keycache. Objects with a key
+ * over KEY_CACHED bytes or decoded from escapes are not kept.
+ */
+#define OCACHE_KEYS	32
+#define OCACHE_SLOTS	128
+
+struct ocache {
+	uint64_t	 sig;
+	uint32_t	 n;		/* 0: empty */
+	uint32_t	 nu;
+	uint8_t		 len[OCACHE_KEYS];
+	uint8_t		 order[OCACHE_KEYS], first[OCACHE_KEYS];
+	uint64_t	 hash[OCACHE_KEYS];
+	unsigned char	 text[OCACHE_KEYS][KEY_CACHED];	/* zeros after */
+};
+
+static struct ocache	ocache[OCACHE_SLOTS];
+
+/*
+ * The signature of the n keys at pairs[0], [2], ... (their lengths and
+ * first bytes), and whether the object can be kept at all.
+ */
+static uint64_t
+ocache_sig(const struct pj_stream *p, const size_t *pairs, size_t n,
+    int *ok)
+{
+	const struct pj_node *kn;
+	uint64_t sig = n, w;
+	size_t	 i, j, m;
+
+	*ok = n <= OCACHE_KEYS;
+	for (i = 0; *ok && i < n; i++) {
+		kn = &p->nodes[pairs[2 * i]];
+		if ((kn->flags & PJ_COPY) || kn->len > KEY_CACHED) {
+			*ok = 0;
+			break;
+		}
+		m = kn->len < 8 ? kn->len : 8;
+		if (p->srclen - kn->off >= 8) {
+			/* One load (any byte order: a hash), past len masked. */
+			memcpy(&w, p->src + kn->off, 8);
+			if (m < 8)
+				w &= ((uint64_t)1 << (8 * m)) - 1;
+		} else
+			for (w = 0, j = 0; j < m; j++)
+				w |= (uint64_t)p->src[kn->off + j] << (8 * j);
+		sig = (sig ^ w ^ (uint64_t)kn->len << 56) * 0x100000001b3ULL;
+	}
+	return sig ^ sig >> 31;
+}
+
+/* The cached hashes, order and first of the object: nu, or -1. */
+static ssize_t
+ocache_get(struct pj_stream *p, const size_t *pairs, size_t n, uint64_t sig,
+    size_t *order, size_t *first)
+{
+	const struct ocache *e = &ocache[sig % OCACHE_SLOTS];
+	struct pj_node *kn;
+	size_t	 i;
+
+	if (e->n != n || e->sig != sig)
+		return -1;
+	for (i = 0; i < n; i++) {
+		kn = &p->nodes[pairs[2 * i]];
+		if (e->len[i] != kn->len || !key_eq(e->text[i], p->src +
+		    kn->off, kn->len, p->srclen - kn->off))
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		kn = &p->nodes[pairs[2 * i]];
+		kn->u.hash = e->hash[i];
+		kn->flags &= ~PJ_UNHASHED;
+		first[i] = e->first[i];
+	}
+	for (i = 0; i < e->nu; i++)
+		order[i] = e->order[i];
+	return (ssize_t)e->nu;
+}
+
+static void
+ocache_put(const struct pj_dkey *k, size_t n, uint64_t sig,
+    const size_t *order, const size_t *first, size_t nu)
+{
+	struct ocache *e = &ocache[sig % OCACHE_SLOTS];
+	size_t	 i;
+
+	e->sig = sig;
+	e->n = (uint32_t)n;
+	e->nu = (uint32_t)nu;
+	memset(e->text, 0, sizeof(e->text));
+	for (i = 0; i < n; i++) {
+		e->len[i] = (uint8_t)k[i].len;
+		memcpy(e->text[i], k[i].s, k[i].len);
+		e->hash[i] = k[i].hash;
+		e->first[i] = (uint8_t)first[i];
+	}
+	for (i = 0; i < nu; i++)
+		e->order[i] = (uint8_t)order[i];
+}
+
+/* The keys' hashes into k, and their dict order: nu, or -1 (memory). */
+static ssize_t
+object_order(struct pj_stream *p, const size_t *pairs, size_t n,
+    struct pj_dkey *k, size_t *order, size_t *first)
+{
+	struct pj_node *kn;
+	uint64_t sig;
+	ssize_t	 nu;
+	size_t	 i;
+	int	 ok;
+
+	sig = ocache_sig(p, pairs, n, &ok);
+	if (ok && (nu = ocache_get(p, pairs, n, sig, order, first)) != -1)
+		return nu;
+	for (i = 0; i < n; i++) {
+		kn = &p->nodes[pairs[2 * i]];
+		k[i].s = (kn->flags & PJ_COPY ? p->str :
+		    (const char *)p->src) + kn->off;
+		k[i].len = kn->len;
+		if (kn->flags & PJ_UNHASHED) {
+			kn->u.hash = key_hash((const unsigned char *)k[i].s,
+			    kn->len, p->srclen - kn->off);
+			kn->flags &= ~PJ_UNHASHED;
+		}
+		k[i].hash = kn->u.hash;
+	}
+	if ((nu = pj_dict_order(&p->dict, k, n, order, first)) != -1 && ok)
+		ocache_put(k, n, sig, order, first, (size_t)nu);
+	return nu;
+}
+
 /* Close an object whose members are stack[base..] as (key, value) pairs. */
 static int
 close_object(struct pj_stream *p, size_t base, size_t idx)
@@ -857,7 +991,6 @@ close_object(struct pj_stream *p, size_t base, size_t idx)
 	size_t	 n = (p->nstack - base) / 2, i, per, *order, *first;
 	size_t	*pairs = p->stack + base, *out;
 	struct pj_dkey *k;
-	struct pj_node *kn;
 	ssize_t	 nu;
 
 	if (n == 0) {	/* {}: nothing to order, arrays may be NULL */
@@ -874,14 +1007,7 @@ close_object(struct pj_stream *p, size_t base, size_t idx)
 	k = (struct pj_dkey *)p->tmp;
 	order = p->tmp + n * (sizeof(*k) / sizeof(size_t));
 	first = order + n;
-	for (i = 0; i < n; i++) {
-		kn = &p->nodes[pairs[2 * i]];
-		k[i].hash = kn->u.hash;
-		k[i].s = (kn->flags & PJ_COPY ? p->str :
-		    (const char *)p->src) + kn->off;
-		k[i].len = kn->len;
-	}
-	if ((nu = pj_dict_order(&p->dict, k, n, order, first)) == -1) {
+	if ((nu = object_order(p, pairs, n, k, order, first)) == -1) {
 		p->nomem = 1;
 		return -1;
 	}

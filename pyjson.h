@@ -46,6 +46,7 @@ enum pj_type {
 #define PJ_SQ		0x02	/* contains ' */
 #define PJ_DQ		0x04	/* contains " */
 #define PJ_COPY		0x20	/* text is in the tree's str, not in src */
+#define PJ_UNHASHED	0x40	/* (the parser's own: hash not made yet) */
 /* Number flags. */
 #define PJ_LONG		0x08	/* int outside the signed 64-bit range */
 #define PJ_ZERO		0x10	/* int whose value is 0 */
