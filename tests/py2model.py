@@ -55,11 +55,18 @@ def parse(data):
 
 
 def depth(v):
-    if isinstance(v, Obj):
-        return 1 + max([depth(x) for _, x in v] or [0])
-    if isinstance(v, list):
-        return 1 + max([depth(x) for x in v] or [0])
-    return 0
+    """Nesting depth, on a stack of our own (documents may be 1000 deep)."""
+    deepest, todo = 0, [(v, 0)]
+    while todo:
+        x, d = todo.pop()
+        if isinstance(x, Obj):
+            todo.extend((y, d + 1) for _, y in x)
+        elif isinstance(x, list):
+            todo.extend((y, d + 1) for y in x)
+        else:
+            continue
+        deepest = max(deepest, d + 1)
+    return deepest
 
 
 def records(doc):
