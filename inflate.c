@@ -201,10 +201,18 @@ eng_step(struct engine *e, unsigned char *out, size_t *n, int *end,
 		e->s.crc_flag = e->s.avail_in >= 2 && e->s.next_in[0] == 0x1f &&
 		    e->s.next_in[1] == 0x8b ? ISAL_GZIP : ISAL_ZLIB;
 		e->fresh = 0;
-		/* Reserved flag bits: zlib refuses them, so do we. */
+		/*
+		 * What zlib refuses and ISA-L would take, refused: a gzip
+		 * header's reserved flag bits, a zlib window over 32 KiB.
+		 */
 		if (e->s.crc_flag == ISAL_GZIP && e->s.avail_in >= 4 &&
 		    (e->s.next_in[3] & 0xe0) != 0) {
 			WHY("not valid gzip data (unknown header flags set)");
+			return INFLATE_EBAD;
+		}
+		if (e->s.crc_flag == ISAL_ZLIB && e->s.avail_in >= 1 &&
+		    e->s.next_in[0] >> 4 > 7) {
+			WHY("not valid gzip data (invalid window size)");
 			return INFLATE_EBAD;
 		}
 	}

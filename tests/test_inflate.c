@@ -179,6 +179,17 @@ test_zlib_stream(void)
 	    g.len == sizeof(doc) - 1 && memcmp(g.p, doc, g.len) == 0,
 	    "a zlib stream: %s", why);
 	free(g.p);
+	/* A window over 32 KiB (CINFO 8, the check bits made good). */
+	out[0] = 0x88;
+	out[1] = (unsigned char)((out[1] & 0xe0) + (31 - (0x88 * 256 +
+	    (out[1] & 0xe0)) % 31) % 31);
+	CHECK(run(out, olen, SIZE_MAX, &g, why, sizeof(why)) == INFLATE_EBAD &&
+	    strstr(why, "not valid gzip data (") != NULL, "64 KiB window: %s",
+	    why);
+	free(g.p);
+	olen = sizeof(out);
+	CHECK(compress2(out, &olen, (const Bytef *)doc, sizeof(doc) - 1, 6) ==
+	    Z_OK, "compress2");
 	out[olen - 1] ^= 1;	/* the Adler-32 */
 	CHECK(run(out, olen, SIZE_MAX, &g, why, sizeof(why)) == INFLATE_EBAD &&
 	    strstr(why, "not valid gzip data") != NULL, "bad Adler-32: %s",
