@@ -87,6 +87,57 @@ feed(void *arg, const char *p, size_t len)
 	return flatten_feed(fd->f, p, len) == FLATTEN_OK ? 0 : -1;
 }
 
+/*
+ * The object's verdict once inflate_stream returned irc: the first fault
+ * (the stop, memory, the body's file, the lines' blowup, the gzip), else
+ * the converter's. A CONVERT_ code; why says for any but CONVERT_OK.
+ */
+static int
+verdict(struct feed *fd, int irc, size_t *nrecords, char *why,
+    size_t whylen)
+{
+	int		 frc, ret;
+
+	if (fd->stopped) {
+		WHY("interrupted");
+		return CONVERT_ESTOP;
+	}
+	if (irc == INFLATE_ENOMEM)
+		return CONVERT_ENOMEM;
+	if (irc == INFLATE_ELOCAL) {
+		/* The body's temporary file: a local fault, not the object's. */
+		msg_warn("%s", why);
+		return CONVERT_ELOCAL;
+	}
+	if (held_too_much(fd, why, whylen))
+		return CONVERT_EBAD;
+	if (irc != INFLATE_OK && irc != INFLATE_ESINK)
+		return CONVERT_EBAD;	/* the gzip's fault came first */
+	/* Whole, or the converter stopped it: its verdict either way. */
+	frc = flatten_end(fd->f, nrecords, why, whylen);
+	switch (frc) {
+	case FLATTEN_OK:
+		ret = CONVERT_OK;
+		break;
+	case FLATTEN_EBADDOC:
+		ret = CONVERT_EBAD;
+		break;
+	case FLATTEN_EWRITE:
+		if (held_too_much(fd, why, whylen)) {
+			ret = CONVERT_EBAD;
+			break;
+		}
+		WHY("cannot hold the lines back");	/* the spool said why */
+		ret = CONVERT_ELOCAL;
+		break;
+	default:
+		WHY("out of memory");
+		ret = CONVERT_ENOMEM;
+		break;
+	}
+	return ret;
+}
+
 int
 convert_object(const struct inflate_src *src, size_t max,
     enum flatten_format fmt, const struct flatten_meta *meta,
@@ -95,7 +146,7 @@ convert_object(const struct inflate_src *src, size_t max,
 {
 	struct feed	 fd;
 	size_t		 total;
-	int		 irc, frc, ret;
+	int		 irc, ret;
 
 	if (nrecords != NULL)
 		*nrecords = 0;
@@ -113,51 +164,7 @@ convert_object(const struct inflate_src *src, size_t max,
 		goto out;
 	}
 	irc = inflate_stream(src, max, feed, &fd, &total, why, whylen);
-	if (fd.stopped) {
-		WHY("interrupted");
-		ret = CONVERT_ESTOP;
-		goto out;
-	}
-	if (irc == INFLATE_ENOMEM) {
-		ret = CONVERT_ENOMEM;
-		goto out;
-	}
-	if (irc == INFLATE_ELOCAL) {
-		/* The body's temporary file: a local fault, not the object's. */
-		msg_warn("%s", why);
-		ret = CONVERT_ELOCAL;
-		goto out;
-	}
-	if (held_too_much(&fd, why, whylen)) {
-		ret = CONVERT_EBAD;
-		goto out;
-	}
-	if (irc != INFLATE_OK && irc != INFLATE_ESINK) {
-		ret = CONVERT_EBAD;	/* the gzip's fault came first */
-		goto out;
-	}
-	/* Whole, or the converter stopped it: its verdict either way. */
-	frc = flatten_end(fd.f, nrecords, why, whylen);
-	switch (frc) {
-	case FLATTEN_OK:
-		ret = CONVERT_OK;
-		break;
-	case FLATTEN_EBADDOC:
-		ret = CONVERT_EBAD;
-		break;
-	case FLATTEN_EWRITE:
-		if (held_too_much(&fd, why, whylen)) {
-			ret = CONVERT_EBAD;
-			break;
-		}
-		WHY("cannot hold the lines back");	/* the spool said why */
-		ret = CONVERT_ELOCAL;
-		break;
-	default:
-		WHY("out of memory");
-		ret = CONVERT_ENOMEM;
-		break;
-	}
+	ret = verdict(&fd, irc, nrecords, why, whylen);
  out:
 	flatten_free(fd.f);
 	if (ret != CONVERT_OK) {

@@ -102,7 +102,8 @@ buf_grow(struct buf *b, size_t n)
 		return;
 	if (b->cap - b->len >= n)
 		return;
-	ncap = b->cap ? b->cap : 4096;
+	/* A line of a few KiB, and FLUSH_AT before it goes out. */
+	ncap = b->cap ? b->cap : 2 * FLUSH_AT;
 	while (ncap - b->len < n) {
 		if (ncap > SIZE_MAX / 2) {
 			b->nomem = 1;
@@ -146,6 +147,21 @@ buf_addc(struct buf *b, char c)
 			return;
 	}
 	b->p[b->len++] = c;
+}
+
+/*
+ * Room for n more bytes at b->p + b->len, or NULL (the buffer failed, or
+ * out of memory): for writers that know their size and write in place.
+ */
+static inline char *
+buf_reserve(struct buf *b, size_t n)
+{
+	if (b->cap - b->len < n) {
+		buf_grow(b, n);
+		if (b->nomem || b->failed || b->cap - b->len < n)
+			return NULL;
+	}
+	return b->p + b->len;
 }
 
 /* Inline, so that strlen of a literal is a constant. */
@@ -291,32 +307,46 @@ repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 	size_t	 i = 0, l;
 	uint32_t c;
 
+	if ((n->flags & PJ_PLAIN) && !(n->flags & (q == '"' ? PJ_DQ : PJ_SQ))) {
+		/* Nearly every string: u'text', written in place. */
+		char	*w;
+
+		if ((w = buf_reserve(b, (size_t)n->len + 3)) == NULL)
+			return;
+		w[0] = 'u';
+		w[1] = q;
+		memcpy(w + 2, s, n->len);
+		w[n->len + 2] = q;
+		b->len += (size_t)n->len + 3;
+		return;
+	}
 	buf_addc(b, 'u');
 	buf_addc(b, q);
-	if ((n->flags & PJ_PLAIN) && !(n->flags & (q == '"' ? PJ_DQ : PJ_SQ)))
-		buf_add(b, s, n->len);
-	else {
-		while (i < n->len) {
-			l = pj_cp_next(s + i, &c);
-			if (c == (uint32_t)q || c == '\\') {
-				buf_addc(b, '\\');
-				buf_addc(b, c);
-			} else if (c >= 0x10000)
-				buf_esc(b, 'U', c, 8);
-			else if (c >= 0x100)
-				buf_esc(b, 'u', c, 4);
-			else if (c == '\t')
-				buf_adds(b, "\\t");
-			else if (c == '\n')
-				buf_adds(b, "\\n");
-			else if (c == '\r')
-				buf_adds(b, "\\r");
-			else if (c < 0x20 || c >= 0x7f)
-				buf_esc(b, 'x', c, 2);
-			else
-				buf_addc(b, c);
-			i += l;
-		}
+	while (i < n->len) {
+		/* Printable ASCII but the quote and \ is itself. */
+		l = pj_run(s, i, n->len, q, '\\');
+		buf_add(b, s + i, l - i);
+		if ((i = l) == n->len)
+			break;
+		l = pj_cp_next(s + i, &c);
+		if (c == (uint32_t)q || c == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, c);
+		} else if (c >= 0x10000)
+			buf_esc(b, 'U', c, 8);
+		else if (c >= 0x100)
+			buf_esc(b, 'u', c, 4);
+		else if (c == '\t')
+			buf_adds(b, "\\t");
+		else if (c == '\n')
+			buf_adds(b, "\\n");
+		else if (c == '\r')
+			buf_adds(b, "\\r");
+		else if (c < 0x20 || c >= 0x7f)
+			buf_esc(b, 'x', c, 2);
+		else
+			buf_addc(b, c);
+		i += l;
 	}
 	buf_addc(b, q);
 }
@@ -457,19 +487,25 @@ json_bytes(struct buf *b, const char *str, size_t len, int plain)
 	size_t	 i = 0, l, run = 0;
 	uint32_t c;
 
-	buf_addc(b, '"');
 	if (plain) {
-		buf_add(b, s, len);
-		buf_addc(b, '"');
+		char	*w;
+
+		if ((w = buf_reserve(b, len + 2)) == NULL)
+			return;
+		w[0] = '"';
+		memcpy(w + 1, s, len);
+		w[len + 1] = '"';
+		b->len += len + 2;
 		return;
 	}
+	buf_addc(b, '"');
 	while (i < len) {
-		l = cp_next_bounded(s + i, len - i, &c);
-		if (c >= 0x20 && c <= 0x7e && c != '"' && c != '\\') {
-			i += l;
-			continue;
-		}
+		/* Printable ASCII but " and \ is itself: in runs. */
+		i = pj_run(s, i, len, '"', '\\');
 		buf_add(b, s + run, i - run);
+		if (i == len)
+			break;
+		l = cp_next_bounded(s + i, len - i, &c);
 		switch (c) {
 		case '"': buf_adds(b, "\\\""); break;
 		case '\\': buf_adds(b, "\\\\"); break;
@@ -489,7 +525,6 @@ json_bytes(struct buf *b, const char *str, size_t len, int plain)
 		i += l;
 		run = i;
 	}
-	buf_add(b, s + run, i - run);
 	buf_addc(b, '"');
 }
 
@@ -957,15 +992,22 @@ enum wzkey {
 static enum wzkey
 wz_key(const struct pj_tree *d, const struct pj_node *kn)
 {
-	static const char *names[K_NKEYS] = { "", "log_info", "source",
-	    "aws_account_id", "source_ip_address", "sourceIPAddress", "tags",
-	    "additionalEventData", "responseElements", "requestParameters" };
+#define WZ_NAME(s)	{ s, sizeof(s) - 1 }
+	static const struct {
+		const char	*s;
+		size_t		 len;
+	} names[K_NKEYS] = { WZ_NAME(""), WZ_NAME("log_info"),
+	    WZ_NAME("source"), WZ_NAME("aws_account_id"),
+	    WZ_NAME("source_ip_address"), WZ_NAME("sourceIPAddress"),
+	    WZ_NAME("tags"), WZ_NAME("additionalEventData"),
+	    WZ_NAME("responseElements"), WZ_NAME("requestParameters") };
+#undef WZ_NAME
 	const char *s = pj_sdata(d, kn);
 	int	 i;
 
 	for (i = 1; i < K_NKEYS; i++)
-		if (kn->len == strlen(names[i]) &&
-		    memcmp(s, names[i], kn->len) == 0)
+		if (kn->len == names[i].len &&
+		    memcmp(s, names[i].s, kn->len) == 0)
 			return i;
 	return K_OTHER;
 }

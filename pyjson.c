@@ -7,7 +7,7 @@
  * document byte by byte with a few words of state: it validates it, finds
  * the top-level "Records" keys and the start of each record, and is the
  * one that words every complaint ("invalid JSON at byte N"). The tree
- * parser (parse_value()) builds a record from contiguous text, fast; it
+ * parser (parse_tree()) builds a record from contiguous text, fast; it
  * only says yes or no. At a record's start the tree parser tries the
  * piece at hand; when the record does not end in it (or is bad), the
  * scanner takes the record from its first byte, copying it aside, and the
@@ -78,6 +78,13 @@ enum { RECS_OK, RECS_NOT_ARRAY, RECS_NOT_OBJECT };
 /* How scan() stopped. */
 enum { SCAN_MORE, SCAN_RECORD, SCAN_RECORD_END, SCAN_ERROR };
 
+/* A container the tree parser has open. */
+struct pj_frame {
+	size_t		 idx;		/* its node */
+	size_t		 base;		/* its members from stack[base] */
+	int		 isobj;
+};
+
 struct pj_stream {
 	int		(*on_record)(void *, const struct pj_tree *, size_t);
 	int		(*on_records)(void *);
@@ -89,7 +96,8 @@ struct pj_stream {
 	/* The scanner. */
 	int		 state;
 	int		 depth;		/* open containers */
-	uint64_t	 isobj;		/* bit d: the container at depth d+1 */
+	/* Bit d: the container at depth d+1 is an object. */
+	uint64_t	 isobj[(PJ_MAX_DEPTH + 63) / 64];
 	uint64_t	 off;		/* document offset of the piece */
 	uint64_t	 at;		/* where a failing token began */
 	int		 iskey;		/* the string is an object key */
@@ -118,10 +126,13 @@ struct pj_stream {
 	const unsigned char *src;	/* the record's first byte */
 	size_t		 srclen, pos;
 	size_t		 runend;	/* 1 + offset of src's last stop byte */
-	int		 tdepth;
+	int		 tdepth;	/* depth of the record's parent */
+	struct pj_frame	*frames;	/* open containers */
+	size_t		 nframes, framecap;
 	int		 nomem;
 	struct pj_node	*nodes;
 	size_t		 nnodes, nodecap;
+	size_t		 nodelim;	/* nodecap, at most PJ_RECORD_VALUES */
 	char		*str;		/* decoded strings that had escapes */
 	size_t		 strcap;
 	size_t		*kids;
@@ -240,9 +251,38 @@ pj_hash(const unsigned char *s, size_t len)
 	return h == UINT64_MAX ? h - 1 : h;
 }
 
-/* pj_hash through the cache of recent keys. */
-static uint64_t
-key_hash(const unsigned char *s, size_t len)
+/*
+ * A cached key t (KEY_CACHED bytes, zeros after its len) is s[0..len),
+ * where avail bytes can be read from s: with 32 of them, two vector
+ * compares and no call.
+ */
+static inline int
+key_eq(const unsigned char *t, const unsigned char *s, size_t len,
+    size_t avail)
+{
+#if defined(__SSE2__) && KEY_CACHED == 32
+	if (avail >= 32) {
+		__m128i	 a0, a1, b0, b1;
+		uint32_t eq, want;
+
+		a0 = _mm_loadu_si128((const __m128i *)(const void *)t);
+		a1 = _mm_loadu_si128((const __m128i *)(const void *)(t + 16));
+		b0 = _mm_loadu_si128((const __m128i *)(const void *)s);
+		b1 = _mm_loadu_si128((const __m128i *)(const void *)(s + 16));
+		eq = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a0, b0)) |
+		    (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a1, b1)) << 16;
+		want = len == 32 ? UINT32_MAX : ((uint32_t)1 << len) - 1;
+		return (eq & want) == want;
+	}
+#else
+	(void)avail;
+#endif
+	return memcmp(t, s, len) == 0;
+}
+
+/* pj_hash through the cache of recent keys; avail as for key_eq. */
+static inline uint64_t
+key_hash(const unsigned char *s, size_t len, size_t avail)
 {
 	struct keyhash *e;
 	uint32_t x;
@@ -253,10 +293,11 @@ key_hash(const unsigned char *s, size_t len)
 	x = (uint32_t)len ^ (uint32_t)s[0] << 8 ^ (uint32_t)s[len / 2] << 16 ^
 	    (uint32_t)s[len - 1] << 24;
 	e = &keycache[(uint32_t)(x * 0x9e3779b1u) >> (32 - KEYCACHE_BITS)];
-	if (e->len == len && memcmp(e->s, s, len) == 0)
+	if (e->len == len && key_eq(e->s, s, len, avail))
 		return e->hash;
 	e->hash = pj_hash(s, len);
 	e->len = (uint32_t)len;
+	memset(e->s, 0, sizeof(e->s));
 	memcpy(e->s, s, len);
 	return e->hash;
 }
@@ -264,12 +305,122 @@ key_hash(const unsigned char *s, size_t len)
 /* ---------------------------------------------------------------- */
 /* CPython 2.7's dict */
 
+/*
+ * Objects repeat their keys (userIdentity, sessionContext, a record of
+ * one kind of call): remember the order of recent key sets. The order a
+ * CPython 2.7 dict iterates depends on the keys' hashes alone when no two
+ * of them are equal (equality is only asked of keys whose hashes are), so
+ * a set whose hashes were all distinct is kept by its hash sequence, and
+ * the same sequence later gets the same order without the table. Like
+ * keycache, one for the process, warm from object to object (and shared
+ * by every pj_dict: what it holds is true of any).
+ */
+#define DORDER_KEYS	32
+#define DORDER_SLOTS	256
+
+struct pj_dorder {
+	uint64_t	 sig;
+	uint32_t	 n;		/* 0: empty */
+	uint64_t	 hash[DORDER_KEYS];
+	uint8_t		 order[DORDER_KEYS];
+};
+
+static struct pj_dorder	dorder[DORDER_SLOTS];
+
+static uint64_t
+dorder_sig(const struct pj_dkey *k, size_t n)
+{
+	uint64_t sig = n;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		sig = (sig ^ k[i].hash) * 0x100000001b3ULL;
+	return sig ^ sig >> 29;
+}
+
+/* A remembered order of k[0..n) into order and first: n, or 0. */
+static size_t
+dorder_get(const struct pj_dkey *k, size_t n, uint64_t sig, size_t *order,
+    size_t *first)
+{
+	const struct pj_dorder *e = &dorder[sig % DORDER_SLOTS];
+	size_t	 i;
+
+	if (e->n != n || e->sig != sig)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (e->hash[i] != k[i].hash)
+			return 0;
+	for (i = 0; i < n; i++) {
+		order[i] = e->order[i];
+		first[i] = i;
+	}
+	return n;
+}
+
+static void
+dorder_put(const struct pj_dkey *k, size_t n, uint64_t sig,
+    const size_t *order)
+{
+	struct pj_dorder *e = &dorder[sig % DORDER_SLOTS];
+	size_t	 i;
+
+	e->sig = sig;
+	e->n = (uint32_t)n;
+	for (i = 0; i < n; i++) {
+		e->hash[i] = k[i].hash;
+		e->order[i] = (uint8_t)order[i];
+	}
+}
+
+/* CPython 2.7's dictresize(): the table grows to hold used keys. */
+static int
+dict_resize(struct pj_dict *dt, const struct pj_dkey *k, size_t used,
+    size_t *mask)
+{
+	size_t	 nsize = 8, j, slot, perturb, e, *t;
+
+	/* The smallest power of two > 4 * used. */
+	while (nsize <= (used > 50000 ? 2 : 4) * used)
+		nsize <<= 1;
+	if (grow((void **)&dt->tab2, &dt->tab2cap, nsize,
+	    sizeof(size_t)) == -1)
+		return -1;
+	memset(dt->tab2, 0, nsize * sizeof(size_t));
+	for (j = 0; j <= *mask; j++) {
+		if ((e = dt->tab[j]) == 0)
+			continue;
+		slot = k[e - 1].hash & (nsize - 1);
+		perturb = k[e - 1].hash;
+		while (dt->tab2[slot & (nsize - 1)] != 0) {
+			slot = (slot << 2) + slot + perturb + 1;
+			perturb >>= 5;
+		}
+		dt->tab2[slot & (nsize - 1)] = e;
+	}
+	t = dt->tab;
+	dt->tab = dt->tab2;
+	dt->tab2 = t;
+	e = dt->tabcap;
+	dt->tabcap = dt->tab2cap;
+	dt->tab2cap = e;
+	*mask = nsize - 1;
+	return 0;
+}
+
 ssize_t
 pj_dict_order(struct pj_dict *dt, const struct pj_dkey *k, size_t n,
     size_t *order, size_t *first)
 {
-	size_t	 mask = 7, used = 0, i, j, slot, perturb, e, nsize, *t;
+	size_t	 mask = 7, used = 0, i, j, slot, perturb, e;
+	uint64_t sig = 0;
+	int	 asked = 0;	/* an equality was asked: no caching */
 
+	if (n <= DORDER_KEYS) {
+		sig = dorder_sig(k, n);
+		if (n > 0 && dorder_get(k, n, sig, order, first) == n)
+			return (ssize_t)n;
+	}
 	if (grow((void **)&dt->tab, &dt->tabcap, 8, sizeof(size_t)) == -1)
 		return -1;
 	memset(dt->tab, 0, 8 * sizeof(size_t));
@@ -280,10 +431,12 @@ pj_dict_order(struct pj_dict *dt, const struct pj_dkey *k, size_t n,
 			/* Slots hold key index + 1; 0 is free. */
 			if ((e = dt->tab[slot & mask]) == 0)
 				break;
-			if (k[e - 1].hash == k[i].hash &&
-			    k[e - 1].len == k[i].len &&
-			    memcmp(k[e - 1].s, k[i].s, k[i].len) == 0)
-				break;
+			if (k[e - 1].hash == k[i].hash) {
+				asked = 1;
+				if (k[e - 1].len == k[i].len && memcmp(k[e - 1].s,
+				    k[i].s, k[i].len) == 0)
+					break;
+			}
 			slot = (slot << 2) + slot + perturb + 1;
 			perturb >>= 5;
 		}
@@ -294,38 +447,15 @@ pj_dict_order(struct pj_dict *dt, const struct pj_dkey *k, size_t n,
 		dt->tab[slot & mask] = i + 1;
 		first[i] = i;
 		used++;
-		if (used * 3 < (mask + 1) * 2)
-			continue;
-		/* dictresize(): smallest power of two > 4 * used. */
-		nsize = 8;
-		while (nsize <= (used > 50000 ? 2 : 4) * used)
-			nsize <<= 1;
-		if (grow((void **)&dt->tab2, &dt->tab2cap, nsize,
-		    sizeof(size_t)) == -1)
+		if (used * 3 >= (mask + 1) * 2 &&
+		    dict_resize(dt, k, used, &mask) == -1)
 			return -1;
-		memset(dt->tab2, 0, nsize * sizeof(size_t));
-		for (j = 0; j <= mask; j++) {
-			if ((e = dt->tab[j]) == 0)
-				continue;
-			slot = k[e - 1].hash & (nsize - 1);
-			perturb = k[e - 1].hash;
-			while (dt->tab2[slot & (nsize - 1)] != 0) {
-				slot = (slot << 2) + slot + perturb + 1;
-				perturb >>= 5;
-			}
-			dt->tab2[slot & (nsize - 1)] = e;
-		}
-		t = dt->tab;
-		dt->tab = dt->tab2;
-		dt->tab2 = t;
-		e = dt->tabcap;
-		dt->tabcap = dt->tab2cap;
-		dt->tab2cap = e;
-		mask = nsize - 1;
 	}
 	for (i = 0, j = 0; i <= mask; i++)
 		if (dt->tab[i] != 0)
 			order[j++] = dt->tab[i] - 1;
+	if (n <= DORDER_KEYS && !asked)
+		dorder_put(k, n, sig, order);
 	return (ssize_t)j;
 }
 
@@ -346,7 +476,7 @@ new_node(struct pj_stream *p, int type, size_t *idx)
 {
 	struct pj_node *n;
 
-	if (p->nnodes == p->nodecap) {
+	if (p->nnodes >= p->nodelim) {
 		if (p->nnodes >= PJ_RECORD_VALUES)
 			return -1;	/* the scanner will say so */
 		if (grow((void **)&p->nodes, &p->nodecap, p->nnodes + 1,
@@ -354,16 +484,13 @@ new_node(struct pj_stream *p, int type, size_t *idx)
 			p->nomem = 1;
 			return -1;
 		}
+		p->nodelim = p->nodecap < PJ_RECORD_VALUES ? p->nodecap :
+		    PJ_RECORD_VALUES;
 	}
-	if (p->nnodes >= PJ_RECORD_VALUES)
-		return -1;
 	*idx = p->nnodes;
 	n = &p->nodes[p->nnodes++];
+	memset(n, 0, sizeof(*n));
 	n->type = type;
-	n->flags = 0;
-	n->len = 0;
-	n->off = 0;
-	n->u.hash = 0;
 	return 0;
 }
 
@@ -490,8 +617,8 @@ skip_run(const unsigned char *s, size_t r, size_t end)
 static inline size_t
 skip_run(const unsigned char *s, size_t r, size_t end)
 {
-	(void)s;
-	(void)end;
+	while (r < end && strclass[s[r]] == SC_RUN)
+		r++;
 	return r;
 }
 #endif
@@ -515,7 +642,7 @@ run_end(const unsigned char *s, size_t len)
  * outgrows its source). w is the decoded length's end, as an offset.
  */
 static int
-parse_string(struct pj_stream *p, size_t *idx, int iskey)
+parse_string_slow(struct pj_stream *p, size_t *idx, int iskey)
 {
 	const unsigned char *s = p->src;
 	unsigned char *t = (unsigned char *)p->str;
@@ -613,7 +740,39 @@ parse_string(struct pj_stream *p, size_t *idx, int iskey)
 	n->off = start;
 	n->len = (uint32_t)(len = w - start);
 	n->u.hash = iskey ? key_hash((const unsigned char *)
-	    (flags & PJ_COPY ? p->str : (const char *)s) + start, len) : 0;
+	    (flags & PJ_COPY ? p->str : (const char *)s) + start, len,
+	    flags & PJ_COPY ? len : p->srclen - start) : 0;
+	return 0;
+}
+
+/*
+ * The same, fast for nearly every string: plain bytes up to the quote,
+ * found 16 at a time. Anything else (an escape, a quote ', DEL, UTF-8, a
+ * fault) goes to parse_string_slow from the start.
+ */
+static inline int
+parse_string(struct pj_stream *p, size_t *idx, int iskey)
+{
+	const unsigned char *s = p->src;
+	struct pj_node *n;
+	size_t	 start = p->pos + 1, r;
+
+	/* The vector finds the stop byte itself; the table only the tail. */
+	r = skip_run(s, start, p->srclen);
+	if (p->srclen - r < 16)
+		while (r < p->srclen && strclass[s[r]] == SC_RUN)
+			r++;
+	if (r >= p->srclen || s[r] != '"')
+		return parse_string_slow(p, idx, iskey);
+	p->pos = r + 1;
+	if (new_node(p, PJ_STR, idx) == -1)
+		return -1;
+	n = &p->nodes[*idx];
+	n->flags = PJ_PLAIN;
+	n->off = start;
+	n->len = (uint32_t)(r - start);
+	if (iskey)	/* close_object makes it, if it must */
+		n->flags |= PJ_UNHASHED;
 	return 0;
 }
 
@@ -689,7 +848,141 @@ match_word(struct pj_stream *p, const char *w)
 	return 1;
 }
 
-static int parse_value(struct pj_stream *, size_t *);
+/*
+ * Objects repeat their keys in the same order (every record's
+ * userIdentity, one kind of call's requestParameters): the keys' hashes
+ * and dict order of recent objects, kept with the keys' text and checked
+ * against it, so an object seen before costs a compare per key, not a
+ * hash and a dict. One for the process, like keycache. Objects with a key
+ * over KEY_CACHED bytes or decoded from escapes are not kept.
+ */
+#define OCACHE_KEYS	32
+#define OCACHE_SLOTS	128
+
+struct ocache {
+	uint64_t	 sig;
+	uint32_t	 n;		/* 0: empty */
+	uint32_t	 nu;
+	uint8_t		 len[OCACHE_KEYS];
+	uint8_t		 order[OCACHE_KEYS], first[OCACHE_KEYS];
+	uint64_t	 hash[OCACHE_KEYS];
+	unsigned char	 text[OCACHE_KEYS][KEY_CACHED];	/* zeros after */
+};
+
+static struct ocache	ocache[OCACHE_SLOTS];
+
+/*
+ * The signature of the n keys at pairs[0], [2], ... (their lengths and
+ * first bytes), and whether the object can be kept at all.
+ */
+static uint64_t
+ocache_sig(const struct pj_stream *p, const size_t *pairs, size_t n,
+    int *ok)
+{
+	const struct pj_node *kn;
+	uint64_t sig = n, w;
+	size_t	 i, j, m;
+
+	*ok = n <= OCACHE_KEYS;
+	for (i = 0; *ok && i < n; i++) {
+		kn = &p->nodes[pairs[2 * i]];
+		if ((kn->flags & PJ_COPY) || kn->len > KEY_CACHED) {
+			*ok = 0;
+			break;
+		}
+		m = kn->len < 8 ? kn->len : 8;
+		if (p->srclen - kn->off >= 8) {
+			/* One load (any byte order: a hash), past len masked. */
+			memcpy(&w, p->src + kn->off, 8);
+			if (m < 8)
+				w &= ((uint64_t)1 << (8 * m)) - 1;
+		} else
+			for (w = 0, j = 0; j < m; j++)
+				w |= (uint64_t)p->src[kn->off + j] << (8 * j);
+		sig = (sig ^ w ^ (uint64_t)kn->len << 56) * 0x100000001b3ULL;
+	}
+	return sig ^ sig >> 31;
+}
+
+/* The cached hashes, order and first of the object: nu, or -1. */
+static ssize_t
+ocache_get(struct pj_stream *p, const size_t *pairs, size_t n, uint64_t sig,
+    size_t *order, size_t *first)
+{
+	const struct ocache *e = &ocache[sig % OCACHE_SLOTS];
+	struct pj_node *kn;
+	size_t	 i;
+
+	if (e->n != n || e->sig != sig)
+		return -1;
+	for (i = 0; i < n; i++) {
+		kn = &p->nodes[pairs[2 * i]];
+		if (e->len[i] != kn->len || !key_eq(e->text[i], p->src +
+		    kn->off, kn->len, p->srclen - kn->off))
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		kn = &p->nodes[pairs[2 * i]];
+		kn->u.hash = e->hash[i];
+		kn->flags &= ~PJ_UNHASHED;
+		first[i] = e->first[i];
+	}
+	for (i = 0; i < e->nu; i++)
+		order[i] = e->order[i];
+	return (ssize_t)e->nu;
+}
+
+static void
+ocache_put(const struct pj_dkey *k, size_t n, uint64_t sig,
+    const size_t *order, const size_t *first, size_t nu)
+{
+	struct ocache *e = &ocache[sig % OCACHE_SLOTS];
+	size_t	 i;
+
+	e->sig = sig;
+	e->n = (uint32_t)n;
+	e->nu = (uint32_t)nu;
+	memset(e->text, 0, sizeof(e->text));
+	for (i = 0; i < n; i++) {
+		e->len[i] = (uint8_t)k[i].len;
+		memcpy(e->text[i], k[i].s, k[i].len);
+		e->hash[i] = k[i].hash;
+		e->first[i] = (uint8_t)first[i];
+	}
+	for (i = 0; i < nu; i++)
+		e->order[i] = (uint8_t)order[i];
+}
+
+/* The keys' hashes into k, and their dict order: nu, or -1 (memory). */
+static ssize_t
+object_order(struct pj_stream *p, const size_t *pairs, size_t n,
+    struct pj_dkey *k, size_t *order, size_t *first)
+{
+	struct pj_node *kn;
+	uint64_t sig;
+	ssize_t	 nu;
+	size_t	 i;
+	int	 ok;
+
+	sig = ocache_sig(p, pairs, n, &ok);
+	if (ok && (nu = ocache_get(p, pairs, n, sig, order, first)) != -1)
+		return nu;
+	for (i = 0; i < n; i++) {
+		kn = &p->nodes[pairs[2 * i]];
+		k[i].s = (kn->flags & PJ_COPY ? p->str :
+		    (const char *)p->src) + kn->off;
+		k[i].len = kn->len;
+		if (kn->flags & PJ_UNHASHED) {
+			kn->u.hash = key_hash((const unsigned char *)k[i].s,
+			    kn->len, p->srclen - kn->off);
+			kn->flags &= ~PJ_UNHASHED;
+		}
+		k[i].hash = kn->u.hash;
+	}
+	if ((nu = pj_dict_order(&p->dict, k, n, order, first)) != -1 && ok)
+		ocache_put(k, n, sig, order, first, (size_t)nu);
+	return nu;
+}
 
 /* Close an object whose members are stack[base..] as (key, value) pairs. */
 static int
@@ -698,7 +991,6 @@ close_object(struct pj_stream *p, size_t base, size_t idx)
 	size_t	 n = (p->nstack - base) / 2, i, per, *order, *first;
 	size_t	*pairs = p->stack + base, *out;
 	struct pj_dkey *k;
-	struct pj_node *kn;
 	ssize_t	 nu;
 
 	if (n == 0) {	/* {}: nothing to order, arrays may be NULL */
@@ -715,14 +1007,7 @@ close_object(struct pj_stream *p, size_t base, size_t idx)
 	k = (struct pj_dkey *)p->tmp;
 	order = p->tmp + n * (sizeof(*k) / sizeof(size_t));
 	first = order + n;
-	for (i = 0; i < n; i++) {
-		kn = &p->nodes[pairs[2 * i]];
-		k[i].hash = kn->u.hash;
-		k[i].s = (kn->flags & PJ_COPY ? p->str :
-		    (const char *)p->src) + kn->off;
-		k[i].len = kn->len;
-	}
-	if ((nu = pj_dict_order(&p->dict, k, n, order, first)) == -1) {
+	if ((nu = object_order(p, pairs, n, k, order, first)) == -1) {
 		p->nomem = 1;
 		return -1;
 	}
@@ -754,54 +1039,12 @@ close_object(struct pj_stream *p, size_t base, size_t idx)
 	return 0;
 }
 
+/* An array whose elements are stack[base..] closes. */
 static int
-parse_container(struct pj_stream *p, size_t *idx, int isobj)
+close_array(struct pj_stream *p, size_t base, size_t idx)
 {
-	size_t	 base = p->nstack, k, v, n;
-	char	 close = isobj ? '}' : ']';
+	size_t	 n = p->nstack - base;
 
-	if (++p->tdepth > PJ_MAX_DEPTH)
-		return -1;
-	if (new_node(p, isobj ? PJ_OBJ : PJ_ARR, idx) == -1)
-		return -1;
-	p->pos++;
-	skip_ws(p);
-	if (p->pos < p->srclen && p->src[p->pos] == close)
-		p->pos++;
-	else {
-		for (;;) {
-			skip_ws(p);
-			if (isobj) {
-				if (p->pos >= p->srclen ||
-				    p->src[p->pos] != '"')
-					return -1;
-				if (parse_string(p, &k, 1) == -1 ||
-				    push(p, k) == -1)
-					return -1;
-				skip_ws(p);
-				if (p->pos >= p->srclen ||
-				    p->src[p->pos] != ':')
-					return -1;
-				p->pos++;
-			}
-			if (parse_value(p, &v) == -1 || push(p, v) == -1)
-				return -1;
-			skip_ws(p);
-			if (p->pos >= p->srclen)
-				return -1;
-			if (p->src[p->pos] == close) {
-				p->pos++;
-				break;
-			}
-			if (p->src[p->pos] != ',')
-				return -1;
-			p->pos++;
-		}
-	}
-	p->tdepth--;
-	if (isobj)
-		return close_object(p, base, *idx);
-	n = p->nstack - base;
 	if (grow((void **)&p->kids, &p->kidcap, p->nkids + n,
 	    sizeof(size_t)) == -1) {
 		p->nomem = 1;
@@ -810,24 +1053,17 @@ parse_container(struct pj_stream *p, size_t *idx, int isobj)
 	if (n > 0)	/* the arrays may still be NULL */
 		memcpy(p->kids + p->nkids, p->stack + base,
 		    n * sizeof(size_t));
-	p->nodes[*idx].off = p->nkids;
-	p->nodes[*idx].len = (uint32_t)n;
+	p->nodes[idx].off = p->nkids;
+	p->nodes[idx].len = (uint32_t)n;
 	p->nkids += n;
 	p->nstack = base;
 	return 0;
 }
 
+/* A value that is no container, at src[pos]: its node into *idx. */
 static int
-parse_value(struct pj_stream *p, size_t *idx)
+parse_scalar(struct pj_stream *p, int c, size_t *idx)
 {
-	int	 c;
-
-	skip_ws(p);
-	if (p->pos >= p->srclen)
-		return -1;
-	c = p->src[p->pos];
-	if (c == '{' || c == '[')
-		return parse_container(p, idx, c == '{');
 	if (c == '"')
 		return parse_string(p, idx, 0);
 	if (c == '-' || (c >= '0' && c <= '9')) {
@@ -856,6 +1092,97 @@ parse_value(struct pj_stream *p, size_t *idx)
 	return -1;
 }
 
+/* An object's key and its ':', at src[pos] after whitespace. */
+static int
+parse_key(struct pj_stream *p)
+{
+	size_t	 k;
+
+	skip_ws(p);
+	if (p->pos >= p->srclen || p->src[p->pos] != '"' ||
+	    parse_string(p, &k, 1) == -1 || push(p, k) == -1)
+		return -1;
+	skip_ws(p);
+	if (p->pos >= p->srclen || p->src[p->pos] != ':')
+		return -1;
+	p->pos++;
+	return 0;
+}
+
+/*
+ * The value at src[pos] (a record: depth starts at p->tdepth), its root
+ * node into *root. Containers open and close on an explicit stack of
+ * frames (never C recursion: PJ_MAX_DEPTH may be a thousand), their
+ * members on p->stack as in Python's json. A state machine: the labels
+ * are its states (a value expected, a value just made).
+ */
+static int
+parse_tree(struct pj_stream *p, size_t *root)
+{
+	struct pj_frame *f;
+	size_t	 v;
+	int	 c;
+
+	p->nframes = 0;
+ value:
+	skip_ws(p);
+	if (p->pos >= p->srclen)
+		return -1;
+	c = p->src[p->pos];
+	if (c != '{' && c != '[') {
+		if (parse_scalar(p, c, &v) == -1)
+			return -1;
+		goto made;
+	}
+	if (p->tdepth + (int)p->nframes >= PJ_MAX_DEPTH || new_node(p,
+	    c == '{' ? PJ_OBJ : PJ_ARR, &v) == -1)
+		return -1;
+	if (p->nframes == p->framecap && grow((void **)&p->frames,
+	    &p->framecap, p->nframes + 1, sizeof(*p->frames)) == -1) {
+		p->nomem = 1;
+		return -1;
+	}
+	f = &p->frames[p->nframes++];
+	f->idx = v;
+	f->base = p->nstack;
+	f->isobj = c == '{';
+	p->pos++;
+	skip_ws(p);
+	if (p->pos < p->srclen && p->src[p->pos] == (f->isobj ? '}' : ']')) {
+		p->pos++;
+		goto close;
+	}
+	if (f->isobj && parse_key(p) == -1)
+		return -1;
+	goto value;
+ made:
+	if (p->nframes == 0) {
+		*root = v;
+		return 0;
+	}
+	if (push(p, v) == -1)
+		return -1;
+	f = &p->frames[p->nframes - 1];
+	skip_ws(p);
+	if (p->pos >= p->srclen)
+		return -1;
+	c = p->src[p->pos++];
+	if (c == ',') {
+		if (f->isobj && parse_key(p) == -1)
+			return -1;
+		goto value;
+	}
+	if (c != (f->isobj ? '}' : ']'))
+		return -1;
+ close:
+	f = &p->frames[--p->nframes];
+	v = f->idx;
+	if ((f->isobj ? close_object(p, f->base, v) : close_array(p, f->base,
+	    v)) == -1)
+		return -1;
+	goto made;
+}
+
 /*
  * Build the record at src[0..len) (its '{' first; it may end before len)
  * and hand it to on_record. runend as for parse_string. 0 with *used set,
@@ -880,7 +1207,7 @@ build_record(struct pj_stream *p, const unsigned char *src, size_t len,
 		p->nomem = 1;
 		return -1;
 	}
-	if (parse_value(p, &root) == -1)
+	if (parse_tree(p, &root) == -1)
 		return -1;
 	t.src = src;
 	t.str = p->str;
@@ -972,13 +1299,22 @@ value_start(struct pj_stream *p, int c, uint64_t here)
 		p->nelem = 0;
 	}
 	if (isobj)
-		p->isobj |= (uint64_t)1 << p->depth;
+		p->isobj[p->depth / 64] |= (uint64_t)1 << p->depth % 64;
 	else
-		p->isobj &= ~((uint64_t)1 << p->depth);
+		p->isobj[p->depth / 64] &= ~((uint64_t)1 << p->depth % 64);
 	p->depth++;
 	p->state = isobj ? S_OBJ_FIRST : S_ARR_FIRST;
 	(void)here;
 	return SCAN_MORE;
+}
+
+/* The innermost open container is an object. */
+static inline int
+in_obj(const struct pj_stream *p)
+{
+	int	 d = p->depth - 1;
+
+	return p->isobj[d / 64] >> d % 64 & 1;
 }
 
 /* A container closes: SCAN_RECORD_END when it was the copied record. */
@@ -1148,12 +1484,11 @@ scan(struct pj_stream *p, const unsigned char *b, size_t *ip, size_t lim)
 			if (p->depth == 0)
 				DONE(bad_at(p, HERE));
 			if (c == ',') {
-				p->state = p->isobj >> (p->depth - 1) & 1 ?
-				    S_KEY : S_VALUE;
+				p->state = in_obj(p) ? S_KEY : S_VALUE;
 				i++;
 				break;
 			}
-			if (c != (p->isobj >> (p->depth - 1) & 1 ? '}' : ']'))
+			if (c != (in_obj(p) ? '}' : ']'))
 				DONE(bad_at(p, HERE));
 			i++;
 			if ((r = close_container(p)) != SCAN_MORE)
@@ -1354,6 +1689,7 @@ pj_free(struct pj_stream *p)
 	free(p->str);
 	free(p->kids);
 	free(p->stack);
+	free(p->frames);
 	free(p->tmp);
 	pj_dict_free(&p->dict);
 	free(p);

@@ -28,7 +28,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PJ_MAX_DEPTH	64			/* JSON nesting */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#define PJ_MAX_DEPTH	1000			/* JSON nesting: Python's */
 #define PJ_RECORD_MAX	(16 * 1024 * 1024)	/* bytes of one record */
 #define PJ_RECORD_VALUES (1024 * 1024)		/* keys and values in one */
 #define PJ_ERR_MAX	128			/* a reason's text */
@@ -42,6 +46,7 @@ enum pj_type {
 #define PJ_SQ		0x02	/* contains ' */
 #define PJ_DQ		0x04	/* contains " */
 #define PJ_COPY		0x20	/* text is in the tree's str, not in src */
+#define PJ_UNHASHED	0x40	/* (the parser's own: hash not made yet) */
 /* Number flags. */
 #define PJ_LONG		0x08	/* int outside the signed 64-bit range */
 #define PJ_ZERO		0x10	/* int whose value is 0 */
@@ -100,6 +105,37 @@ pj_cp_next(const unsigned char *s, uint32_t *cp)
 	    ((uint32_t)(s[1] & 0x3f) << 12) | ((uint32_t)(s[2] & 0x3f) << 6) |
 	    (s[3] & 0x3f);
 	return 4;
+}
+
+/*
+ * The first offset from i on in s[0..len) whose byte an escaper must look
+ * at: a control, DEL, a byte of UTF-8, a or b (a quote, a backslash); len
+ * if none. Printable ASCII runs are skipped 16 bytes at a time.
+ */
+static inline size_t
+pj_run(const unsigned char *s, size_t i, size_t len, int a, int b)
+{
+#if defined(__SSE2__)
+	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+	const __m128i va = _mm_set1_epi8((char)a), vb = _mm_set1_epi8((char)b);
+	__m128i	 v, m;
+	int	 bits;
+
+	/* Bytes 0x80 and up are negative as signed: under 0x20 too. */
+	while (len - i >= 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, sp),
+		    _mm_cmpeq_epi8(v, del)), _mm_or_si128(_mm_cmpeq_epi8(v, va),
+		    _mm_cmpeq_epi8(v, vb)));
+		if ((bits = _mm_movemask_epi8(m)) != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	while (i < len && s[i] >= 0x20 && s[i] < 0x7f && s[i] != a &&
+	    s[i] != b)
+		i++;
+	return i;
 }
 
 /* CPython 2.7's hash of the decoded string s[0..len). */

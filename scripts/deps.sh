@@ -5,8 +5,8 @@
 set -eu
 
 pkgs="make gcc pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev \
-libcjson-dev libinih-dev libexpat1-dev libsqlite3-dev sqlite3 mandoc \
-dpkg-dev debhelper fakeroot lintian \
+libcjson-dev libinih-dev libexpat1-dev libsqlite3-dev libisal-dev isal sqlite3 \
+mandoc dpkg-dev debhelper fakeroot lintian \
 ca-certificates openssl strace valgrind clang-14 libclang-rt-14-dev nginx-light"
 missing=
 for p in $pkgs; do

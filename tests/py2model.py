@@ -21,7 +21,7 @@ import re
 
 import wazuh_model
 
-MAX_DEPTH = 64
+MAX_DEPTH = 1000    # pyjson.h's PJ_MAX_DEPTH
 M64 = (1 << 64) - 1
 
 
@@ -49,7 +49,7 @@ def parse(data):
         text = data.decode('utf-8', 'surrogatepass')
         doc = json.loads(text, object_pairs_hook=Obj, parse_int=Int,
                          parse_float=float, parse_constant=float)
-    except (UnicodeDecodeError, ValueError) as e:
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise BadDoc(str(e))
     if depth(doc) > MAX_DEPTH:
         raise BadDoc('too deep')
@@ -57,11 +57,18 @@ def parse(data):
 
 
 def depth(v):
-    if isinstance(v, Obj):
-        return 1 + max([depth(x) for _, x in v] or [0])
-    if isinstance(v, list):
-        return 1 + max([depth(x) for x in v] or [0])
-    return 0
+    """Nesting depth, on a stack of our own (documents may be 1000 deep)."""
+    deepest, todo = 0, [(v, 0)]
+    while todo:
+        x, d = todo.pop()
+        if isinstance(x, Obj):
+            todo.extend((y, d + 1) for _, y in x)
+        elif isinstance(x, list):
+            todo.extend((y, d + 1) for y in x)
+        else:
+            continue
+        deepest = max(deepest, d + 1)
+    return deepest
 
 
 def records(doc):

@@ -12,6 +12,7 @@ the benchmark's to report (make bench), not a test's.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,11 +60,16 @@ class BenchTests(unittest.TestCase):
         for k in ("a_wall", "b_cpu", "c_incremental", "d_memory",
                   "e_stream", "f_queue"):
             self.assertIn(k, self.res, self.show())
-        self.assertEqual(len(self.res["targets"]), 8)
+        self.assertEqual(len(self.res["targets"]), 9)
+        # Scenario b: raw mode's CPU too, and igzip beside zcat where
+        # Debian's isal is installed.
+        self.assertIn("getawslog_raw", self.res["b_cpu"])
+        if shutil.which("igzip"):
+            self.assertIn("igzip", self.res["b_cpu"])
         self.assertEqual(self.res["config"]["binary"], s3env.binary_path())
         # The table and a verdict per target are printed.
         out = self.proc.stdout.decode()
-        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 8,
+        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 9,
                          self.show())
 
     def test_output_is_the_baselines(self):

@@ -11,6 +11,7 @@
 
 #include "capture.h"
 #include "flatten.h"
+#include "pyjson.h"
 #include "unit.h"
 
 struct sink {
@@ -306,6 +307,79 @@ test_wazuh_alias(void)
 	    "\"log_file\": \"k\"") != NULL, "alias written: %s", sink.buf);
 }
 
+/*
+ * {"Records":[{"a": then n containers (objects {"k": and arrays [ in
+ * turn), a string, their ends: a document n + 3 deep ({"Records":[{ are
+ * three of them).
+ */
+static char *
+deep_doc(size_t n)
+{
+	char	*d, *p;
+	size_t	 i;
+
+	if ((d = malloc(32 + 6 * n)) == NULL)
+		abort();
+	memcpy(d, "{\"Records\":[{\"a\":", 17);
+	p = d + 17;
+	for (i = 0; i < n; i++) {
+		if (i % 2) {
+			*p++ = '[';
+		} else {
+			memcpy(p, "{\"k\":", 5);
+			p += 5;
+		}
+	}
+	memcpy(p, "\"x\"", 3);
+	p += 3;
+	for (i = n; i-- > 0;)
+		*p++ = i % 2 ? ']' : '}';
+	memcpy(p, "}]}", 4);
+	return d;
+}
+
+/*
+ * Nesting as deep as Python's json reads (PJ_MAX_DEPTH, 1000: CPython's
+ * recursion limit), on the parser's own stack; a level more is refused
+ * whole, in every format.
+ */
+static void
+test_depth(void)
+{
+	char	 want[64], *d;
+	int	 fmt;
+
+	(void)snprintf(want, sizeof(want), "nesting deeper than %d",
+	    PJ_MAX_DEPTH);
+	for (fmt = FLATTEN_FLAT; fmt <= FLATTEN_WAZUH; fmt++) {
+		d = deep_doc(900);
+		CHECK(conv(fmt, d) == FLATTEN_OK && nrec == 1 && sink.calls > 0,
+		    "900 deep, format %d: %s", fmt, errbuf);
+		free(d);
+		d = deep_doc(PJ_MAX_DEPTH - 3);
+		CHECK(conv(fmt, d) == FLATTEN_OK && nrec == 1,
+		    "%d deep, format %d: %s", PJ_MAX_DEPTH, fmt, errbuf);
+		free(d);
+		d = deep_doc(PJ_MAX_DEPTH - 2);
+		CHECK(conv(fmt, d) == FLATTEN_EBADDOC, "%d deep, format %d",
+		    PJ_MAX_DEPTH + 1, fmt);
+		CHECK_STR(errbuf, want, "too deep, format %d", fmt);
+		CHECK(sink.calls == 0 && nrec == 0, "too deep wrote");
+		free(d);
+	}
+	/* Records' element may be the deep one: it parses, then is refused. */
+	if ((d = malloc(2 * PJ_MAX_DEPTH + 16)) == NULL)
+		abort();
+	memcpy(d, "{\"Records\":[", 12);
+	memset(d + 12, '[', PJ_MAX_DEPTH - 2);
+	memset(d + 12 + PJ_MAX_DEPTH - 2, ']', PJ_MAX_DEPTH - 1);
+	memcpy(d + 12 + 2 * PJ_MAX_DEPTH - 3, "}", 2);
+	CHECK(conv(FLATTEN_FLAT, d) == FLATTEN_EBADDOC, "array records");
+	CHECK_STR(errbuf, "Records[0] is not an object", "%d deep parses",
+	    PJ_MAX_DEPTH);
+	free(d);
+}
+
 static void
 test_bad(void)
 {
@@ -332,7 +406,6 @@ test_bad(void)
 		{ "{\"Records\":[{,}]}", "invalid JSON at byte 13" },
 		{ "\xef\xbb\xbf{}", "invalid JSON at byte 0" },
 	};
-	char	 deep[200];
 	size_t	 i;
 	int	 fmt;
 
@@ -345,24 +418,7 @@ test_bad(void)
 			CHECK_STR(errbuf, bad[i].why, "bad doc %zu", i);
 		}
 
-	/* 64 levels pass, 65 do not ({"Records":[ is two of them). */
-	memset(deep, 0, sizeof(deep));
-	memcpy(deep, "{\"Records\":[", 12);
-	memset(deep + 12, '[', 62);
-	memset(deep + 74, ']', 63);
-	deep[137] = '}';
-	CHECK(conv(FLATTEN_FLAT, deep) == FLATTEN_EBADDOC, "array records");
-	CHECK_STR(errbuf, "Records[0] is not an object", "depth 64 parses");
-	memcpy(deep, "{\"Records\":[{\"a\":", 17);
-	memset(deep + 17, '[', 62);
-	memset(deep + 79, ']', 62);
-	memcpy(deep + 141, "}]}", 4);
-	CHECK(conv(FLATTEN_FLAT, deep) == FLATTEN_EBADDOC, "too deep");
-	CHECK_STR(errbuf, "nesting deeper than 64", "too deep");
-	CHECK(sink.calls == 0, "too deep wrote");
-	deep[77] = ' ';
-	deep[139] = ' ';
-	CHECK(conv(FLATTEN_FLAT, deep) == FLATTEN_OK, "64 deep: %s", errbuf);
+	test_depth();
 }
 
 static void

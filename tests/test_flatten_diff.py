@@ -416,7 +416,8 @@ def main():
         '{"Records": [%s]} x' % recs[0],
         '{"Records": [%s, {"a": 01}]}' % recs[0],
         '{"Records": [%s, {"a": "\x01"}]}' % recs[0],
-        '{"x": %s1%s, "Records": []}' % ('[' * 64, ']' * 64),
+        # one level past pyjson.h's PJ_MAX_DEPTH (1000)
+        '{"x": %s1%s, "Records": []}' % ('[' * 1000, ']' * 1000),
     ]
     for i, doc in enumerate(bad):
         compare_bad('bad shape %d' % i, doc.encode('utf-8', 'surrogatepass'))

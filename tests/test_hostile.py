@@ -205,11 +205,13 @@ class LimitTests(Base):
         self.assertEqual(self.env.count(), 0)
 
     def test_json_depth(self):
-        deep = b'{"Records":[{"eventName":"x","a":' + b"[" * 100 + \
-            b"]" * 100 + b"}]}"
+        # 1000 levels, as Python's json reads (pyjson.h's PJ_MAX_DEPTH):
+        # "a"'s 998 arrays make the document 1001 deep, 997 make it 1000.
+        deep = b'{"Records":[{"eventName":"x","a":' + b"[" * 998 + \
+            b"]" * 998 + b"}]}"
         abyss = b'{"Records":[' + b"[" * 1000000 + b"]" * 1000000 + b"]}"
-        ok = b'{"Records":[{"eventName":"x","a":' + b"[" * 60 + \
-            b"]" * 60 + b"}]}"
+        ok = b'{"Records":[{"eventName":"x","a":' + b"[" * 997 + \
+            b"]" * 997 + b"}]}"
         self.env.make_bucket("lim-depth")
         self.env.put("lim-depth", KEY % "a", gz(deep))
         self.env.put("lim-depth", KEY % "b", gz(abyss))
