@@ -331,10 +331,11 @@ class EffectTests(Base):
         self.notify_each(objs)
         self.notify_each(list(objs)[:1])
         self.env.send("q", s3env.cloudtrail_notice("trail", list(objs)))
-        p = self.run_q("-j", "-s", self.state, "-d")
+        p = self.run_q("-j", "-s", self.state, "-dd")
         self.assertOK(p)
         self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
-        self.assertEqual(p.stdout.count(b"Skipping previously seen file"), 3)
+        # Known in this run: not even looked up in the state.
+        self.assertEqual(p.stderr.count(b"already in this run"), 3)
         self.assertEqual(self.left(), [])
         # A later run, the same notices again: nothing written twice.
         self.notify_each(objs)
@@ -345,6 +346,37 @@ class EffectTests(Base):
         db = sqlite3.connect(self.state)
         self.assertEqual(db.execute("SELECT COUNT(*) FROM log_progress")
                          .fetchone()[0], 2)
+
+    def notified_twice(self, *args):
+        # S3's events and CloudTrail's SNS notices both name each object
+        # (three objects a third time): without -s the second copy must
+        # wait for the first, not write the records again (with -D both
+        # downloads would run before the first delete).
+        objs = self.objects(8)
+        self.notify_each(objs)
+        self.env.send("q", s3env.cloudtrail_notice("trail", list(objs)))
+        self.notify_each(list(objs)[:3])
+        p = self.run_q("-j", "-J", "8", *args)
+        self.assertOK(p)
+        self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
+        self.assertEqual(self.left(), [])
+        self.assertEqual(self.env.count(op="GET"), 8)
+        self.assertEqual(len(self.sqs_ops("DeleteMessage")), 12)
+        return objs
+
+    def test_two_notices_of_one_object_write_it_once_with_D(self):
+        self.notified_twice("-D")
+        self.assertEqual(self.env.keys("trail"), [])
+
+    def test_two_notices_of_one_object_write_it_once(self):
+        objs = self.notified_twice()
+        # In a later run, a message naming a done object again is the
+        # run's first notice of it: written again, as without the queue.
+        self.notify_each(list(objs)[:1])
+        p = self.run_q("-j")
+        self.assertOK(p)
+        self.assertEqual(ids_in(self.log)[objs[list(objs)[0]][0].encode()],
+                         2)
 
     def test_a_message_saying_size_0_does_not_skip_the_object(self):
         # Anyone who may send to the queue could otherwise hide a trail
@@ -815,6 +847,29 @@ class RequestTests(Base):
                        % ACCOUNT)
         self.assertOK(p)
         self.assertEqual(self.env.queue_state("eu", region="eu-west-1"), [])
+
+    def test_fips_dual_stack_and_vpc_queue_urls_name_their_region(self):
+        # Without --region, these AWS host names still say the region to
+        # sign for (us-east-1 would be refused); the endpoint comes from
+        # the environment.
+        for region, host in (
+                ("eu-west-1", "sqs.eu-west-1.api.aws"),
+                ("us-east-2", "sqs-fips.us-east-2.amazonaws.com"),
+                ("us-east-2", "sqs-fips.us-east-2.api.aws"),
+                ("ap-south-1", "vpce-0a1b2c3d4e5f6a7b8-1x2y3z4w.sqs."
+                 "ap-south-1.vpce.amazonaws.com")):
+            name = "q" + region.replace("-", "")
+            self.env.make_queue(name, region=region)
+            objs = self.objects(1, tag=name)
+            for k in objs:
+                self.env.send(name, s3env.s3_event(s3env.s3_record(
+                    "trail", k, 9)), region=region)
+            p = self.run_q("-j", "-dd", url="https://%s/%s/%s" % (
+                host, ACCOUNT, name))
+            self.assertOK(p)
+            self.assertIn("requests signed for %s" % region,
+                          p.stderr.decode())
+            self.assertEqual(self.env.queue_state(name, region=region), [])
 
     def test_an_expired_token_answer_fetches_new_keys(self):
         """SQS says ExpiredToken before the keys' Expiration (a revoked
