@@ -665,6 +665,17 @@ nothing_to_do(struct msg *m, const struct notify *n)
 	m->queued = 1;
 }
 
+static int
+bucket_named(const struct options *o, const char *bucket)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nbuckets; i++)
+		if (strcmp(o->buckets[i], bucket) == 0)
+			return 1;
+	return 0;
+}
+
 /* The objects of a message understood, into the queue. 0, or -1 fatal. */
 static int
 queue_objects(struct drain *d, struct msg *m, struct notify *n)
@@ -672,11 +683,17 @@ queue_objects(struct drain *d, struct msg *m, struct notify *n)
 	size_t			 i;
 	char			 why[NOTIFY_BUCKET_MAX + 64];
 
-	for (i = 0; d->o->bucket != NULL && i < n->nobjects; i++)
-		if (strcmp(n->objects[i].bucket, d->o->bucket) != 0) {
+	/*
+	 * Only -b's buckets: whoever may send to the queue must not choose
+	 * what is written. Left, not deleted: the dead-letter queue keeps
+	 * it for someone to look at (a forgery, or a notification set up
+	 * for another consumer).
+	 */
+	for (i = 0; i < n->nobjects; i++)
+		if (!bucket_named(d->o, n->objects[i].bucket)) {
 			(void)snprintf(why, sizeof(why), "it names bucket %s, "
-			    "not %s (-b)", n->objects[i].bucket,
-			    d->o->bucket);
+			    "not one of -b's", n->objects[i].bucket);
+			d->r->n.messages_foreign++;
 			msg_leave(m, why, 0);
 			return 0;
 		}

@@ -347,6 +347,25 @@ job_run(struct job *j)
 	return status;
 }
 
+/* The bucket label: -b's, the queue mode's joined by commas. */
+static const char *
+buckets_joined(const struct options *o, char *buf, size_t len)
+{
+	size_t	i, off = 0;
+	int	n;
+
+	if (o->nbuckets < 2)
+		return o->bucket;
+	for (i = 0; i < o->nbuckets; i++) {
+		n = snprintf(buf + off, len - off, "%s%s", i > 0 ? "," : "",
+		    o->buckets[i]);
+		if (n < 0 || (size_t)n >= len - off)
+			return o->bucket;	/* too many to name */
+		off += (size_t)n;
+	}
+	return buf;
+}
+
 /*
  * --metrics: what the run did. Written before the lock is let go, so that
  * runs that held it write in turn; a run that found it held (exit 6)
@@ -359,6 +378,7 @@ job_metrics(const struct job *j, int status)
 	const struct counts	*n = &j->r.n;
 	struct metrics		 m;
 	char			 queue[HTTP_URL_SHOWN_MAX];
+	char			 buckets[METRICS_LABELSET_MAX];
 
 	if (o->metrics == NULL || o->dry_run)
 		return;
@@ -373,12 +393,16 @@ job_metrics(const struct job *j, int status)
 	m.failed = n->failed + n->transient;
 	m.skipped = n->skipped;
 	m.newest = n->newest;
-	/* The queue mode may have no -b; its queue is named. */
-	if (o->bucket != NULL)
-		metrics_label(&m, "bucket", o->bucket);
-	if (o->queue_url != NULL)
+	metrics_label(&m, "bucket", buckets_joined(o, buckets,
+	    sizeof(buckets)));
+	if (o->queue_url != NULL) {
 		metrics_label(&m, "queue", http_url_mask(o->queue_url, queue,
 		    sizeof(queue)));
+		m.queue = 1;
+		m.msg_deleted = n->messages;
+		m.msg_left = n->messages_left - n->messages_foreign;
+		m.msg_foreign = n->messages_foreign;
+	}
 	/* A failure is said; it does not change the run's exit status. */
 	metrics_write(o->metrics, &m);
 }
@@ -426,11 +450,16 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (o.debug)
 		printf("+++ Debug mode on\n");
-	/* The script's test was Python's truth: an empty name is none. */
-	if (o.bucket != NULL && *o.bucket == '\0')
-		o.bucket = NULL;
-	if (o.bucket == NULL && o.queue_url == NULL) {
+	/*
+	 * The queue mode needs -b too: a message may name any bucket, and
+	 * whoever can send to the queue must not choose what is written.
+	 */
+	if (o.bucket == NULL) {
 		printf("ERROR: Missing an AWS S3 bucket! (-b flag)\n");
+		if (o.queue_url != NULL)
+			msg_warn("--queue-url: -b names the buckets whose "
+			    "objects its messages may name (repeatable, or a "
+			    "comma list)");
 		discard_free(o.discard);
 		return EXIT_LOCAL;
 	}
@@ -438,6 +467,11 @@ main(int argc, char *argv[])
 		printf("ERROR: Missing a local log file! (-l flag)\n");
 		discard_free(o.discard);
 		return EXIT_LOCAL;
+	}
+	/* A URL that cannot be one is said before any credential is sought. */
+	if (o.queue_url != NULL && !sqs_url_ok(o.queue_url)) {
+		discard_free(o.discard);
+		return EXIT_BUCKET;
 	}
 	sig_catch();
 	/*

@@ -170,6 +170,32 @@ family(struct out *o, const char *name, const char *help)
 	put(o, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
+/* The queue mode's messages by result. 0, or -1 (a label name). */
+static int
+queue_messages(struct out *o, const struct metrics *m)
+{
+	static const char *const results[] = { "deleted", "left",
+	    "other_bucket" };
+	char		 ls[METRICS_LABELSET_MAX];
+	unsigned long	 n[3];
+	size_t		 i;
+
+	n[0] = m->msg_deleted;
+	n[1] = m->msg_left;
+	n[2] = m->msg_foreign;
+	family(o, "getawslog_last_run_queue_messages", "Queue messages of the "
+	    "last run by result: deleted once done; left in the queue (an "
+	    "object failed, not understood); other_bucket: naming a bucket "
+	    "-b does not, left in the queue.");
+	for (i = 0; i < 3 && !o->over; i++) {
+		if (metrics_labelset(m, "result", results[i], ls,
+		    sizeof(ls)) == -1)
+			return -1;
+		put(o, "getawslog_last_run_queue_messages%s %lu\n", ls, n[i]);
+	}
+	return 0;
+}
+
 int
 metrics_format(const struct metrics *m, const struct metrics_prev *prev,
     char *buf, size_t len)
@@ -221,6 +247,8 @@ metrics_format(const struct metrics *m, const struct metrics_prev *prev,
 			return -1;
 		put(&o, "getawslog_last_run_objects%s %lu\n", ls, objects[i]);
 	}
+	if (m->queue && queue_messages(&o, m) == -1)
+		return -1;
 	if (metrics_labelset(m, NULL, NULL, ls, sizeof(ls)) == -1)
 		return -1;
 	family(&o, M_NEWEST, "The time in the name of the newest CloudTrail "

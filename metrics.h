@@ -31,6 +31,8 @@ struct metrics {
 	unsigned long long	 bytes_in;
 	unsigned long		 written, failed, skipped;	/* objects */
 	long long		 newest;	/* name time; 0: none written */
+	int			 queue;		/* the queue mode: messages too */
+	unsigned long		 msg_deleted, msg_left, msg_foreign;
 	struct metrics_label	 labels[METRICS_LABELS_MAX];
 	size_t			 nlabels;
 };

@@ -413,19 +413,15 @@ retry_bucket(struct run *r, const char *bucket)
 enum object_result
 object_retry_deletes(struct run *r)
 {
-	char	**buckets;
-	size_t	  i, n;
-	int	  ret = OBJECT_DONE;
+	size_t	i;
+	int	ret = OBJECT_DONE;
 
 	if (!r->o->delete || !state_enabled(r->st))
 		return OBJECT_DONE;
-	if (r->o->bucket != NULL)
+	if (r->o->queue_url == NULL)
 		return retry_bucket(r, r->o->bucket);
-	/* The queue mode without -b: every bucket's, one after another. */
-	if ((buckets = state_undeleted_buckets(r->st, &n)) == NULL)
-		return OBJECT_FATAL;
-	for (i = 0; i < n && ret == OBJECT_DONE; i++)
-		ret = retry_bucket(r, buckets[i]);
-	state_list_free(buckets);
+	/* The queue mode: each of -b's buckets, one after another. */
+	for (i = 0; i < r->o->nbuckets && ret == OBJECT_DONE; i++)
+		ret = retry_bucket(r, r->o->buckets[i]);
 	return ret;
 }

@@ -17,6 +17,7 @@
 #include "discard.h"
 #include "flatten.h"
 #include "msg.h"
+#include "notify.h"
 #include "options.h"
 #include "run.h"
 #include "sqs.h"
@@ -36,8 +37,8 @@ static const char usage_text[] =
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
 "                 [--max-inflated-size BYTES] [--metrics FILE]\n"
 "                 [--discard FIELD=REGEX ...] [--version]\n"
-"       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
-"                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
+"       getawslog --queue-url URL -b BUCKET[,BUCKET...] -l FILE [-dDj] [-J N]\n"
+"                 [-s FILE] [--format FORMAT] [--visibility-timeout SECONDS]\n"
 "                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
 
 static const char help_text[] =
@@ -45,7 +46,8 @@ static const char help_text[] =
 "Options:\n"
 "  -h, --help            show this help message and exit\n"
 "  -b BUCKET, --bucket=BUCKET\n"
-"                        S3 bucket containing AWS logs\n"
+"                        S3 bucket containing AWS logs (a name, s3://NAME or\n"
+"                        arn:aws:s3:::NAME)\n"
 "  -l FILE, --log=FILE   local log file to append to\n"
 "  -j, --json            reformat each CloudTrail record as one line\n"
 "  --format=FORMAT       with records: flat (-j, the default), json, wazuh\n"
@@ -78,7 +80,8 @@ static const char help_text[] =
 "\n"
 "Queue mode (S3 event notifications from SQS):\n"
 "  --queue-url=URL       read the objects to fetch from this SQS queue; -b\n"
-"                        is then optional\n"
+"                        (repeatable, or a comma list) names the buckets\n"
+"                        its messages may name: other buckets are refused\n"
 "  --visibility-timeout=SECONDS\n"
 "                        keep received messages hidden this long, renewed\n"
 "                        until done (default 300)\n"
@@ -298,6 +301,62 @@ parse_after(const char *s, struct options *o)
 		usage_error("option --after: not a date YYYY-MM-DD: %s", s);
 }
 
+/*
+ * One -b: a name, s3://NAME[/] or arn:PARTITION:s3:::NAME (what the
+ * console and the CLI show), made the name in place; anything else is a
+ * usage error here rather than an odd answer from S3.
+ */
+static const char *
+bucket_checked(char *arg)
+{
+	char	*s = arg, *p;
+	size_t	 n;
+	int	 url = strncasecmp(arg, "s3://", 5) == 0;
+
+	if (url)
+		s += 5;
+	else if (strncmp(s, "arn:", 4) == 0 &&
+	    (p = strstr(s + 4, ":s3:::")) != NULL &&
+	    memchr(s + 4, ':', (size_t)(p - (s + 4))) == NULL)
+		s = p + 6;
+	n = strlen(s);
+	if (url && n > 0 && s[n - 1] == '/')
+		n--;
+	if (!notify_bucket_ok(s, n))
+		usage_error("option -b: not a bucket name: \"%s\" (a name, "
+		    "s3://NAME or arn:aws:s3:::NAME)", arg);
+	s[n] = '\0';
+	return s;
+}
+
+/*
+ * -b: the listing's is the last one given (optparse's way); the queue
+ * mode takes each, each maybe a comma list. An empty -b is none, as the
+ * script's test of it was Python's truth.
+ */
+static void
+set_buckets(struct options *o, char **vals, size_t n)
+{
+	char	*v, *piece;
+	size_t	 i;
+
+	if (o->queue_url == NULL) {
+		if (n > 0 && *vals[n - 1] != '\0')
+			o->bucket = bucket_checked(vals[n - 1]);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		v = *vals[i] != '\0' ? vals[i] : NULL;
+		while ((piece = strsep(&v, ",")) != NULL) {
+			if (o->nbuckets == BUCKETS_MAX)
+				usage_error("option -b: more than %d buckets",
+				    BUCKETS_MAX);
+			o->buckets[o->nbuckets++] = bucket_checked(piece);
+		}
+	}
+	o->bucket = o->nbuckets > 0 ? o->buckets[0] : NULL;
+}
+
 /* "--name" of a long option's value, for messages. */
 static const char *
 option_name(int val)
@@ -317,7 +376,8 @@ option_name(int val)
 void
 options_parse(int argc, char **argv, struct options *o)
 {
-	char	err[512];
+	char	err[512], *bvals[BUCKETS_MAX];
+	size_t	nb = 0;
 	int	c, json = 0, fmt = FLATTEN_FLAT, walk_only = 0, queue_only = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -336,7 +396,10 @@ options_parse(int argc, char **argv, struct options *o)
 	    NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			o->bucket = optarg;
+			if (nb == BUCKETS_MAX)
+				usage_error("option -b: given more than %d "
+				    "times", BUCKETS_MAX);
+			bvals[nb++] = optarg;
 			break;
 		case 'l':
 			o->log = optarg;
@@ -453,6 +516,7 @@ options_parse(int argc, char **argv, struct options *o)
 			usage_error("no such option: %s", argv[optind - 1]);
 		}
 	}
+	set_buckets(o, bvals, nb);
 	o->format = json ? fmt : -1;
 	/* Raw mode writes documents as they are: no record to keep out. */
 	if (o->discard != NULL && o->format == -1)

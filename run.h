@@ -18,11 +18,14 @@
 #define EXIT_LOCKED	6	/* another run holds the lock */
 
 #define OBJECT_MAX	((size_t)1 << 30)	/* compressed bytes per object */
+#define BUCKETS_MAX	64	/* the queue mode's -b buckets */
 
 struct discard;
 
 struct options {
-	const char	*bucket;
+	const char	*bucket;	/* -b; the queue mode's first */
+	const char	*buckets[BUCKETS_MAX];	/* the queue mode's -b */
+	size_t		 nbuckets;
 	const char	*log;
 	const char	*state;
 	const char	*region;
@@ -63,6 +66,7 @@ struct counts {
 	unsigned long	 messages;	/* queue messages finished and deleted */
 	unsigned long	 messages_left;	/* left in the queue: an object failed,
 					   not understood, another bucket */
+	unsigned long	 messages_foreign; /* of those, naming another bucket */
 	int		 messages_transient;	/* one of those may pass later */
 };
 

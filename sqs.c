@@ -193,6 +193,14 @@ url_ok(const char *url, const char *shown)
 	return 1;
 }
 
+int
+sqs_url_ok(const char *url)
+{
+	char	shown[HTTP_URL_SHOWN_MAX];
+
+	return url_ok(url, http_url_mask(url, shown, sizeof(shown)));
+}
+
 struct sqs *
 sqs_new(struct engine *eng, const struct sqs_config *cfg)
 {

@@ -114,10 +114,13 @@ class Base(unittest.TestCase):
 
     @staticmethod
     def short_poll(args):
-        """A run's last receive waits 1 s, not 2, unless a test says."""
+        """A run's last receive waits 1 s, not 2, unless a test says; the
+        bucket is trail unless a test names others."""
         args = list(args)
         if "--wait-time-seconds" not in args and "--follow" not in args:
             args += ["--wait-time-seconds", "1"]
+        if "-b" not in args:
+            args += ["-b", "trail"]
         return args
 
     def run_q(self, *args, extra_env=None, timeout=90, url=None, log=None):
@@ -231,7 +234,7 @@ class ShapeTests(Base):
         objs2 = self.objects(1, tag="b", bucket="other")
         self.notify_each(objs)
         self.notify_each(objs2, bucket="other")
-        p = self.run_q("--format", "wazuh")
+        p = self.run_q("--format", "wazuh", "-b", "trail,other")
         self.assertOK(p)
         lines = open(self.log, "rb").read().splitlines()
         buckets = sorted(json.loads(line)["aws"]["log_info"]["s3bucket"]
@@ -445,14 +448,50 @@ class MessageTests(Base):
         other = self.objects(1, tag="o", bucket="other")
         self.notify_each(objs)
         self.notify_each(other, bucket="other")
-        p = self.run_q("-j", "-b", "trail")
+        # A forged CloudTrail notice naming the same key elsewhere too.
+        self.env.send("q", s3env.cloudtrail_notice("other", list(objs)))
+        metrics = os.path.join(self.dir, "m.prom")
+        p = self.run_q("-j", "-b", "trail", "--metrics", metrics)
         self.assertOK(p, 4)
-        self.assertIn("it names bucket other, not trail (-b)",
-                      p.stderr.decode())
+        self.assertEqual(p.stderr.decode().count(
+            "it names bucket other, not one of -b's"), 2)
         self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
         left = self.left()
-        self.assertEqual(len(left), 1)
-        self.assertIn('"other"', left[0].body)
+        self.assertEqual(len(left), 2)
+        self.assertTrue(all('"other"' in m.body for m in left))
+        self.assertEqual(self.env.count("GET"), 1)
+        text = open(metrics).read()
+        self.assertIn('getawslog_last_run_queue_messages{bucket="trail",'
+                      'queue="%s",result="other_bucket"} 2\n' % self.url,
+                      text)
+        self.assertIn('getawslog_last_run_queue_messages{bucket="trail",'
+                      'queue="%s",result="deleted"} 1\n' % self.url, text)
+
+    def test_the_queue_mode_needs_b(self):
+        # Without -b whoever may send to the queue chooses what is
+        # written: refused before anything is received.
+        objs = self.objects(1)
+        self.notify_each(objs)
+        p = self.env.run(["--queue-url", self.url, "-l", self.log, "-j"])
+        self.assertOK(p, 1)
+        self.assertEqual(p.stdout,
+                         b"ERROR: Missing an AWS S3 bucket! (-b flag)\n")
+        self.assertIn(b"-b names the buckets", p.stderr)
+        self.assertEqual(self.sqs_ops(), [])
+        self.assertFalse(os.path.exists(self.log))
+        # Several, by -b again or a comma list; an ARN is a name too.
+        self.env.make_bucket("trail-two")
+        self.env.make_bucket("trail-three")
+        objs2 = self.objects(1, tag="two", bucket="trail-two")
+        objs3 = self.objects(1, tag="three", bucket="trail-three")
+        self.notify_each(objs2, bucket="trail-two")
+        self.notify_each(objs3, bucket="trail-three")
+        p = self.run_q("-j", "-b", "trail,trail-two", "-b",
+                       "arn:aws:s3:::trail-three")
+        self.assertOK(p)
+        self.assertEqual(ids_in(self.log), want(
+            self.all_ids(objs) + self.all_ids(objs2) + self.all_ids(objs3)))
+        self.assertEqual(self.left(), [])
 
     def test_an_empty_queue_is_a_quiet_run(self):
         t = time.time()
@@ -468,7 +507,8 @@ class MessageTests(Base):
                          10)
         # The default poll is 2 s.
         del self.env.requests[:]
-        p = self.env.run(["--queue-url", self.url, "-l", self.log])
+        p = self.env.run(["--queue-url", self.url, "-l", self.log, "-b",
+                          "trail"])
         self.assertOK(p)
         self.assertEqual(self.sqs_ops()[0].params["WaitTimeSeconds"], 2)
 
@@ -900,7 +940,8 @@ class RequestTests(Base):
                 message="The security token included in the request is "
                 "expired", count=1))
             p = self.env.run(["--queue-url", self.url, "-l", self.log, "-j",
-                              "--wait-time-seconds", "1"], home=home,
+                              "-b", "trail", "--wait-time-seconds", "1"],
+                             home=home,
                              extra_env={"AWS_ACCESS_KEY_ID": None,
                                         "AWS_SECRET_ACCESS_KEY": None})
             self.assertOK(p)
@@ -925,7 +966,8 @@ class RequestTests(Base):
                 "eu-trail", k, 9, region="eu-west-1")))
         # CloudTrail's notice does not: S3 says it once, for the bucket.
         self.env.send("q", s3env.cloudtrail_notice("ap-trail", list(ap)))
-        p = self.run_q("-j", "-J", "1", "-dd")
+        p = self.run_q("-j", "-J", "1", "-dd", "-b", "eu-trail", "-b",
+                       "s3://ap-trail/")
         self.assertOK(p)
         self.assertEqual(ids_in(self.log), want(self.all_ids(eu) +
                                                 self.all_ids(ap)))
@@ -1011,12 +1053,19 @@ class OptionTests(Base):
             self.assertIn(what, p.stderr.decode(), args)
         p = self.env.run(["--help"])
         self.assertIn(b"--queue-url=URL", p.stdout)
-        self.assertIn(b"getawslog --queue-url URL -l FILE", p.stdout)
+        self.assertIn(b"getawslog --queue-url URL -b BUCKET[,BUCKET...] -l FILE",
+                      p.stdout)
+        # The URL is checked before credentials are looked for.
         for bad in ("ftp://h/1/q", "http://h", "http://h/", "http://h/a b",
-                    "http://user:pw@h/1/q"):
-            p = self.env.run(["--queue-url", bad, "-l", self.log])
+                    "http://user:pw@h/1/q", "foo"):
+            p = self.env.run(["--queue-url", bad, "-l", self.log, "-b",
+                              "trail"], extra_env={
+                                  "AWS_ACCESS_KEY_ID": None,
+                                  "AWS_SECRET_ACCESS_KEY": None})
             self.assertEqual(p.returncode, 3, bad)
             self.assertNotIn(b"pw@", p.stderr)
+            self.assertIn(b"not a queue URL", p.stderr)
+            self.assertNotIn(b"credentials", p.stderr)
 
 
 if __name__ == "__main__":
