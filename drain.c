@@ -16,9 +16,15 @@
  * it comes back after its timeout, and the queue's redrive policy moves
  * one that keeps failing to the dead-letter queue.
  *
+ * An object a message names is fetched once per run: a second notice
+ * of it waits for the first copy, or finds it done. A --follow service
+ * also tries failed S3 deletes again, writes --metrics as it goes and
+ * gives back the memory a big object took (chores).
+ *
  * Callbacks (the engine's) only record what happened; parsing, queueing
  * and every effect happen here, in the top loop.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +34,7 @@
 #include "fetch.h"
 #include "msg.h"
 #include "notify.h"
+#include "object.h"
 #include "sig.h"
 #include "sqs.h"
 #include "util.h"
@@ -43,6 +50,10 @@
 #define DRAIN_RETRY_MAX_MS	60000
 #define DRAIN_STOP_MS		(ENGINE_FINAL_MS + 1000)	/* after a signal */
 #define DRAIN_DONE_KEPT		16384	/* objects done, known again */
+#define DRAIN_REPORT_MS		60000	/* a service's --metrics this often */
+#define DRAIN_REPORT_MIN_MS	5000	/* ... or after a batch, at most */
+#define DRAIN_UNDELETED_MIN_MS	10000	/* a failed S3 delete tried again */
+#define DRAIN_UNDELETED_MAX_MS	600000	/* ... the wait doubling up to this */
 #define DRAIN_HASH		4096	/* the objects' hash chains */
 
 enum msg_state {
@@ -151,6 +162,13 @@ struct drain {
 	int		 receive_failures;
 	struct left	 left[DRAIN_LEFT_KEPT];	/* messages this run left */
 	size_t		 nleft, leftnext;
+	/* --follow's chores */
+	long long	 report_at;	/* --metrics last written */
+	int		 batch_ended;	/* since then */
+	long long	 undeleted_at;	/* failed deletes tried again; 0 none */
+	long long	 undeleted_wait;
+	unsigned long	 undeleted_seen;	/* r->n.undeleted looked at */
+	int		 trim;		/* memory to give back once idle */
 };
 
 static int
@@ -234,6 +252,7 @@ batch_less(struct drain *d, struct batch *b)
 	if (--b->open == 0) {
 		free(b);
 		d->batches--;
+		d->batch_ended = 1;
 	}
 }
 
@@ -475,6 +494,8 @@ on_outcome(void *arg, void *tag, enum fetch_outcome how)
 	struct dobj	*o = tag;
 	size_t		 i;
 
+	if (how != FETCH_DROPPED)
+		d->trim = 1;
 	msg_told(o->m, how);
 	for (i = 0; i < o->nalso; i++) {
 		o->also[i]->busy--;
@@ -983,6 +1004,70 @@ hold_arrived(struct drain *d)
 	}
 }
 
+/* ------------------------------------------------------------ chores */
+
+/*
+ * A service's S3 deletes that failed (recorded, in getawslog_undeleted)
+ * are tried again DRAIN_UNDELETED_MIN_MS after, then ever less often
+ * while they keep failing, not only when the next service starts.
+ */
+static void
+retry_undeleted(struct drain *d, long long now)
+{
+	struct run	*r = d->r;
+	unsigned long	 before;
+
+	if (!d->o->delete)
+		return;
+	if (r->n.undeleted > d->undeleted_seen && d->undeleted_at == 0) {
+		d->undeleted_wait = DRAIN_UNDELETED_MIN_MS;
+		d->undeleted_at = now + d->undeleted_wait;
+	}
+	d->undeleted_seen = r->n.undeleted;
+	if (d->undeleted_at == 0 || now < d->undeleted_at)
+		return;
+	before = r->n.undeleted;
+	if (object_retry_deletes(r) == OBJECT_FATAL)
+		r->fatal = 1;
+	d->undeleted_seen = r->n.undeleted;
+	if (r->n.undeleted == before) {
+		d->undeleted_at = 0;	/* each one deleted */
+		return;
+	}
+	d->undeleted_wait *= 2;
+	if (d->undeleted_wait > DRAIN_UNDELETED_MAX_MS)
+		d->undeleted_wait = DRAIN_UNDELETED_MAX_MS;
+	d->undeleted_at = util_mono_ms() + d->undeleted_wait;
+}
+
+/*
+ * A service's chores between objects: failed deletes tried again;
+ * --metrics after a batch (at most every DRAIN_REPORT_MIN_MS) and at
+ * least every DRAIN_REPORT_MS, so that a healthy service is seen as one;
+ * the memory a big object took given back once nothing is queued
+ * (main keeps it from glibc's own trimming, which costs every object).
+ */
+static void
+chores(struct drain *d)
+{
+	struct run	*r = d->r;
+	long long	 now = util_mono_ms();
+
+	if (!d->o->follow || !going(d))
+		return;
+	retry_undeleted(d, now);
+	if (r->metrics_now != NULL && (now - d->report_at >= DRAIN_REPORT_MS ||
+	    (d->batch_ended && now - d->report_at >= DRAIN_REPORT_MIN_MS))) {
+		d->batch_ended = 0;
+		d->report_at = now;
+		r->metrics_now(r);
+	}
+	if (d->trim && fetch_queued(d->fq) == 0) {
+		d->trim = 0;
+		(void)malloc_trim(0);
+	}
+}
+
 /* ---------------------------------------------------------- the loop */
 
 /* Without --follow: the last receive brought nothing, nothing is left. */
@@ -1099,6 +1184,7 @@ drain_run(struct run *r, struct sqs *q)
 	}
 	engine_timer_set(r->eng, &d.tick, util_mono_ms() + d.tick_ms, on_tick,
 	    &d);
+	d.report_at = util_mono_ms();
 	for (;;) {
 		take_arrived(&d);
 		ms = going(&d) && fetch_step(d.fq) ? 0 : DRAIN_STEP_MS;
@@ -1108,6 +1194,7 @@ drain_run(struct run *r, struct sqs *q)
 		if (drained(&d))
 			break;
 		maybe_receive(&d);
+		chores(&d);
 		engine_step(r->eng, ms);
 	}
 	if (!going(&d))

@@ -112,6 +112,7 @@ struct job {
 	int			 curl;		/* curl_global_init done */
 	long long		 start;		/* wall clock, seconds */
 	long long		 start_ms;	/* util_mono_ms() */
+	struct counts		 reported;	/* as --metrics last said */
 };
 
 /*
@@ -220,15 +221,63 @@ job_open_sqs(struct job *j)
 	return EXIT_OK;
 }
 
+/* Can -b's bucket be listed? An exit status: EXIT_OK to go on. */
+static int
+job_check_bucket(struct job *j)
+{
+	const char	*bucket = j->o->bucket;
+	struct s3_error	 err;
+	char		 e[640], em[4 * 640], eb[MSG_ESCAPED_MAX];
+
+	if (s3_check_bucket(j->r.s3, bucket, &err) == -1) {
+		if (err.status == S3_EINTR)
+			return EXIT_LOCAL;
+		/* The script's line; what S3 (or a proxy) said, escaped. */
+		printf("Bucket %s access error: %s\n", msg_escape(bucket, eb,
+		    sizeof(eb)), msg_escape(s3_strerror(&err, e, sizeof(e)),
+		    em, sizeof(em)));
+		/* Throttled or unreachable: the next run may well succeed. */
+		return err.transient ? EXIT_TRANSIENT : EXIT_BUCKET;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * --catch-up: each of -b's buckets listed as a listing run with -s would,
+ * before the queue is read, in this run and under its locks: what the
+ * queue never told (messages expired, or lost) is written, and what the
+ * state holds is skipped, so nothing is written twice. An exit status:
+ * EXIT_OK to go on to the queue.
+ */
+static int
+job_catch_up(struct job *j)
+{
+	struct options	*o = j->o;
+	struct run	*r = &j->r;
+	size_t		 i;
+	int		 status = EXIT_OK;
+
+	for (i = 0; i < o->nbuckets && status == EXIT_OK; i++) {
+		o->bucket = o->buckets[i];
+		if (o->debug > 1)
+			msg_warn("catching up with bucket %s", o->bucket);
+		if ((status = job_check_bucket(j)) == EXIT_OK)
+			walk_run(r);
+		r->stop = 0;	/* a listing that failed: said, counted */
+		if (r->fatal || r->denied || sig_caught())
+			break;
+	}
+	o->bucket = o->buckets[0];
+	return status;
+}
+
 /* Settings, credentials, S3, the bucket. An exit status: EXIT_OK to go on. */
 static int
 job_open_s3(struct job *j)
 {
 	struct options		*o = j->o;
 	struct creds_options	 copt;
-	struct s3_error		 err;
 	time_t			 expires = 0;
-	char			 e[640], em[4 * 640], eb[MSG_ESCAPED_MAX];
 	int			 rc;
 
 	if (ini_find_settings(o->profile, &j->set) == -1 ||
@@ -276,17 +325,7 @@ job_open_s3(struct job *j)
 		return EXIT_LOCAL;
 	if (o->queue_url != NULL)
 		return job_open_sqs(j);
-	if (s3_check_bucket(j->r.s3, o->bucket, &err) == -1) {
-		if (err.status == S3_EINTR)
-			return EXIT_LOCAL;
-		/* The script's line; what S3 (or a proxy) said, escaped. */
-		printf("Bucket %s access error: %s\n", msg_escape(o->bucket,
-		    eb, sizeof(eb)), msg_escape(s3_strerror(&err, e, sizeof(e)),
-		    em, sizeof(em)));
-		/* Throttled or unreachable: the next run may well succeed. */
-		return err.transient ? EXIT_TRANSIENT : EXIT_BUCKET;
-	}
-	return EXIT_OK;
+	return job_check_bucket(j);
 }
 
 /* The walk, then the summary. Its exit status. */
@@ -295,14 +334,16 @@ job_run(struct job *j)
 {
 	const struct options	*o = j->o;
 	struct run		*r = &j->r;
-	int			 status;
+	int			 status, caught = EXIT_OK;
 
 	progress_start(o->progress == -1 ? isatty(STDERR_FILENO) &&
 	    !o->debug : o->progress);
 	/* Deletes that failed before, first: they may be refused again. */
 	if (object_retry_deletes(r) == OBJECT_FATAL)
 		r->fatal = 1;
-	if (!r->fatal && !r->denied) {
+	if (!r->fatal && !r->denied && o->catch_up)
+		caught = job_catch_up(j);
+	if (!r->fatal && !r->denied && caught == EXIT_OK && !sig_caught()) {
 		if (o->queue_url != NULL)
 			drain_run(r, j->sqs);
 		else
@@ -315,6 +356,8 @@ job_run(struct job *j)
 		r->fatal = 1;
 	if (r->fatal)
 		status = EXIT_LOCAL;
+	else if (caught != EXIT_OK)
+		status = caught;	/* a bucket the catch-up could not list */
 	else if (r->denied || r->refused)
 		status = EXIT_BUCKET;	/* said where it was found */
 	else if (r->n.transient || r->n.undeleted_transient ||
@@ -367,15 +410,17 @@ buckets_joined(const struct options *o, char *buf, size_t len)
 }
 
 /*
- * --metrics: what the run did. Written before the lock is let go, so that
- * runs that held it write in turn; a run that found it held (exit 6)
- * writes too, and the run holding it overwrites that when it ends.
+ * --metrics: what the run did, or for a service (written from its loop
+ * too) what it did since the last write, which counts as a run of its
+ * own. Written before the lock is let go, so that runs that held it
+ * write in turn; a run that found it held (exit 6) writes too, and the
+ * run holding it overwrites that when it ends.
  */
 static void
-job_metrics(const struct job *j, int status)
+job_metrics(struct job *j, int status)
 {
 	const struct options	*o = j->o;
-	const struct counts	*n = &j->r.n;
+	const struct counts	*n = &j->r.n, *p = &j->reported;
 	struct metrics		 m;
 	char			 queue[HTTP_URL_SHOWN_MAX];
 	char			 buckets[METRICS_LABELSET_MAX];
@@ -386,12 +431,12 @@ job_metrics(const struct job *j, int status)
 	m.start = j->start;
 	m.duration_ms = util_mono_ms() - j->start_ms;
 	m.status = status;
-	m.records = n->records;
-	m.discarded = n->discarded;
-	m.bytes_in = n->bytes_in;
-	m.written = n->objects;
-	m.failed = n->failed + n->transient;
-	m.skipped = n->skipped;
+	m.records = n->records - p->records;
+	m.discarded = n->discarded - p->discarded;
+	m.bytes_in = n->bytes_in - p->bytes_in;
+	m.written = n->objects - p->objects;
+	m.failed = n->failed + n->transient - p->failed - p->transient;
+	m.skipped = n->skipped - p->skipped;
 	m.newest = n->newest;
 	metrics_label(&m, "bucket", buckets_joined(o, buckets,
 	    sizeof(buckets)));
@@ -399,12 +444,32 @@ job_metrics(const struct job *j, int status)
 		metrics_label(&m, "queue", http_url_mask(o->queue_url, queue,
 		    sizeof(queue)));
 		m.queue = 1;
-		m.msg_deleted = n->messages;
-		m.msg_left = n->messages_left - n->messages_foreign;
-		m.msg_foreign = n->messages_foreign;
+		m.msg_deleted = n->messages - p->messages;
+		m.msg_foreign = n->messages_foreign - p->messages_foreign;
+		m.msg_left = n->messages_left - p->messages_left -
+		    m.msg_foreign;
 	}
 	/* A failure is said; it does not change the run's exit status. */
 	metrics_write(o->metrics, &m);
+	j->reported = *n;
+	j->start = (long long)time(NULL);
+	j->start_ms = util_mono_ms();
+}
+
+/* A service's write from its loop: its status is that of the while. */
+static void
+job_metrics_now(struct run *r)
+{
+	struct job		*j = r->metrics_arg;
+	const struct counts	*n = &r->n, *p = &j->reported;
+	int			 status = EXIT_OK;
+
+	if (n->transient > p->transient)
+		status = EXIT_TRANSIENT;
+	else if (n->failed > p->failed || n->undeleted > p->undeleted ||
+	    n->messages_left > p->messages_left)
+		status = EXIT_OBJECTS;
+	job_metrics(j, status);
 }
 
 /* Close everything; a signal makes the status EXIT_LOCAL. */
@@ -487,6 +552,10 @@ main(int argc, char *argv[])
 	j.start_ms = util_mono_ms();
 	j.o = &o;
 	j.r.o = &o;
+	if (o.metrics != NULL && o.follow) {
+		j.r.metrics_now = job_metrics_now;
+		j.r.metrics_arg = &j;
+	}
 	j.lockfd[0] = j.lockfd[1] = -1;
 	if ((status = job_open_files(&j)) == EXIT_OK &&
 	    (status = job_open_s3(&j)) == EXIT_OK)

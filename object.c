@@ -78,6 +78,13 @@ turn(struct run *r)
 	engine_step(r->eng, 0);
 }
 
+/* Between records (flatten_meta's each). */
+static void
+record_turn(void *arg)
+{
+	turn(arg);
+}
+
 /* convert_object's question before each piece: stop? */
 static int
 stop_asked(void *arg)
@@ -203,6 +210,8 @@ write_records(struct run *r, const char *bucket, const char *key,
 	meta.basename = base;
 	meta.discard = r->o->discard;
 	meta.discarded = &ndiscarded;
+	meta.each = record_turn;
+	meta.each_arg = r;
 	rc = convert_object(src, r->o->max_inflated, r->o->format, &meta,
 	    r->spool, stop_asked, r, nrec, why, sizeof(why));
 	switch (rc) {

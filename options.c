@@ -39,7 +39,8 @@ static const char usage_text[] =
 "                 [--discard FIELD=REGEX ...] [--version]\n"
 "       getawslog --queue-url URL -b BUCKET[,BUCKET...] -l FILE [-dDj] [-J N]\n"
 "                 [-s FILE] [--format FORMAT] [--visibility-timeout SECONDS]\n"
-"                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
+"                 [--wait-time-seconds SECONDS] [--follow] [--catch-up]\n"
+"                 [options above]\n";
 
 static const char help_text[] =
 "\n"
@@ -88,7 +89,10 @@ static const char help_text[] =
 "  --wait-time-seconds=SECONDS\n"
 "                        long poll this long; a poll that brings nothing\n"
 "                        ends the run (default 2, at most 20)\n"
-"  --follow              keep polling until SIGTERM or SIGINT (a service)\n";
+"  --follow              keep polling until SIGTERM or SIGINT (a service)\n"
+"  --catch-up            with -s: first list each -b bucket as a listing run\n"
+"                        would (--lookback, --full-scan, --prefix), for the\n"
+"                        objects whose messages expired or were lost\n";
 
 /* optparse's way: usage, then "getawslog: error: WHAT", exit 2. */
 static void __attribute__((format(printf, 1, 2), noreturn))
@@ -145,7 +149,7 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
-	OPT_FOLLOW };
+	OPT_FOLLOW, OPT_CATCHUP };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -177,6 +181,7 @@ static const struct option longopts[] = {
 	{ "visibility-timeout", required_argument, NULL, OPT_VISIBILITY },
 	{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
 	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
+	{ "catch-up",	no_argument,		NULL, OPT_CATCHUP },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -379,6 +384,7 @@ options_parse(int argc, char **argv, struct options *o)
 	char	err[512], *bvals[BUCKETS_MAX];
 	size_t	nb = 0;
 	int	c, json = 0, fmt = FLATTEN_FLAT, walk_only = 0, queue_only = 0;
+	int	listing = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->max_attempts = 0;	/* the config's, else the retry mode's */
@@ -447,15 +453,15 @@ options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PREFIX:
 			o->prefix = optarg;
-			walk_only = c;
+			listing = c;
 			break;
 		case OPT_FULLSCAN:
 			o->full_scan = 1;
-			walk_only = c;
+			listing = c;
 			break;
 		case OPT_LOOKBACK:
 			o->lookback = parse_int(optarg, 0, 3650, "--lookback");
-			walk_only = c;
+			listing = c;
 			break;
 		case OPT_MAXINFLATED:
 			o->max_inflated = parse_size(optarg, 1, INFLATED_CEIL,
@@ -483,6 +489,10 @@ options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_FOLLOW:
 			o->follow = 1;
+			queue_only = c;
+			break;
+		case OPT_CATCHUP:
+			o->catch_up = 1;
 			queue_only = c;
 			break;
 		case OPT_PROGRESS:
@@ -522,9 +532,13 @@ options_parse(int argc, char **argv, struct options *o)
 	if (o->discard != NULL && o->format == -1)
 		usage_error("option --discard: records are discarded only with "
 		    "-j or --format");
-	if (o->queue_url != NULL && walk_only)
+	if (o->queue_url != NULL && (walk_only || (listing && !o->catch_up)))
 		usage_error("option %s: the listing's, not --queue-url's",
-		    option_name(walk_only));
+		    option_name(walk_only ? walk_only : listing));
+	/* Without the state, the queue would write again what it lists. */
+	if (o->catch_up && o->state == NULL)
+		usage_error("option --catch-up: only with -s, which the queue "
+		    "and the listing share");
 	if (o->queue_url == NULL && queue_only)
 		usage_error("option %s: only with --queue-url",
 		    option_name(queue_only));

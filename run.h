@@ -51,6 +51,7 @@ struct options {
 	int		 visibility;	/* --visibility-timeout, seconds */
 	int		 wait;		/* --wait-time-seconds */
 	int		 follow;	/* poll until SIGTERM or SIGINT */
+	int		 catch_up;	/* list -b's buckets before the queue */
 };
 
 struct counts {
@@ -89,6 +90,12 @@ struct run {
 	int			 stop;	/* the listing failed: finish the queue */
 	int			 refused; /* the queue is missing or refused */
 	long long		 turned_ms; /* the engine last turned (object.c) */
+	/*
+	 * --metrics written now, for what was done since the last write (a
+	 * service's, from drain.c); NULL without --metrics.
+	 */
+	void			(*metrics_now)(struct run *);
+	void			*metrics_arg;
 };
 
 #endif /* GETAWSLOG_RUN_H */

@@ -20,6 +20,11 @@ SIGTERM mid-batch; SIGKILL then a rerun after the timeout; two and three
 workers on one queue write every record exactly once between them; a
 queue that does not exist or is refused (exit 3); throttled receives
 retried; endpoints and regions; --follow until SIGTERM; -J in flight.
+Issue 19: two notices of one object fetch it once; -b is required and
+other buckets are refused (counted in --metrics); heartbeats between slow
+records; FIPS, dual-stack and VPC endpoint URLs' regions; a bad URL said
+before credentials; a service writes --metrics as it goes, tries failed S3
+deletes again and gives memory back; --catch-up.
 
 Records carry a unique eventID, so logs are checked record by record.  The
 binary is $GETAWSLOG (default ./getawslog).  Last line: "N passed, N
@@ -139,6 +144,13 @@ class Base(unittest.TestCase):
     def sqs_ops(self, op=None):
         return [r for r in self.env.requests if r.service == "sqs" and
                 (op is None or r.op == op)]
+
+    def wait_received(self):
+        """Until a receive has handed out a message (60 s at most)."""
+        t = time.monotonic()
+        while not [r for r in self.sqs_ops("ReceiveMessage")
+                   if r.messages] and time.monotonic() - t < 60:
+            time.sleep(0.05)
 
     def assertOK(self, p, status=0):
         self.assertEqual(p.returncode, status, "stdout:\n%s\nstderr:\n%s" % (
@@ -616,10 +628,7 @@ class VisibilityTests(Base):
         try:
             a = self.popen_q(*args, log=fifo)
             # Once the first worker holds the messages, past their timeout.
-            t = time.monotonic()
-            while not [r for r in self.sqs_ops("ReceiveMessage")
-                       if r.messages] and time.monotonic() - t < 60:
-                time.sleep(0.05)
+            self.wait_received()
             time.sleep(1.6)
             b = self.run_q(*args, "--wait-time-seconds", "2",
                            log=self.log + ".b")
@@ -638,6 +647,35 @@ class VisibilityTests(Base):
         handed = [m for r in self.sqs_ops("ReceiveMessage")
                   for m in (r.messages or [])]
         self.assertEqual(len(handed), 4, "a message came back")
+        self.assertEqual(self.left(), [])
+
+    def test_heartbeats_continue_between_slow_records(self):
+        # Records that each take a while (a --discard rule over a long
+        # userAgent: glibc's regexec is slow on it), several in each piece
+        # inflated: heartbeats must go on between records, not only
+        # between pieces, or a second worker polling gets the message.
+        big = key_of(0, "slow")
+        ids = ["Qslow-%d" % i for i in range(36)]
+        ua = "Mozilla " * 5000
+        doc = {"Records": [{"eventVersion": "1.08", "eventID": i,
+                            "userAgent": ua} for i in ids]}
+        self.env.put_many("trail", {big: gz(json.dumps(doc).encode())})
+        self.notify_each([big])
+        args = ("-j", "--visibility-timeout", "2", "--discard",
+                "userAgent=Mozilla.*bot")
+        a = self.popen_q(*args)
+        self.wait_received()
+        time.sleep(2.5)
+        b = self.run_q(*args, "--wait-time-seconds", "8",
+                       log=self.log + ".b", timeout=240)
+        out, err = a.communicate(timeout=240)
+        self.assertEqual(a.returncode, 0, err)
+        self.assertOK(b)
+        self.assertEqual(ids_in(self.log + ".b"), collections.Counter())
+        self.assertEqual(ids_in(self.log), want(ids))
+        handed = [m for r in self.sqs_ops("ReceiveMessage")
+                  for m in (r.messages or [])]
+        self.assertEqual(len(handed), 1, "a message came back")
         self.assertEqual(self.left(), [])
 
     def test_heartbeats_continue_through_a_slow_delete(self):
@@ -1032,6 +1070,178 @@ class FollowTests(Base):
         self.assertIn(b"SIGINT received, bye!", out)
         self.assertIn(b"trying again in", err)
         self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
+
+
+class ServiceTests(Base):
+    """What a --follow service does besides messages (issue 19)."""
+
+    def wait_for(self, what, timeout=40):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            v = what()
+            if v:
+                return v
+            time.sleep(0.2)
+        return what()
+
+    def stop(self, p):
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+        return p.returncode, out, err
+
+    @staticmethod
+    def samples(path):
+        try:
+            with open(path) as f:
+                text = f.read()
+        except FileNotFoundError:
+            return {}
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                out[name] = float(value)
+        return out
+
+    def test_metrics_are_written_while_following(self):
+        # A healthy service must not look like a dead one: --metrics is
+        # written after each batch (at most every 5 s) and every minute,
+        # each write what was done since the one before.
+        metrics = os.path.join(self.dir, "getawslog.prom")
+        objs = self.objects(3)
+        keys = list(objs)
+        p = self.popen_q("-j", "--follow", "--metrics", metrics)
+        try:
+            self.notify_each(keys[:2])
+            ls = '{bucket="trail",queue="%s"' % self.url
+            written = 'getawslog_last_run_objects%s,result="written"}' % ls
+            first = self.wait_for(lambda: self.samples(metrics))
+            self.assertIsNone(p.poll())
+            self.assertEqual(first.get(written), 2, first)
+            self.assertEqual(first['getawslog_last_run_exit_status%s}' % ls],
+                             0)
+            t0 = first['getawslog_last_success_timestamp_seconds%s}' % ls]
+            self.assertGreater(t0, time.time() - 60)
+            self.notify_each(keys[2:])
+            second = self.wait_for(lambda: (
+                lambda m: m if m.get(
+                    'getawslog_last_run_timestamp_seconds%s}' % ls, 0) >
+                first['getawslog_last_run_timestamp_seconds%s}' % ls]
+                else None)(self.samples(metrics)))
+            self.assertIsNotNone(second)
+            self.assertIsNone(p.poll())
+            self.assertEqual(second[written], 1, second)
+            self.assertEqual(second['getawslog_last_run_queue_messages%s,'
+                                    'result="deleted"}' % ls], 1)
+        finally:
+            rc, out, err = self.stop(p)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
+
+    def test_a_failed_s3_delete_is_tried_again_while_following(self):
+        objs = self.objects(1)
+        self.env.faults.append(Fault("status", method="DELETE", status=503,
+                                     count=1))
+        p = self.popen_q("-j", "-D", "-s", self.state, "--follow",
+                         "--max-attempts", "1")
+        try:
+            self.notify_each(objs)
+            self.assertTrue(self.wait_for(lambda: len(ids_in(self.log))))
+            # Still there a moment after its first delete failed ...
+            self.assertTrue(self.wait_for(
+                lambda: self.env.count("DELETE", status=503)))
+            self.assertEqual(self.env.keys("trail"), list(objs))
+            # ... then deleted while the service runs.
+            self.assertTrue(self.wait_for(
+                lambda: self.env.keys("trail") == [], timeout=30))
+            self.assertIsNone(p.poll())
+            db = sqlite3.connect(self.state)
+            self.assertEqual(db.execute("SELECT COUNT(*) FROM "
+                                        "getawslog_undeleted").fetchone()[0],
+                             0)
+            db.close()
+        finally:
+            rc, out, err = self.stop(p)
+        self.assertIn(b"cannot delete", err)
+        self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
+
+    def test_a_service_gives_memory_back_after_a_big_record(self):
+        # One record of 500,000 keys takes the converter some 100 MiB;
+        # once it is written, the service must not keep that for ever.
+        big = key_of(0, "big")
+        rec = {"eventVersion": "1.08", "eventID": "Qbig-0"}
+        rec.update(("k%d" % i, "v") for i in range(500000))
+        self.env.put_many("trail", {big: gz(json.dumps(
+            {"Records": [rec]}).encode())})
+        p = self.popen_q("-j", "--format", "wazuh", "--follow")
+        try:
+            self.notify_each([big])
+            self.assertTrue(self.wait_for(lambda: len(ids_in(self.log))))
+            time.sleep(3)
+            status = open("/proc/%d/status" % p.pid).read()
+            kb = {k: int(v.split()[0]) for k, v in (
+                line.split(":", 1) for line in status.splitlines())
+                if k in ("VmRSS", "VmHWM")}
+            self.assertGreater(kb["VmHWM"], 60 * 1024, kb)
+            self.assertLess(kb["VmRSS"], 40 * 1024, kb)
+        finally:
+            rc, out, err = self.stop(p)
+        self.assertEqual(rc, 0, err)
+
+
+class CatchUpTests(Base):
+    def test_catch_up_lists_what_the_queue_never_told(self):
+        # Notices that expired during an outage (a queue keeps them 4 days
+        # by default) name objects now only in the bucket. A queue run
+        # with -s, then --catch-up with the same -s: the gap is listed and
+        # written, what the queue wrote is not written again, and the
+        # queue is read after.
+        told = self.objects(3)
+        self.notify_each(told)
+        self.assertOK(self.run_q("-j", "-s", self.state))
+        gap = {}
+        for i in range(3):
+            k = key_of(i, "gap").replace("/2024/07/30/", "/2024/07/20/") \
+                .replace("_20240730T", "_20240720T")
+            gap[k] = document(k)
+        self.env.put_many("trail", {k: v[0] for k, v in gap.items()})
+        fresh = self.objects(2, tag="new")
+        self.notify_each(fresh)
+        self.notify_each(list(told)[:1])
+        p = self.run_q("-j", "-s", self.state, "--catch-up", "--lookback",
+                       "30", "-dd")
+        self.assertOK(p)
+        self.assertIn("catching up with bucket trail", p.stderr.decode())
+        every = (self.all_ids(told) + self.all_ids(fresh) +
+                 [i for _, ids in gap.values() for i in ids])
+        self.assertEqual(ids_in(self.log), want(every))
+        self.assertEqual(self.left(), [])
+        # A listing run on the same state afterwards writes nothing.
+        with open(self.log, "rb") as f:
+            before = f.read()
+        p = self.env.run(["-b", "trail", "-l", self.log, "-j", "-s",
+                          self.state, "--full-scan"])
+        self.assertOK(p)
+        with open(self.log, "rb") as f:
+            self.assertEqual(f.read(), before)
+
+    def test_catch_up_options(self):
+        for args, what in (
+                (["--catch-up"], "only with -s"),
+                (["--lookback", "3"], "the listing's, not --queue-url's"),
+                (["--catch-up", "-s", self.state, "--dry-run"],
+                 "the listing's, not --queue-url's")):
+            p = self.env.run(["--queue-url", self.url, "-b", "trail", "-l",
+                              self.log] + args)
+            self.assertEqual(p.returncode, 2, args)
+            self.assertIn(what, p.stderr.decode(), args)
+        # A bucket it cannot list: the script's line, and no message read.
+        self.notify_each(self.objects(1))
+        p = self.run_q("-j", "-s", self.state, "--catch-up", "-b",
+                       "trail,nosuch")
+        self.assertOK(p, 3)
+        self.assertIn(b"Bucket nosuch access error: NoSuchBucket", p.stdout)
+        self.assertEqual(self.sqs_ops("ReceiveMessage"), [])
 
 
 class OptionTests(Base):
