@@ -1245,6 +1245,19 @@ class CatchUpTests(Base):
 
 
 class OptionTests(Base):
+    def test_every_documented_queue_command_names_its_bucket(self):
+        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        found = 0
+        for name in ("README.md", "getawslog.1",
+                     os.path.join("contrib", "getawslog.default")):
+            with open(os.path.join(top, name)) as f:
+                text = f.read().replace("\\\n", " ")
+            for line in text.splitlines():
+                if re.search(r"--queue-url (URL|https?://)", line):
+                    found += 1
+                    self.assertRegex(line, r" -b [A-Z\[a-z]", (name, line))
+        self.assertGreaterEqual(found, 6)
+
     def test_options_of_the_mode(self):
         for args, what in (
                 (["--follow", "-b", "trail"], "only with --queue-url"),
