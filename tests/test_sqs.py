@@ -479,6 +479,25 @@ class MessageTests(Base):
         self.assertIn('getawslog_last_run_queue_messages{bucket="trail",'
                       'queue="%s",result="deleted"} 1\n' % self.url, text)
 
+    def test_a_metrics_file_of_another_queue_is_left(self):
+        # Keyed by the queue in this mode: -b may change (a bucket
+        # added), another queue's file is not replaced.
+        metrics = os.path.join(self.dir, "m.prom")
+        self.assertOK(self.run_q("-j", "--metrics", metrics))
+        self.env.make_bucket("trail-two")
+        self.assertOK(self.run_q("-j", "--metrics", metrics, "-b",
+                                 "trail,trail-two"))
+        with open(metrics) as f:
+            text = f.read()
+        self.assertIn('{bucket="trail,trail-two",queue="%s"}' % self.url,
+                      text)
+        url2 = self.env.make_queue("q2")
+        p = self.run_q("-j", "--metrics", metrics, url=url2)
+        self.assertOK(p)
+        self.assertIn("holds the samples of another queue", p.stderr.decode())
+        with open(metrics) as f:
+            self.assertEqual(f.read(), text)
+
     def test_the_queue_mode_needs_b(self):
         # Without -b whoever may send to the queue chooses what is
         # written: refused before anything is received.
