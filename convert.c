@@ -47,6 +47,24 @@ hold(void *arg, const char *p, size_t len)
 	return spool_write(fd->sp, p, len);
 }
 
+/*
+ * Did the lines outgrow the document, or the spool's limit (spool_limit:
+ * what the object may write)? Then why says which.
+ */
+static int
+held_too_much(const struct feed *fd, char *why, size_t whylen)
+{
+	if (fd->blowup)
+		WHY("its lines would be more than %d times the document",
+		    CONVERT_BLOWUP);
+	else if (spool_over(fd->sp) != 0)
+		WHY("its lines would take more than %llu bytes (see "
+		    "--max-output-size)", (unsigned long long)spool_over(fd->sp));
+	else
+		return 0;
+	return 1;
+}
+
 static int
 hold_rewind(void *arg)
 {
@@ -110,9 +128,7 @@ convert_object(const struct inflate_src *src, size_t max,
 		ret = CONVERT_ELOCAL;
 		goto out;
 	}
-	if (fd.blowup) {
-		WHY("its lines would be more than %d times the document",
-		    CONVERT_BLOWUP);
+	if (held_too_much(&fd, why, whylen)) {
 		ret = CONVERT_EBAD;
 		goto out;
 	}
@@ -130,9 +146,7 @@ convert_object(const struct inflate_src *src, size_t max,
 		ret = CONVERT_EBAD;
 		break;
 	case FLATTEN_EWRITE:
-		if (fd.blowup) {
-			WHY("its lines would be more than %d times the "
-			    "document", CONVERT_BLOWUP);
+		if (held_too_much(&fd, why, whylen)) {
 			ret = CONVERT_EBAD;
 			break;
 		}

@@ -33,7 +33,8 @@ struct spool;
  * before each piece; when it returns nonzero the conversion ends
  * (CONVERT_ESTOP); it may also let other work move on (the queue's
  * heartbeats). why (whylen bytes) gets a one-line reason without the
- * object's name.
+ * object's name. A spool_limit of sp that the lines go past fails the
+ * object (CONVERT_EBAD, why names the limit).
  */
 int	 convert_object(const struct inflate_src *src, size_t max,
 	    enum flatten_format fmt, const struct flatten_meta *meta,

@@ -53,11 +53,6 @@
 #define CONTAINER_HOST		"http://169.254.170.2"
 #define CONTAINER_CONNECT_MS	2000
 #define CONTAINER_TIMEOUT_MS	5000
-#define STS_CONNECT_MS		10000
-#define STS_TIMEOUT_MS		30000
-#define STS_VERSION		"2011-06-15"
-#define STS_FORM_TYPE		"application/x-www-form-urlencoded; " \
-				"charset=utf-8"
 #define STS_DURATION_MIN	900
 #define STS_DURATION_MAX	43200
 #define WHY_MAX			256	/* libcurl's reason, and a little */
@@ -1024,17 +1019,25 @@ creds_alloc(enum creds_kind kind, const struct creds_options *opt)
 static int
 sts_endpoint(struct creds *c, const struct creds_options *opt)
 {
-	const char	*v, *region = opt->region ? opt->region : "us-east-1";
+	const char	*region = opt->region ? opt->region : "us-east-1";
 
 	if ((c->region = strdup(region)) == NULL)
 		return -1;
+	return (c->url = creds_sts_url(region)) != NULL ? 0 : -1;
+}
+
+char *
+creds_sts_url(const char *region)
+{
+	const char	*v;
+	char		*url = NULL;
+
 	if ((v = util_env("AWS_ENDPOINT_URL_STS")) != NULL ||
 	    (v = util_env("AWS_ENDPOINT_URL")) != NULL)
-		c->url = strdup(v);
-	else if (asprintf(&c->url, "https://sts.%s.amazonaws.com", region) ==
-	    -1)
-		c->url = NULL;
-	return c->url != NULL ? 0 : -1;
+		return strdup(v);
+	if (asprintf(&url, "https://sts.%s.amazonaws.com", region) == -1)
+		return NULL;
+	return url;
 }
 
 /* "getawslog-<time>" unless role_session_name says otherwise. */

@@ -11,6 +11,13 @@
 
 #include "ini.h"
 
+/* STS's requests (AssumeRole, AssumeRoleWithWebIdentity, --check's). */
+#define STS_CONNECT_MS		10000
+#define STS_TIMEOUT_MS		30000
+#define STS_VERSION		"2011-06-15"
+#define STS_FORM_TYPE		"application/x-www-form-urlencoded; " \
+				"charset=utf-8"
+
 struct creds;
 
 struct creds_options {
@@ -42,6 +49,12 @@ int	 creds_refresh(void *creds, char **access_key, char **secret_key,
 	    char **session_token, time_t *expires);
 
 void	 creds_free(struct creds *);
+
+/*
+ * STS's endpoint: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else the
+ * region's. Allocated; NULL when out of memory.
+ */
+char	*creds_sts_url(const char *region);
 
 /*
  * Pure helpers, for tests. creds_parse_time: an ISO 8601 UTC time

@@ -257,7 +257,9 @@ classify(struct run *r, struct pending *p)
 	else if (r->o->after[0] != '\0' && layout_object_day(p->base, day) &&
 	    strcmp(day, r->o->after) < 0)
 		p->kind = PEND_OLD;
-	else if ((seen = state_seen(r->st, p->base)) != 0) {
+	else if ((seen = state_seen(r->st, p->base)) != 0 ||
+	    (seen = state_marked(r->st, p->bucket != NULL ? p->bucket :
+	    r->o->bucket, p->key)) != 0) {
 		if (seen == -1)
 			return -1;
 		p->kind = PEND_SEEN;

@@ -9,7 +9,7 @@
  * printed under Python 2.7, so it emulates the few Python behaviours that
  * shape those bytes: the CPython 2.7 dict iteration order (pyjson.c),
  * str(), repr() and json.dumps(). The wazuh format follows Wazuh's aws-s3
- * module (Python 3).
+ * module (Python 3.10: its repr's escapes and re's \d from pyunicode.c).
  */
 
 #include <sys/types.h>
@@ -22,8 +22,10 @@
 
 #include "discard.h"
 #include "flatten.h"
+#include "linefit.h"
 #include "pyfloat.h"
 #include "pyjson.h"
+#include "pyunicode.h"
 #include "spool.h"
 
 #define FLUSH_AT	65536	/* hand output to the writer in chunks */
@@ -60,6 +62,8 @@ struct flatten {
 	void			*arg;
 	struct pj_stream	*pj;
 	struct buf		 out, tmp;
+	struct buf		 line;		/* --max-line-bytes's */
+	struct linefit		*fit;		/* NULL without it */
 	struct pj_dict		 dict;
 	struct scratch		 sc;
 	struct wzent		*wz;
@@ -715,29 +719,6 @@ json_line(struct flatten *f, const struct pj_tree *d,
 /* ---------------------------------------------------------------- */
 /* The wazuh format: Wazuh's aws-s3 module (Python 3) event for a record */
 
-/*
- * Python 3's str.isprintable(), approximated without Unicode tables: the
- * C0/C1 controls, the soft hyphen, the space separators other than
- * ' ', line/paragraph separators, common format characters, surrogates
- * and private use are not printable; every other code point is.
- */
-static int
-py3_printable(uint32_t c)
-{
-	if (c < 0x20 || (c >= 0x7f && c <= 0xa0) || c == 0xad)
-		return 0;
-	if (c == 0x1680 || (c >= 0x2000 && c <= 0x200f) ||
-	    (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x206f) ||
-	    c == 0x3000 || c == 0xfeff || (c >= 0xfff9 && c <= 0xfffb) ||
-	    (c >= 0x600 && c <= 0x605) || c == 0x61c || c == 0x6dd ||
-	    c == 0x70f || c == 0x180e)
-		return 0;
-	if ((c >= 0xd800 && c <= 0xf8ff) || c >= 0xf0000 ||
-	    (c >= 0xe0000 && c <= 0xe007f))
-		return 0;
-	return 1;
-}
-
 static void
 py3_repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 {
@@ -758,7 +739,7 @@ py3_repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 			buf_adds(b, "\\n");
 		else if (c == '\r')
 			buf_adds(b, "\\r");
-		else if (py3_printable(c))
+		else if (pyunicode_printable(c))
 			buf_add(b, s + i, l);
 		else if (c < 0x100)
 			buf_esc(b, 'x', c, 2);
@@ -887,33 +868,46 @@ struct wzent {
 };
 
 
-/* re.match(r'\d+\.\d+.\d+.\d+', s), \d as ASCII digits. */
-static int
-ip_match(const unsigned char *s, size_t len, size_t i, int step)
-{
-	/* d: \d+ (greedy, backtracking), '.': a dot, a: any but newline */
-	static const char pat[] = "d.dadad";
-	uint32_t c;
-	size_t	 j;
+/*
+ * re.match(r'\d+\.\d+.\d+.\d+', s) in Python 3.10 (the module's test),
+ * \d any Unicode decimal digit, '.' unescaped any code point but a line
+ * feed. The pattern is not anchored at the end, so a match is decided
+ * at its last digit. Run as a set of pattern positions (a bit each) over
+ * the code points: linear, where a backtracking matcher is quadratic in
+ * a long run of digits.
+ */
+enum { IP_D1, IP_IN1, IP_D2, IP_IN2, IP_D3, IP_IN3, IP_D4 };
 
-	if (pat[step] == '\0')
-		return 1;
-	if (pat[step] == 'd') {
-		for (j = i; j < len && s[j] >= '0' && s[j] <= '9'; j++)
-			;
-		/* Greedy with backtracking. */
-		for (; j > i; j--)
-			if (ip_match(s, len, j, step + 1))
-				return 1;
-		return 0;
+static int
+ip_match(const unsigned char *s, size_t len)
+{
+	unsigned at = 1u << IP_D1, next;
+	size_t	 i = 0;
+	uint32_t c;
+	int	 dig, any;
+
+	while (i < len && at != 0) {
+		i += pj_cp_next(s + i, &c);
+		dig = pyunicode_digit(c);
+		any = c != '\n';
+		next = 0;
+		if (dig && (at & (1u << IP_D1 | 1u << IP_IN1)))
+			next |= 1u << IP_IN1;
+		if (c == '.' && (at & 1u << IP_IN1))
+			next |= 1u << IP_D2;
+		if (dig && (at & (1u << IP_D2 | 1u << IP_IN2)))
+			next |= 1u << IP_IN2;
+		if (any && (at & 1u << IP_IN2))
+			next |= 1u << IP_D3;
+		if (dig && (at & (1u << IP_D3 | 1u << IP_IN3)))
+			next |= 1u << IP_IN3;
+		if (any && (at & 1u << IP_IN3))
+			next |= 1u << IP_D4;
+		if (dig && (at & 1u << IP_D4))
+			return 1;
+		at = next;
 	}
-	if (i >= len)
-		return 0;
-	if (pat[step] == '.')
-		return s[i] == '.' && ip_match(s, len, i + 1, step + 1);
-	if (s[i] == '\n')
-		return 0;
-	return ip_match(s, len, i + pj_cp_next(s + i, &c), step + 1);
+	return 0;
 }
 
 static int
@@ -921,7 +915,7 @@ looks_ipv4(const struct pj_tree *d, const struct pj_node *n)
 {
 	const unsigned char *s = (const unsigned char *)pj_sdata(d, n);
 
-	return n->type == PJ_STR && ip_match(s, n->len, 0, 0);
+	return n->type == PJ_STR && ip_match(s, n->len);
 }
 
 /*
@@ -1104,8 +1098,10 @@ wazuh_line(struct flatten *f, const struct pj_tree *d,
 			wz_value(b, d, x->node, x->raw, 1);
 			break;
 		case WZ_LOGINFO:
-			buf_adds(b, "{\"aws_account_alias\": \"\", "
-			    "\"log_file\": ");
+			buf_adds(b, "{\"aws_account_alias\": ");
+			json_bytes(b, m->account_alias,
+			    strlen(m->account_alias), 0);
+			buf_adds(b, ", \"log_file\": ");
 			json_bytes(b, m->key, strlen(m->key), 0);
 			buf_adds(b, ", \"s3bucket\": ");
 			json_bytes(b, m->bucket, strlen(m->bucket), 0);
@@ -1165,34 +1161,14 @@ struct field_lookup {
 	size_t			 rec;
 };
 
-/*
- * The value at path: a top-level key, or a dotted path into nested
- * objects. At each level a key holding the rest of the path whole is
- * taken first, so a key with a dot in it can be named too.
- */
+/* Test the text the flat format writes for node v. */
 static int
-field_text(void *arg, const char *path, const char **text, size_t *len)
+value_test(struct field_lookup *l, size_t v, discard_test_fn test,
+    const void *rule)
 {
-	struct field_lookup	*l = arg;
 	struct buf		*b = &l->f->tmp;
-	const struct pj_node	*n;
-	const char		*dot;
-	size_t			 idx = l->rec, v;
+	const struct pj_node	*n = &l->t->nodes[v];
 
-	for (;;) {
-		n = &l->t->nodes[idx];
-		if (n->type != PJ_OBJ)
-			return 0;
-		if ((v = obj_getn(l->t, n, path, strlen(path))) != (size_t)-1)
-			break;
-		if ((dot = strchr(path, '.')) == NULL ||
-		    (v = obj_getn(l->t, n, path, (size_t)(dot - path))) ==
-		    (size_t)-1)
-			return 0;
-		idx = v;
-		path = dot + 1;
-	}
-	n = &l->t->nodes[v];
 	b->len = 0;
 	if (n->type == PJ_STR)
 		flat_text(b, l->t, n);
@@ -1209,9 +1185,59 @@ field_text(void *arg, const char *path, const char **text, size_t *len)
 	buf_addc(b, '\0');
 	if (b->nomem)
 		return -1;
-	*text = b->p;
-	*len = b->len - 1;
-	return 1;
+	return test(rule, b->p, b->len - 1);
+}
+
+/*
+ * The values at path from node idx: a key, or a dotted path into nested
+ * objects. At each level a key holding the rest of the path whole is
+ * taken first, so a key with a dot in it can be named too. A list met
+ * before the path's end is gone through: each element goes on with the
+ * rest of the path (Wazuh's discard_field does so), lists of lists too,
+ * as deep as the record nests (PJ_MAX_DEPTH).
+ */
+static int
+field_walk(struct field_lookup *l, size_t idx, const char *path,
+    discard_test_fn test, const void *rule)
+{
+	const struct pj_node	*n;
+	const size_t		*p;
+	const char		*dot;
+	size_t			 i, v;
+	int			 rc;
+
+	for (;;) {
+		n = &l->t->nodes[idx];
+		if (n->type == PJ_ARR) {
+			p = l->t->kids + n->off;
+			for (i = 0; i < n->len; i++)
+				if ((rc = field_walk(l, p[i], path, test,
+				    rule)) != 0)
+					return rc;
+			return 0;
+		}
+		if (n->type != PJ_OBJ)
+			return 0;
+		if ((v = obj_getn(l->t, n, path, strlen(path))) != (size_t)-1)
+			return value_test(l, v, test, rule);
+		if ((dot = strchr(path, '.')) == NULL ||
+		    (v = obj_getn(l->t, n, path, (size_t)(dot - path))) ==
+		    (size_t)-1)
+			return 0;
+		idx = v;
+		path = dot + 1;
+	}
+}
+
+/* discard_lookup_fn over the record being looked at. */
+static int
+field_text(void *arg, const char *path, discard_test_fn test,
+    const void *rule)
+{
+	struct field_lookup	*l = arg;
+
+	/* The record itself is an object: a list only past its first key. */
+	return field_walk(l, l->rec, path, test, rule);
 }
 
 /* Is the record one --discard keeps out? 1 yes, 0 no, -1 no memory. */
@@ -1227,6 +1253,90 @@ discarded(struct flatten *f, const struct pj_tree *t, size_t root)
 	    f->meta.discarded != NULL)
 		(*f->meta.discarded)++;
 	return rc;
+}
+
+/* The record's line in f's format, into f->out. 0, or -1. */
+static int
+format_line(struct flatten *f, const struct pj_tree *t,
+    const struct pj_node *rec)
+{
+	if (f->fmt == FLATTEN_JSON)
+		return json_line(f, t, rec);
+	if (f->fmt == FLATTEN_WAZUH)
+		return wazuh_line(f, t, rec);
+	flat_line(&f->out, t, rec);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* --max-line-bytes: linefit.c cuts, the formats above render */
+
+/* linefit's render: the line alone in f->line (f->out set aside). */
+static int
+fit_render(void *arg, const struct pj_tree *t, size_t root, size_t *len)
+{
+	struct flatten	*f = arg;
+	struct buf	 out = f->out;
+	int		 rc;
+
+	f->out = f->line;
+	f->out.len = 0;
+	rc = format_line(f, t, &t->nodes[root]);
+	f->line = f->out;
+	f->out = out;
+	*len = f->line.len;
+	return rc == -1 || f->line.nomem || f->tmp.nomem ? -1 : 0;
+}
+
+/*
+ * linefit's text: a value as the format writes it (flat: as a member), a
+ * string without its quotes.
+ */
+static int
+fit_text(void *arg, const struct pj_tree *t, size_t idx, const char **text,
+    size_t *len)
+{
+	struct flatten		*f = arg;
+	struct buf		*b = &f->tmp;
+	const struct pj_node	*n = &t->nodes[idx];
+
+	b->len = 0;
+	if (n->type == PJ_STR && f->fmt != FLATTEN_FLAT)
+		buf_add(b, pj_sdata(t, n), n->len);	/* not its quotes */
+	else if (f->fmt == FLATTEN_JSON)
+		json_value(b, t, idx, 0);
+	else if (f->fmt == FLATTEN_WAZUH)
+		wz_value(b, t, idx, 0, 0);
+	else if (n->type == PJ_STR)
+		flat_text(b, t, n);
+	else if (n->type == PJ_INT)
+		int_text(b, t, n);
+	else if (n->type == PJ_FLOAT)
+		float_str(b, n->u.d);
+	else
+		repr_value(b, t, idx);
+	if (b->nomem)
+		return -1;
+	*text = b->p;
+	*len = b->len;
+	return 0;
+}
+
+/* The record's line, shortened by linefit to fit, into f->out. */
+static int
+fit_line(struct flatten *f, const struct pj_tree *t, size_t root)
+{
+	int	rc;
+
+	if ((rc = linefit_record(f->fit, t, root, fit_render, fit_text,
+	    f)) == LINEFIT_ENOMEM)
+		return -1;
+	if (rc != LINEFIT_FITS && f->meta.shortened != NULL)
+		(*f->meta.shortened)++;
+	if (rc == LINEFIT_OVER && f->meta.overlong != NULL)
+		(*f->meta.overlong)++;
+	buf_add(&f->out, f->line.p, f->line.len);
+	return 0;
 }
 
 /* pyjson hands over a record: write its line. */
@@ -1248,14 +1358,7 @@ on_record(void *arg, const struct pj_tree *t, size_t root)
 		}
 		return 0;
 	}
-	if (f->fmt == FLATTEN_JSON)
-		rc = json_line(f, t, rec);
-	else if (f->fmt == FLATTEN_WAZUH)
-		rc = wazuh_line(f, t, rec);
-	else {
-		flat_line(&f->out, t, rec);
-		rc = 0;
-	}
+	rc = f->fit != NULL ? fit_line(f, t, root) : format_line(f, t, rec);
 	if (rc == -1 || f->out.nomem || f->tmp.nomem) {
 		f->rc = FLATTEN_ENOMEM;
 		return -1;
@@ -1300,10 +1403,21 @@ flatten_new(enum flatten_format fmt, const struct flatten_meta *meta,
 	f->meta.key = meta != NULL && meta->key != NULL ? meta->key : "";
 	f->meta.basename = meta != NULL && meta->basename != NULL ?
 	    meta->basename : "";
+	f->meta.account_alias = meta != NULL && meta->account_alias != NULL ?
+	    meta->account_alias : "";
 	f->meta.discard = meta != NULL ? meta->discard : NULL;
 	f->meta.discarded = meta != NULL ? meta->discarded : NULL;
 	f->meta.each = meta != NULL ? meta->each : NULL;
 	f->meta.each_arg = meta != NULL ? meta->each_arg : NULL;
+	if (meta != NULL && meta->max_line > 0) {
+		f->meta.max_line = meta->max_line;
+		f->meta.shortened = meta->shortened;
+		f->meta.overlong = meta->overlong;
+		if ((f->fit = linefit_new(meta->max_line)) == NULL) {
+			free(f);
+			return NULL;
+		}
+	}
 	f->write = write;
 	f->rewind = rewind;
 	f->arg = arg;
@@ -1311,6 +1425,7 @@ flatten_new(enum flatten_format fmt, const struct flatten_meta *meta,
 	f->out.arg = arg;
 	if ((f->pj = pj_new(fmt == FLATTEN_WAZUH, on_record, on_records,
 	    f)) == NULL) {
+		linefit_free(f->fit);
 		free(f);
 		return NULL;
 	}
@@ -1325,6 +1440,8 @@ flatten_free(struct flatten *f)
 	pj_free(f->pj);
 	free(f->out.p);
 	free(f->tmp.p);
+	free(f->line.p);
+	linefit_free(f->fit);
 	pj_dict_free(&f->dict);
 	scratch_free(&f->sc);
 	free(f->wz);

@@ -39,6 +39,8 @@ struct flatten_meta {
 	const char	*bucket;
 	const char	*key;		/* full object key */
 	const char	*basename;	/* text after the key's last '/' */
+	/* The wazuh format's log_info.aws_account_alias; NULL for "". */
+	const char	*account_alias;
 	/*
 	 * --discard's rules (discard.h), or NULL; *discarded (when not
 	 * NULL) counts the records of the document they kept out.
@@ -52,6 +54,12 @@ struct flatten_meta {
 	 */
 	void		(*each)(void *);
 	void		*each_arg;
+	/*
+	 * --max-line-bytes (linefit.h), 0: none. *shortened counts the
+	 * lines shortened, *overlong those still longer (either NULL).
+	 */
+	size_t		 max_line;
+	size_t		*shortened, *overlong;
 };
 
 /*

@@ -22,6 +22,7 @@
 
 #include <curl/curl.h>
 
+#include "check.h"
 #include "creds.h"
 #include "discard.h"
 #include "drain.h"
@@ -42,6 +43,7 @@
 #include "spool.h"
 #include "sqs.h"
 #include "state.h"
+#include "takeover.h"
 #include "util.h"
 #include "walk.h"
 
@@ -271,9 +273,12 @@ job_catch_up(struct job *j)
 	return status;
 }
 
-/* Settings, credentials, S3, the bucket. An exit status: EXIT_OK to go on. */
+/*
+ * Settings and credentials (j->creds, j->ecfg's keys). An exit status:
+ * EXIT_OK to go on.
+ */
 static int
-job_open_s3(struct job *j)
+job_open_creds(struct job *j)
 {
 	struct options		*o = j->o;
 	struct creds_options	 copt;
@@ -310,6 +315,15 @@ job_open_s3(struct job *j)
 	j->ecfg.expires = expires;
 	j->ecfg.refresh = creds_refresh;
 	j->ecfg.refresh_arg = j->provider;
+	return EXIT_OK;
+}
+
+/* The engine and S3 (the keys move into the engine). EXIT_OK to go on. */
+static int
+job_open_engine(struct job *j)
+{
+	const struct options	*o = j->o;
+
 	/* The queue's long poll must not hold up a GET. */
 	j->ecfg.connections = o->jobs + (o->queue_url != NULL ?
 	    QUEUE_CONNECTIONS : 0);
@@ -323,9 +337,48 @@ job_open_s3(struct job *j)
 	if (j->r.eng == NULL ||
 	    (j->r.s3 = s3_new(j->r.eng, &j->cfg)) == NULL)
 		return EXIT_LOCAL;
-	if (o->queue_url != NULL)
+	return EXIT_OK;
+}
+
+/* Settings, credentials, S3, the bucket. An exit status: EXIT_OK to go on. */
+static int
+job_open_s3(struct job *j)
+{
+	int	status;
+
+	if ((status = job_open_creds(j)) != EXIT_OK ||
+	    (status = job_open_engine(j)) != EXIT_OK)
+		return status;
+	if (j->o->queue_url != NULL)
 		return job_open_sqs(j);
 	return job_check_bucket(j);
+}
+
+/*
+ * --check: the paths, the credentials (before the engine takes the keys),
+ * the bucket, the queue; a line each (check.c), nothing changed. Its exit
+ * status.
+ */
+static int
+job_check(struct job *j)
+{
+	const struct options	*o = j->o;
+	struct check		 c;
+	int			 found;
+
+	memset(&c, 0, sizeof(c));
+	check_paths(&c, o);
+	found = job_open_creds(j) == EXIT_OK;
+	check_creds(&c, found ? &j->creds : NULL, j->cfg.region,
+	    j->ecfg.ca_bundle);
+	if (found && job_open_engine(j) == EXIT_OK) {
+		if (o->bucket != NULL)
+			check_bucket(&c, j->r.s3, o, j->cfg.region);
+		if (o->queue_url != NULL)
+			check_queue(&c, j->r.eng, job_open_sqs(j) == EXIT_OK ?
+			    j->sqs : NULL);
+	}
+	return check_status(&c);
 }
 
 /* The walk, then the summary. Its exit status. */
@@ -387,6 +440,10 @@ job_run(struct job *j)
 		    r->n.records, r->n.bytes_in, r->n.bytes_out,
 		    progress_seconds(), r->n.failed + r->n.transient,
 		    r->n.lists, r->n.skipped, r->n.discarded);
+	if (o->debug > 1 && o->max_line > 0)
+		msg_warn("--max-line-bytes %zu: %lu lines shortened, %lu of "
+		    "them still longer", o->max_line, r->n.shortened,
+		    r->n.overlong);
 	return status;
 }
 
@@ -425,7 +482,7 @@ job_metrics(struct job *j, int status)
 	char			 queue[HTTP_URL_SHOWN_MAX];
 	char			 buckets[METRICS_LABELSET_MAX];
 
-	if (o->metrics == NULL || o->dry_run)
+	if (o->metrics == NULL || o->dry_run || o->check)
 		return;
 	memset(&m, 0, sizeof(m));
 	m.start = j->start;
@@ -433,6 +490,8 @@ job_metrics(struct job *j, int status)
 	m.status = status;
 	m.records = n->records - p->records;
 	m.discarded = n->discarded - p->discarded;
+	m.shortened = n->shortened - p->shortened;
+	m.overlong = n->overlong - p->overlong;
 	m.bytes_in = n->bytes_in - p->bytes_in;
 	m.written = n->objects - p->objects;
 	m.failed = n->failed + n->transient - p->failed - p->transient;
@@ -528,13 +587,18 @@ main(int argc, char *argv[])
 		discard_free(o.discard);
 		return EXIT_LOCAL;
 	}
+	if (o.wazuh_state != NULL) {
+		status = takeover_wazuh(&o);
+		discard_free(o.discard);
+		return status;
+	}
 	if (o.log == NULL || *o.log == '\0') {
 		printf("ERROR: Missing a local log file! (-l flag)\n");
 		discard_free(o.discard);
 		return EXIT_LOCAL;
 	}
 	/* A URL that cannot be one is said before any credential is sought. */
-	if (o.queue_url != NULL && !sqs_url_ok(o.queue_url)) {
+	if (o.queue_url != NULL && !o.check && !sqs_url_ok(o.queue_url)) {
 		discard_free(o.discard);
 		return EXIT_BUCKET;
 	}
@@ -557,6 +621,8 @@ main(int argc, char *argv[])
 		j.r.metrics_arg = &j;
 	}
 	j.lockfd[0] = j.lockfd[1] = -1;
+	if (o.check)
+		return job_close(&j, job_check(&j));
 	if ((status = job_open_files(&j)) == EXIT_OK &&
 	    (status = job_open_s3(&j)) == EXIT_OK)
 		status = job_run(&j);

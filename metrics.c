@@ -232,6 +232,14 @@ metrics_format(const struct metrics *m, const struct metrics_prev *prev,
 	    "run discarded instead of writing them.");
 	put(&o, "getawslog_last_run_records_discarded%s %lu\n", ls,
 	    m->discarded);
+	family(&o, "getawslog_last_run_records_shortened", "Records whose "
+	    "line the last run shortened to --max-line-bytes.");
+	put(&o, "getawslog_last_run_records_shortened%s %lu\n", ls,
+	    m->shortened);
+	family(&o, "getawslog_last_run_records_overlong", "Of those, lines "
+	    "still longer: the fields kept whole alone were.");
+	put(&o, "getawslog_last_run_records_overlong%s %lu\n", ls,
+	    m->overlong);
 	family(&o, "getawslog_last_run_bytes_downloaded", "Bytes of objects "
 	    "the last run downloaded, as stored (compressed).");
 	put(&o, "getawslog_last_run_bytes_downloaded%s %llu\n", ls, m->bytes_in);

@@ -28,6 +28,7 @@ struct metrics {
 	long long		 duration_ms;
 	int			 status;	/* the exit status */
 	unsigned long		 records, discarded;
+	unsigned long		 shortened, overlong;	/* --max-line-bytes */
 	unsigned long long	 bytes_in;
 	unsigned long		 written, failed, skipped;	/* objects */
 	long long		 newest;	/* name time; 0: none written */

@@ -31,6 +31,14 @@
 #define SPOOL_MEM	(8 * 1024 * 1024)
 #define WHY_MAX		256
 #define TURN_MS		100	/* the engine turned this often */
+/*
+ * What an object may write to the log, as a multiple of its compressed
+ * size (floor: --max-output-size). Real CloudTrail objects compress 5 to
+ * 35 times (a day of one role's AssumeRole calls is 35) and their lines
+ * are about their JSON's size; `{"eventVersion":"1"}` repeated compresses
+ * 1,000 times and makes 14 times its JSON in the wazuh format.
+ */
+#define OUTPUT_RATIO	100
 
 enum object_result
 object_failed(struct run *r, const char *key, const char *what,
@@ -93,10 +101,24 @@ stop_asked(void *arg)
 	return sig_caught() != 0;
 }
 
+/*
+ * The bytes an object may write to the log: the larger of --max-output-size
+ * and OUTPUT_RATIO times its compressed size.
+ */
+static unsigned long long
+output_limit(const struct run *r, const struct inflate_src *src)
+{
+	unsigned long long	lim = (unsigned long long)src->len * OUTPUT_RATIO;
+
+	return lim > r->o->max_output ? lim : r->o->max_output;
+}
+
 /* Raw mode's sinks: the engine turns between pieces. */
 struct raw_out {
-	struct run	*r;
-	int		 write;		/* to the log; else only checked */
+	struct run		*r;
+	int			 write;	/* to the log; else only checked */
+	unsigned long long	 left;	/* output_limit less the bytes seen */
+	int			 over;	/* past output_limit */
 };
 
 static int
@@ -105,6 +127,14 @@ raw_put(void *arg, const char *p, size_t len)
 	struct raw_out	*ro = arg;
 
 	turn(ro->r);
+	if (!ro->write) {
+		/* The object and its line break, within output_limit. */
+		if (len >= ro->left) {
+			ro->over = 1;
+			return -1;
+		}
+		ro->left -= len;
+	}
 	return ro->write ? logfile_write(ro->r->log, p, len) : 0;
 }
 
@@ -112,13 +142,19 @@ raw_put(void *arg, const char *p, size_t len)
 static enum object_result
 write_raw(struct run *r, const char *key, const struct inflate_src *src)
 {
-	struct raw_out	 check = { r, 0 }, out = { r, 1 };
+	struct raw_out	 check = { r, 0, 0, 0 }, out = { r, 1, 0, 0 };
 	char		 why[WHY_MAX];
 	size_t		 total;
 	int		 rc;
 
+	check.left = output_limit(r, src);
 	rc = inflate_stream(src, r->o->max_inflated, raw_put, &check, &total,
 	    why, sizeof(why));
+	if (check.over) {
+		(void)snprintf(why, sizeof(why), "it would write more than %llu "
+		    "bytes (see --max-output-size)", output_limit(r, src));
+		return bad_object(r, key, why);
+	}
 	if (rc == INFLATE_ELOCAL) {
 		/* The body's temporary file: a local fault, not the object's. */
 		msg_warn("%s: %s", key, why);
@@ -196,7 +232,7 @@ write_records(struct run *r, const char *bucket, const char *key,
 	struct flatten_meta	 meta;
 	struct log_out		 lo = { r, r->log, 0 };
 	char			 why[WHY_MAX], dir[PATH_MAX];
-	size_t			 ndiscarded = 0;
+	size_t			 ndiscarded = 0, nshort = 0, nover = 0;
 	int			 rc;
 
 	if (r->spool == NULL) {
@@ -208,15 +244,22 @@ write_records(struct run *r, const char *bucket, const char *key,
 	meta.bucket = bucket;
 	meta.key = key;
 	meta.basename = base;
+	meta.account_alias = r->o->account_alias;
 	meta.discard = r->o->discard;
 	meta.discarded = &ndiscarded;
 	meta.each = record_turn;
 	meta.each_arg = r;
+	spool_limit(r->spool, output_limit(r, src));
+	meta.max_line = r->o->max_line;
+	meta.shortened = &nshort;
+	meta.overlong = &nover;
 	rc = convert_object(src, r->o->max_inflated, r->o->format, &meta,
 	    r->spool, stop_asked, r, nrec, why, sizeof(why));
 	switch (rc) {
 	case CONVERT_OK:
 		r->n.discarded += ndiscarded;
+		r->n.shortened += nshort;
+		r->n.overlong += nover;
 		break;
 	case CONVERT_EBAD:
 	case CONVERT_ENOMEM:

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "discard.h"
+#include "linefit.h"
 #include "flatten.h"
 #include "msg.h"
 #include "notify.h"
@@ -25,6 +26,7 @@
 
 #define INFLATED_MAX	((size_t)4 << 30)	/* decompressed bytes, default */
 #define INFLATED_CEIL	((unsigned long long)1 << 40)	/* --max-inflated-size */
+#define OUTPUT_FLOOR	((size_t)64 << 20)	/* --max-output-size, default */
 #define JOBS_MAX	64
 #define VISIBILITY_DEFAULT 300		/* the queue mode: seconds hidden */
 #define WAIT_DEFAULT	2		/* the queue mode: a cron run's poll */
@@ -35,8 +37,11 @@ static const char usage_text[] =
 "                 [--prefix PREFIX] [--full-scan] [--lookback DAYS]\n"
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
-"                 [--max-inflated-size BYTES] [--metrics FILE]\n"
-"                 [--discard FIELD=REGEX ...] [--version]\n"
+"                 [--max-inflated-size BYTES] [--max-output-size BYTES]\n"
+"                 [--max-line-bytes N] [--metrics FILE]\n"
+"                 [--discard FIELD=REGEX ...] [--account-alias NAME]\n"
+"                 [--check] [--version]\n"
+"       getawslog --import-wazuh-state FILE -b BUCKET -s FILE\n"
 "       getawslog --queue-url URL -b BUCKET[,BUCKET...] -l FILE [-dDj] [-J N]\n"
 "                 [-s FILE] [--format FORMAT] [--visibility-timeout SECONDS]\n"
 "                 [--wait-time-seconds SECONDS] [--follow] [--catch-up]\n"
@@ -72,12 +77,33 @@ static const char help_text[] =
 "                        terminal and -d is not given)\n"
 "  --max-inflated-size=BYTES\n"
 "                        refuse objects that decompress to more (default 4G)\n"
+"  --max-output-size=BYTES\n"
+"                        refuse objects that would write more to the log than\n"
+"                        BYTES (default 64M) or 100 times their compressed\n"
+"                        size, whichever is larger\n"
 "  --metrics=FILE        at the end of every run, write what it did to FILE\n"
 "                        for Prometheus (node_exporter's textfile collector)\n"
 "  --discard=FIELD=REGEX with records: do not write a record whose FIELD\n"
-"                        (a key, or a dotted path: userIdentity.type)\n"
-"                        matches the extended regular expression; repeatable\n"
+"                        (a key, or a dotted path: userIdentity.type; through\n"
+"                        a list, any element: resources.type) matches the\n"
+"                        extended regular expression; repeatable\n"
+"  --account-alias=NAME  with --format wazuh: the alias every event names\n"
+"                        (log_info.aws_account_alias, as the aws-s3 module's\n"
+"                        aws_account_alias; default empty)\n"
+"  --max-line-bytes=N    with records: shorten a record's largest values\n"
+"                        until its line, newline included, is at most N\n"
+"                        bytes (K suffix allowed; OSSEC 2.x: 5800, 3.x: 4000)\n"
+"  --check               with the options of a run: check the paths, the\n"
+"                        credentials, the bucket's rights, the clock and\n"
+"                        the queue, a line each; change nothing; exit 0\n"
+"                        when all pass\n"
 "  --version             show the version and exit\n"
+"\n"
+"Taking over from Wazuh's aws-s3 module:\n"
+"  --import-wazuh-state=FILE\n"
+"                        record in the -s state where the module's state\n"
+"                        FILE (s3_cloudtrail.db) says it stopped in each\n"
+"                        region folder of -b's bucket, then exit\n"
 "\n"
 "Queue mode (S3 event notifications from SQS):\n"
 "  --queue-url=URL       read the objects to fetch from this SQS queue; -b\n"
@@ -149,7 +175,8 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
-	OPT_FOLLOW, OPT_CATCHUP };
+	OPT_FOLLOW, OPT_ALIAS, OPT_MAXOUTPUT, OPT_MAXLINE, OPT_WAZUHSTATE,
+	OPT_CHECK, OPT_CATCHUP };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -171,6 +198,7 @@ static const struct option longopts[] = {
 	{ "full-scan",	no_argument,		NULL, OPT_FULLSCAN },
 	{ "lookback",	required_argument,	NULL, OPT_LOOKBACK },
 	{ "max-inflated-size", required_argument, NULL, OPT_MAXINFLATED },
+	{ "max-output-size", required_argument, NULL, OPT_MAXOUTPUT },
 	{ "after",	required_argument,	NULL, OPT_AFTER },
 	{ "dry-run",	no_argument,		NULL, OPT_DRYRUN },
 	{ "progress",	no_argument,		NULL, OPT_PROGRESS },
@@ -181,6 +209,10 @@ static const struct option longopts[] = {
 	{ "visibility-timeout", required_argument, NULL, OPT_VISIBILITY },
 	{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
 	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
+	{ "account-alias", required_argument,	NULL, OPT_ALIAS },
+	{ "max-line-bytes", required_argument,	NULL, OPT_MAXLINE },
+	{ "import-wazuh-state", required_argument, NULL, OPT_WAZUHSTATE },
+	{ "check",	no_argument,		NULL, OPT_CHECK },
 	{ "catch-up",	no_argument,		NULL, OPT_CATCHUP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -394,6 +426,7 @@ options_parse(int argc, char **argv, struct options *o)
 	o->lookback = 2;	/* CloudTrail delivers late, rarely by days */
 	/* CloudTrail's objects inflate to megabytes: 4 GiB is no real one. */
 	o->max_inflated = INFLATED_MAX;
+	o->max_output = OUTPUT_FLOOR;
 	o->visibility = VISIBILITY_DEFAULT;
 	o->wait = WAIT_DEFAULT;
 	opterr = 0;
@@ -467,6 +500,10 @@ options_parse(int argc, char **argv, struct options *o)
 			o->max_inflated = parse_size(optarg, 1, INFLATED_CEIL,
 			    "--max-inflated-size");
 			break;
+		case OPT_MAXOUTPUT:
+			o->max_output = parse_size(optarg, 1, INFLATED_CEIL,
+			    "--max-output-size");
+			break;
 		case OPT_AFTER:
 			parse_after(optarg, o);
 			break;
@@ -509,6 +546,19 @@ options_parse(int argc, char **argv, struct options *o)
 			    sizeof(err)) == -1)
 				usage_error("option --discard: %s", err);
 			break;
+		case OPT_ALIAS:
+			o->account_alias = optarg;
+			break;
+		case OPT_MAXLINE:
+			o->max_line = parse_size(optarg, LINEFIT_MIN,
+			    LINEFIT_MAX, "--max-line-bytes");
+			break;
+		case OPT_CHECK:
+			o->check = 1;
+			break;
+		case OPT_WAZUHSTATE:
+			o->wazuh_state = optarg;
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -532,6 +582,14 @@ options_parse(int argc, char **argv, struct options *o)
 	if (o->discard != NULL && o->format == -1)
 		usage_error("option --discard: records are discarded only with "
 		    "-j or --format");
+	if (o->account_alias != NULL && o->format != FLATTEN_WAZUH)
+		usage_error("option --account-alias: only with --format wazuh");
+	if (o->max_line > 0 && o->format == -1)
+		usage_error("option --max-line-bytes: lines are shortened only "
+		    "with -j or --format");
+	if (o->wazuh_state != NULL && (o->state == NULL || o->bucket == NULL))
+		usage_error("option --import-wazuh-state: the state to write "
+		    "(-s) and the bucket (-b) are needed");
 	if (o->queue_url != NULL && (walk_only || (listing && !o->catch_up)))
 		usage_error("option %s: the listing's, not --queue-url's",
 		    option_name(walk_only ? walk_only : listing));

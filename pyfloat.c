@@ -33,7 +33,8 @@
 #define BIG_LIMBS	33	/* 32-bit limbs: 2^1024 and 5^341 fit */
 #define BIG_TOP		1024	/* the inverses come from 2^BIG_TOP / 5^q */
 #define DIGITS_MAX	20	/* a uint64_t in decimal */
-#define STR_DIGITS	12	/* str() is '%.12g' */
+#define STR_DIGITS	12	/* str() has 12 significant digits */
+#define STR_KEEP_MAX	14	/* dtoa's "small integer" path: d < 10^15 */
 #define FAST_EXP10	22	/* 10^22 is the largest exact power of ten */
 
 typedef unsigned __int128 u128;
@@ -260,10 +261,11 @@ shortest(uint64_t m, unsigned e, int *exp10)
 
 /*
  * The shortest digits of |d| (finite, nonzero) into dig without trailing
- * zeros; returns their count, *exp10 the power of ten of the first.
+ * zeros; returns their count, *exp10 the power of ten of the first,
+ * *exact 1 when they are d's own (an integer below 2^53).
  */
 static int
-digits_of(double d, char dig[DIGITS_MAX], int *exp10)
+digits_of(double d, char dig[DIGITS_MAX], int *exp10, int *exact)
 {
 	uint64_t bits, m, v;
 	unsigned e;
@@ -278,8 +280,11 @@ digits_of(double d, char dig[DIGITS_MAX], int *exp10)
 	    (m & (((uint64_t)1 << sh) - 1)) == 0) {
 		/* An integer below 2^53: its own digits are the shortest. */
 		v = ((uint64_t)1 << MANT_BITS | m) >> sh;
-	} else
+		*exact = 1;
+	} else {
 		v = shortest(m, e, &ex);
+		*exact = 0;
+	}
 	while (v % 10 == 0) {
 		v /= 10;
 		ex++;
@@ -377,11 +382,11 @@ pyfloat_repr(double d, char buf[PYFLOAT_MAX])
 {
 	char	 dig[DIGITS_MAX];
 	size_t	 n = 0;
-	int	 nd, x;
+	int	 nd, x, exact;
 
 	if (special(d, buf, &n))
 		return n;
-	nd = digits_of(d, dig, &x);
+	nd = digits_of(d, dig, &x, &exact);
 	if (signbit(d))
 		buf[n++] = '-';
 	/* repr: exponent notation below 1e-4 and from 1e16 on. */
@@ -390,45 +395,43 @@ pyfloat_repr(double d, char buf[PYFLOAT_MAX])
 	return n;
 }
 
-/* str() through printf: correct, but slow. */
-static size_t
-str_printf(double d, char buf[PYFLOAT_MAX])
+/*
+ * |d|'s digits correctly rounded to STR_DIGITS (ties to even) through
+ * printf, trailing zeros dropped: slow, but right for any double.
+ */
+static int
+digits_printf(double d, char dig[DIGITS_MAX], int *exp10)
 {
-	int	w;
+	char	 t[PYFLOAT_MAX];
+	int	 w, nd = 0, i;
 
-	w = snprintf(buf, PYFLOAT_MAX, "%.12g", d);
-	if (w < 0 || w >= PYFLOAT_MAX - 2) {
-		buf[0] = '\0';	/* cannot happen: %.12g is short */
-		return 0;
+	w = snprintf(t, sizeof(t), "%.*e", STR_DIGITS - 1, fabs(d));
+	if (w < STR_DIGITS + 5 || w >= (int)sizeof(t)) {
+		dig[0] = '0';	/* cannot happen: "d.ddde+XX" fits */
+		*exp10 = 0;
+		return 1;
 	}
-	if (strpbrk(buf, ".e") == NULL) {
-		memcpy(buf + w, ".0", 3);
-		w += 2;
-	}
-	return (size_t)w;
+	for (i = 0; i < w && t[i] != 'e' && nd < DIGITS_MAX; i++)
+		if (t[i] != '.')
+			dig[nd++] = t[i];
+	*exp10 = (int)strtol(t + i + 1, NULL, 10);
+	while (nd > 1 && dig[nd - 1] == '0')
+		nd--;
+	return nd;
 }
 
-size_t
-pyfloat_str(double d, char buf[PYFLOAT_MAX])
+/*
+ * Digits dig[0..nd) rounded to STR_DIGITS (a 13th digit of 5 or more
+ * rounds up: the caller has settled exact ties), trailing zeros dropped
+ * unless keep; returns the new count. A normal double's shortest digits
+ * are within 2^-53 of it, far closer than half a unit in the 12th
+ * digit, so rounding them is rounding d.
+ */
+static int
+round_str(char *dig, int nd, int *x, int keep)
 {
-	char	 dig[DIGITS_MAX];
-	size_t	 n = 0;
-	int	 nd, x, i;
+	int	i;
 
-	if (special(d, buf, &n))
-		return n;
-	/* A subnormal has fewer than 12 digits of its own: see below. */
-	if (fabs(d) < DBL_MIN)
-		return str_printf(d, buf);
-	nd = digits_of(d, dig, &x);
-	/*
-	 * A normal double's shortest digits are within 2^-53 of it, far
-	 * closer than half a unit in the 12th digit: rounding them to 12
-	 * digits is rounding d, unless they end exactly on the halfway 5
-	 * (d may then lie on either side of it).
-	 */
-	if (nd == STR_DIGITS + 1 && dig[STR_DIGITS] == '5')
-		return str_printf(d, buf);
 	if (nd > STR_DIGITS) {
 		nd = STR_DIGITS;
 		if (dig[STR_DIGITS] >= '5') {
@@ -436,20 +439,57 @@ pyfloat_str(double d, char buf[PYFLOAT_MAX])
 				;
 			if (i < 0) {
 				dig[0] = '1';
-				nd = 1;
-				x++;
-			} else {
-				dig[i]++;
-				nd = i + 1;
+				(*x)++;
+				return 1;
+			}
+			dig[i]++;
+			return i + 1;
+		}
+	}
+	while (!keep && nd > 1 && dig[nd - 1] == '0')
+		nd--;
+	return nd;
+}
+
+/*
+ * Python 2.7's str(d): repr's rules with 12 digits, and two quirks of
+ * its dtoa (mode 2, 12 digits) found by testing against CPython 2.7.18
+ * (HACKING.md, "Python 2.7's float text"):
+ * - exponent form once the point would come after the 11th digit
+ *   (x >= 11), where '%.12g' waits for the 12th: with ".0" to add, a
+ *   digit less;
+ * - an integral d below 10^15 whose digits after the 12th are exactly
+ *   5, 50 or 500 and whose 12th digit is even (a tie rounded down) keeps
+ *   its 12 digits, trailing zeros and all: 4391741834105.0 is
+ *   4.39174183410e+12.
+ */
+size_t
+pyfloat_str(double d, char buf[PYFLOAT_MAX])
+{
+	char	 dig[DIGITS_MAX];
+	size_t	 n = 0;
+	int	 nd, x, exact, keep = 0;
+
+	if (special(d, buf, &n))
+		return n;
+	if (fabs(d) < DBL_MIN)	/* a subnormal has fewer digits of its own */
+		nd = digits_printf(d, dig, &x);
+	else {
+		nd = digits_of(d, dig, &x, &exact);
+		if (nd == STR_DIGITS + 1 && dig[STR_DIGITS] == '5') {
+			if (!exact)	/* d may lie on either side of the 5 */
+				nd = digits_printf(d, dig, &x);
+			else if ((dig[STR_DIGITS - 1] - '0') % 2 == 0) {
+				/* An exact tie, to even: down. */
+				nd = STR_DIGITS;
+				keep = x <= STR_KEEP_MAX;
 			}
 		}
-		while (nd > 1 && dig[nd - 1] == '0')
-			nd--;
+		nd = round_str(dig, nd, &x, keep);
 	}
 	if (signbit(d))
 		buf[n++] = '-';
-	/* %g: fixed for -4 <= x < 12; str() adds ".0" to an integer. */
-	n += layout(buf + n, dig, nd, x, -4, STR_DIGITS, 1);
+	n += layout(buf + n, dig, nd, x, -4, STR_DIGITS - 1, 1);
 	buf[n] = '\0';
 	return n;
 }

@@ -2,7 +2,8 @@
 /*
  * pyfloat.h - floats as Python writes and reads them: repr() (the shortest
  * digits that read back, alike in Python 2.7 and 3), Python 2.7's str()
- * ('%.12g', with ".0" when it looks like an int), and the double a JSON
+ * (12 digits, with its own exponent switch and kept zeros: HACKING.md,
+ * "Python 2.7's float text"), and the double a JSON
  * number's text stands for (strtod's correctly rounded value).
  *
  * No locale, no printf in the common cases: integral values take a fast
@@ -19,7 +20,10 @@
 /* Python's repr(d) into buf, NUL-terminated; returns its length. */
 size_t	 pyfloat_repr(double d, char buf[PYFLOAT_MAX]);
 
-/* Python 2.7's str(d) into buf, NUL-terminated; returns its length. */
+/*
+ * Python 2.7's str(d) into buf, NUL-terminated, byte for byte as
+ * CPython 2.7.18 writes it; returns its length.
+ */
 size_t	 pyfloat_str(double d, char buf[PYFLOAT_MAX]);
 
 /*

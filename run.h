@@ -41,17 +41,23 @@ struct options {
 	int		 full_scan;	/* list everything even with -s */
 	int		 lookback;	/* days listed again before the newest */
 	size_t		 max_inflated;	/* decompressed bytes per object */
+	size_t		 max_output;	/* bytes to the log per object: the
+					   floor of object.c's output_limit */
 	char		 after[9];	/* --after as YYYYMMDD, "" when none */
 	char		 after_day[11];	/* the same as YYYY/MM/DD */
 	int		 dry_run;
 	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
 	struct discard	*discard;	/* --discard's rules, or NULL */
+	const char	*account_alias;	/* --account-alias (wazuh), or NULL */
 	const char	*metrics;	/* --metrics FILE, or NULL */
 	const char	*queue_url;	/* the queue mode (drain.c) */
 	int		 visibility;	/* --visibility-timeout, seconds */
 	int		 wait;		/* --wait-time-seconds */
 	int		 follow;	/* poll until SIGTERM or SIGINT */
 	int		 catch_up;	/* list -b's buckets before the queue */
+	size_t		 max_line;	/* --max-line-bytes, 0: none */
+	const char	*wazuh_state;	/* --import-wazuh-state FILE */
+	int		 check;		/* --check: a preflight, no run */
 };
 
 struct counts {
@@ -62,6 +68,8 @@ struct counts {
 	/* Digests, recorded objects, objects dated before --after. */
 	unsigned long	 skipped;
 	unsigned long	 discarded;	/* records not written (--discard) */
+	unsigned long	 shortened;	/* lines cut by --max-line-bytes */
+	unsigned long	 overlong;	/* of those, still longer than it */
 	unsigned long long bytes_in, bytes_out;
 	long long	 newest;	/* newest name time written, 0: none */
 	unsigned long	 messages;	/* queue messages finished and deleted */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -51,6 +52,7 @@ struct s3 {
 	size_t		 nregions, oldest;
 	int		 path_style;
 	int		 debug;
+	long long	 date;		/* the last answer's Date, 0: none */
 };
 
 /* One request: the engine's part first, then S3's. */
@@ -598,8 +600,20 @@ req_header(struct engine_xfer *x, const char *line, size_t len)
 {
 	struct req	*rq = x->owner;
 
+	char		 date[64];
+	struct tm	 tm;
+	const char	*end;
+
 	(void)engine_header_value(line, len, "x-amz-bucket-region", rq->named,
 	    sizeof(rq->named));
+	/* S3's clock, for --check (IMF-fixdate, as S3 writes it). */
+	if (len > 5 && (line[0] == 'D' || line[0] == 'd') &&
+	    engine_header_value(line, len, "date", date, sizeof(date))) {
+		memset(&tm, 0, sizeof(tm));
+		if ((end = strptime(date, "%a, %d %b %Y %H:%M:%S GMT",
+		    &tm)) != NULL && *end == '\0')
+			rq->s3->date = (long long)timegm(&tm);
+	}
 }
 
 /*
@@ -931,6 +945,50 @@ s3_delete(struct s3 *s3, const char *bucket, const char *key,
 		return -1;
 	}
 	ret = req_run(rq, err);
+	req_free(rq);
+	return ret;
+}
+
+const char *
+s3_bucket_region(struct s3 *s3, const char *bucket)
+{
+	return region_of(s3, bucket);
+}
+
+long long
+s3_date(const struct s3 *s3)
+{
+	return s3->date;
+}
+
+int
+s3_versioning(struct s3 *s3, const char *bucket, char *status, size_t len,
+    struct s3_error *err)
+{
+	struct req	*rq;
+	const char	*p, *e;
+	int		 ret = -1, n;
+
+	memset(err, 0, sizeof(*err));
+	status[0] = '\0';
+	if ((rq = req_new(s3, "GET", bucket, NULL, "versioning",
+	    S3_ERRBODY_MAX, -1)) == NULL) {
+		engine_set_error(err, S3_ENOMEM, 0, "", "out of memory");
+		return -1;
+	}
+	if (req_run(rq, err) == 0) {
+		/* <VersioningConfiguration><Status>Enabled</Status>...: none
+		   when versioning was never enabled. */
+		ret = 0;
+		if (rq->x.r.body != NULL &&
+		    (p = strstr(rq->x.r.body, "<Status>")) != NULL &&
+		    (e = strstr(p, "</Status>")) != NULL) {
+			p += strlen("<Status>");
+			n = snprintf(status, len, "%.*s", (int)(e - p), p);
+			if (n < 0 || (size_t)n >= len)
+				status[0] = '\0';
+		}
+	}
 	req_free(rq);
 	return ret;
 }

@@ -95,6 +95,19 @@ void		 s3_get_cancel(struct s3_get *);
 int	 s3_delete(struct s3 *, const char *bucket, const char *key,
 	    struct s3_error *err);
 
+/* The region a bucket's requests are signed for now. */
+const char	*s3_bucket_region(struct s3 *, const char *bucket);
+
+/* The Date of the last answer S3 gave (seconds since the epoch); 0: none. */
+long long	 s3_date(const struct s3 *);
+
+/*
+ * The bucket's versioning (GetBucketVersioning): "Enabled", "Suspended",
+ * or "" when it was never enabled, into status. 0, or -1 with err filled.
+ */
+int	 s3_versioning(struct s3 *, const char *bucket, char *status,
+	    size_t len, struct s3_error *err);
+
 /*
  * Parsers of S3's XML responses, pure for tests and fuzzing.
  * s3_parse_list: 0, or -1 with a reason in errbuf.

@@ -2,6 +2,12 @@
 /*
  * spool.c - bytes held back in memory, then in an unnamed temporary file,
  * until they are handed on or forgotten (see spool.h).
+ *
+ * A drain gives the file's blocks back as it hands them on (a hole
+ * punched behind it), so a document's lines need the log's file system
+ * to hold them once, not twice: the spool's file is in the log's
+ * directory, and was still whole while its last byte was copied into the
+ * log. See HACKING.md ("Holding lines back") for the choice.
  */
 #include <sys/types.h>
 
@@ -19,6 +25,8 @@
 
 #define SPOOL_READ	(256 * 1024)	/* pieces handed on by a drain */
 #define SPOOL_FIRST	(64 * 1024)	/* first memory allocation */
+/* Holes are punched on this boundary: whole blocks of any file system. */
+#define SPOOL_PUNCH	(64 * 1024)
 
 struct spool {
 	char		*dir;		/* NULL: $TMPDIR or /tmp */
@@ -26,6 +34,9 @@ struct spool {
 	size_t		 memlen, memcap, memmax;
 	int		 fd;		/* the file, -1 until needed */
 	off_t		 filelen;	/* bytes held in it */
+	uint64_t	 max;		/* bytes held at most, 0 none */
+	int		 over;		/* a write went past max */
+	int		 nopunch;	/* the file system punches no holes */
 };
 
 static const char *
@@ -128,12 +139,30 @@ file_write(struct spool *sp, const char *buf, size_t len)
 	return 0;
 }
 
+void
+spool_limit(struct spool *sp, uint64_t max)
+{
+	sp->max = max;
+	sp->over = 0;
+}
+
+uint64_t
+spool_over(const struct spool *sp)
+{
+	return sp->over ? sp->max : 0;
+}
+
 int
 spool_write(void *arg, const char *buf, size_t len)
 {
 	struct spool	*sp = arg;
 	size_t		 n, ncap;
 	char		*np;
+
+	if (sp->max != 0 && (len > sp->max || spool_size(sp) > sp->max - len)) {
+		sp->over = 1;
+		return -1;
+	}
 
 	/* Memory first, while nothing went to the file (order). */
 	if (sp->filelen == 0 && sp->memlen < sp->memmax) {
@@ -176,12 +205,36 @@ spool_rewind(void *arg)
 	return 0;
 }
 
+/*
+ * The file's bytes up to upto were handed on: give their blocks back,
+ * from *freed on, whole SPOOL_PUNCH pieces (the last piece too at the
+ * end). A file system without holes (EOPNOTSUPP) or any failure only
+ * keeps the blocks until the drain's end, as before.
+ */
+static void
+give_back(struct spool *sp, off_t *freed, off_t upto)
+{
+	off_t	end = upto;
+
+	if (upto < sp->filelen)
+		end -= upto % SPOOL_PUNCH;
+	if (sp->nopunch || end <= *freed)
+		return;
+	if (fallocate(sp->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	    *freed, end - *freed) == -1) {
+		if (errno == EOPNOTSUPP || errno == ENOSYS)
+			sp->nopunch = 1;
+		return;
+	}
+	*freed = end;
+}
+
 int
 spool_drain(struct spool *sp, int (*write)(void *, const char *, size_t),
     void *arg)
 {
 	char	*buf = NULL;
-	off_t	 at = 0;
+	off_t	 at = 0, freed = 0;
 	size_t	 m;
 	ssize_t	 n;
 	int	 ret = -1;
@@ -210,6 +263,7 @@ spool_drain(struct spool *sp, int (*write)(void *, const char *, size_t),
 			if (write(arg, buf, (size_t)n) == -1)
 				goto out;
 			at += n;
+			give_back(sp, &freed, at);
 		}
 	}
 	ret = 0;

@@ -33,6 +33,17 @@ void		 spool_free(struct spool *);
  */
 int		 spool_write(void *sp, const char *buf, size_t len);
 
+/*
+ * Hold at most max bytes (0: no limit) until the next spool_limit: past
+ * it spool_write returns -1 without a word and spool_over says so. A
+ * small hostile object (159 KiB of gzip) makes a gigabyte of lines; the
+ * limit fails it before they fill the disk.
+ */
+void		 spool_limit(struct spool *, uint64_t max);
+
+/* The limit spool_write went past (the caller says why), or 0. */
+uint64_t	 spool_over(const struct spool *);
+
 /* Forget everything held; the memory and the file are kept for reuse. */
 int		 spool_rewind(void *sp);
 

@@ -26,7 +26,9 @@
 #define SQS_CONTENT_TYPE "application/x-amz-json-1.0"
 #define SQS_RECEIVE_SLACK_MS 30000	/* a long poll's answer, past its wait */
 
-enum call_kind { CALL_RECEIVE, CALL_DELETE, CALL_VISIBILITY };
+enum call_kind {
+	CALL_RECEIVE, CALL_DELETE, CALL_VISIBILITY, CALL_ATTRIBUTES
+};
 
 struct call;
 
@@ -637,6 +639,7 @@ call_done(struct engine_xfer *x)
 		sqs_received_free(&got);
 		break;
 	case CALL_DELETE:
+	case CALL_ATTRIBUTES:
 		c->cb.done(c->arg, rc, &err);
 		break;
 	case CALL_VISIBILITY:
@@ -718,6 +721,26 @@ sqs_delete(struct sqs *q, const char *receipt, sqs_done_fn fn, void *arg)
 	    cJSON_AddStringToObject(o, "ReceiptHandle", receipt) == NULL)
 		fail = 1;
 	if ((c = call_new(q, CALL_DELETE, "DeleteMessage",
+	    body_done(o, fail))) == NULL)
+		return -1;
+	c->cb.done = fn;
+	c->arg = arg;
+	call_start(c);
+	return 0;
+}
+
+int
+sqs_attributes(struct sqs *q, sqs_done_fn fn, void *arg)
+{
+	struct call	*c;
+	cJSON		*o, *names;
+	int		 fail = 0;
+
+	if ((o = body_new(q)) == NULL ||
+	    (names = cJSON_AddArrayToObject(o, "AttributeNames")) == NULL ||
+	    !cJSON_AddItemToArray(names, cJSON_CreateString("QueueArn")))
+		fail = 1;
+	if ((c = call_new(q, CALL_ATTRIBUTES, "GetQueueAttributes",
 	    body_done(o, fail))) == NULL)
 		return -1;
 	c->cb.done = fn;

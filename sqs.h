@@ -101,6 +101,12 @@ int	 sqs_delete(struct sqs *, const char *receipt, sqs_done_fn, void *arg);
  * rc 0 with failed[i] set for each entry SQS refused (a handle no longer
  * the message's latest, say); or -1 with err, the request itself failed.
  */
+/*
+ * GetQueueAttributes (QueueArn): the queue exists and this key may look at
+ * it, nothing changed (--check). fn as sqs_delete's; 0, or -1 (no memory).
+ */
+int	 sqs_attributes(struct sqs *, sqs_done_fn, void *arg);
+
 typedef void	(*sqs_batch_fn)(void *arg, int rc, const int *failed,
 		    size_t n, const struct s3_error *err);
 

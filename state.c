@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "fileutil.h"
+#include "layout.h"
 #include "msg.h"
 #include "state.h"
 
@@ -27,6 +28,8 @@ struct state {
 	sqlite3_stmt	*day, *day_set;		/* getawslog_folders */
 	sqlite3_stmt	*und_add, *und_del, *und_list, *und_buckets;
 						/* getawslog_undeleted */
+	sqlite3_stmt	*mark, *mark_set, *marks_any; /* getawslog_marks */
+	int		 marks;		/* it has rows: look there */
 	const char	*path;
 };
 
@@ -34,7 +37,9 @@ struct state {
  * Our tables beside the script's (which stays as it was, so the script can
  * still read the file): where each region folder of each bucket was
  * listed up to, from keys actually listed there (so no name anywhere else
- * can move it); and the objects written and recorded whose delete failed.
+ * can move it); the objects written and recorded whose delete failed;
+ * and, taken over from another reader (takeover.c), the key of each
+ * region folder up to which everything was done.
  */
 static const char	 schema[] =
     "CREATE TABLE IF NOT EXISTS log_progress "
@@ -42,7 +47,9 @@ static const char	 schema[] =
     "CREATE TABLE IF NOT EXISTS getawslog_folders (bucket TEXT NOT NULL, "
     "folder TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (bucket, folder));"
     "CREATE TABLE IF NOT EXISTS getawslog_undeleted (bucket TEXT NOT NULL, "
-    "key TEXT NOT NULL, PRIMARY KEY (bucket, key));";
+    "key TEXT NOT NULL, PRIMARY KEY (bucket, key));"
+    "CREATE TABLE IF NOT EXISTS getawslog_marks (bucket TEXT NOT NULL, "
+    "folder TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (bucket, folder));";
 
 static const struct {
 	size_t		 off;
@@ -71,6 +78,15 @@ static const struct {
 	    "key" },
 	{ offsetof(struct state, und_buckets), 1,
 	    "SELECT DISTINCT bucket FROM getawslog_undeleted ORDER BY bucket" },
+	{ offsetof(struct state, mark), 1,
+	    "SELECT 1 FROM getawslog_marks WHERE bucket = ?1 AND folder = ?2 "
+	    "AND key >= ?3" },
+	{ offsetof(struct state, mark_set), 1,
+	    "INSERT INTO getawslog_marks (bucket, folder, key) VALUES (?1, "
+	    "?2, ?3) ON CONFLICT (bucket, folder) DO UPDATE SET key = "
+	    "max(key, excluded.key)" },
+	{ offsetof(struct state, marks_any), 1,
+	    "SELECT 1 FROM getawslog_marks LIMIT 1" },
 };
 
 #define NSTATEMENTS	(sizeof(statements) / sizeof(statements[0]))
@@ -175,6 +191,11 @@ state_open(const char *path, int readonly, struct state **out)
 				continue;
 			goto fail;
 		}
+	/* Most states have no marks: then no object asks the table. */
+	if (st->marks_any != NULL) {
+		st->marks = sqlite3_step(st->marks_any) == SQLITE_ROW;
+		sqlite3_reset(st->marks_any);	/* no read left open */
+	}
 	*out = st;
 	return 0;
 fail:
@@ -397,4 +418,52 @@ state_list_free(char **keys)
 	for (i = 0; keys[i] != NULL; i++)
 		free(keys[i]);
 	free(keys);
+}
+
+/* Run s (a getawslog_marks statement) with three texts bound. */
+static int
+state_step3(struct state *st, sqlite3_stmt *s, const char *a, const char *b,
+    const char *c)
+{
+	int	rc;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, b, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, c, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc;
+	state_error(st);
+	return -1;
+}
+
+int
+state_marked(struct state *st, const char *bucket, const char *key)
+{
+	char	day[11], folder[STATE_FOLDER_MAX];
+	size_t	flen;
+	int	rc;
+
+	if (st == NULL || !st->marks || st->mark == NULL ||
+	    !layout_key_day(key, &flen, day) || flen >= sizeof(folder))
+		return 0;
+	memcpy(folder, key, flen);
+	folder[flen] = '\0';
+	if ((rc = state_step3(st, st->mark, bucket, folder, key)) == -1)
+		return -1;
+	return rc == SQLITE_ROW;
+}
+
+int
+state_mark(struct state *st, const char *bucket, const char *folder,
+    const char *key)
+{
+	if (st == NULL)
+		return 0;
+	if (state_step3(st, st->mark_set, bucket, folder, key) == -1)
+		return -1;
+	st->marks = 1;
+	return 0;
 }

@@ -36,6 +36,20 @@ int	 state_folder_day(struct state *, const char *bucket,
 int	 state_folder_done(struct state *, const char *bucket,
 	    const char *folder, const char *day);
 
+/* A region folder's name, at most (S3 keys are 1024 bytes). */
+#define STATE_FOLDER_MAX	1200
+
+/*
+ * Is key (of bucket) at or before its region folder's mark, the key up
+ * to which another reader did everything (state_mark)? 1 yes, 0 no (no
+ * mark, not a CloudTrail key, no state), -1 error (printed).
+ */
+int	 state_marked(struct state *, const char *bucket, const char *key);
+
+/* Mark folder of bucket done up to key (a later mark kept). 0, or -1. */
+int	 state_mark(struct state *, const char *bucket, const char *folder,
+	    const char *key);
+
 /*
  * Objects written and recorded whose delete failed, to be tried again:
  * add (add 1) or remove (add 0) one, 0 or -1 (printed); list a bucket's,

@@ -2,15 +2,16 @@
 /*
  * flatten_cli.c - run the converter on one document, for the tests.
  *
- *	flatten_cli [-f flat|json|wazuh] [-b bucket] [-k key] [-p N | -a]
- *	    [file]
+ *	flatten_cli [-f flat|json|wazuh] [-b bucket] [-k key] [-A alias]
+ *	    [-m N] [-p N | -a] [file]
  *
  * Reads the document from file (or stdin) and writes the lines to stdout.
  * -p N feeds it in pieces of N bytes. -a also converts it cut at every
  * byte (two pieces), in one-byte pieces and in random pieces, and fails
  * (exit 3, the first difference on stderr) unless each gives what one
  * piece gives: the same lines, or the same reason. A bad document: the
- * reason on stderr, exit 1. Other failures exit 2.
+ * reason on stderr, exit 1. Other failures exit 2. -m N: lines of at most
+ * N bytes (--max-line-bytes).
  */
 
 #include <stdio.h>
@@ -84,7 +85,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: flatten_cli [-f flat|json|wazuh] "
-	    "[-b bucket] [-k key] [-p N | -a] [file]\n");
+	    "[-b bucket] [-k key] [-A alias] [-m N] [-p N | -a] [file]\n");
 	exit(2);
 }
 
@@ -103,8 +104,11 @@ main(int argc, char *argv[])
 
 	memset(&one, 0, sizeof(one));
 	memset(&other, 0, sizeof(other));
-	while ((ch = getopt(argc, argv, "af:b:k:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "aA:f:b:k:m:p:")) != -1) {
 		switch (ch) {
+		case 'A':
+			meta.account_alias = optarg;
+			break;
 		case 'a':
 			all = 1;
 			break;
@@ -120,6 +124,10 @@ main(int argc, char *argv[])
 			break;
 		case 'p':
 			if ((step = strtoul(optarg, NULL, 10)) == 0)
+				usage();
+			break;
+		case 'm':
+			if ((meta.max_line = strtoul(optarg, NULL, 10)) == 0)
 				usage();
 			break;
 		default:

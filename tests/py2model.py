@@ -19,6 +19,8 @@ import json
 import math
 import re
 
+import wazuh_model
+
 MAX_DEPTH = 64
 M64 = (1 << 64) - 1
 
@@ -124,10 +126,28 @@ def py2_items(pairs):
 # ---------------------------------------------------------- str and repr
 
 def float_str(x):
-    if math.isnan(x) or math.isinf(x):
+    """Python 2.7's str(float), the rule HACKING.md derives from 2.7.18:
+    12 digits, exponent form from the 12th integer digit on, and the
+    zeros its dtoa keeps on an integer tie rounded down."""
+    if math.isnan(x) or math.isinf(x) or x == 0:
         return repr(x)
-    s = '%.12g' % x
-    return s if ('.' in s or 'e' in s) else s + '.0'
+    mant, e = ('%.11e' % abs(x)).split('e')
+    dig, e = mant.replace('.', ''), int(e)
+    t = str(int(abs(x))) if x == int(x) else ''
+    if 13 <= len(t) <= 15 and t[12:].rstrip('0') == '5' and \
+            int(t[11]) % 2 == 0:
+        dig = t[:12]            # dtoa's small-integer path keeps zeros
+    else:
+        dig = dig.rstrip('0') or '0'
+    if e < -4 or e >= 11:
+        s = dig[0] + ('.' + dig[1:] if len(dig) > 1 else '') + \
+            'e%s%02d' % ('-' if e < 0 else '+', abs(e))
+    elif e < 0:
+        s = '0.' + '0' * (-e - 1) + dig
+    else:
+        dig = dig.ljust(e + 1, '0')
+        s = dig[:e + 1] + '.' + (dig[e + 1:] or '0')
+    return ('-' if x < 0 else '') + s
 
 
 def repr_unicode(s):
@@ -248,61 +268,15 @@ def key_account(key):
 
 
 def wazuh_events(data, bucket, key):
-    """The module's get_alert_msg + reformat_msg, step by step."""
+    """The module's events (dicts), through wazuh_model.py on this
+    Python: the account from the key, else the record's
+    recipientAccountId (getawslog's choice outside CloudTrail's layout)."""
     events = []
     for rec in records(parse(data)):
         event = dict(py3(rec), source='cloudtrail')
-
-        def remove_none(d):
-            for k, v in list(d.items()):
-                if isinstance(v, dict):
-                    remove_none(v)
-                elif v is None:
-                    del d[k]
-        remove_none(event)
         acct = key_account(key)
         if acct is None:
             acct = event.get('recipientAccountId')
             acct = acct if isinstance(acct, str) else ''
-        msg = {'integration': 'aws',
-               'aws': {'log_info': {'aws_account_alias': '',
-                                    'log_file': key, 's3bucket': bucket}}}
-        msg['aws'].update(event)
-        msg['aws']['aws_account_id'] = acct
-
-        def reduce_lists(d):
-            for k, v in list(d.items()):
-                if isinstance(v, list) and len(v) == 1:
-                    d[k] = v[0]
-                elif isinstance(v, dict):
-                    reduce_lists(v)
-        reduce_lists(msg)
-        aws = msg['aws']
-        ip = aws.get('sourceIPAddress')
-        if isinstance(ip, str) and re.match(r'[0-9]+\.[0-9]+.[0-9]+.[0-9]+',
-                                            ip):
-            aws['source_ip_address'] = ip
-        if 'tags' in aws and not isinstance(aws['tags'], dict):
-            aws['tags'] = {'value': aws['tags']}
-        for f in ('additionalEventData', 'responseElements',
-                  'requestParameters'):
-            if f in aws and not isinstance(aws[f], dict):
-                aws[f] = {'string': str(aws[f])}
-        rp = aws.get('requestParameters')
-        if rp is not None and 'disableApiTermination' in rp and \
-                isinstance(rp['disableApiTermination'], bool):
-            rp['disableApiTermination'] = {
-                'value': rp['disableApiTermination']}
-        events.append(finite(msg))
+        events.append(wazuh_model.message(event, bucket, key, '', acct, []))
     return events
-
-
-def finite(v):
-    if isinstance(v, dict):
-        return {k: finite(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [finite(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return 'NaN' if math.isnan(v) else \
-            ('Infinity' if v > 0 else '-Infinity')
-    return v

@@ -69,6 +69,14 @@ API
                                 # HEAD: their other requests (DeleteObject,
                                 # PutObject, ...) get 403 AccessDenied with
                                 # S3's XML body, after the signature check
+        env.denied              # set of access keys refused every S3 and
+                                # SQS request (AccessDenied) after the
+                                # signature check: a key with no rights
+        env.identities          # access key -> the ARN STS
+                                # GetCallerIdentity answers (the front
+                                # answers it for any valid key signed for
+                                # sts; other STS actions go to moto)
+        env.date_skew           # seconds added to the Date of every answer
         env.make_bucket(name, region="us-east-1")
         env.put(bucket, key, data: bytes)
         env.put_many(bucket, {key: data, ...}, threads=8)
@@ -89,7 +97,8 @@ API
                                 # (False; env.sts_keys() lists them); STS
                                 # itself is env.moto_endpoint
         env.reset()             # moto reset, regions, requests, faults,
-                                # read_only, connections and latency cleared
+                                # read_only, denied, identities, date_skew,
+                                # connections and latency cleared
         env.run(args, extra_env=None, home=None, timeout=60, cwd=None)
             # runs $GETAWSLOG (default ./getawslog) with a clean environment:
             # PATH kept; HOME = a fresh temp dir (or home); BOTO_CONFIG = a
@@ -795,12 +804,16 @@ class FrontHandler(socketserver.StreamRequestHandler):
         req.status = status
         reason = http.client.responses.get(status, "Unknown")
         out = ["HTTP/1.1 %d %s" % (status, reason)]
+        skew = self.env.date_skew
+        if skew:
+            headers = [(n, v) for n, v in headers if n.lower() != "date"]
         names = {n.lower() for n, _ in headers}
         for n, v in headers:
             out.append("%s: %s" % (n, v))
         if "date" not in names:
             out.append("Date: " + time.strftime("%a, %d %b %Y %H:%M:%S GMT",
-                                                time.gmtime()))
+                                                time.gmtime(time.time() +
+                                                            skew)))
         if not head or "content-length" not in names:
             if fault == "truncate" and body:
                 out.append("Content-Length: %d" % (len(body) + 1000))
@@ -859,6 +872,8 @@ class FrontHandler(socketserver.StreamRequestHandler):
             if hv else None
         if self.server.role == "sqs" or signed_for == "sqs":
             return self.process_sqs(req, headers, body, keep)
+        if signed_for == "sts":
+            return self.process_sts(req, headers, body, keep)
         if env.latency_ms:
             time.sleep(env.latency_ms / 1000.0)
         target = req.path + ("?" + req.query if req.query else "")
@@ -888,6 +903,10 @@ class FrontHandler(socketserver.StreamRequestHandler):
             return self.send_error(req, err, keep, resource)
         with env._lock:
             read_only = req.access_key in env.read_only
+            denied = req.access_key in env.denied
+        if denied:
+            # A key whose policies allow nothing on this bucket.
+            return self.send_error(req, AuthError("AccessDenied"), keep)
         if read_only and req.method not in ("GET", "HEAD"):
             # A key whose policy allows s3:GetObject and s3:ListBucket
             # only: S3 answers AccessDenied, without a Resource element.
@@ -951,6 +970,45 @@ class FrontHandler(socketserver.StreamRequestHandler):
         return self.send_sqs_error(req, keep, json_proto, status, jtype, qcode,
                                    message)
 
+    def process_sts(self, req, headers, body, keep):
+        """A request signed for STS: the signature checked with the
+        generic rules; GetCallerIdentity answered here (as AWS does, for
+        any valid key, whatever its policies), with env.identities' ARN
+        for the key; any other action goes to moto."""
+        env = self.env
+        req.service = "sts"
+        req.op = "STS"
+        secrets, tokens = env._keys()
+        note_auth(req, headers)
+        try:
+            verify_request(req.method, req.path, req.query, headers, body,
+                           secrets, tokens, now=time.time(), service="sts")
+        except AuthError as err:
+            data = ("<ErrorResponse><Error><Type>Sender</Type><Code>%s"
+                    "</Code><Message>%s</Message></Error><RequestId>0"
+                    "</RequestId></ErrorResponse>" % (
+                        xml_escape(err.code), xml_escape(err.message or "")))
+            return self.send(req, 403, [("Content-Type", "text/xml")],
+                             data.encode(), keep)
+        params = dict(urllib.parse.parse_qsl(body.decode("utf-8",
+                                                         "replace")))
+        if params.get("Action") != "GetCallerIdentity":
+            status, rheaders, rbody = self.forward(req, headers, body)
+            return self.send(req, status, rheaders, rbody, keep)
+        with env._lock:
+            arn = env.identities.get(req.access_key) or \
+                "arn:aws:iam::%s:user/%s" % (ACCOUNT, req.access_key)
+        account = arn.split(":")[4]
+        data = ("<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws"
+                ".com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>%s"
+                "</Arn><UserId>%s</UserId><Account>%s</Account>"
+                "</GetCallerIdentityResult><ResponseMetadata><RequestId>0"
+                "</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+                % (xml_escape(arn), xml_escape(req.access_key),
+                   xml_escape(account)))
+        return self.send(req, 200, [("Content-Type", "text/xml")],
+                         data.encode(), keep)
+
     def process_sqs(self, req, headers, body, keep):
         """An SQS request: the signature checked with the generic rules,
         faults, AWS's receipt-handle rules (env.strict_handles), moto."""
@@ -984,6 +1042,13 @@ class FrontHandler(socketserver.StreamRequestHandler):
                            secrets, tokens, now=time.time(), service="sqs")
         except AuthError as err:
             return self.send_sqs_auth_error(req, keep, json_proto, err)
+        with env._lock:
+            denied = req.access_key in env.denied
+        if denied:
+            return self.send_sqs_error(
+                req, keep, json_proto, 403,
+                "com.amazonaws.sqs#AccessDeniedException", "AccessDenied",
+                "User is not authorized to perform: sqs:%s" % action)
         if params is None or not action:
             return self.send_sqs_error(
                 req, keep, json_proto, 400,
@@ -1104,6 +1169,9 @@ class S3Env:
         self.requests = []
         self.faults = []
         self.read_only = set()
+        self.denied = set()         # keys refused every S3 and SQS request
+        self.identities = {}        # key -> the ARN GetCallerIdentity says
+        self.date_skew = 0          # seconds added to the Date answered
         self.connections = 0
         self.latency_ms = 0
         self.accept_sts = False
@@ -1184,6 +1252,9 @@ class S3Env:
             del self.requests[:]
             del self.faults[:]
             self.read_only.clear()
+            self.denied.clear()
+            self.identities.clear()
+            self.date_skew = 0
             self.connections = 0
             self.latency_ms = 0
             self.accept_sts = False

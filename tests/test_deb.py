@@ -187,6 +187,136 @@ class Deb(unittest.TestCase):
                          r"\n(.+\n)*License: Apache-2.0\n")
         self.assertIn("\nLicense: ISC\n Permission to use, copy, modify", text)
 
+    def listing(self):
+        """{path: (mode string, owner/group)} of the .deb's data, as dpkg
+        unpacks it (dpkg-deb -c), folders without their trailing /."""
+        p = subprocess.run(["dpkg-deb", "-c", self.deb], capture_output=True,
+                           check=True, text=True)
+        out = {}
+        for ln in p.stdout.splitlines():
+            f = ln.split()
+            out[f[5].rstrip("/").lstrip(".") or "/"] = (f[0], f[1])
+        return out
+
+    def test_folders(self):
+        """Issue 19 item 11: the package makes the folder of the log that
+        /etc/default/getawslog, the crontab line and the logrotate snippet
+        name, and /var/lib/getawslog ships 0750 as debian/rules asks
+        (dh_fixperms made it 0755)."""
+        ls = self.listing()
+        self.assertEqual(ls.get("/var/lib/getawslog"), ("drwxr-x---",
+                                                        "root/root"))
+        self.assertEqual(ls.get("/var/log/amazon"), ("drwxr-x---",
+                                                     "root/root"))
+        named = set()
+        for f in ("etc/default/getawslog", "etc/logrotate.d/getawslog",
+                  "usr/share/doc/getawslog/examples/getawslog.cron"):
+            with open(os.path.join(self.root, f)) as fh:
+                # -l LOG, -s STATE, and logrotate's files
+                named |= set(re.findall(r"(?:-[ls] |^|\s)(/var/(?:log|lib)/"
+                                        r"[\w-]+/[\w-]+\.\w+)\b",
+                                        fh.read(), re.M))
+        self.assertIn("/var/log/amazon/amazon.log", named)
+        for path in named:
+            if path.startswith("/var/lib/prometheus/"):
+                continue        # node_exporter's, not ours
+            with self.subTest(path):
+                self.assertIn(os.path.dirname(path), ls)
+
+    def unit(self, name):
+        with open(os.path.join(self.root, "lib/systemd/system", name)) as f:
+            return f.read()
+
+    def test_units_hardened(self):
+        """Issue 19 item 4: systemd-analyze security rates both services
+        at most 3.0 ("OK"); they were 9.1, UNSAFE, as root."""
+        if not shutil.which("systemd-analyze"):
+            self.skipTest("systemd-analyze is missing")
+        for name in ("getawslog.service", "getawslog-queue.service"):
+            with self.subTest(name):
+                p = subprocess.run(
+                    ["systemd-analyze", "security", "--offline=yes",
+                     os.path.join(self.root, "lib/systemd/system", name)],
+                    capture_output=True, text=True)
+                if "--offline" in p.stderr:
+                    self.skipTest("systemd-analyze has no --offline (< 250)")
+                m = re.search(r"Overall exposure level for \S+: "
+                              r"(\d+\.\d+)", p.stdout)
+                self.assertIsNotNone(m, p.stdout + p.stderr)
+                self.assertLessEqual(float(m.group(1)), 3.0, p.stdout)
+                text = self.unit(name)
+                self.assertRegex(text, r"\nUser=getawslog\n")
+                self.assertNotRegex(text, r"\nUser=root\b")
+
+    def maintscript(self, name, *args, exists=False):
+        """Run the package's maintainer script name with args, every
+        command it may run a stub on an empty PATH that says what it was
+        asked (nothing on this system changes): the stubs' lines. exists:
+        the user and the overrides are there already."""
+        ctl = os.path.join(self.tmp, "control")
+        if not os.path.isdir(ctl):
+            subprocess.run(["dpkg-deb", "-e", self.deb, ctl], check=True)
+        stubs = tempfile.mkdtemp(dir=self.tmp)
+        log = os.path.join(stubs, "calls")
+        for cmd in ("adduser", "getent", "dpkg-statoverride", "chgrp", "rm",
+                    "deb-systemd-helper", "deb-systemd-invoke", "systemctl",
+                    "dpkg-maintscript-helper", "chown", "chmod"):
+            # getent and dpkg-statoverride --list: found, or not.
+            with open(os.path.join(stubs, cmd), "w") as f:
+                f.write("#!/bin/sh\necho \"%s $*\" >> %s\n"
+                        "case \"%s $1\" in getent*|*--list) exit %d;; esac"
+                        "\nexit 0\n" % (cmd, log, cmd, 0 if exists else 1))
+            os.chmod(os.path.join(stubs, cmd), 0o755)
+        p = subprocess.run(["/bin/sh", os.path.join(ctl, name)] + list(args),
+                           env={"PATH": stubs}, capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        if not os.path.exists(log):
+            return []
+        with open(log) as f:
+            return f.read().splitlines()
+
+    def test_service_user_and_folders_agree(self):
+        """Issue 19 item 4: postinst makes the user the units run as and
+        gives it the folders they may write (dpkg-statoverride, so an
+        upgrade keeps them); logrotate rotates and creates as that user;
+        an upgrade changes nothing the admin set; purge drops the
+        overrides and the state."""
+        calls = self.maintscript("postinst", "configure")
+        self.assertIn("adduser --system --group --quiet --home "
+                      "/var/lib/getawslog --no-create-home getawslog", calls)
+        self.assertIn("dpkg-statoverride --update --add getawslog getawslog "
+                      "0750 /var/lib/getawslog", calls)
+        self.assertIn("dpkg-statoverride --update --add getawslog getawslog "
+                      "2750 /var/log/amazon", calls)
+        again = self.maintscript("postinst", "configure", "0.1.0",
+                                 exists=True)
+        self.assertFalse([c for c in again if c.startswith("adduser") or
+                          "--add" in c or c.startswith("chgrp")], again)
+        purge = self.maintscript("postrm", "purge", exists=True)
+        self.assertIn("dpkg-statoverride --remove /var/lib/getawslog", purge)
+        self.assertIn("dpkg-statoverride --remove /var/log/amazon", purge)
+        self.assertIn("rm -rf /var/lib/getawslog", purge)
+        for name in ("getawslog.service", "getawslog-queue.service"):
+            text = self.unit(name)
+            rw = " ".join(re.findall(r"\nReadWritePaths=(.*)", text)).split()
+            self.assertIn("/var/log/amazon", rw, name)
+            self.assertIn("/var/lib/getawslog", rw, name)
+            self.assertIn("\nGroup=getawslog\n", text)
+        with open(os.path.join(self.root, "etc/logrotate.d/getawslog")) as f:
+            rot = f.read()
+        self.assertRegex(rot, r"\n\tsu getawslog getawslog\n")
+        self.assertRegex(rot, r"\n\tcreate 0640 getawslog getawslog\n")
+        if shutil.which("logrotate"):
+            # Its syntax (the user does not exist here: root stands in).
+            conf = os.path.join(self.tmp, "logrotate.conf")
+            with open(conf, "w") as f:
+                f.write(rot.replace("getawslog getawslog", "root root"))
+            p = subprocess.run(["logrotate", "-d", conf],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertNotIn("error:", p.stdout + p.stderr)
+
     def test_control(self):
         p = subprocess.run(["dpkg-deb", "-f", self.deb, "Package", "Depends"],
                            capture_output=True, check=True)

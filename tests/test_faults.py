@@ -35,11 +35,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import runner  # noqa: E402
 import s3env  # noqa: E402
 from s3env import Fault, gz, s3_order  # noqa: E402
@@ -1228,6 +1230,31 @@ class DiskFullTests(Base):
         self.assertEqual(bad, 0, "the full disk left a partial line in the "
                          "log")
 
+    def test_lines_that_fit_once_are_written(self):
+        # Issue 19 item 6: -j holds a document's lines past 8 MiB in a
+        # file in the log's directory; copying it into the log once kept
+        # the whole file until the end, so a document needed the room of
+        # its lines twice (less 8 MiB). The drain gives the file's blocks
+        # back as it copies: a file system with room for the lines once
+        # (and a quarter) takes them.
+        objs = self.seed(make_objects("fit", 1, per=130000))
+        ref = os.path.join(self.env.tempdir(), "amazon.log")
+        p = self.run_bin(self.args(ref, extra=["-j"]))
+        self.assertRun(p, 0, b"", b"")
+        lines = os.path.getsize(ref)
+        self.assertGreater(lines, 36 << 20)
+        size = (lines + lines // 4) // 4096 * 4096
+        self.assertLess(size, 2 * lines - (8 << 20))
+        d = self.mount_small("%dk" % (size // 1024))
+        log = os.path.join(d, "amazon.log")
+        p = self.run_bin(self.args(log, extra=["-j"]), extra_env={
+            "TMPDIR": self.env.tempdir()})
+        self.assertRun(p, 0, b"", b"")
+        self.assertEqual(self.read(log), self.read(ref))
+        self.assertEqual(sorted(os.listdir(d)), [".amazon.log.lock",
+                                                 "amazon.log"])
+        self.assertEqual(len(objs), 1)
+
     def test_full_disk_at_the_first_object(self):
         d = self.mount_small()
         objs = self.seed(make_objects("d1", 2, pad=2000, big={0: 64000}))
@@ -1523,6 +1550,101 @@ class SyncTests(Base):
                                  ("fdatasync", "log")])
         self.assertEqual(self.read(rotated), log_of(objs[:1]))
         self.assertEqual(self.read(log), log_of(objs[1:]))
+
+
+# ====================================================================
+# The systemd units' sandbox (issue 19 item 4): what the binary does fits.
+
+def syscall_groups():
+    """systemd-analyze's groups: {"@name": [syscall or "@group", ...]}."""
+    out = subprocess.run(["systemd-analyze", "syscall-filter"],
+                         capture_output=True, text=True, check=True).stdout
+    groups, cur = {}, None
+    for ln in out.splitlines():
+        s = ln.strip()
+        if ln.startswith("@"):
+            cur = groups.setdefault(s, [])
+        elif cur is not None and s and not s.startswith("#"):
+            cur.append(s)
+    return groups
+
+
+def syscalls_of(name, groups, seen=None):
+    seen = set() if seen is None else seen
+    if not name.startswith("@"):
+        return {name}
+    if name in seen:
+        return set()
+    seen.add(name)
+    out = set()
+    for x in groups.get(name, []):
+        out |= syscalls_of(x, groups, seen)
+    return out
+
+
+def unit_filter(path, groups):
+    """The system calls a unit's SystemCallFilter= lines allow: the first
+    list allows, each ~list takes away."""
+    allow, deny = None, set()
+    with open(path) as f:
+        for ln in f:
+            if not ln.startswith("SystemCallFilter="):
+                continue
+            v = ln.split("=", 1)[1].strip()
+            names = set()
+            for n in v.lstrip("~").split():
+                names |= syscalls_of(n, groups)
+            if v.startswith("~"):
+                deny |= names
+            else:
+                allow = names if allow is None else allow | names
+    return (allow or set()) - deny
+
+
+class ServiceSandboxTests(Base):
+    """The units run getawslog as a user of its own under
+    SystemCallFilter=@system-service less @privileged and @resources
+    (a call outside it fails with EPERM). A -j run with -s, -D, --metrics
+    and a document big enough for the spool's file (and its holes), as
+    an unprivileged user under strace: every system call it makes is one
+    the units allow."""
+
+    def test_system_calls_within_the_units_filter(self):
+        for tool in ("strace", "systemd-analyze", "setpriv"):
+            if not shutil.which(tool):
+                self.skipTest("%s is missing" % tool)
+        if os.geteuid() != 0:
+            self.skipTest("needs root to run as another user")
+        groups = syscall_groups()
+        units = [os.path.join(os.path.dirname(HERE), "contrib", u)
+                 for u in ("getawslog.service", "getawslog-queue.service")]
+        allowed = unit_filter(units[0], groups)
+        self.assertEqual(allowed, unit_filter(units[1], groups))
+        self.assertIn("fallocate", allowed)
+        self.assertNotIn("setrlimit", allowed)
+        d = tempfile.mkdtemp(prefix="getawslog-unit.", dir="/tmp")
+        self.addCleanup(shutil.rmtree, d, True)
+        os.chown(d, 65534, 65534)
+        os.chmod(d, 0o755)
+        objs = self.seed(make_objects("sb", 2, per=30000))
+        log, state = os.path.join(d, "amazon.log"), os.path.join(d, "s.db")
+        out = os.path.join(d, "trace")
+        wrap = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "strace", "-f", "-qq", "-o", out]
+        p = self.env.run(self.args(log, state, delete=True, extra=[
+            "-j", "--metrics", os.path.join(d, "g.prom")]), home=d, cwd=d,
+            wrap=wrap)
+        self.assertRun(p, 0, b"", b"")
+        self.assertGone(objs)
+        self.assertGreater(os.path.getsize(log), 16 << 20)
+        used = set()
+        with open(out, errors="replace") as f:
+            for ln in f:
+                m = re.match(r"\d+\s+(\w+)\(", ln)
+                if m:
+                    used.add(m.group(1))
+        self.assertIn("fallocate", used, "the spool's holes were not seen")
+        self.assertEqual(sorted(used - allowed), [])
 
 
 if __name__ == "__main__":

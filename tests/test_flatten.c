@@ -165,8 +165,14 @@ test_numbers(void)
 	CHECK_STR(flat("{\"a\":-0.0}"), "\"a\":\"-0.0\"", "str -0.0");
 	CHECK_STR(flat("{\"a\":1e16}"), "\"a\":\"1e+16\"", "str 1e16");
 	CHECK_STR(flat("{\"a\":0.1}"), "\"a\":\"0.1\"", "str 0.1");
-	CHECK_STR(flat("{\"a\":123456789012.0}"), "\"a\":\"123456789012.0\"",
-	    "str 12 digits");
+	CHECK_STR(flat("{\"a\":123456789012.0}"),
+	    "\"a\":\"1.23456789012e+11\"", "str 12 digits: exponent");
+	CHECK_STR(flat("{\"a\":99999999999.5}"), "\"a\":\"99999999999.5\"",
+	    "str 11 integer digits: fixed");
+	CHECK_STR(flat("{\"a\":150000000000.0}"), "\"a\":\"1.5e+11\"",
+	    "str 1.5e11");
+	CHECK_STR(flat("{\"a\":4391741834105.0}"),
+	    "\"a\":\"4.39174183410e+12\"", "str keeps dtoa's zero");
 	CHECK_STR(flat("{\"a\":1234567890123.0}"),
 	    "\"a\":\"1.23456789012e+12\"", "str 13 digits");
 	CHECK_STR(flat("{\"a\":1E5}"), "\"a\":\"100000.0\"", "1E5 is a float");
@@ -235,6 +241,19 @@ test_json(void)
 	    "json empty record");
 }
 
+/* How many times needle occurs in s. */
+static size_t
+count(const char *s, const char *needle)
+{
+	size_t	n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
 static void
 test_wazuh(void)
 {
@@ -257,6 +276,34 @@ test_wazuh(void)
 	CHECK(strstr(sink.buf, "\"requestParameters\": "
 	    "{\"disableApiTermination\": {\"value\": false}}, \"x\": \"NaN\"")
 	    != NULL, "disableApiTermination, NaN: %s", sink.buf);
+	/* Python 3.10's repr: unassigned and format characters escaped. */
+	CHECK(conv(FLATTEN_WAZUH, "{\"Records\":[{\"requestParameters\":"
+	    "[\"\\u0378\\u08e2\\ud804\\udcbd\",\"\xc3\xa9\"]}]}") ==
+	    FLATTEN_OK, "wazuh repr");
+	CHECK(strstr(sink.buf, "{\"string\": \"['\\\\u0378\\\\u08e2"
+	    "\\\\U000110bd', '\\u00e9']\"}") != NULL, "repr escapes: %s",
+	    sink.buf);
+	/* \d is any Unicode decimal digit; '.' anything but a line feed. */
+	CHECK(conv(FLATTEN_WAZUH, "{\"Records\":[{\"sourceIPAddress\":"
+	    "\"\\u0661.\\u0662x\\uff13y4\"},{\"sourceIPAddress\":"
+	    "\"1.2\\n3.4\"},{\"sourceIPAddress\":\"1.22345\"}]}") ==
+	    FLATTEN_OK, "wazuh ip");
+	CHECK(count(sink.buf, "source_ip_address") == 2, "Unicode digits: %s",
+	    sink.buf);
+}
+
+static void
+test_wazuh_alias(void)
+{
+	struct flatten_meta m = { .bucket = "bkt", .key = "k",
+	    .basename = "k", .account_alias = "prod \"a\"" };
+
+	memset(&sink, 0, sizeof(sink));
+	CHECK(flatten_document(FLATTEN_WAZUH, "{\"Records\":[{}]}", 16, &m,
+	    sink_write, &sink, &nrec, errbuf, sizeof(errbuf)) == FLATTEN_OK,
+	    "alias");
+	CHECK(strstr(sink.buf, "{\"aws_account_alias\": \"prod \\\"a\\\"\", "
+	    "\"log_file\": \"k\"") != NULL, "alias written: %s", sink.buf);
 }
 
 static void
@@ -684,6 +731,7 @@ main(void)
 	test_strings();
 	test_json();
 	test_wazuh();
+	test_wazuh_alias();
 	test_bad();
 	test_empty_and_writer();
 	test_cuts();

@@ -3,9 +3,12 @@
 
 Runs tests/flatten_cli (next to $GETAWSLOG, default ./getawslog) over
 thousands of generated records (fixed seed) and over ../shared/corpus
-($SHARED), in the flat and json formats comparing bytes with the model,
-and in the wazuh format comparing the parsed events (keys in order) with
-a re-implementation of Wazuh's aws-s3 module. Last line: "N passed,
+($SHARED), in the flat and json formats comparing bytes with what the
+real CPython 2.7.18 makes of them running the script's code
+(tests/py2ref.py; the model, tests/py2model.py, where 2.7.18 is missing:
+the output says which), and in the wazuh format comparing bytes with
+json.dumps of tests/wazuh_model.py's events on this Python
+(test_wazuh_diff.py runs the model on CPython 3.10, the module's). Last line: "N passed,
 N failed"; exit status 1 on any failure.
 """
 
@@ -22,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import py2model  # noqa: E402
+import py2ref  # noqa: E402
 
 GETAWSLOG = os.environ.get('GETAWSLOG', os.path.join(TOP, 'getawslog'))
 CLI = os.path.join(os.path.dirname(GETAWSLOG), 'tests', 'flatten_cli')
@@ -71,8 +75,8 @@ def compare(name, data, key=KEY, ways=((),)):
     ways (its options: () one piece, ('-p', 'N') in pieces of N bytes,
     ('-a',) also cut at every byte, and more)."""
     base = key.rsplit('/', 1)[-1]
-    want_flat = py2model.flat_lines(data)
-    want_json = py2model.json_lines(data, base)
+    want_flat = py2ref.flat_lines(data)
+    want_json = py2ref.json_lines(data, base)
     want_wz = py2model.wazuh_events(data, BUCKET, key)
     for extra in ways:
         what = '%s (%s)' % (name, ' '.join(extra)) if extra else name
@@ -86,7 +90,7 @@ def compare(name, data, key=KEY, ways=((),)):
         detail = err.decode(errors='replace')
         if ok:
             for i, (line, ev) in enumerate(zip(lines, want_wz)):
-                if pairs(line) != pairs(json.dumps(ev)):
+                if line != json.dumps(ev):     # json.dumps's bytes
                     ok = False
                     detail = 'event %d\n' % i + first_diff(
                         line.encode(), json.dumps(ev).encode())
@@ -98,10 +102,10 @@ def compare_bad(name, data):
     """A document the model refuses: refused in every format and every
     cut (-a), nothing written."""
     try:
-        py2model.flat_lines(data)
-        check(False, '%s: the model accepts it' % name)
+        py2ref.flat_lines(data)
+        check(False, '%s: the reference accepts it' % name)
         return
-    except py2model.BadDoc:
+    except py2ref.BadDoc:
         pass
     for fmt in ('flat', 'json', 'wazuh'):
         rc, got, err = run(fmt, data, KEY, ['-a'])
@@ -137,8 +141,9 @@ def rstring():
     n = R.choice([0, 1, 3, 8, 20])
     s = ''.join(R.choice(CHARS) for _ in range(n))
     # Escaped, a high then a low surrogate would join into an arbitrary
-    # astral code point; Python 3's isprintable() (wazuh format) needs
-    # Unicode tables for those, which flatten.c approximates.
+    # astral code point, whose isprintable() (wazuh format) follows the
+    # Unicode of the Python running this test; test_wazuh_diff.py checks
+    # those on CPython 3.10, the module's.
     return re.sub('([\ud800-\udbff])(?=[\udc00-\udfff])', 'x', s)
 
 
@@ -353,14 +358,18 @@ def main():
         print('0 passed, 1 failed')
         return 1
 
-    # The model itself against the real lines: a wrong model fails here.
+    print('flat and json lines from %s' % py2ref.SOURCE)
+    # The model and the reference against the real lines: a wrong one
+    # fails here.
     check(py2model.flat_lines(SEC6_IN) == SEC6_OUT, 'model: section 6 line')
     check(py2model.flat_lines(ROOT_IN) == ROOT_OUT, 'model: Root identity')
+    check(py2ref.flat_lines(SEC6_IN) == SEC6_OUT, 'reference: section 6')
+    check(py2ref.flat_lines(ROOT_IN) == ROOT_OUT, 'reference: Root')
     for name, doc in (('section 6', SEC6_IN), ('Root identity', ROOT_IN)):
         compare(name, doc)
     # The comparison can fail: a different record must not compare equal.
     rc, got, _ = run('flat', ROOT_IN)
-    check(rc == 0 and got != py2model.flat_lines(SEC6_IN), 'sanity: differ')
+    check(rc == 0 and got != py2ref.flat_lines(SEC6_IN), 'sanity: differ')
 
     # Generated documents: about 3000 records, fed whole, in pieces of
     # one byte and of a few kilobytes.

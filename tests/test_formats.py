@@ -3,11 +3,13 @@
 """End-to-end tests of -j and --format flat|json|wazuh (issue 3): the built
 getawslog against moto's S3 behind tests/s3env.py's verifying front.
 
-The log the binary writes is compared with tests/py2model.py, the Python
-model of what getawslog.py (Python 2.7) printed: byte for byte for flat and
-json; for wazuh every line must be strict JSON equal (keys in order, as
-test_flatten_diff.py compares them) to the model's event, with log_info and
-aws_account_id taken from the bucket and the object key.  With $SHARED set,
+The log the binary writes is compared with what getawslog.py printed:
+byte for byte for flat and json, as the real CPython 2.7.18 makes the lines
+running the script's code (tests/py2ref.py), or, where 2.7.18 is missing,
+tests/py2model.py, the Python 3 model of it (the output says which); for
+wazuh every line must be strict JSON and byte for byte json.dumps of the
+model's event (tests/wazuh_model.py), with log_info and aws_account_id
+taken from the bucket and the object key.  With $SHARED set,
 the whole of $SHARED/corpus (events and real log files) goes through the
 binary too.  Bad documents, documents without records, line breaks inside
 values and the state file (-s) are checked in every format.
@@ -31,10 +33,10 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import py2model  # noqa: E402
+import py2ref  # noqa: E402
 import runner  # noqa: E402
 import s3env  # noqa: E402
 from s3env import gz, make_trail, s3_order  # noqa: E402
-from test_flatten_diff import pairs  # noqa: E402  (wazuh: keys in order)
 
 ACCOUNT = "123456789012"
 ORG_ACCOUNT = "222233334444"
@@ -180,9 +182,9 @@ class Base(unittest.TestCase):
         out = b"" if model != "wazuh" else []
         for k in s3_order(docs):
             if model == "flat":
-                out += py2model.flat_lines(docs[k])
+                out += py2ref.flat_lines(docs[k])
             elif model == "json":
-                out += py2model.json_lines(docs[k], basename(k))
+                out += py2ref.json_lines(docs[k], basename(k))
             else:
                 out += [(k, ev) for ev in
                         py2model.wazuh_events(docs[k], bucket, k)]
@@ -219,7 +221,7 @@ class Base(unittest.TestCase):
                                                "s3bucket": bucket})
             self.assertEqual(aws["aws_account_id"], accounts[key],
                              "aws_account_id of %s" % key)
-            if pairs(line) != pairs(json.dumps(ev)):
+            if line != json.dumps(ev).encode():     # the module's bytes
                 self.fail("line %d (%s) differs from the model:\n got:  %s"
                           "\n want: %s" % (i + 1, key, line[:1500],
                                            json.dumps(ev)[:1500]))
@@ -359,8 +361,10 @@ class ReferenceTests(Base):
         p = self.run_fmt("-j", "ref-sec6", log)
         self.assertRun(p, 0, b"")
         self.assertBytes(self.read(log), SEC6_LINE)
-        # The model says the same (a wrong model fails here, not silently).
+        # The model and the reference say the same (a wrong one fails
+        # here, not silently).
         self.assertEqual(py2model.flat_lines(doc(SEC6_RECORD)), SEC6_LINE)
+        self.assertEqual(py2ref.flat_lines(doc(SEC6_RECORD)), SEC6_LINE)
 
     def test_section6_root_identity(self):
         rec = b'{"userIdentity":' + ROOT_IDENTITY + b"}"
@@ -684,6 +688,29 @@ class SourceTests(Base):
                     "AWSLogs/12345/CloudTrail/c.json.gz": "111122223333"}
         self.check_all("src-acct", docs, accounts)
 
+    def test_account_alias(self):
+        """--account-alias fills every event's log_info.aws_account_alias
+        (as the module's aws_account_alias); only with --format wazuh."""
+        k = log_key(1, "alias")
+        self.seed_docs("src-alias", {k: doc(GOOD_RECORDS[0], SEC6_RECORD)})
+        log = self.logpath()
+        alias = 'prod "main" caf\u00e9'
+        p = self.run_fmt("wazuh", "src-alias", log,
+                         ["--account-alias", alias])
+        self.assertRun(p, 0, b"")
+        lines = self.read(log).split(b"\n")[:-1]
+        self.assertEqual(len(lines), 2)
+        for line in lines:
+            info = json.loads(line)["aws"]["log_info"]
+            self.assertEqual(info, {"aws_account_alias": alias,
+                                    "log_file": k, "s3bucket": "src-alias"})
+            self.assertIn(b'"aws_account_alias": "prod \\"main\\" '
+                          b'caf\\u00e9"', line)
+        p = self.run_fmt("json", "src-alias", self.logpath(),
+                         ["--account-alias", "x"])
+        self.assertEqual(p.returncode, 2, self.show(p))
+        self.assertIn(b"--account-alias: only with --format wazuh", p.stderr)
+
     def test_big_object(self):
         """Thousands of records in one object, several MB of lines."""
         events = s3env.sample_events(shared="")
@@ -798,7 +825,8 @@ class DiscardTests(Base):
         for rule, why in (("eventName", b"eventName: no '='"),
                           ("=x", b"=x: FIELD is empty"),
                           ("eventName=(", b"eventName=(: "),
-                          ("a=b{2,1}", b"a=b{2,1}: ")):
+                          ("a=b{2,1}", b"a=b{2,1}: "),
+                          ("a=(b)\\1", b"a=(b)\\1: a back-reference")):
             p = self.env.run(["-j", "-b", "x", "-l", log, "--discard", rule])
             self.assertEqual(p.returncode, 2, self.show(p))
             self.assertIn(b"getawslog: error: option --discard: " + why,
@@ -808,6 +836,59 @@ class DiscardTests(Base):
         self.assertIn(b"only with -j or --format", p.stderr)
         self.assertEqual(self.env.requests, [])
         self.assertFalse(os.path.exists(log))
+
+
+    def test_paths_through_lists(self):
+        """A path that meets a list goes on in each element (Wazuh's
+        discard_field): the record matches when one element does."""
+        def ev(i, resources):
+            return {"eventVersion": "1.08", "eventID": "id-%d" % i,
+                    "eventName": "Decrypt", "resources": resources}
+        kms = {"type": "AWS::KMS::Key", "ARN": "arn:aws:kms:k"}
+        s3o = {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/o"}
+        keep = [ev(1, [s3o]), ev(2, []), ev(3, {"type": "AWS::KMS::Keys"}),
+                ev(4, [[s3o], "AWS::KMS::Key"]), ev(5, None)]
+        drop = [ev(6, [s3o, kms]), ev(7, [kms]), ev(8, {"type":
+                "AWS::KMS::Key"}), ev(9, [[s3o], [kms]])]
+        doc = json.dumps({"Records": [keep[0], drop[0], keep[1], drop[1],
+                          keep[2], drop[2], keep[3], drop[3], keep[4]]})
+        key = PREFIX + "%s_CloudTrail_us-east-1_20240730T2105Z_l.json.gz" % (
+            ACCOUNT)
+        for fmt in ("-j", "wazuh"):
+            with self.subTest(fmt):
+                bucket = "discard-list-" + fmt.strip("-")
+                self.seed_docs(bucket, {key: doc.encode()})
+                log = self.logpath()
+                p = self.run_fmt(fmt, bucket, log, [
+                    "-dd", "--discard", "resources.type=^AWS::KMS::Key$"])
+                self.assertEqual(p.returncode, 0, self.show(p))
+                self.assertIn(b", %d records discarded\n" % len(drop),
+                              p.stderr)
+                self.assertFormat(fmt, self.read(log), bucket, {
+                    key: json.dumps({"Records": keep}).encode()})
+
+    def test_long_value_costs_linear_time(self):
+        """An unanchored rule on a 256 KiB userAgent: glibc's regexec
+        alone tries each start to the end (about 20 s); one scan here."""
+        agent = "Mozilla " * 32768
+        recs = [{"eventVersion": "1.08", "eventID": "id-%d" % i,
+                 "eventName": "GetObject", "userAgent": agent + tail}
+                for i, tail in enumerate(("", "googlebot"))]
+        key = PREFIX + "%s_CloudTrail_us-east-1_20240730T2105Z_u.json.gz" % (
+            ACCOUNT)
+        self.seed_docs("discard-long", {key: json.dumps(
+            {"Records": recs}).encode()})
+        log = self.logpath()
+        t = time.monotonic()
+        p = self.run_fmt("-j", "discard-long", log, [
+            "-dd", "--discard", "userAgent=Mozilla.*bot",
+            "--discard", "userAgent=M.*z.*q"])
+        took = time.monotonic() - t
+        self.assertEqual(p.returncode, 0, self.show(p))
+        self.assertIn(b", 1 records discarded\n", p.stderr)
+        self.assertFormat("-j", self.read(log), "discard-long", {
+            key: json.dumps({"Records": recs[:1]}).encode()})
+        self.assertLess(took, 5.0, "the run took %.1f s" % took)
 
 
 class StateTests(Base):
@@ -887,14 +968,16 @@ class StreamTests(Base):
         # held-back lines before the document's end was seen. A ceiling
         # (lines at most 16 times the document, plus slack) makes it that
         # object's failure; the next object is written, nothing is left
-        # beside the log.
+        # beside the log. (--max-output-size's 64M would stop it first:
+        # raised, so this guard is the one seen.)
         bomb = b'{"Records":[' + b",".join([b"{}"] * 1000000) + b"]}"
         good = doc(SEC6_RECORD)
         docs = {log_key(0, "blowup"): bomb, log_key(1, "good"): good}
         self.seed_docs("stream-blowup", docs)
         d = self.env.tempdir()
         log = os.path.join(d, "amazon.json")
-        p = self.run_fmt("wazuh", "stream-blowup", log)
+        p = self.run_fmt("wazuh", "stream-blowup", log,
+                         ["--max-output-size", "1G"])
         self.assertEqual(p.returncode, 4, self.show(p))
         self.assertIn(log_key(0, "blowup").encode() + b": its lines would be "
                       b"more than 16 times the document", p.stderr)
@@ -902,6 +985,72 @@ class StreamTests(Base):
                           {log_key(1, "good"): good})
         self.assertEqual(sorted(os.listdir(d)), [".amazon.json.lock",
                                                  "amazon.json"])
+
+    def test_small_object_with_huge_output_fails(self):
+        # Issue 19 item 7: `{"eventVersion":"1"}` repeated compresses a
+        # thousand times and makes 14 times its JSON in wazuh lines, under
+        # the 16-times guard above: 159 KiB of gzip made 0.9 GiB. An
+        # object writes at most --max-output-size (64M) or 100 times its
+        # compressed size: past it, that object fails, nothing of it is
+        # written, the next object is.
+        rec = b'{"eventVersion":"1"}'
+        hostile = doc(*[rec] * 400000)
+        good = doc(SEC6_RECORD)
+        self.assertLess(len(gz(hostile)), 100 << 10)
+        docs = {log_key(0, "hostile"): hostile, log_key(1, "good"): good}
+        self.seed_docs("stream-output", docs)
+        d = self.env.tempdir()
+        log = os.path.join(d, "amazon.json")
+        p = self.run_fmt("wazuh", "stream-output", log)
+        self.assertEqual(p.returncode, 4, self.show(p))
+        self.assertIn(log_key(0, "hostile").encode() + b": its lines would "
+                      b"take more than 67108864 bytes (see --max-output-"
+                      b"size)\n", p.stderr)
+        self.assertFormat("wazuh", self.read(log), "stream-output",
+                          {log_key(1, "good"): good})
+        self.assertEqual(sorted(os.listdir(d)), [".amazon.json.lock",
+                                                 "amazon.json"])
+
+    def test_max_output_size_is_a_floor_under_the_ratio(self):
+        # --max-output-size 1M: a compressible object of 2 MB of lines
+        # fails (in raw mode too: its bytes are its output); one of
+        # incompressible text, whose gzip is a hundredth of its lines or
+        # more, is written whatever its size.
+        rng = random.Random(19)
+        small = doc(*[SEC6_RECORD] * 2000)
+        noisy = doc(*[json.dumps({"eventVersion": "1.08", "eventID": "n%d" % i,
+                                  "noise": "%x" % rng.getrandbits(40000)})
+                      .encode() for i in range(220)])
+        self.assertGreater(len(noisy), 2 << 20)
+        docs = {log_key(0, "small"): small, log_key(1, "noisy"): noisy}
+        self.seed_docs("stream-outmax", docs)
+        for fmt in ("raw", "-j", "json"):
+            with self.subTest(fmt):
+                log = self.logpath()
+                args = ["-b", "stream-outmax", "-l", log,
+                        "--max-output-size", "1M"]
+                p = self.env.run(args + (FORMATS[fmt][0] if fmt != "raw"
+                                         else []))
+                self.assertEqual(p.returncode, 4, self.show(p))
+                what = b"it would write" if fmt == "raw" else \
+                    b"its lines would take"
+                self.assertIn(log_key(0, "small").encode() + b": " + what +
+                              b" more than 1048576 bytes (see --max-output-"
+                              b"size)\n", p.stderr)
+                if fmt == "raw":
+                    self.assertBytes(self.read(log), noisy + b"\n")
+                else:
+                    self.assertFormat(fmt, self.read(log), "stream-outmax",
+                                      {log_key(1, "noisy"): noisy})
+                # The default (64M) takes both.
+                log = self.logpath()
+                p = self.env.run(args[:4] + (FORMATS[fmt][0] if fmt != "raw"
+                                             else []))
+                self.assertEqual(p.returncode, 0, self.show(p))
+        p = self.env.run(["-b", "x", "-l", self.logpath(),
+                          "--max-output-size", "0"])
+        self.assertEqual(p.returncode, 2, self.show(p))
+        self.assertIn(b"--max-output-size: 0 is not a size", p.stderr)
 
     def test_document_bigger_than_the_spools_memory(self):
         pooldoc, body = self.big_doc()
@@ -969,4 +1118,5 @@ class StreamTests(Base):
 
 
 if __name__ == "__main__":
+    print("flat and json lines from %s" % py2ref.SOURCE)
     sys.exit(runner.main("formats"))

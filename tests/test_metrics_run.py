@@ -50,6 +50,8 @@ PLAIN = ["getawslog_last_run_timestamp_seconds",
          "getawslog_last_run_duration_seconds",
          "getawslog_last_run_records",
          "getawslog_last_run_records_discarded",
+         "getawslog_last_run_records_shortened",
+         "getawslog_last_run_records_overlong",
          "getawslog_last_run_bytes_downloaded",
          "getawslog_newest_object_timestamp_seconds"]
 OBJECTS = "getawslog_last_run_objects"

@@ -4,7 +4,7 @@
  * they stayed in memory or went to the file, rewinding forgets them, a
  * spool is reused after a drain, and failures are failures (a writer that
  * refuses, a file that cannot grow, no directory to put the file in; a
- * directory that does not exist gives way to $TMPDIR).
+ * directory that does not exist gives way to $TMPDIR), a limit.
  */
 #include <sys/resource.h>
 
@@ -88,6 +88,23 @@ main(void)
 	CHECK(spool_drain(sp, cap_write, &s) == -1, "writer fails");
 	CHECK(s.writes == 2 && spool_size(sp) == 0, "stopped, emptied");
 	cap_reset(&s);
+	spool_free(sp);
+
+	/* A limit: the write past it fails, silently; spool_over says. */
+	sp = spool_new(NULL, 100);
+	spool_limit(sp, 1000);
+	CHECK(spool_write(sp, big, 600) == 0 && spool_over(sp) == 0,
+	    "under the limit");
+	CHECK(spool_write(sp, big, 400) == 0 && spool_over(sp) == 0,
+	    "up to the limit");
+	CHECK(spool_write(sp, big, 1) == -1 && spool_over(sp) == 1000,
+	    "past the limit");
+	spool_limit(sp, 0);
+	CHECK(spool_over(sp) == 0 && spool_rewind(sp) == 0, "limit lifted");
+	round_trip(sp, big, 50000, "no limit");
+	spool_limit(sp, 10);
+	CHECK(spool_write(sp, big, (size_t)-1) == -1 && spool_over(sp) == 10,
+	    "a length past any limit");
 	spool_free(sp);
 
 	/* A file that cannot grow (RLIMIT_FSIZE) is a write error. */

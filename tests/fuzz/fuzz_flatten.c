@@ -12,7 +12,10 @@
  * reason, bytes) must be the one of a single piece. Finally the scanner
  * and the tree parser must accept the same language: with every "Records"
  * renamed (so that no record is built and the scanner alone reads the
- * text), a JSON error must stay the same error at the same byte.
+ * text), a JSON error must stay the same error at the same byte. With
+ * --max-line-bytes at its least (linefit.c), a good document keeps the
+ * same promises, its number of lines, and every line longer than the
+ * limit is one counted as such.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 
 #include "../capture.h"
 #include "flatten.h"
+#include "linefit.h"
 
 #ifndef FUZZ_FORMAT
 #define FUZZ_FORMAT	FLATTEN_FLAT
@@ -33,6 +37,9 @@ struct sink {
 	size_t	lines;
 	int	at_start;	/* the next byte starts a line */
 	size_t	headlen;	/* bytes of the current line so far, capped */
+	size_t	linelen;	/* the whole current line's, so far */
+	size_t	limit;		/* lines longer (newline included) are */
+	size_t	over;		/* counted here */
 };
 
 static const char meta_key[] = "AWSLogs/123456789012/CloudTrail/us-east-1/"
@@ -63,12 +70,16 @@ sink_write(void *arg, const char *buf, size_t len)
 			abort();
 		if (s->at_start) {
 			s->headlen = 0;
+			s->linelen = 0;
 			s->at_start = 0;
 		}
+		s->linelen++;
 		if (buf[i] == '\n') {
 			/* A line shorter than the prefix is no record. */
 			if (s->headlen < strlen(want))
 				abort();
+			if (s->linelen > s->limit)
+				s->over++;
 			s->lines++;
 			s->at_start = 1;
 			continue;
@@ -126,6 +137,32 @@ json_error(const char *err)
 	    strncmp(err, "nesting ", 8) == 0;
 }
 
+/* The document again, lines kept to LINEFIT_MIN bytes: see the top. */
+static void
+fit_lines(const uint8_t *data, size_t size, size_t nrec)
+{
+	struct flatten_meta	 meta = { .bucket = "bucket", .key = meta_key,
+	    .basename = "x.json.gz" };
+	struct sink		 s;
+	size_t			 n = 0, shortened = 0, overlong = 0;
+	char			 err[256];
+	int			 rc;
+
+	memset(&s, 0, sizeof(s));
+	s.at_start = 1;
+	s.limit = LINEFIT_MIN;
+	meta.max_line = LINEFIT_MIN;
+	meta.shortened = &shortened;
+	meta.overlong = &overlong;
+	rc = flatten_document(FUZZ_FORMAT, (const char *)data, size, &meta,
+	    sink_write, &s, &n, err, sizeof(err));
+	if (rc == FLATTEN_ENOMEM)
+		return;
+	if (rc != FLATTEN_OK || n != nrec || s.lines != nrec || !s.at_start ||
+	    s.over != overlong || overlong > shortened || shortened > nrec)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -143,10 +180,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&one, 0, sizeof(one));
 	memset(&cut, 0, sizeof(cut));
 	s.at_start = 1;
+	s.limit = SIZE_MAX;
 	rc = flatten_document(FUZZ_FORMAT, (const char *)data, size, &meta,
 	    sink_write, &s, &nrec, err, sizeof(err));
 	if (rc == FLATTEN_OK && (s.lines != nrec || !s.at_start))
 		abort();
+	if (rc == FLATTEN_OK)
+		fit_lines(data, size, nrec);
 	if (rc != FLATTEN_OK && rc != FLATTEN_EBADDOC && rc != FLATTEN_ENOMEM)
 		abort();
 	if (rc == FLATTEN_EBADDOC && (s.lines != 0 || err[0] == '\0'))
