@@ -372,7 +372,8 @@ job_check(struct job *j)
 	check_creds(&c, found ? &j->creds : NULL, j->cfg.region,
 	    j->ecfg.ca_bundle);
 	if (found && job_open_engine(j) == EXIT_OK) {
-		if (o->bucket != NULL)
+		/* The queue mode lists only with --catch-up. */
+		if (o->queue_url == NULL || o->catch_up)
 			check_bucket(&c, j->r.s3, o, j->cfg.region);
 		if (o->queue_url != NULL)
 			check_queue(&c, j->r.eng, job_open_sqs(j) == EXIT_OK ?
