@@ -410,6 +410,28 @@ option_name(int val)
 	return "";
 }
 
+/*
+ * The options of one mode given with the other: walk_only the listing's
+ * alone, listing those --catch-up lends the queue mode, queue_only the
+ * queue mode's (each the last one given, 0 none).
+ */
+static void
+check_modes(const struct options *o, int walk_only, int listing,
+    int queue_only)
+{
+	if (o->queue_url != NULL && (walk_only || (listing && !o->catch_up)))
+		usage_error("option %s: the listing's, not --queue-url's",
+		    option_name(walk_only ? walk_only : listing));
+	/* Without the state, the queue would write again what it lists. */
+	if (o->catch_up && o->state == NULL)
+		usage_error("option --catch-up: only with -s, which the queue "
+		    "and the listing share");
+	if (o->queue_url == NULL && queue_only)
+		usage_error("option %s: only with --queue-url",
+		    option_name(queue_only));
+}
+
+/* An option switch: one case per option, hence its length. */
 void
 options_parse(int argc, char **argv, struct options *o)
 {
@@ -590,14 +612,5 @@ options_parse(int argc, char **argv, struct options *o)
 	if (o->wazuh_state != NULL && (o->state == NULL || o->bucket == NULL))
 		usage_error("option --import-wazuh-state: the state to write "
 		    "(-s) and the bucket (-b) are needed");
-	if (o->queue_url != NULL && (walk_only || (listing && !o->catch_up)))
-		usage_error("option %s: the listing's, not --queue-url's",
-		    option_name(walk_only ? walk_only : listing));
-	/* Without the state, the queue would write again what it lists. */
-	if (o->catch_up && o->state == NULL)
-		usage_error("option --catch-up: only with -s, which the queue "
-		    "and the listing share");
-	if (o->queue_url == NULL && queue_only)
-		usage_error("option %s: only with --queue-url",
-		    option_name(queue_only));
+	check_modes(o, walk_only, listing, queue_only);
 }
