@@ -16,9 +16,15 @@
  * it comes back after its timeout, and the queue's redrive policy moves
  * one that keeps failing to the dead-letter queue.
  *
+ * An object a message names is fetched once per run: a second notice
+ * of it waits for the first copy, or finds it done. A --follow service
+ * also tries failed S3 deletes again, writes --metrics as it goes and
+ * gives back the memory a big object took (chores).
+ *
  * Callbacks (the engine's) only record what happened; parsing, queueing
  * and every effect happen here, in the top loop.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +34,7 @@
 #include "fetch.h"
 #include "msg.h"
 #include "notify.h"
+#include "object.h"
 #include "sig.h"
 #include "sqs.h"
 #include "util.h"
@@ -42,6 +49,12 @@
 #define DRAIN_RETRY_MIN_MS	1000	/* --follow: after a failed receive */
 #define DRAIN_RETRY_MAX_MS	60000
 #define DRAIN_STOP_MS		(ENGINE_FINAL_MS + 1000)	/* after a signal */
+#define DRAIN_DONE_KEPT		16384	/* objects done, known again */
+#define DRAIN_REPORT_MS		60000	/* a service's --metrics this often */
+#define DRAIN_REPORT_MIN_MS	5000	/* ... or after a batch, at most */
+#define DRAIN_UNDELETED_MIN_MS	10000	/* a failed S3 delete tried again */
+#define DRAIN_UNDELETED_MAX_MS	600000	/* ... the wait doubling up to this */
+#define DRAIN_HASH		4096	/* the objects' hash chains */
 
 enum msg_state {
 	M_OPEN,		/* its objects are being done */
@@ -73,6 +86,28 @@ struct msg {
 	int		 beating;	/* a heartbeat in flight */
 	int		 lost;		/* a heartbeat was refused */
 	long long	 beat_at;	/* its next heartbeat, monotonic ms */
+};
+
+/*
+ * An object of this run, by "bucket/key": queued for the message that
+ * named it first (others naming it too wait for its outcome), or done
+ * (kept among the last DRAIN_DONE_KEPT). S3 delivers a notice at least
+ * once, and a bucket with both S3 events and CloudTrail's SNS notices
+ * names each object twice: without -s a second download would write its
+ * records again before the first copy's delete.
+ */
+struct dobj {
+	struct dobj	*hnext;		/* its hash chain */
+	char		*name;
+	struct msg	*m;		/* its first message; NULL once done */
+	struct msg	**also;		/* other messages waiting for it */
+	size_t		 nalso;
+};
+
+struct dobjs {
+	struct dobj	*chain[DRAIN_HASH];
+	struct dobj	*done[DRAIN_DONE_KEPT];	/* a ring, oldest first out */
+	size_t		 ndone, donenext;
 };
 
 /* One ChangeMessageVisibilityBatch about messages. */
@@ -110,6 +145,7 @@ struct drain {
 	const struct options *o;
 	struct sqs	*q;
 	struct fetchq	*fq;
+	struct dobjs	*objs;		/* queued and done objects */
 	struct msg	*msgs, **msgs_tail;	/* in the order received */
 	struct arrival	*arrived, **arrived_tail;
 	struct beat	*beats;
@@ -126,6 +162,13 @@ struct drain {
 	int		 receive_failures;
 	struct left	 left[DRAIN_LEFT_KEPT];	/* messages this run left */
 	size_t		 nleft, leftnext;
+	/* --follow's chores */
+	long long	 report_at;	/* --metrics last written */
+	int		 batch_ended;	/* since then */
+	long long	 undeleted_at;	/* failed deletes tried again; 0 none */
+	long long	 undeleted_wait;
+	unsigned long	 undeleted_seen;	/* r->n.undeleted looked at */
+	int		 trim;		/* memory to give back once idle */
 };
 
 static int
@@ -209,6 +252,7 @@ batch_less(struct drain *d, struct batch *b)
 	if (--b->open == 0) {
 		free(b);
 		d->batches--;
+		d->batch_ended = 1;
 	}
 }
 
@@ -320,13 +364,10 @@ msgs_finish(struct drain *d)
 	msgs_reap(d);
 }
 
-/* fetch.c tells what became of an object of m, in its turn. */
+/* What became of an object, for a message naming it. */
 static void
-on_outcome(void *arg, void *tag, enum fetch_outcome how)
+msg_told(struct msg *m, enum fetch_outcome how)
 {
-	struct msg	*m = tag;
-
-	(void)arg;
 	m->objects--;
 	switch (how) {
 	case FETCH_DONE:
@@ -343,6 +384,192 @@ on_outcome(void *arg, void *tag, enum fetch_outcome how)
 		m->started = 1;
 		m->failed = 1;
 	}
+}
+
+/* ----------------------------------------------------------- objects */
+
+static size_t
+dobj_hash(const char *s)
+{
+	unsigned long	h = 2166136261UL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = ((h ^ (unsigned char)*s) * 16777619UL) & 0xffffffffUL;
+	return (size_t)(h % DRAIN_HASH);
+}
+
+static struct dobj *
+dobj_find(struct dobjs *t, const char *name)
+{
+	struct dobj	*o;
+
+	for (o = t->chain[dobj_hash(name)]; o != NULL; o = o->hnext)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+static void
+dobj_free(struct dobj *o)
+{
+	free(o->name);
+	free(o->also);
+	free(o);
+}
+
+/* Out of its chain, and freed. */
+static void
+dobj_drop(struct dobjs *t, struct dobj *o)
+{
+	struct dobj	**pp;
+
+	for (pp = &t->chain[dobj_hash(o->name)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == o) {
+			*pp = o->hnext;
+			break;
+		}
+	dobj_free(o);
+}
+
+/* Queued for m; it takes name. NULL when memory runs out. */
+static struct dobj *
+dobj_new(struct dobjs *t, char *name, struct msg *m)
+{
+	struct dobj	*o;
+	size_t		 h;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	o->name = name;
+	o->m = m;
+	h = dobj_hash(name);
+	o->hnext = t->chain[h];
+	t->chain[h] = o;
+	return o;
+}
+
+/* Done: known again among the last DRAIN_DONE_KEPT. */
+static void
+dobj_done(struct dobjs *t, struct dobj *o)
+{
+	o->m = NULL;
+	free(o->also);
+	o->also = NULL;
+	o->nalso = 0;
+	if (t->ndone < DRAIN_DONE_KEPT) {
+		t->done[t->ndone++] = o;
+		return;
+	}
+	dobj_drop(t, t->done[t->donenext]);
+	t->done[t->donenext] = o;
+	t->donenext = (t->donenext + 1) % DRAIN_DONE_KEPT;
+}
+
+static void
+dobjs_free(struct dobjs *t)
+{
+	struct dobj	*o;
+	size_t		 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < DRAIN_HASH; i++)
+		while ((o = t->chain[i]) != NULL) {
+			t->chain[i] = o->hnext;
+			dobj_free(o);
+		}
+	free(t);
+}
+
+/*
+ * fetch.c tells what became of an object, in its turn: to its message
+ * and to those waiting for it. One done or skipped is known again; one
+ * failed or dropped is forgotten, so that its next notice tries again.
+ */
+static void
+on_outcome(void *arg, void *tag, enum fetch_outcome how)
+{
+	struct drain	*d = arg;
+	struct dobj	*o = tag;
+	size_t		 i;
+
+	if (how != FETCH_DROPPED)
+		d->trim = 1;
+	msg_told(o->m, how);
+	for (i = 0; i < o->nalso; i++) {
+		o->also[i]->busy--;
+		msg_told(o->also[i], how);
+	}
+	if (how == FETCH_DONE || how == FETCH_SKIPPED)
+		dobj_done(d->objs, o);
+	else
+		dobj_drop(d->objs, o);
+}
+
+/*
+ * An object m names that this run queued or did already: m waits for
+ * the first copy's outcome, or counts it skipped. 0, or -1 (no memory).
+ */
+static int
+object_again(struct drain *d, struct msg *m, struct dobj *o)
+{
+	struct msg	**also;
+
+	if (d->o->debug > 1)
+		msg_warn("queue message %s: %s %s in this run", m->id, o->name,
+		    o->m != NULL ? "queued already" : "done already");
+	if (o->m == NULL) {
+		m->started = 1;
+		d->r->n.skipped++;
+		return 0;
+	}
+	if ((also = realloc(o->also, (o->nalso + 1) * sizeof(*also))) ==
+	    NULL) {
+		msg_oom();
+		return -1;
+	}
+	o->also = also;
+	also[o->nalso++] = m;
+	m->objects++;
+	m->busy++;	/* freed only once told */
+	return 0;
+}
+
+/* One object of m into fetch.c, unless queued or done already. */
+static int
+queue_object(struct drain *d, struct msg *m, struct notify_object *no)
+{
+	struct fetch_item	 it;
+	struct dobj		*o;
+	char			*name;
+
+	if (asprintf(&name, "%s/%s", no->bucket, no->key) == -1) {
+		msg_oom();
+		return -1;
+	}
+	if ((o = dobj_find(d->objs, name)) != NULL) {
+		free(name);
+		return object_again(d, m, o);
+	}
+	if ((o = dobj_new(d->objs, name, m)) == NULL) {
+		free(name);
+		msg_oom();
+		return -1;
+	}
+	memset(&it, 0, sizeof(it));
+	it.bucket = no->bucket;
+	it.key = no->key;
+	no->key = NULL;
+	it.size = no->size;
+	it.region = no->region;
+	it.tag = o;
+	if (fetch_put(d->fq, &it) == -1) {
+		dobj_drop(d->objs, o);
+		return -1;
+	}
+	m->objects++;
+	return 0;
 }
 
 /* ---------------------------------------------------------- receiving */
@@ -459,19 +686,35 @@ nothing_to_do(struct msg *m, const struct notify *n)
 	m->queued = 1;
 }
 
+static int
+bucket_named(const struct options *o, const char *bucket)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nbuckets; i++)
+		if (strcmp(o->buckets[i], bucket) == 0)
+			return 1;
+	return 0;
+}
+
 /* The objects of a message understood, into the queue. 0, or -1 fatal. */
 static int
 queue_objects(struct drain *d, struct msg *m, struct notify *n)
 {
-	struct fetch_item	 it;
 	size_t			 i;
 	char			 why[NOTIFY_BUCKET_MAX + 64];
 
-	for (i = 0; d->o->bucket != NULL && i < n->nobjects; i++)
-		if (strcmp(n->objects[i].bucket, d->o->bucket) != 0) {
+	/*
+	 * Only -b's buckets: whoever may send to the queue must not choose
+	 * what is written. Left, not deleted: the dead-letter queue keeps
+	 * it for someone to look at (a forgery, or a notification set up
+	 * for another consumer).
+	 */
+	for (i = 0; i < n->nobjects; i++)
+		if (!bucket_named(d->o, n->objects[i].bucket)) {
 			(void)snprintf(why, sizeof(why), "it names bucket %s, "
-			    "not %s (-b)", n->objects[i].bucket,
-			    d->o->bucket);
+			    "not one of -b's", n->objects[i].bucket);
+			d->r->n.messages_foreign++;
 			msg_leave(m, why, 0);
 			return 0;
 		}
@@ -482,18 +725,9 @@ queue_objects(struct drain *d, struct msg *m, struct notify *n)
 	if (d->o->debug > 1)
 		msg_warn("queue message %s: %s%s, %zu objects", m->id, n->form,
 		    n->sns ? " in SNS" : "", n->nobjects);
-	for (i = 0; i < n->nobjects; i++) {
-		memset(&it, 0, sizeof(it));
-		it.bucket = n->objects[i].bucket;
-		it.key = n->objects[i].key;
-		n->objects[i].key = NULL;
-		it.size = n->objects[i].size;
-		it.region = n->objects[i].region;
-		it.tag = m;
-		if (fetch_put(d->fq, &it) == -1)
+	for (i = 0; i < n->nobjects; i++)
+		if (queue_object(d, m, &n->objects[i]) == -1)
 			return -1;
-		m->objects++;
-	}
 	m->queued = 1;
 	return 0;
 }
@@ -770,6 +1004,70 @@ hold_arrived(struct drain *d)
 	}
 }
 
+/* ------------------------------------------------------------ chores */
+
+/*
+ * A service's S3 deletes that failed (recorded, in getawslog_undeleted)
+ * are tried again DRAIN_UNDELETED_MIN_MS after, then ever less often
+ * while they keep failing, not only when the next service starts.
+ */
+static void
+retry_undeleted(struct drain *d, long long now)
+{
+	struct run	*r = d->r;
+	unsigned long	 before;
+
+	if (!d->o->delete)
+		return;
+	if (r->n.undeleted > d->undeleted_seen && d->undeleted_at == 0) {
+		d->undeleted_wait = DRAIN_UNDELETED_MIN_MS;
+		d->undeleted_at = now + d->undeleted_wait;
+	}
+	d->undeleted_seen = r->n.undeleted;
+	if (d->undeleted_at == 0 || now < d->undeleted_at)
+		return;
+	before = r->n.undeleted;
+	if (object_retry_deletes(r) == OBJECT_FATAL)
+		r->fatal = 1;
+	d->undeleted_seen = r->n.undeleted;
+	if (r->n.undeleted == before) {
+		d->undeleted_at = 0;	/* each one deleted */
+		return;
+	}
+	d->undeleted_wait *= 2;
+	if (d->undeleted_wait > DRAIN_UNDELETED_MAX_MS)
+		d->undeleted_wait = DRAIN_UNDELETED_MAX_MS;
+	d->undeleted_at = util_mono_ms() + d->undeleted_wait;
+}
+
+/*
+ * A service's chores between objects: failed deletes tried again;
+ * --metrics after a batch (at most every DRAIN_REPORT_MIN_MS) and at
+ * least every DRAIN_REPORT_MS, so that a healthy service is seen as one;
+ * the memory a big object took given back once nothing is queued
+ * (main keeps it from glibc's own trimming, which costs every object).
+ */
+static void
+chores(struct drain *d)
+{
+	struct run	*r = d->r;
+	long long	 now = util_mono_ms();
+
+	if (!d->o->follow || !going(d))
+		return;
+	retry_undeleted(d, now);
+	if (r->metrics_now != NULL && (now - d->report_at >= DRAIN_REPORT_MS ||
+	    (d->batch_ended && now - d->report_at >= DRAIN_REPORT_MIN_MS))) {
+		d->batch_ended = 0;
+		d->report_at = now;
+		r->metrics_now(r);
+	}
+	if (d->trim && fetch_queued(d->fq) == 0) {
+		d->trim = 0;
+		(void)malloc_trim(0);
+	}
+}
+
 /* ---------------------------------------------------------- the loop */
 
 /* Without --follow: the last receive brought nothing, nothing is left. */
@@ -853,6 +1151,7 @@ drain_free(struct drain *d)
 	}
 	for (i = 0; i < d->nleft; i++)
 		free(d->left[i].id);
+	dobjs_free(d->objs);
 }
 
 void
@@ -873,12 +1172,19 @@ drain_run(struct run *r, struct sqs *q)
 		d.tick_ms = DRAIN_TICK_MAX_MS;
 	if (d.tick_ms < DRAIN_TICK_MIN_MS)
 		d.tick_ms = DRAIN_TICK_MIN_MS;
+	if ((d.objs = calloc(1, sizeof(*d.objs))) == NULL) {
+		msg_oom();
+		r->fatal = 1;
+		return;
+	}
 	if ((d.fq = fetch_new(r, on_outcome, &d)) == NULL) {
+		free(d.objs);
 		r->fatal = 1;
 		return;
 	}
 	engine_timer_set(r->eng, &d.tick, util_mono_ms() + d.tick_ms, on_tick,
 	    &d);
+	d.report_at = util_mono_ms();
 	for (;;) {
 		take_arrived(&d);
 		ms = going(&d) && fetch_step(d.fq) ? 0 : DRAIN_STEP_MS;
@@ -888,6 +1194,7 @@ drain_run(struct run *r, struct sqs *q)
 		if (drained(&d))
 			break;
 		maybe_receive(&d);
+		chores(&d);
 		engine_step(r->eng, ms);
 	}
 	if (!going(&d))

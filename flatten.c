@@ -1391,6 +1391,8 @@ on_record(void *arg, const struct pj_tree *t, size_t root)
 
 	if (rec->type != PJ_OBJ)
 		return 0;	/* cannot happen: pyjson hands objects only */
+	if (f->meta.each != NULL)
+		f->meta.each(f->meta.each_arg);
 	if ((rc = discarded(f, t, root)) != 0) {
 		if (rc == -1) {
 			f->rc = FLATTEN_ENOMEM;
@@ -1447,6 +1449,8 @@ flatten_new(enum flatten_format fmt, const struct flatten_meta *meta,
 	    meta->account_alias : "";
 	f->meta.discard = meta != NULL ? meta->discard : NULL;
 	f->meta.discarded = meta != NULL ? meta->discarded : NULL;
+	f->meta.each = meta != NULL ? meta->each : NULL;
+	f->meta.each_arg = meta != NULL ? meta->each_arg : NULL;
 	if (meta != NULL && meta->max_line > 0) {
 		f->meta.max_line = meta->max_line;
 		f->meta.shortened = meta->shortened;

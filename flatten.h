@@ -48,6 +48,13 @@ struct flatten_meta {
 	const struct discard *discard;
 	size_t		*discarded;
 	/*
+	 * Called before each record is looked at (NULL: nothing), so that
+	 * the caller's loop turns between records as well as between
+	 * pieces: one piece may hold many slow ones.
+	 */
+	void		(*each)(void *);
+	void		*each_arg;
+	/*
 	 * --max-line-bytes (linefit.h), 0: none. *shortened counts the
 	 * lines shortened, *overlong those still longer (either NULL).
 	 */

@@ -114,6 +114,7 @@ struct job {
 	int			 curl;		/* curl_global_init done */
 	long long		 start;		/* wall clock, seconds */
 	long long		 start_ms;	/* util_mono_ms() */
+	struct counts		 reported;	/* as --metrics last said */
 };
 
 /*
@@ -222,6 +223,56 @@ job_open_sqs(struct job *j)
 	return EXIT_OK;
 }
 
+/* Can -b's bucket be listed? An exit status: EXIT_OK to go on. */
+static int
+job_check_bucket(struct job *j)
+{
+	const char	*bucket = j->o->bucket;
+	struct s3_error	 err;
+	char		 e[640], em[4 * 640], eb[MSG_ESCAPED_MAX];
+
+	if (s3_check_bucket(j->r.s3, bucket, &err) == -1) {
+		if (err.status == S3_EINTR)
+			return EXIT_LOCAL;
+		/* The script's line; what S3 (or a proxy) said, escaped. */
+		printf("Bucket %s access error: %s\n", msg_escape(bucket, eb,
+		    sizeof(eb)), msg_escape(s3_strerror(&err, e, sizeof(e)),
+		    em, sizeof(em)));
+		/* Throttled or unreachable: the next run may well succeed. */
+		return err.transient ? EXIT_TRANSIENT : EXIT_BUCKET;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * --catch-up: each of -b's buckets listed as a listing run with -s would,
+ * before the queue is read, in this run and under its locks: what the
+ * queue never told (messages expired, or lost) is written, and what the
+ * state holds is skipped, so nothing is written twice. An exit status:
+ * EXIT_OK to go on to the queue.
+ */
+static int
+job_catch_up(struct job *j)
+{
+	struct options	*o = j->o;
+	struct run	*r = &j->r;
+	size_t		 i;
+	int		 status = EXIT_OK;
+
+	for (i = 0; i < o->nbuckets && status == EXIT_OK; i++) {
+		o->bucket = o->buckets[i];
+		if (o->debug > 1)
+			msg_warn("catching up with bucket %s", o->bucket);
+		if ((status = job_check_bucket(j)) == EXIT_OK)
+			walk_run(r);
+		r->stop = 0;	/* a listing that failed: said, counted */
+		if (r->fatal || r->denied || sig_caught())
+			break;
+	}
+	o->bucket = o->buckets[0];
+	return status;
+}
+
 /*
  * Settings and credentials (j->creds, j->ecfg's keys). An exit status:
  * EXIT_OK to go on.
@@ -293,27 +344,14 @@ job_open_engine(struct job *j)
 static int
 job_open_s3(struct job *j)
 {
-	struct options		*o = j->o;
-	struct s3_error		 err;
-	char			 e[640], em[4 * 640], eb[MSG_ESCAPED_MAX];
-	int			 status;
+	int	status;
 
 	if ((status = job_open_creds(j)) != EXIT_OK ||
 	    (status = job_open_engine(j)) != EXIT_OK)
 		return status;
-	if (o->queue_url != NULL)
+	if (j->o->queue_url != NULL)
 		return job_open_sqs(j);
-	if (s3_check_bucket(j->r.s3, o->bucket, &err) == -1) {
-		if (err.status == S3_EINTR)
-			return EXIT_LOCAL;
-		/* The script's line; what S3 (or a proxy) said, escaped. */
-		printf("Bucket %s access error: %s\n", msg_escape(o->bucket,
-		    eb, sizeof(eb)), msg_escape(s3_strerror(&err, e, sizeof(e)),
-		    em, sizeof(em)));
-		/* Throttled or unreachable: the next run may well succeed. */
-		return err.transient ? EXIT_TRANSIENT : EXIT_BUCKET;
-	}
-	return EXIT_OK;
+	return job_check_bucket(j);
 }
 
 /*
@@ -334,7 +372,8 @@ job_check(struct job *j)
 	check_creds(&c, found ? &j->creds : NULL, j->cfg.region,
 	    j->ecfg.ca_bundle);
 	if (found && job_open_engine(j) == EXIT_OK) {
-		if (o->bucket != NULL)
+		/* The queue mode lists only with --catch-up. */
+		if (o->queue_url == NULL || o->catch_up)
 			check_bucket(&c, j->r.s3, o, j->cfg.region);
 		if (o->queue_url != NULL)
 			check_queue(&c, j->r.eng, job_open_sqs(j) == EXIT_OK ?
@@ -349,14 +388,16 @@ job_run(struct job *j)
 {
 	const struct options	*o = j->o;
 	struct run		*r = &j->r;
-	int			 status;
+	int			 status, caught = EXIT_OK;
 
 	progress_start(o->progress == -1 ? isatty(STDERR_FILENO) &&
 	    !o->debug : o->progress);
 	/* Deletes that failed before, first: they may be refused again. */
 	if (object_retry_deletes(r) == OBJECT_FATAL)
 		r->fatal = 1;
-	if (!r->fatal && !r->denied) {
+	if (!r->fatal && !r->denied && o->catch_up)
+		caught = job_catch_up(j);
+	if (!r->fatal && !r->denied && caught == EXIT_OK && !sig_caught()) {
 		if (o->queue_url != NULL)
 			drain_run(r, j->sqs);
 		else
@@ -369,6 +410,8 @@ job_run(struct job *j)
 		r->fatal = 1;
 	if (r->fatal)
 		status = EXIT_LOCAL;
+	else if (caught != EXIT_OK)
+		status = caught;	/* a bucket the catch-up could not list */
 	else if (r->denied || r->refused)
 		status = EXIT_BUCKET;	/* said where it was found */
 	else if (r->n.transient || r->n.undeleted_transient ||
@@ -405,18 +448,40 @@ job_run(struct job *j)
 	return status;
 }
 
+/* The bucket label: -b's, the queue mode's joined by commas. */
+static const char *
+buckets_joined(const struct options *o, char *buf, size_t len)
+{
+	size_t	i, off = 0;
+	int	n;
+
+	if (o->nbuckets < 2)
+		return o->bucket;
+	for (i = 0; i < o->nbuckets; i++) {
+		n = snprintf(buf + off, len - off, "%s%s", i > 0 ? "," : "",
+		    o->buckets[i]);
+		if (n < 0 || (size_t)n >= len - off)
+			return o->bucket;	/* too many to name */
+		off += (size_t)n;
+	}
+	return buf;
+}
+
 /*
- * --metrics: what the run did. Written before the lock is let go, so that
- * runs that held it write in turn; a run that found it held (exit 6)
- * writes too, and the run holding it overwrites that when it ends.
+ * --metrics: what the run did, or for a service (written from its loop
+ * too) what it did since the last write, which counts as a run of its
+ * own. Written before the lock is let go, so that runs that held it
+ * write in turn; a run that found it held (exit 6) writes too, and the
+ * run holding it overwrites that when it ends.
  */
 static void
-job_metrics(const struct job *j, int status)
+job_metrics(struct job *j, int status)
 {
 	const struct options	*o = j->o;
-	const struct counts	*n = &j->r.n;
+	const struct counts	*n = &j->r.n, *p = &j->reported;
 	struct metrics		 m;
 	char			 queue[HTTP_URL_SHOWN_MAX];
+	char			 buckets[METRICS_LABELSET_MAX];
 
 	if (o->metrics == NULL || o->dry_run || o->check)
 		return;
@@ -424,23 +489,47 @@ job_metrics(const struct job *j, int status)
 	m.start = j->start;
 	m.duration_ms = util_mono_ms() - j->start_ms;
 	m.status = status;
-	m.records = n->records;
-	m.discarded = n->discarded;
-	m.shortened = n->shortened;
-	m.overlong = n->overlong;
-	m.bytes_in = n->bytes_in;
-	m.written = n->objects;
-	m.failed = n->failed + n->transient;
-	m.skipped = n->skipped;
+	m.records = n->records - p->records;
+	m.discarded = n->discarded - p->discarded;
+	m.shortened = n->shortened - p->shortened;
+	m.overlong = n->overlong - p->overlong;
+	m.bytes_in = n->bytes_in - p->bytes_in;
+	m.written = n->objects - p->objects;
+	m.failed = n->failed + n->transient - p->failed - p->transient;
+	m.skipped = n->skipped - p->skipped;
 	m.newest = n->newest;
-	/* The queue mode may have no -b; its queue is named. */
-	if (o->bucket != NULL)
-		metrics_label(&m, "bucket", o->bucket);
-	if (o->queue_url != NULL)
+	metrics_label(&m, "bucket", buckets_joined(o, buckets,
+	    sizeof(buckets)));
+	if (o->queue_url != NULL) {
 		metrics_label(&m, "queue", http_url_mask(o->queue_url, queue,
 		    sizeof(queue)));
+		m.queue = 1;
+		m.msg_deleted = n->messages - p->messages;
+		m.msg_foreign = n->messages_foreign - p->messages_foreign;
+		m.msg_left = n->messages_left - p->messages_left -
+		    m.msg_foreign;
+	}
 	/* A failure is said; it does not change the run's exit status. */
 	metrics_write(o->metrics, &m);
+	j->reported = *n;
+	j->start = (long long)time(NULL);
+	j->start_ms = util_mono_ms();
+}
+
+/* A service's write from its loop: its status is that of the while. */
+static void
+job_metrics_now(struct run *r)
+{
+	struct job		*j = r->metrics_arg;
+	const struct counts	*n = &r->n, *p = &j->reported;
+	int			 status = EXIT_OK;
+
+	if (n->transient > p->transient)
+		status = EXIT_TRANSIENT;
+	else if (n->failed > p->failed || n->undeleted > p->undeleted ||
+	    n->messages_left > p->messages_left)
+		status = EXIT_OBJECTS;
+	job_metrics(j, status);
 }
 
 /* Close everything; a signal makes the status EXIT_LOCAL. */
@@ -486,11 +575,16 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (o.debug)
 		printf("+++ Debug mode on\n");
-	/* The script's test was Python's truth: an empty name is none. */
-	if (o.bucket != NULL && *o.bucket == '\0')
-		o.bucket = NULL;
-	if (o.bucket == NULL && o.queue_url == NULL) {
+	/*
+	 * The queue mode needs -b too: a message may name any bucket, and
+	 * whoever can send to the queue must not choose what is written.
+	 */
+	if (o.bucket == NULL) {
 		printf("ERROR: Missing an AWS S3 bucket! (-b flag)\n");
+		if (o.queue_url != NULL)
+			msg_warn("--queue-url: -b names the buckets whose "
+			    "objects its messages may name (repeatable, or a "
+			    "comma list)");
 		discard_free(o.discard);
 		return EXIT_LOCAL;
 	}
@@ -503,6 +597,11 @@ main(int argc, char *argv[])
 		printf("ERROR: Missing a local log file! (-l flag)\n");
 		discard_free(o.discard);
 		return EXIT_LOCAL;
+	}
+	/* A URL that cannot be one is said before any credential is sought. */
+	if (o.queue_url != NULL && !o.check && !sqs_url_ok(o.queue_url)) {
+		discard_free(o.discard);
+		return EXIT_BUCKET;
 	}
 	sig_catch();
 	/*
@@ -518,6 +617,10 @@ main(int argc, char *argv[])
 	j.start_ms = util_mono_ms();
 	j.o = &o;
 	j.r.o = &o;
+	if (o.metrics != NULL && o.follow) {
+		j.r.metrics_now = job_metrics_now;
+		j.r.metrics_arg = &j;
+	}
 	j.lockfd[0] = j.lockfd[1] = -1;
 	if (o.check)
 		return job_close(&j, job_check(&j));

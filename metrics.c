@@ -170,6 +170,32 @@ family(struct out *o, const char *name, const char *help)
 	put(o, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
+/* The queue mode's messages by result. 0, or -1 (a label name). */
+static int
+queue_messages(struct out *o, const struct metrics *m)
+{
+	static const char *const results[] = { "deleted", "left",
+	    "other_bucket" };
+	char		 ls[METRICS_LABELSET_MAX];
+	unsigned long	 n[3];
+	size_t		 i;
+
+	n[0] = m->msg_deleted;
+	n[1] = m->msg_left;
+	n[2] = m->msg_foreign;
+	family(o, "getawslog_last_run_queue_messages", "Queue messages of the "
+	    "last run by result: deleted once done; left in the queue (an "
+	    "object failed, not understood); other_bucket: naming a bucket "
+	    "-b does not, left in the queue.");
+	for (i = 0; i < 3 && !o->over; i++) {
+		if (metrics_labelset(m, "result", results[i], ls,
+		    sizeof(ls)) == -1)
+			return -1;
+		put(o, "getawslog_last_run_queue_messages%s %lu\n", ls, n[i]);
+	}
+	return 0;
+}
+
 int
 metrics_format(const struct metrics *m, const struct metrics_prev *prev,
     char *buf, size_t len)
@@ -229,6 +255,8 @@ metrics_format(const struct metrics *m, const struct metrics_prev *prev,
 			return -1;
 		put(&o, "getawslog_last_run_objects%s %lu\n", ls, objects[i]);
 	}
+	if (m->queue && queue_messages(&o, m) == -1)
+		return -1;
 	if (metrics_labelset(m, NULL, NULL, ls, sizeof(ls)) == -1)
 		return -1;
 	family(&o, M_NEWEST, "The time in the name of the newest CloudTrail "
@@ -291,6 +319,72 @@ metrics_parse(const char *text, size_t len, const char *labelset,
 	}
 }
 
+/*
+ * The value of label name in a label set ({a="x",b="y"}, escaped as
+ * metrics_labelset makes it) into *v and *vlen: 1, or 0 when it has none.
+ */
+static int
+label_value(const char *ls, size_t len, const char *name, const char **v,
+    size_t *vlen)
+{
+	size_t	 i = 1, start, namelen, vstart;
+
+	if (len < 2 || ls[0] != '{')
+		return 0;
+	while (i < len) {
+		for (start = i; i < len && ls[i] != '='; i++)
+			continue;
+		if (i + 1 >= len || ls[i + 1] != '"')
+			return 0;
+		namelen = i - start;
+		for (i += 2, vstart = i; i < len && ls[i] != '"';)
+			i += ls[i] == '\\' ? 2 : 1;
+		if (i >= len)
+			return 0;
+		if (namelen == strlen(name) && memcmp(ls + start, name,
+		    namelen) == 0) {
+			*v = ls + vstart;
+			*vlen = i - vstart;
+			return 1;
+		}
+		if (++i < len && ls[i] == ',')
+			i++;
+	}
+	return 0;
+}
+
+/*
+ * Does the previous file's text hold the samples of another run: its
+ * last-run sample's key label (the queue's in the queue mode, else the
+ * bucket's) not ours? Its label set into other when so.
+ */
+static int
+other_run(const char *text, size_t len, const char *ours, const char *key,
+    char *other, size_t otherlen)
+{
+	const char	*line = text, *nl, *a, *b;
+	size_t		 n, lslen, na, nb, left = len;
+	size_t		 namelen = strlen(M_LAST_RUN);
+
+	while (left > 0 && (nl = memchr(line, '\n', left)) != NULL) {
+		n = (size_t)(nl - line);
+		left -= n + 1;
+		if (n > namelen && memcmp(line, M_LAST_RUN, namelen) == 0 &&
+		    line[namelen] == '{') {
+			lslen = strcspn(line + namelen, " \n");
+			if (label_value(line + namelen, lslen, key, &a, &na) &&
+			    label_value(ours, strlen(ours), key, &b, &nb) &&
+			    (na != nb || memcmp(a, b, na) != 0)) {
+				(void)snprintf(other, otherlen, "%.*s",
+				    (int)lslen, line + namelen);
+				return 1;
+			}
+		}
+		line = nl + 1;
+	}
+	return 0;
+}
+
 static void
 not_written(const char *path, const char *why, int err)
 {
@@ -307,10 +401,11 @@ not_written(const char *path, const char *why, int err)
  * link of another user's, not a regular file, over METRICS_PREV_MAX.
  */
 static int
-read_prev(const char *path, const char *labelset, struct metrics_prev *prev)
+read_prev(const char *path, const char *labelset, const char *key,
+    struct metrics_prev *prev)
 {
 	struct stat	 sb;
-	char		*buf = NULL;
+	char		*buf = NULL, other[METRICS_LABELSET_MAX];
 	size_t		 len = 0;
 	ssize_t		 n;
 	int		 fd, rc = -1;
@@ -353,6 +448,13 @@ read_prev(const char *path, const char *labelset, struct metrics_prev *prev)
 		not_written(path, "over 64 KiB: not a metrics file", 0);
 		goto out;
 	}
+	/* Two runs on one file would erase each other's samples. */
+	if (other_run(buf, len, labelset, key, other, sizeof(other))) {
+		msg_warn("metrics %s not written: it holds the samples of "
+		    "another %s, %s; give each its own --metrics file (or "
+		    "remove this one)", path, key, other);
+		goto out;
+	}
 	metrics_parse(buf, len, labelset, prev);
 	rc = 0;
 out:
@@ -388,7 +490,7 @@ metrics_write(const char *path, const struct metrics *m)
 		not_written(path, "labels too long", 0);
 		return -1;
 	}
-	if (read_prev(path, ls, &prev) == -1)
+	if (read_prev(path, ls, m->queue ? "queue" : "bucket", &prev) == -1)
 		return -1;
 	if ((text = malloc(METRICS_TEXT_MAX)) == NULL) {
 		msg_oom();

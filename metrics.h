@@ -32,6 +32,8 @@ struct metrics {
 	unsigned long long	 bytes_in;
 	unsigned long		 written, failed, skipped;	/* objects */
 	long long		 newest;	/* name time; 0: none written */
+	int			 queue;		/* the queue mode: messages too */
+	unsigned long		 msg_deleted, msg_left, msg_foreign;
 	struct metrics_label	 labels[METRICS_LABELS_MAX];
 	size_t			 nlabels;
 };
@@ -47,7 +49,8 @@ int	 metrics_label(struct metrics *, const char *name, const char *value);
 
 /*
  * Write m to path: the previous file read (bounded, not through another
- * user's symlink), a temporary file beside it (".NAME.XXXXXX", which the
+ * user's symlink; one whose samples are another bucket's, or in the
+ * queue mode another queue's, is not replaced), a temporary file beside it (".NAME.XXXXXX", which the
  * collector ignores) made METRICS_MODE, written, synced and renamed over
  * path; removed on any error. 0, or -1 with a message: nothing replaced.
  */

@@ -138,14 +138,25 @@ form_key_ok(const char *s)
 }
 
 /* S3's bucket names, the legacy ones of us-east-1 included. */
+int
+notify_bucket_ok(const char *b, size_t len)
+{
+	static const char	ok[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
+	size_t			i;
+
+	if (len == 0 || len > NOTIFY_BUCKET_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (b[i] == '\0' || strchr(ok, b[i]) == NULL)
+			return 0;
+	return 1;
+}
+
 static int
 bucket_ok(const char *b)
 {
-	size_t	 n = strlen(b);
-
-	return n > 0 && n <= NOTIFY_BUCKET_MAX && strspn(b,
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
-	    == n;
+	return notify_bucket_ok(b, strlen(b));
 }
 
 static int

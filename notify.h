@@ -54,6 +54,9 @@ struct notify {
  * empty). Free n with notify_free either way.
  */
 int	 notify_parse(const char *body, size_t len, struct notify *n);
+
+/* Is b[0..len) one of S3's bucket names (the legacy ones included)? */
+int	 notify_bucket_ok(const char *b, size_t len);
 void	 notify_free(struct notify *n);
 
 #endif /* GETAWSLOG_NOTIFY_H */

@@ -86,6 +86,13 @@ turn(struct run *r)
 	engine_step(r->eng, 0);
 }
 
+/* Between records (flatten_meta's each). */
+static void
+record_turn(void *arg)
+{
+	turn(arg);
+}
+
 /* convert_object's question before each piece: stop? */
 static int
 stop_asked(void *arg)
@@ -240,6 +247,8 @@ write_records(struct run *r, const char *bucket, const char *key,
 	meta.account_alias = r->o->account_alias;
 	meta.discard = r->o->discard;
 	meta.discarded = &ndiscarded;
+	meta.each = record_turn;
+	meta.each_arg = r;
 	spool_limit(r->spool, output_limit(r, src));
 	meta.max_line = r->o->max_line;
 	meta.shortened = &nshort;
@@ -456,19 +465,15 @@ retry_bucket(struct run *r, const char *bucket)
 enum object_result
 object_retry_deletes(struct run *r)
 {
-	char	**buckets;
-	size_t	  i, n;
-	int	  ret = OBJECT_DONE;
+	size_t	i;
+	int	ret = OBJECT_DONE;
 
 	if (!r->o->delete || !state_enabled(r->st))
 		return OBJECT_DONE;
-	if (r->o->bucket != NULL)
+	if (r->o->queue_url == NULL)
 		return retry_bucket(r, r->o->bucket);
-	/* The queue mode without -b: every bucket's, one after another. */
-	if ((buckets = state_undeleted_buckets(r->st, &n)) == NULL)
-		return OBJECT_FATAL;
-	for (i = 0; i < n && ret == OBJECT_DONE; i++)
-		ret = retry_bucket(r, buckets[i]);
-	state_list_free(buckets);
+	/* The queue mode: each of -b's buckets, one after another. */
+	for (i = 0; i < r->o->nbuckets && ret == OBJECT_DONE; i++)
+		ret = retry_bucket(r, r->o->buckets[i]);
 	return ret;
 }

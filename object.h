@@ -35,7 +35,7 @@ enum object_result	 object_failed(struct run *, const char *key,
 
 /*
  * With -D and -s: delete the objects recorded earlier whose delete failed
- * (-b's bucket; without -b, the queue mode's, every bucket's).
+ * (-b's bucket; the queue mode's, each of -b's).
  * OBJECT_DONE (each deleted, or left for later with a message),
  * OBJECT_DENIED, OBJECT_FATAL.
  */

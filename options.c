@@ -18,6 +18,7 @@
 #include "linefit.h"
 #include "flatten.h"
 #include "msg.h"
+#include "notify.h"
 #include "options.h"
 #include "run.h"
 #include "sqs.h"
@@ -41,16 +42,18 @@ static const char usage_text[] =
 "                 [--discard FIELD=REGEX ...] [--account-alias NAME]\n"
 "                 [--check] [--version]\n"
 "       getawslog --import-wazuh-state FILE -b BUCKET -s FILE\n"
-"       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
-"                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
-"                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
+"       getawslog --queue-url URL -b BUCKET[,BUCKET...] -l FILE [-dDj] [-J N]\n"
+"                 [-s FILE] [--format FORMAT] [--visibility-timeout SECONDS]\n"
+"                 [--wait-time-seconds SECONDS] [--follow] [--catch-up]\n"
+"                 [options above]\n";
 
 static const char help_text[] =
 "\n"
 "Options:\n"
 "  -h, --help            show this help message and exit\n"
 "  -b BUCKET, --bucket=BUCKET\n"
-"                        S3 bucket containing AWS logs\n"
+"                        S3 bucket containing AWS logs (a name, s3://NAME or\n"
+"                        arn:aws:s3:::NAME)\n"
 "  -l FILE, --log=FILE   local log file to append to\n"
 "  -j, --json            reformat each CloudTrail record as one line\n"
 "  --format=FORMAT       with records: flat (-j, the default), json, wazuh\n"
@@ -104,14 +107,18 @@ static const char help_text[] =
 "\n"
 "Queue mode (S3 event notifications from SQS):\n"
 "  --queue-url=URL       read the objects to fetch from this SQS queue; -b\n"
-"                        is then optional\n"
+"                        (repeatable, or a comma list) names the buckets\n"
+"                        its messages may name: other buckets are refused\n"
 "  --visibility-timeout=SECONDS\n"
 "                        keep received messages hidden this long, renewed\n"
 "                        until done (default 300)\n"
 "  --wait-time-seconds=SECONDS\n"
 "                        long poll this long; a poll that brings nothing\n"
 "                        ends the run (default 2, at most 20)\n"
-"  --follow              keep polling until SIGTERM or SIGINT (a service)\n";
+"  --follow              keep polling until SIGTERM or SIGINT (a service)\n"
+"  --catch-up            with -s: first list each -b bucket as a listing run\n"
+"                        would (--lookback, --full-scan, --prefix), for the\n"
+"                        objects whose messages expired or were lost\n";
 
 /* optparse's way: usage, then "getawslog: error: WHAT", exit 2. */
 static void __attribute__((format(printf, 1, 2), noreturn))
@@ -169,7 +176,7 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
 	OPT_FOLLOW, OPT_ALIAS, OPT_MAXOUTPUT, OPT_MAXLINE, OPT_WAZUHSTATE,
-	OPT_CHECK };
+	OPT_CHECK, OPT_CATCHUP };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -206,6 +213,7 @@ static const struct option longopts[] = {
 	{ "max-line-bytes", required_argument,	NULL, OPT_MAXLINE },
 	{ "import-wazuh-state", required_argument, NULL, OPT_WAZUHSTATE },
 	{ "check",	no_argument,		NULL, OPT_CHECK },
+	{ "catch-up",	no_argument,		NULL, OPT_CATCHUP },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -330,6 +338,62 @@ parse_after(const char *s, struct options *o)
 		usage_error("option --after: not a date YYYY-MM-DD: %s", s);
 }
 
+/*
+ * One -b: a name, s3://NAME[/] or arn:PARTITION:s3:::NAME (what the
+ * console and the CLI show), made the name in place; anything else is a
+ * usage error here rather than an odd answer from S3.
+ */
+static const char *
+bucket_checked(char *arg)
+{
+	char	*s = arg, *p;
+	size_t	 n;
+	int	 url = strncasecmp(arg, "s3://", 5) == 0;
+
+	if (url)
+		s += 5;
+	else if (strncmp(s, "arn:", 4) == 0 &&
+	    (p = strstr(s + 4, ":s3:::")) != NULL &&
+	    memchr(s + 4, ':', (size_t)(p - (s + 4))) == NULL)
+		s = p + 6;
+	n = strlen(s);
+	if (url && n > 0 && s[n - 1] == '/')
+		n--;
+	if (!notify_bucket_ok(s, n))
+		usage_error("option -b: not a bucket name: \"%s\" (a name, "
+		    "s3://NAME or arn:aws:s3:::NAME)", arg);
+	s[n] = '\0';
+	return s;
+}
+
+/*
+ * -b: the listing's is the last one given (optparse's way); the queue
+ * mode takes each, each maybe a comma list. An empty -b is none, as the
+ * script's test of it was Python's truth.
+ */
+static void
+set_buckets(struct options *o, char **vals, size_t n)
+{
+	char	*v, *piece;
+	size_t	 i;
+
+	if (o->queue_url == NULL) {
+		if (n > 0 && *vals[n - 1] != '\0')
+			o->bucket = bucket_checked(vals[n - 1]);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		v = *vals[i] != '\0' ? vals[i] : NULL;
+		while ((piece = strsep(&v, ",")) != NULL) {
+			if (o->nbuckets == BUCKETS_MAX)
+				usage_error("option -b: more than %d buckets",
+				    BUCKETS_MAX);
+			o->buckets[o->nbuckets++] = bucket_checked(piece);
+		}
+	}
+	o->bucket = o->nbuckets > 0 ? o->buckets[0] : NULL;
+}
+
 /* "--name" of a long option's value, for messages. */
 static const char *
 option_name(int val)
@@ -346,11 +410,35 @@ option_name(int val)
 	return "";
 }
 
+/*
+ * The options of one mode given with the other: walk_only the listing's
+ * alone, listing those --catch-up lends the queue mode, queue_only the
+ * queue mode's (each the last one given, 0 none).
+ */
+static void
+check_modes(const struct options *o, int walk_only, int listing,
+    int queue_only)
+{
+	if (o->queue_url != NULL && (walk_only || (listing && !o->catch_up)))
+		usage_error("option %s: the listing's, not --queue-url's",
+		    option_name(walk_only ? walk_only : listing));
+	/* Without the state, the queue would write again what it lists. */
+	if (o->catch_up && o->state == NULL)
+		usage_error("option --catch-up: only with -s, which the queue "
+		    "and the listing share");
+	if (o->queue_url == NULL && queue_only)
+		usage_error("option %s: only with --queue-url",
+		    option_name(queue_only));
+}
+
+/* An option switch: one case per option, hence its length. */
 void
 options_parse(int argc, char **argv, struct options *o)
 {
-	char	err[512];
+	char	err[512], *bvals[BUCKETS_MAX];
+	size_t	nb = 0;
 	int	c, json = 0, fmt = FLATTEN_FLAT, walk_only = 0, queue_only = 0;
+	int	listing = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->max_attempts = 0;	/* the config's, else the retry mode's */
@@ -369,7 +457,10 @@ options_parse(int argc, char **argv, struct options *o)
 	    NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			o->bucket = optarg;
+			if (nb == BUCKETS_MAX)
+				usage_error("option -b: given more than %d "
+				    "times", BUCKETS_MAX);
+			bvals[nb++] = optarg;
 			break;
 		case 'l':
 			o->log = optarg;
@@ -417,15 +508,15 @@ options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PREFIX:
 			o->prefix = optarg;
-			walk_only = c;
+			listing = c;
 			break;
 		case OPT_FULLSCAN:
 			o->full_scan = 1;
-			walk_only = c;
+			listing = c;
 			break;
 		case OPT_LOOKBACK:
 			o->lookback = parse_int(optarg, 0, 3650, "--lookback");
-			walk_only = c;
+			listing = c;
 			break;
 		case OPT_MAXINFLATED:
 			o->max_inflated = parse_size(optarg, 1, INFLATED_CEIL,
@@ -457,6 +548,10 @@ options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_FOLLOW:
 			o->follow = 1;
+			queue_only = c;
+			break;
+		case OPT_CATCHUP:
+			o->catch_up = 1;
 			queue_only = c;
 			break;
 		case OPT_PROGRESS:
@@ -503,6 +598,7 @@ options_parse(int argc, char **argv, struct options *o)
 			usage_error("no such option: %s", argv[optind - 1]);
 		}
 	}
+	set_buckets(o, bvals, nb);
 	o->format = json ? fmt : -1;
 	/* Raw mode writes documents as they are: no record to keep out. */
 	if (o->discard != NULL && o->format == -1)
@@ -516,10 +612,5 @@ options_parse(int argc, char **argv, struct options *o)
 	if (o->wazuh_state != NULL && (o->state == NULL || o->bucket == NULL))
 		usage_error("option --import-wazuh-state: the state to write "
 		    "(-s) and the bucket (-b) are needed");
-	if (o->queue_url != NULL && walk_only)
-		usage_error("option %s: the listing's, not --queue-url's",
-		    option_name(walk_only));
-	if (o->queue_url == NULL && queue_only)
-		usage_error("option %s: only with --queue-url",
-		    option_name(queue_only));
+	check_modes(o, walk_only, listing, queue_only);
 }

@@ -18,11 +18,14 @@
 #define EXIT_LOCKED	6	/* another run holds the lock */
 
 #define OBJECT_MAX	((size_t)1 << 30)	/* compressed bytes per object */
+#define BUCKETS_MAX	64	/* the queue mode's -b buckets */
 
 struct discard;
 
 struct options {
-	const char	*bucket;
+	const char	*bucket;	/* -b; the queue mode's first */
+	const char	*buckets[BUCKETS_MAX];	/* the queue mode's -b */
+	size_t		 nbuckets;
 	const char	*log;
 	const char	*state;
 	const char	*region;
@@ -51,6 +54,7 @@ struct options {
 	int		 visibility;	/* --visibility-timeout, seconds */
 	int		 wait;		/* --wait-time-seconds */
 	int		 follow;	/* poll until SIGTERM or SIGINT */
+	int		 catch_up;	/* list -b's buckets before the queue */
 	size_t		 max_line;	/* --max-line-bytes, 0: none */
 	const char	*wazuh_state;	/* --import-wazuh-state FILE */
 	int		 check;		/* --check: a preflight, no run */
@@ -71,6 +75,7 @@ struct counts {
 	unsigned long	 messages;	/* queue messages finished and deleted */
 	unsigned long	 messages_left;	/* left in the queue: an object failed,
 					   not understood, another bucket */
+	unsigned long	 messages_foreign; /* of those, naming another bucket */
 	int		 messages_transient;	/* one of those may pass later */
 };
 
@@ -93,6 +98,12 @@ struct run {
 	int			 stop;	/* the listing failed: finish the queue */
 	int			 refused; /* the queue is missing or refused */
 	long long		 turned_ms; /* the engine last turned (object.c) */
+	/*
+	 * --metrics written now, for what was done since the last write (a
+	 * service's, from drain.c); NULL without --metrics.
+	 */
+	void			(*metrics_now)(struct run *);
+	void			*metrics_arg;
 };
 
 #endif /* GETAWSLOG_RUN_H */

@@ -90,6 +90,48 @@ ends_with(const char *s, size_t len, const char *tail, size_t *cut)
 	return 1;
 }
 
+/*
+ * SQS's host names: [vpce-ID.]sqs[-fips].REGION.SUFFIX, SUFFIX
+ * amazonaws.com, amazonaws.com.cn or api.aws (dual-stack), or
+ * vpce.amazonaws.com after a vpce- label (an interface endpoint). The
+ * region's start into *h, its length into *cut.
+ */
+static int
+sqs_host(const char **h, size_t len, size_t *cut)
+{
+	static const char *const suffixes[] = { ".amazonaws.com",
+	    ".amazonaws.com.cn", ".api.aws", NULL };
+	const char	*p = *h, *dot;
+	size_t		 i, c = 0;
+	int		 vpce = 0;
+
+	if (len > 5 && strncasecmp(p, "vpce-", 5) == 0 &&
+	    (dot = memchr(p, '.', len)) != NULL) {
+		vpce = 1;
+		len -= (size_t)(dot + 1 - p);
+		p = dot + 1;
+	}
+	if (len > 4 && strncasecmp(p, "sqs.", 4) == 0)
+		i = 4;
+	else if (len > 9 && strncasecmp(p, "sqs-fips.", 9) == 0)
+		i = 9;
+	else
+		return 0;
+	p += i;
+	len -= i;
+	if (vpce && !ends_with(p, len, ".vpce.amazonaws.com", &c))
+		return 0;
+	for (i = 0; !vpce && suffixes[i] != NULL; i++)
+		if (ends_with(p, len, suffixes[i], &c))
+			break;
+	if ((!vpce && suffixes[i] == NULL) || memchr(p, '.', c) != NULL ||
+	    !region_ok(p, c))
+		return 0;
+	*h = p;
+	*cut = c;
+	return 1;
+}
+
 int
 sqs_url_region(const char *url, char *out, size_t outlen)
 {
@@ -110,13 +152,7 @@ sqs_url_region(const char *url, char *out, size_t outlen)
 	if (ends_with(h, len, ".queue.amazonaws.com", &cut) &&
 	    memchr(h, '.', cut) == NULL && region_ok(h, cut))
 		;	/* REGION.queue.amazonaws.com */
-	else if (len > 4 && strncasecmp(h, "sqs.", 4) == 0 &&
-	    (ends_with(h, len, ".amazonaws.com", &cut) ||
-	    ends_with(h, len, ".amazonaws.com.cn", &cut)) && cut > 4 &&
-	    memchr(h + 4, '.', cut - 4) == NULL && region_ok(h + 4, cut - 4)) {
-		h += 4;
-		cut -= 4;
-	} else
+	else if (!sqs_host(&h, len, &cut))
 		return 0;
 	if (cut >= outlen)
 		return 0;
@@ -157,6 +193,14 @@ url_ok(const char *url, const char *shown)
 		return 0;
 	}
 	return 1;
+}
+
+int
+sqs_url_ok(const char *url)
+{
+	char	shown[HTTP_URL_SHOWN_MAX];
+
+	return url_ok(url, http_url_mask(url, shown, sizeof(shown)));
 }
 
 struct sqs *

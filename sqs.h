@@ -37,6 +37,12 @@ struct sqs_config {
  */
 struct sqs	*sqs_new(struct engine *eng, const struct sqs_config *);
 
+/*
+ * Is url a queue URL we can use? 1, or 0 after saying what is wrong with
+ * it (main asks before looking for credentials).
+ */
+int		 sqs_url_ok(const char *url);
+
 /* Free it; requests still in flight are dropped, their callbacks never run. */
 void		 sqs_free(struct sqs *);
 

@@ -756,7 +756,8 @@ def queue_workers(env, url, logs, objects, nbytes):
 
     def one(i):
         runs[i] = run_child(env, [BINARY, "--queue-url", url, "-l", logs[i],
-                                  "-j", "--wait-time-seconds", "1"],
+                                  "-b", "bench-trail", "-j",
+                                  "--wait-time-seconds", "1"],
                             objects=objects, nbytes=nbytes)
 
     t0 = time.perf_counter()

@@ -227,7 +227,7 @@ class CheckTests(unittest.TestCase):
 
     def test_queue(self):
         url = self.env.make_queue("q")
-        p, got = self.check(bucket=None, args=["--queue-url", url])
+        p, got = self.check(args=["--queue-url", url])
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(got["queue"][0], "ok")
         self.assertIn("GetQueueAttributes allowed", got["queue"][1])
@@ -237,13 +237,12 @@ class CheckTests(unittest.TestCase):
                if getattr(r, "service", "") == "sqs"]
         self.assertEqual(ops, ["GetQueueAttributes"])
         self.env.denied.add("AKIDNONE")
-        p, got = self.check("AKIDNONE", bucket=None,
-                            args=["--queue-url", url])
+        p, got = self.check("AKIDNONE", args=["--queue-url", url])
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
         self.assertEqual(got["queue"][0], "FAIL")
         self.assertIn("AccessDenied", got["queue"][1])
         missing = self.env.queue_url("nosuch")
-        p, got = self.check(bucket=None, args=["--queue-url", missing])
+        p, got = self.check(args=["--queue-url", missing])
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
         self.assertEqual(got["queue"][0], "FAIL")
 

@@ -742,6 +742,38 @@ test_bad_utf8_in_names(void)
 		}
 }
 
+static void
+count_each(void *arg)
+{
+	(*(size_t *)arg)++;
+}
+
+/* meta's each is called for every record, kept or discarded, in one piece. */
+static void
+test_each_record(void)
+{
+	static const char doc[] = "{\"Records\":[{\"a\":1},{\"a\":2},"
+	    "{\"b\":[{\"c\":3}]}]}";
+	size_t			 n = 0, nr = 0;
+	struct flatten_meta	 m = { .bucket = "bkt", .key = "k",
+	    .basename = "k", .each = count_each, .each_arg = &n };
+	struct cap		 c;
+	struct flatten		*f;
+	char			 err[128];
+
+	memset(&c, 0, sizeof(c));
+	if ((f = flatten_new(FLATTEN_FLAT, &m, cap_write, cap_rewind,
+	    &c)) == NULL) {
+		CHECK(0, "flatten_new");
+		return;
+	}
+	CHECK(flatten_feed(f, doc, strlen(doc)) == FLATTEN_OK, "feed");
+	CHECK(flatten_end(f, &nr, err, sizeof(err)) == FLATTEN_OK, "end");
+	CHECK(nr == 3 && n == 3, "each: %zu calls for %zu records", n, nr);
+	flatten_free(f);
+	free(c.p);
+}
+
 int
 main(void)
 {
@@ -764,5 +796,6 @@ main(void)
 	test_ceilings();
 	test_big_line();
 	test_bad_utf8_in_names();
+	test_each_record();
 	UNIT_DONE();
 }

@@ -1071,6 +1071,29 @@ class InjectionTests(Base):
                                             b"AccessDenied: no\\x0aERROR"),
                         self.show(p))
 
+    def test_bucket_forms_and_bad_names(self):
+        # The console's s3:// URL and an ARN name the bucket; anything
+        # else that is no bucket name is said before any request (S3
+        # would answer SignatureDoesNotMatch or NoSuchBucket).
+        self.seed("forms", [(KEY % "a", gz(doc(event(1))))])
+        for form in ("s3://forms", "s3://forms/", "S3://forms",
+                     "arn:aws:s3:::forms", "arn:aws-us-gov:s3:::forms"):
+            log = self.logpath()
+            p = self.run_bin(["-b", form, "-l", log, "-j"])
+            self.assertRun(p, 0)
+            with open(log, "rb") as f:
+                self.assertIn(b"id-1", f.read(), form)
+            os.unlink(log)
+        before = len(self.env.requests)
+        for bad in ("s3://forms/AWSLogs", "forms/x", "arn:aws:s3:::",
+                    "s3://", "forms bucket", "arn:aws:iam::1:role/x",
+                    "a" * 256, "forms,other"):
+            p = self.run_bin(["-b", bad, "-l", self.logpath()])
+            self.assertRun(p, 2)
+            self.assertIn(b'option -b: not a bucket name: "%s"' %
+                          bad.encode(), p.stderr, bad)
+        self.assertEqual(len(self.env.requests), before)
+
     def test_key_on_stdout(self):
         # -d's lines and --dry-run's keys name objects on stdout, which
         # cron mails: a line break or an escape sequence in a key must not

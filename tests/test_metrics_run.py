@@ -278,6 +278,30 @@ class RunTests(Base):
         self.assertTrue(0 <= m["getawslog_last_run_duration_seconds"] <=
                         t1 - t0 + 0.01)
 
+    def test_the_man_page_says_what_each_metric_counts(self):
+        # Every family a run writes has its entry in getawslog.1, and
+        # none says a count that counts is always 0 (issue 19: it said
+        # records_discarded was "0 in this version").
+        self.trail("m-doc", objects=1)
+        mfile = self.path("m.prom")
+        p = self.env.run(["-b", "m-doc", "-l", self.path("l"), "-j",
+                          "--discard", "eventName=^Nothing$", "--metrics",
+                          mfile])
+        self.assertEqual(p.returncode, 0, self.show(p))
+        families = {name for name, _ in self.metrics(mfile)}
+        with open(os.path.join(TOP, "getawslog.1")) as f:
+            man = f.read()
+        entries = {}
+        for part in man.split("\n.It Li ")[1:]:
+            m = re.match(r"(getawslog_[a-z_]+)", part)
+            if m:
+                entries[m.group(1)] = entries.get(m.group(1), "") + \
+                    part.split("\n.It ")[0].split("\n.El")[0]
+        for name, text in entries.items():
+            self.assertNotIn("in this version", text, name)
+        self.assertEqual(families - set(entries), set())
+        self.assertIn("getawslog_last_run_queue_messages", entries)
+
     def test_state_counts_recorded_as_skipped(self):
         items, docs = self.trail("m-st", objects=4, digest=False)
         mfile = self.path("m.prom")
@@ -343,18 +367,34 @@ class RunTests(Base):
         self.assertGreater(m["getawslog_last_success_timestamp_seconds"], 0)
         self.assertEqual((m["written"], m["skipped"], m["failed"]), (0, 0, 0))
 
-    def test_another_buckets_values_are_not_carried_over(self):
+    def test_another_buckets_file_is_not_replaced(self):
+        # Two buckets on one file would erase each other's samples (the
+        # alerts then see one bucket at a time): the second is refused,
+        # said, and its exit status is its own.
         self.trail("m-one", objects=1)
+        self.trail("m-two", objects=1)
         mfile = self.path("m.prom")
         p = self.env.run(["-b", "m-one", "-l", self.path("l"),
                           "--metrics", mfile])
         self.assertEqual(p.returncode, 0, self.show(p))
-        p = self.env.run(["-b", "m-none", "-l", self.path("l"),
+        with open(mfile, "rb") as f:
+            before = f.read()
+        p = self.env.run(["-b", "m-two", "-l", self.path("l2"),
                           "--metrics", mfile])
-        self.assertEqual(p.returncode, 3, self.show(p))
-        m = self.assertOurs(mfile, "m-none")
-        self.assertEqual(m["getawslog_last_success_timestamp_seconds"], 0)
-        self.assertEqual(m["getawslog_newest_object_timestamp_seconds"], 0)
+        self.assertEqual(p.returncode, 0, self.show(p))
+        self.assertIn(("getawslog: metrics %s not written: it holds the "
+                       "samples of another bucket, {bucket=\"m-one\"}; give "
+                       "each its own --metrics file (or remove this one)\n"
+                       % mfile).encode(), p.stderr)
+        with open(mfile, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assertOnly(os.path.dirname(mfile), ["m.prom"])
+        # Its own file, or this one once removed, is written.
+        os.unlink(mfile)
+        p = self.env.run(["-b", "m-two", "-l", self.path("l3"),
+                          "--metrics", mfile])
+        self.assertEqual(p.returncode, 0, self.show(p))
+        self.assertOurs(mfile, "m-two")
 
     def test_sigterm_still_writes_it(self):
         items, docs = self.trail("m-term", objects=8, digest=False)
@@ -499,17 +539,20 @@ class RunTests(Base):
             self.assertEqual(f.read(), old)
 
     def test_label_values_escaped(self):
-        """A bucket name no S3 has (exit 3), with a quote, a backslash and
-        a byte that is not UTF-8."""
+        """A queue URL with a quote and a backslash, which no queue has
+        (exit 3). A bucket name cannot hold them (-b checks it); a byte
+        that is not UTF-8 reaches no label (tests/test_metrics.c)."""
         mfile = self.path("m.prom")
-        p = self.env.run([b"-b", b'we"ird\\na\xffme', b"-l",
-                          self.path("l").encode(), b"--metrics",
-                          mfile.encode()])
-        self.assertNotEqual(p.returncode, 0, self.show(p))
+        url = self.env.endpoint + '/123456789012/we"ird\\na'
+        p = self.env.run(["--queue-url", url, "-b", "trail", "-l",
+                          self.path("l"), "--metrics", mfile,
+                          "--max-attempts", "1"])
+        self.assertEqual(p.returncode, 3, self.show(p))
         with open(mfile, "rb") as f:
             data = f.read()
-        self.assertIn(b'{bucket="we\\"ird\\\\na\xef\xbf\xbdme"}', data)
-        self.assertOurs(mfile, 'we"ird\\na\ufffdme')
+        self.assertIn(('queue="%s/123456789012/we\\"ird\\\\na"}'
+                       % self.env.endpoint).encode(), data)
+        self.metrics(mfile)
 
 
 class PrometheusTests(Base):

@@ -20,6 +20,11 @@ SIGTERM mid-batch; SIGKILL then a rerun after the timeout; two and three
 workers on one queue write every record exactly once between them; a
 queue that does not exist or is refused (exit 3); throttled receives
 retried; endpoints and regions; --follow until SIGTERM; -J in flight.
+Issue 19: two notices of one object fetch it once; -b is required and
+other buckets are refused (counted in --metrics); heartbeats between slow
+records; FIPS, dual-stack and VPC endpoint URLs' regions; a bad URL said
+before credentials; a service writes --metrics as it goes, tries failed S3
+deletes again and gives memory back; --catch-up.
 
 Records carry a unique eventID, so logs are checked record by record.  The
 binary is $GETAWSLOG (default ./getawslog).  Last line: "N passed, N
@@ -114,10 +119,13 @@ class Base(unittest.TestCase):
 
     @staticmethod
     def short_poll(args):
-        """A run's last receive waits 1 s, not 2, unless a test says."""
+        """A run's last receive waits 1 s, not 2, unless a test says; the
+        bucket is trail unless a test names others."""
         args = list(args)
         if "--wait-time-seconds" not in args and "--follow" not in args:
             args += ["--wait-time-seconds", "1"]
+        if "-b" not in args:
+            args += ["-b", "trail"]
         return args
 
     def run_q(self, *args, extra_env=None, timeout=90, url=None, log=None):
@@ -136,6 +144,13 @@ class Base(unittest.TestCase):
     def sqs_ops(self, op=None):
         return [r for r in self.env.requests if r.service == "sqs" and
                 (op is None or r.op == op)]
+
+    def wait_received(self):
+        """Until a receive has handed out a message (60 s at most)."""
+        t = time.monotonic()
+        while not [r for r in self.sqs_ops("ReceiveMessage")
+                   if r.messages] and time.monotonic() - t < 60:
+            time.sleep(0.05)
 
     def assertOK(self, p, status=0):
         self.assertEqual(p.returncode, status, "stdout:\n%s\nstderr:\n%s" % (
@@ -231,7 +246,7 @@ class ShapeTests(Base):
         objs2 = self.objects(1, tag="b", bucket="other")
         self.notify_each(objs)
         self.notify_each(objs2, bucket="other")
-        p = self.run_q("--format", "wazuh")
+        p = self.run_q("--format", "wazuh", "-b", "trail,other")
         self.assertOK(p)
         lines = open(self.log, "rb").read().splitlines()
         buckets = sorted(json.loads(line)["aws"]["log_info"]["s3bucket"]
@@ -331,10 +346,11 @@ class EffectTests(Base):
         self.notify_each(objs)
         self.notify_each(list(objs)[:1])
         self.env.send("q", s3env.cloudtrail_notice("trail", list(objs)))
-        p = self.run_q("-j", "-s", self.state, "-d")
+        p = self.run_q("-j", "-s", self.state, "-dd")
         self.assertOK(p)
         self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
-        self.assertEqual(p.stdout.count(b"Skipping previously seen file"), 3)
+        # Known in this run: not even looked up in the state.
+        self.assertEqual(p.stderr.count(b"already in this run"), 3)
         self.assertEqual(self.left(), [])
         # A later run, the same notices again: nothing written twice.
         self.notify_each(objs)
@@ -345,6 +361,37 @@ class EffectTests(Base):
         db = sqlite3.connect(self.state)
         self.assertEqual(db.execute("SELECT COUNT(*) FROM log_progress")
                          .fetchone()[0], 2)
+
+    def notified_twice(self, *args):
+        # S3's events and CloudTrail's SNS notices both name each object
+        # (three objects a third time): without -s the second copy must
+        # wait for the first, not write the records again (with -D both
+        # downloads would run before the first delete).
+        objs = self.objects(8)
+        self.notify_each(objs)
+        self.env.send("q", s3env.cloudtrail_notice("trail", list(objs)))
+        self.notify_each(list(objs)[:3])
+        p = self.run_q("-j", "-J", "8", *args)
+        self.assertOK(p)
+        self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
+        self.assertEqual(self.left(), [])
+        self.assertEqual(self.env.count(op="GET"), 8)
+        self.assertEqual(len(self.sqs_ops("DeleteMessage")), 12)
+        return objs
+
+    def test_two_notices_of_one_object_write_it_once_with_D(self):
+        self.notified_twice("-D")
+        self.assertEqual(self.env.keys("trail"), [])
+
+    def test_two_notices_of_one_object_write_it_once(self):
+        objs = self.notified_twice()
+        # In a later run, a message naming a done object again is the
+        # run's first notice of it: written again, as without the queue.
+        self.notify_each(list(objs)[:1])
+        p = self.run_q("-j")
+        self.assertOK(p)
+        self.assertEqual(ids_in(self.log)[objs[list(objs)[0]][0].encode()],
+                         2)
 
     def test_a_message_saying_size_0_does_not_skip_the_object(self):
         # Anyone who may send to the queue could otherwise hide a trail
@@ -413,14 +460,69 @@ class MessageTests(Base):
         other = self.objects(1, tag="o", bucket="other")
         self.notify_each(objs)
         self.notify_each(other, bucket="other")
-        p = self.run_q("-j", "-b", "trail")
+        # A forged CloudTrail notice naming the same key elsewhere too.
+        self.env.send("q", s3env.cloudtrail_notice("other", list(objs)))
+        metrics = os.path.join(self.dir, "m.prom")
+        p = self.run_q("-j", "-b", "trail", "--metrics", metrics)
         self.assertOK(p, 4)
-        self.assertIn("it names bucket other, not trail (-b)",
-                      p.stderr.decode())
+        self.assertEqual(p.stderr.decode().count(
+            "it names bucket other, not one of -b's"), 2)
         self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
         left = self.left()
-        self.assertEqual(len(left), 1)
-        self.assertIn('"other"', left[0].body)
+        self.assertEqual(len(left), 2)
+        self.assertTrue(all('"other"' in m.body for m in left))
+        self.assertEqual(self.env.count("GET"), 1)
+        text = open(metrics).read()
+        self.assertIn('getawslog_last_run_queue_messages{bucket="trail",'
+                      'queue="%s",result="other_bucket"} 2\n' % self.url,
+                      text)
+        self.assertIn('getawslog_last_run_queue_messages{bucket="trail",'
+                      'queue="%s",result="deleted"} 1\n' % self.url, text)
+
+    def test_a_metrics_file_of_another_queue_is_left(self):
+        # Keyed by the queue in this mode: -b may change (a bucket
+        # added), another queue's file is not replaced.
+        metrics = os.path.join(self.dir, "m.prom")
+        self.assertOK(self.run_q("-j", "--metrics", metrics))
+        self.env.make_bucket("trail-two")
+        self.assertOK(self.run_q("-j", "--metrics", metrics, "-b",
+                                 "trail,trail-two"))
+        with open(metrics) as f:
+            text = f.read()
+        self.assertIn('{bucket="trail,trail-two",queue="%s"}' % self.url,
+                      text)
+        url2 = self.env.make_queue("q2")
+        p = self.run_q("-j", "--metrics", metrics, url=url2)
+        self.assertOK(p)
+        self.assertIn("holds the samples of another queue", p.stderr.decode())
+        with open(metrics) as f:
+            self.assertEqual(f.read(), text)
+
+    def test_the_queue_mode_needs_b(self):
+        # Without -b whoever may send to the queue chooses what is
+        # written: refused before anything is received.
+        objs = self.objects(1)
+        self.notify_each(objs)
+        p = self.env.run(["--queue-url", self.url, "-l", self.log, "-j"])
+        self.assertOK(p, 1)
+        self.assertEqual(p.stdout,
+                         b"ERROR: Missing an AWS S3 bucket! (-b flag)\n")
+        self.assertIn(b"-b names the buckets", p.stderr)
+        self.assertEqual(self.sqs_ops(), [])
+        self.assertFalse(os.path.exists(self.log))
+        # Several, by -b again or a comma list; an ARN is a name too.
+        self.env.make_bucket("trail-two")
+        self.env.make_bucket("trail-three")
+        objs2 = self.objects(1, tag="two", bucket="trail-two")
+        objs3 = self.objects(1, tag="three", bucket="trail-three")
+        self.notify_each(objs2, bucket="trail-two")
+        self.notify_each(objs3, bucket="trail-three")
+        p = self.run_q("-j", "-b", "trail,trail-two", "-b",
+                       "arn:aws:s3:::trail-three")
+        self.assertOK(p)
+        self.assertEqual(ids_in(self.log), want(
+            self.all_ids(objs) + self.all_ids(objs2) + self.all_ids(objs3)))
+        self.assertEqual(self.left(), [])
 
     def test_an_empty_queue_is_a_quiet_run(self):
         t = time.time()
@@ -436,7 +538,8 @@ class MessageTests(Base):
                          10)
         # The default poll is 2 s.
         del self.env.requests[:]
-        p = self.env.run(["--queue-url", self.url, "-l", self.log])
+        p = self.env.run(["--queue-url", self.url, "-l", self.log, "-b",
+                          "trail"])
         self.assertOK(p)
         self.assertEqual(self.sqs_ops()[0].params["WaitTimeSeconds"], 2)
 
@@ -544,10 +647,7 @@ class VisibilityTests(Base):
         try:
             a = self.popen_q(*args, log=fifo)
             # Once the first worker holds the messages, past their timeout.
-            t = time.monotonic()
-            while not [r for r in self.sqs_ops("ReceiveMessage")
-                       if r.messages] and time.monotonic() - t < 60:
-                time.sleep(0.05)
+            self.wait_received()
             time.sleep(1.6)
             b = self.run_q(*args, "--wait-time-seconds", "2",
                            log=self.log + ".b")
@@ -566,6 +666,35 @@ class VisibilityTests(Base):
         handed = [m for r in self.sqs_ops("ReceiveMessage")
                   for m in (r.messages or [])]
         self.assertEqual(len(handed), 4, "a message came back")
+        self.assertEqual(self.left(), [])
+
+    def test_heartbeats_continue_between_slow_records(self):
+        # Records that each take a while (a --discard rule over a long
+        # userAgent: glibc's regexec is slow on it), several in each piece
+        # inflated: heartbeats must go on between records, not only
+        # between pieces, or a second worker polling gets the message.
+        big = key_of(0, "slow")
+        ids = ["Qslow-%d" % i for i in range(36)]
+        ua = "Mozilla " * 5000
+        doc = {"Records": [{"eventVersion": "1.08", "eventID": i,
+                            "userAgent": ua} for i in ids]}
+        self.env.put_many("trail", {big: gz(json.dumps(doc).encode())})
+        self.notify_each([big])
+        args = ("-j", "--visibility-timeout", "2", "--discard",
+                "userAgent=Mozilla.*bot")
+        a = self.popen_q(*args)
+        self.wait_received()
+        time.sleep(2.5)
+        b = self.run_q(*args, "--wait-time-seconds", "8",
+                       log=self.log + ".b", timeout=240)
+        out, err = a.communicate(timeout=240)
+        self.assertEqual(a.returncode, 0, err)
+        self.assertOK(b)
+        self.assertEqual(ids_in(self.log + ".b"), collections.Counter())
+        self.assertEqual(ids_in(self.log), want(ids))
+        handed = [m for r in self.sqs_ops("ReceiveMessage")
+                  for m in (r.messages or [])]
+        self.assertEqual(len(handed), 1, "a message came back")
         self.assertEqual(self.left(), [])
 
     def test_heartbeats_continue_through_a_slow_delete(self):
@@ -816,6 +945,29 @@ class RequestTests(Base):
         self.assertOK(p)
         self.assertEqual(self.env.queue_state("eu", region="eu-west-1"), [])
 
+    def test_fips_dual_stack_and_vpc_queue_urls_name_their_region(self):
+        # Without --region, these AWS host names still say the region to
+        # sign for (us-east-1 would be refused); the endpoint comes from
+        # the environment.
+        for region, host in (
+                ("eu-west-1", "sqs.eu-west-1.api.aws"),
+                ("us-east-2", "sqs-fips.us-east-2.amazonaws.com"),
+                ("us-east-2", "sqs-fips.us-east-2.api.aws"),
+                ("ap-south-1", "vpce-0a1b2c3d4e5f6a7b8-1x2y3z4w.sqs."
+                 "ap-south-1.vpce.amazonaws.com")):
+            name = "q" + region.replace("-", "")
+            self.env.make_queue(name, region=region)
+            objs = self.objects(1, tag=name)
+            for k in objs:
+                self.env.send(name, s3env.s3_event(s3env.s3_record(
+                    "trail", k, 9)), region=region)
+            p = self.run_q("-j", "-dd", url="https://%s/%s/%s" % (
+                host, ACCOUNT, name))
+            self.assertOK(p)
+            self.assertIn("requests signed for %s" % region,
+                          p.stderr.decode())
+            self.assertEqual(self.env.queue_state(name, region=region), [])
+
     def test_an_expired_token_answer_fetches_new_keys(self):
         """SQS says ExpiredToken before the keys' Expiration (a revoked
         session): the engine fetches new ones, as for S3, and the receive
@@ -845,7 +997,8 @@ class RequestTests(Base):
                 message="The security token included in the request is "
                 "expired", count=1))
             p = self.env.run(["--queue-url", self.url, "-l", self.log, "-j",
-                              "--wait-time-seconds", "1"], home=home,
+                              "-b", "trail", "--wait-time-seconds", "1"],
+                             home=home,
                              extra_env={"AWS_ACCESS_KEY_ID": None,
                                         "AWS_SECRET_ACCESS_KEY": None})
             self.assertOK(p)
@@ -870,7 +1023,8 @@ class RequestTests(Base):
                 "eu-trail", k, 9, region="eu-west-1")))
         # CloudTrail's notice does not: S3 says it once, for the bucket.
         self.env.send("q", s3env.cloudtrail_notice("ap-trail", list(ap)))
-        p = self.run_q("-j", "-J", "1", "-dd")
+        p = self.run_q("-j", "-J", "1", "-dd", "-b", "eu-trail", "-b",
+                       "s3://ap-trail/")
         self.assertOK(p)
         self.assertEqual(ids_in(self.log), want(self.all_ids(eu) +
                                                 self.all_ids(ap)))
@@ -937,7 +1091,192 @@ class FollowTests(Base):
         self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
 
 
+class ServiceTests(Base):
+    """What a --follow service does besides messages (issue 19)."""
+
+    def wait_for(self, what, timeout=40):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            v = what()
+            if v:
+                return v
+            time.sleep(0.2)
+        return what()
+
+    def stop(self, p):
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+        return p.returncode, out, err
+
+    @staticmethod
+    def samples(path):
+        try:
+            with open(path) as f:
+                text = f.read()
+        except FileNotFoundError:
+            return {}
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                out[name] = float(value)
+        return out
+
+    def test_metrics_are_written_while_following(self):
+        # A healthy service must not look like a dead one: --metrics is
+        # written after each batch (at most every 5 s) and every minute,
+        # each write what was done since the one before.
+        metrics = os.path.join(self.dir, "getawslog.prom")
+        objs = self.objects(3)
+        keys = list(objs)
+        p = self.popen_q("-j", "--follow", "--metrics", metrics)
+        try:
+            self.notify_each(keys[:2])
+            ls = '{bucket="trail",queue="%s"' % self.url
+            written = 'getawslog_last_run_objects%s,result="written"}' % ls
+            first = self.wait_for(lambda: self.samples(metrics))
+            self.assertIsNone(p.poll())
+            self.assertEqual(first.get(written), 2, first)
+            self.assertEqual(first['getawslog_last_run_exit_status%s}' % ls],
+                             0)
+            t0 = first['getawslog_last_success_timestamp_seconds%s}' % ls]
+            self.assertGreater(t0, time.time() - 60)
+            self.notify_each(keys[2:])
+            second = self.wait_for(lambda: (
+                lambda m: m if m.get(
+                    'getawslog_last_run_timestamp_seconds%s}' % ls, 0) >
+                first['getawslog_last_run_timestamp_seconds%s}' % ls]
+                else None)(self.samples(metrics)))
+            self.assertIsNotNone(second)
+            self.assertIsNone(p.poll())
+            self.assertEqual(second[written], 1, second)
+            self.assertEqual(second['getawslog_last_run_queue_messages%s,'
+                                    'result="deleted"}' % ls], 1)
+        finally:
+            rc, out, err = self.stop(p)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
+
+    def test_a_failed_s3_delete_is_tried_again_while_following(self):
+        objs = self.objects(1)
+        self.env.faults.append(Fault("status", method="DELETE", status=503,
+                                     count=1))
+        p = self.popen_q("-j", "-D", "-s", self.state, "--follow",
+                         "--max-attempts", "1")
+        try:
+            self.notify_each(objs)
+            self.assertTrue(self.wait_for(lambda: len(ids_in(self.log))))
+            # Still there a moment after its first delete failed ...
+            self.assertTrue(self.wait_for(
+                lambda: self.env.count("DELETE", status=503)))
+            self.assertEqual(self.env.keys("trail"), list(objs))
+            # ... then deleted while the service runs.
+            self.assertTrue(self.wait_for(
+                lambda: self.env.keys("trail") == [], timeout=30))
+            self.assertIsNone(p.poll())
+            db = sqlite3.connect(self.state)
+            self.assertEqual(db.execute("SELECT COUNT(*) FROM "
+                                        "getawslog_undeleted").fetchone()[0],
+                             0)
+            db.close()
+        finally:
+            rc, out, err = self.stop(p)
+        self.assertIn(b"cannot delete", err)
+        self.assertEqual(ids_in(self.log), want(self.all_ids(objs)))
+
+    def test_a_service_gives_memory_back_after_a_big_record(self):
+        # One record of 500,000 keys takes the converter some 100 MiB;
+        # once it is written, the service must not keep that for ever.
+        big = key_of(0, "big")
+        rec = {"eventVersion": "1.08", "eventID": "Qbig-0"}
+        rec.update(("k%d" % i, "v") for i in range(500000))
+        self.env.put_many("trail", {big: gz(json.dumps(
+            {"Records": [rec]}).encode())})
+        p = self.popen_q("-j", "--format", "wazuh", "--follow")
+        try:
+            self.notify_each([big])
+            self.assertTrue(self.wait_for(lambda: len(ids_in(self.log))))
+            time.sleep(3)
+            status = open("/proc/%d/status" % p.pid).read()
+            kb = {k: int(v.split()[0]) for k, v in (
+                line.split(":", 1) for line in status.splitlines())
+                if k in ("VmRSS", "VmHWM")}
+            self.assertGreater(kb["VmHWM"], 60 * 1024, kb)
+            self.assertLess(kb["VmRSS"], 40 * 1024, kb)
+        finally:
+            rc, out, err = self.stop(p)
+        self.assertEqual(rc, 0, err)
+
+
+class CatchUpTests(Base):
+    def test_catch_up_lists_what_the_queue_never_told(self):
+        # Notices that expired during an outage (a queue keeps them 4 days
+        # by default) name objects now only in the bucket. A queue run
+        # with -s, then --catch-up with the same -s: the gap is listed and
+        # written, what the queue wrote is not written again, and the
+        # queue is read after.
+        told = self.objects(3)
+        self.notify_each(told)
+        self.assertOK(self.run_q("-j", "-s", self.state))
+        gap = {}
+        for i in range(3):
+            k = key_of(i, "gap").replace("/2024/07/30/", "/2024/07/20/") \
+                .replace("_20240730T", "_20240720T")
+            gap[k] = document(k)
+        self.env.put_many("trail", {k: v[0] for k, v in gap.items()})
+        fresh = self.objects(2, tag="new")
+        self.notify_each(fresh)
+        self.notify_each(list(told)[:1])
+        p = self.run_q("-j", "-s", self.state, "--catch-up", "--lookback",
+                       "30", "-dd")
+        self.assertOK(p)
+        self.assertIn("catching up with bucket trail", p.stderr.decode())
+        every = (self.all_ids(told) + self.all_ids(fresh) +
+                 [i for _, ids in gap.values() for i in ids])
+        self.assertEqual(ids_in(self.log), want(every))
+        self.assertEqual(self.left(), [])
+        # A listing run on the same state afterwards writes nothing.
+        with open(self.log, "rb") as f:
+            before = f.read()
+        p = self.env.run(["-b", "trail", "-l", self.log, "-j", "-s",
+                          self.state, "--full-scan"])
+        self.assertOK(p)
+        with open(self.log, "rb") as f:
+            self.assertEqual(f.read(), before)
+
+    def test_catch_up_options(self):
+        for args, what in (
+                (["--catch-up"], "only with -s"),
+                (["--lookback", "3"], "the listing's, not --queue-url's"),
+                (["--catch-up", "-s", self.state, "--dry-run"],
+                 "the listing's, not --queue-url's")):
+            p = self.env.run(["--queue-url", self.url, "-b", "trail", "-l",
+                              self.log] + args)
+            self.assertEqual(p.returncode, 2, args)
+            self.assertIn(what, p.stderr.decode(), args)
+        # A bucket it cannot list: the script's line, and no message read.
+        self.notify_each(self.objects(1))
+        p = self.run_q("-j", "-s", self.state, "--catch-up", "-b",
+                       "trail,nosuch")
+        self.assertOK(p, 3)
+        self.assertIn(b"Bucket nosuch access error: NoSuchBucket", p.stdout)
+        self.assertEqual(self.sqs_ops("ReceiveMessage"), [])
+
+
 class OptionTests(Base):
+    def test_every_documented_queue_command_names_its_bucket(self):
+        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        found = 0
+        for name in ("README.md", "getawslog.1",
+                     os.path.join("contrib", "getawslog.default")):
+            with open(os.path.join(top, name)) as f:
+                text = f.read().replace("\\\n", " ")
+            for line in text.splitlines():
+                if re.search(r"--queue-url (URL|https?://)", line):
+                    found += 1
+                    self.assertRegex(line, r" -b [A-Z\[a-z]", (name, line))
+        self.assertGreaterEqual(found, 6)
+
     def test_options_of_the_mode(self):
         for args, what in (
                 (["--follow", "-b", "trail"], "only with --queue-url"),
@@ -956,12 +1295,19 @@ class OptionTests(Base):
             self.assertIn(what, p.stderr.decode(), args)
         p = self.env.run(["--help"])
         self.assertIn(b"--queue-url=URL", p.stdout)
-        self.assertIn(b"getawslog --queue-url URL -l FILE", p.stdout)
+        self.assertIn(b"getawslog --queue-url URL -b BUCKET[,BUCKET...] -l FILE",
+                      p.stdout)
+        # The URL is checked before credentials are looked for.
         for bad in ("ftp://h/1/q", "http://h", "http://h/", "http://h/a b",
-                    "http://user:pw@h/1/q"):
-            p = self.env.run(["--queue-url", bad, "-l", self.log])
+                    "http://user:pw@h/1/q", "foo"):
+            p = self.env.run(["--queue-url", bad, "-l", self.log, "-b",
+                              "trail"], extra_env={
+                                  "AWS_ACCESS_KEY_ID": None,
+                                  "AWS_SECRET_ACCESS_KEY": None})
             self.assertEqual(p.returncode, 3, bad)
             self.assertNotIn(b"pw@", p.stderr)
+            self.assertIn(b"not a queue URL", p.stderr)
+            self.assertNotIn(b"credentials", p.stderr)
 
 
 if __name__ == "__main__":

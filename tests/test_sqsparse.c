@@ -26,6 +26,20 @@ test_url_region(void)
 		{ "https://eu-central-1.queue.amazonaws.com/1/q",
 		    "eu-central-1" },
 		{ "https://queue.amazonaws.com/1/q", "us-east-1" },
+		/* FIPS, dual-stack, both, an interface (VPC) endpoint. */
+		{ "https://sqs-fips.us-gov-west-1.amazonaws.com/1/q",
+		    "us-gov-west-1" },
+		{ "https://sqs.eu-west-3.api.aws/1/q", "eu-west-3" },
+		{ "https://sqs-fips.us-east-2.api.aws/1/q", "us-east-2" },
+		{ "https://vpce-0a1b2c3d4e5f-abcdefgh.sqs.ap-south-1.vpce."
+		    "amazonaws.com/1/q", "ap-south-1" },
+		{ "https://vpce-0a1b-x-us-east-1a.sqs.us-east-1.vpce."
+		    "amazonaws.com/1/q", "us-east-1" },
+		{ "https://vpce-0a1b.sqs.us-east-1.amazonaws.com/1/q", NULL },
+		{ "https://sqs.us-east-1.vpce.amazonaws.com/1/q", NULL },
+		{ "https://sqs-fips.amazonaws.com/1/q", NULL },
+		{ "https://sqs.eu-west-3.api.aws.evil/1/q", NULL },
+		{ "https://vpce-1.sqs-fips.a.b.vpce.amazonaws.com/1/q", NULL },
 		{ "http://127.0.0.1:4566/000000000000/q", NULL },
 		{ "https://sqs.amazonaws.com/1/q", NULL },
 		{ "https://sqs..amazonaws.com/1/q", NULL },
