@@ -604,11 +604,13 @@ class PrometheusTests(Base):
         p = self.env.run(["-j", "-b", "m-node", "-l", self.path("l"),
                           "--metrics", mfile])
         self.assertEqual(p.returncode, 0, self.show(p))
-        # and one with a label to escape, beside it
+        # and one with a label to escape, beside it: a queue URL (-b
+        # refuses such a bucket name before any request)
         odd = os.path.join(folder, "odd.prom")
-        p = self.env.run([b"-b", b'q"uo\\te\xff', b"-l",
-                          self.path("l").encode(), b"--metrics",
-                          odd.encode()])
+        qurl = self.env.endpoint + '/123456789012/q"uo\\te'
+        p = self.env.run(["--queue-url", qurl, "-b", "trail", "-l",
+                          self.path("l"), "--metrics", odd,
+                          "--max-attempts", "1"])
         self.assertNotEqual(p.returncode, 0, self.show(p))
         text = self.scrape(url)
         self.assertIn("node_textfile_scrape_error 0\n", text)
@@ -619,10 +621,11 @@ class PrometheusTests(Base):
                                                    re.escape(ls)), text, re.M)
             self.assertIsNotNone(m, "%s{%s} not exported" % (name, ls))
             self.assertEqual(float(m.group(1)), v, name)
-        self.assertIn('getawslog_last_run_exit_status{bucket="q\\"uo\\\\te'
-                      '\ufffd"}', text)
+        self.assertIn('getawslog_last_run_exit_status{bucket="trail",queue="%s'
+                      '/123456789012/q\\"uo\\\\te"} 3' % self.env.endpoint, text)
+        # the plain families, objects', and the queue's messages
         self.assertEqual(len(re.findall(r"^# TYPE getawslog_\S+ gauge$", text,
-                                        re.M)), len(PLAIN) + 1)
+                                        re.M)), len(PLAIN) + 2)
 
     def test_promtool_lint(self):
         self.trail("m-lint", objects=1)
