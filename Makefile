@@ -42,14 +42,16 @@ LDLIBS  += $(PKG_LIBS) -lm
 SRCS     = getawslog.c options.c engine.c s3.c sigv4.c flatten.c pyjson.c pyfloat.c \
 	   spool.c ini.c creds.c http.c msg.c util.c sig.c progress.c \
 	   fileutil.c lock.c state.c inflate.c convert.c logfile.c layout.c \
-	   object.c fetch.c walk.c notify.c discard.c metrics.c sqs.c drain.c
+	   object.c fetch.c walk.c notify.c discard.c metrics.c sqs.c drain.c \
+	   digest.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
 	   $(B)/tests/test_layout $(B)/tests/test_notify $(B)/tests/test_sqsparse \
 	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz \
 	   $(B)/tests/test_util $(B)/tests/test_http $(B)/tests/test_metrics \
-	   $(B)/tests/test_discard $(B)/tests/test_spool $(B)/tests/test_convert
+	   $(B)/tests/test_discard $(B)/tests/test_spool $(B)/tests/test_convert \
+	   $(B)/tests/test_digest
 
 # The fuzz targets (tests/fuzz/). For the replay test (test_fuzz) each is
 # built with the project's compiler, its entry point renamed fuzz_TARGET;
@@ -203,5 +205,5 @@ clean:
 	    tests/test_ini tests/test_credsutil tests/test_layout tests/sigv4_cli \
 	    tests/flatten_cli tests/test_fuzz tests/test_util tests/test_http \
 	    tests/test_notify tests/notify_cli tests/test_metrics tests/test_discard \
-	    tests/pyfloat_cli tests/test_spool tests/test_sqsparse tests/fuzz/*.o
+	    tests/pyfloat_cli tests/test_spool tests/test_sqsparse tests/test_digest tests/fuzz/*.o
 	rm -rf build getawslog-$(VERSION).tar.gz
