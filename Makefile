@@ -43,7 +43,7 @@ SRCS     = getawslog.c options.c engine.c s3.c sigv4.c flatten.c pyjson.c pyfloa
 	   spool.c ini.c creds.c http.c msg.c util.c sig.c progress.c \
 	   fileutil.c lock.c state.c inflate.c convert.c logfile.c layout.c \
 	   object.c fetch.c walk.c notify.c discard.c metrics.c sqs.c drain.c \
-	   digest.c
+	   digest.c proof.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \

@@ -36,6 +36,7 @@
 #include "object.h"
 #include "options.h"
 #include "progress.h"
+#include "proof.h"
 #include "run.h"
 #include "s3.h"
 #include "sig.h"
@@ -297,6 +298,9 @@ job_run(struct job *j)
 	struct run		*r = &j->r;
 	int			 status;
 
+	if (o->validate && !o->dry_run && (r->proof = proof_new(r,
+	    j->set.cloudtrail_endpoint_url)) == NULL)
+		return EXIT_LOCAL;
 	progress_start(o->progress == -1 ? isatty(STDERR_FILENO) &&
 	    !o->debug : o->progress);
 	/* Deletes that failed before, first: they may be refused again. */
@@ -311,6 +315,9 @@ job_run(struct job *j)
 	/* The last count, then a clean line for whatever follows. */
 	progress_draw(&r->n, 1);
 	progress_clear();
+	/* The files digests named, settled once the walk has done its part. */
+	if (proof_finish(r) == -1)
+		r->fatal = 1;
 	if (logfile_finish(r->log) == -1)
 		r->fatal = 1;
 	if (r->fatal)
@@ -324,6 +331,9 @@ job_run(struct job *j)
 		status = EXIT_OBJECTS;
 	else
 		status = EXIT_OK;
+	/* An integrity finding outranks objects left for the next run. */
+	if (!r->fatal && !r->denied && !r->refused && proof_failed(r))
+		status = EXIT_INTEGRITY;
 	if (!r->fatal && !r->denied && (r->n.failed || r->n.transient))
 		msg_warn("%lu objects written, %lu failed, %lu still failing "
 		    "after retries; failed objects were left in the bucket%s",
@@ -373,6 +383,15 @@ job_metrics(const struct job *j, int status)
 	m.failed = n->failed + n->transient;
 	m.skipped = n->skipped;
 	m.newest = n->newest;
+	m.digests = o->validate;
+	m.digests_ok = n->digests_ok;
+	m.digests_bad = n->digests_bad;
+	m.proved = n->files_proved;
+	m.missing = n->files_missing;
+	m.altered = n->files_altered;
+	m.injected = n->files_injected;
+	m.gaps = n->gaps;
+	m.newest_proved = n->newest_proved;
 	/* The queue mode may have no -b; its queue is named. */
 	if (o->bucket != NULL)
 		metrics_label(&m, "bucket", o->bucket);
@@ -398,6 +417,7 @@ job_close(struct job *j, int status)
 		status = EXIT_LOCAL;
 	aws_creds_clear(&j->creds);
 	aws_settings_clear(&j->set);
+	proof_free(j->r.proof);
 	state_close(j->r.st);
 	sqs_free(j->sqs);
 	s3_free(j->r.s3);

@@ -145,9 +145,10 @@ layout_classify(const char *folder, char *names, size_t nameslen)
 			return LAYOUT_DIGESTS;
 		return LAYOUT_ABOVE;
 	}
-	if (nc == 3 && (len[1] == 10 || len[1] == 18) &&
+	if (nc == 3 && (len[1] == 10 || len[1] == 18 || len[1] == 17) &&
 	    (strncmp(c[1], "CloudTrail/", 11) == 0 ||
-	    strncmp(c[1], "CloudTrail-Insight/", 19) == 0)) {
+	    strncmp(c[1], "CloudTrail-Insight/", 19) == 0 ||
+	    strncmp(c[1], "CloudTrail-Digest/", 18) == 0)) {
 		n = snprintf(names, nameslen, "%.*s_%.*s_%.*s_", (int)len[0],
 		    c[0], (int)len[1], c[1], (int)len[2], c[2]);
 		if (n > 0 && (size_t)n < nameslen)

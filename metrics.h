@@ -31,6 +31,11 @@ struct metrics {
 	unsigned long long	 bytes_in;
 	unsigned long		 written, failed, skipped;	/* objects */
 	long long		 newest;	/* name time; 0: none written */
+	/* --validate-digests: the families below only with it. */
+	int			 digests;
+	unsigned long		 digests_ok, digests_bad;
+	unsigned long		 proved, missing, altered, injected, gaps;
+	long long		 newest_proved;	/* 0: none yet */
 	struct metrics_label	 labels[METRICS_LABELS_MAX];
 	size_t			 nlabels;
 };

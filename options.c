@@ -27,6 +27,12 @@
 #define JOBS_MAX	64
 #define VISIBILITY_DEFAULT 300		/* the queue mode: seconds hidden */
 #define WAIT_DEFAULT	2		/* the queue mode: a cron run's poll */
+/*
+ * A log file no digest names is injected this many hours after its hour:
+ * AWS sets no bound on a backfill digest's lateness; a day covers the
+ * delays it has been seen to have and one missed daily run.
+ */
+#define DIGEST_GRACE_DEFAULT 24
 
 static const char usage_text[] =
 "usage: getawslog -b BUCKET -l FILE [-dDhj] [-J N] [-s FILE] [--format FORMAT]\n"
@@ -35,7 +41,8 @@ static const char usage_text[] =
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
 "                 [--max-inflated-size BYTES] [--metrics FILE]\n"
-"                 [--discard FIELD=REGEX ...] [--version]\n"
+"                 [--discard FIELD=REGEX ...] [--validate-digests]\n"
+"                 [--digest-grace HOURS] [--version]\n"
 "       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
 "                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
 "                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
@@ -74,6 +81,11 @@ static const char help_text[] =
 "  --discard=FIELD=REGEX with records: do not write a record whose FIELD\n"
 "                        (a key, or a dotted path: userIdentity.type)\n"
 "                        matches the extended regular expression; repeatable\n"
+"  --validate-digests    with -s: check CloudTrail's digest files (signature,\n"
+"                        chain, every log file they name); exit 7 on a\n"
+"                        missing, altered or injected file\n"
+"  --digest-grace=HOURS  how long after its hour a log file no digest names\n"
+"                        is injected (default 24, 0 none)\n"
 "  --version             show the version and exit\n"
 "\n"
 "Queue mode (S3 event notifications from SQS):\n"
@@ -142,7 +154,7 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
-	OPT_FOLLOW };
+	OPT_FOLLOW, OPT_VALIDATE, OPT_GRACE };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -174,6 +186,8 @@ static const struct option longopts[] = {
 	{ "visibility-timeout", required_argument, NULL, OPT_VISIBILITY },
 	{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
 	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
+	{ "validate-digests", no_argument,	NULL, OPT_VALIDATE },
+	{ "digest-grace", required_argument,	NULL, OPT_GRACE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -330,6 +344,7 @@ options_parse(int argc, char **argv, struct options *o)
 	o->max_inflated = INFLATED_MAX;
 	o->visibility = VISIBILITY_DEFAULT;
 	o->wait = WAIT_DEFAULT;
+	o->digest_grace = DIGEST_GRACE_DEFAULT;
 	opterr = 0;
 	resolve_prefixes(argc, argv);
 	while ((c = getopt_long(argc, argv, ":b:l:jDds:hJ:", longopts,
@@ -436,6 +451,13 @@ options_parse(int argc, char **argv, struct options *o)
 			    sizeof(err)) == -1)
 				usage_error("option --discard: %s", err);
 			break;
+		case OPT_VALIDATE:
+			o->validate = 1;
+			break;
+		case OPT_GRACE:
+			o->digest_grace = parse_int(optarg, 0, 24 * 366,
+			    "--digest-grace");
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -458,6 +480,9 @@ options_parse(int argc, char **argv, struct options *o)
 	if (o->discard != NULL && o->format == -1)
 		usage_error("option --discard: records are discarded only with "
 		    "-j or --format");
+	/* The hashes and the chains are kept in the state. */
+	if (o->validate && o->state == NULL)
+		usage_error("option --validate-digests: needs -s");
 	if (o->queue_url != NULL && walk_only)
 		usage_error("option %s: the listing's, not --queue-url's",
 		    option_name(walk_only));

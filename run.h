@@ -16,6 +16,8 @@
 #define EXIT_OBJECTS	4	/* some objects failed and were left alone */
 #define EXIT_TRANSIENT	5	/* some requests still failed after retries */
 #define EXIT_LOCKED	6	/* another run holds the lock */
+#define EXIT_INTEGRITY	7	/* a digest found a log file missing, altered
+				   or injected, a gap, or a digest invalid */
 
 #define OBJECT_MAX	((size_t)1 << 30)	/* compressed bytes per object */
 
@@ -48,6 +50,8 @@ struct options {
 	int		 visibility;	/* --visibility-timeout, seconds */
 	int		 wait;		/* --wait-time-seconds */
 	int		 follow;	/* poll until SIGTERM or SIGINT */
+	int		 validate;	/* --validate-digests (proof.c) */
+	int		 digest_grace;	/* hours before a file is injected */
 };
 
 struct counts {
@@ -64,6 +68,12 @@ struct counts {
 	unsigned long	 messages_left;	/* left in the queue: an object failed,
 					   not understood, another bucket */
 	int		 messages_transient;	/* one of those may pass later */
+	/* --validate-digests: digests and the log files they name. */
+	unsigned long	 digests_ok, digests_bad;
+	unsigned long	 files_proved, files_missing, files_altered,
+			 files_injected, files_pending;
+	unsigned long	 gaps;		/* digest hours missing in a chain */
+	long long	 newest_proved;	/* end of the newest hour proved */
 };
 
 struct engine;
@@ -71,6 +81,7 @@ struct s3;
 struct spool;
 struct state;
 struct logfile;
+struct proof;
 
 struct run {
 	const struct options	*o;
@@ -85,6 +96,7 @@ struct run {
 	int			 stop;	/* the listing failed: finish the queue */
 	int			 refused; /* the queue is missing or refused */
 	long long		 turned_ms; /* the engine last turned (object.c) */
+	struct proof		*proof;	/* --validate-digests' (proof.c) */
 };
 
 #endif /* GETAWSLOG_RUN_H */

@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+"""--validate-digests (issue 21) through the binary: CloudTrail's digest
+files, made and signed here with keys of the tests' own that the front's
+CloudTrail answers ListPublicKeys with, checked while the log files are
+ingested. Every finding is named on stderr, counted in --metrics, written
+to the log as a {"getawslog":{"integrity":...}} line, and makes the exit
+status 7.
+
+Runs the binary at $GETAWSLOG against moto behind tests/s3env.py's front;
+needs python's cryptography (skipped without). Ends with "N passed, N
+failed".
+"""
+
+import datetime as dt
+import json
+import os
+import re
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runner  # noqa: E402
+import s3env  # noqa: E402
+import ctrail  # noqa: E402
+from ctrail import HOUR, Trail  # noqa: E402
+
+KEY, SECRET = "AKIDTEST", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYTESTKEY"
+ENV = None
+BASE = dt.datetime(2024, 3, 1, 0, 1, 31, tzinfo=dt.timezone.utc)
+ACCTS = ("111122223333", "444455556666")
+REGIONS = ("us-east-1", "eu-west-1")
+_KEYS = {}
+
+
+def setUpModule():
+    global ENV
+    ENV = s3env.shared_env(credentials={KEY: SECRET})
+
+
+def key(name="a", spki=False):
+    """One key per name for the whole suite (making one takes time)."""
+    if (name, spki) not in _KEYS:
+        _KEYS[(name, spki)] = ctrail.Key(spki=spki)
+    return _KEYS[(name, spki)]
+
+
+def metric(text, name, result=None):
+    pat = r"^%s\{[^}]*%s[^}]*\} (\S+)$" % (
+        re.escape(name), 'result="%s"' % result if result else "")
+    m = re.search(pat, text, re.M)
+    return float(m.group(1)) if m else None
+
+
+@unittest.skipUnless(ctrail.HAVE_CRYPTO, "python's cryptography is missing")
+class Digests(unittest.TestCase):
+    bucket = "trail-bucket"
+
+    def setUp(self):
+        ENV.reset()
+        ENV.make_bucket(self.bucket)
+        self.tmp = ENV.tempdir()
+        self.log = os.path.join(self.tmp, "amazon.log")
+        self.state = os.path.join(self.tmp, "state.db")
+        self.metrics = os.path.join(self.tmp, "getawslog.prom")
+
+    def trail(self, k=None, **kw):
+        t = Trail(ENV, self.bucket, key=k or key(), **kw)
+        k = t.key
+        for r in kw.get("regions", ("us-east-1",)):
+            k.serve(ENV, r, BASE - 10 * HOUR, BASE + 1000 * HOUR)
+        return t
+
+    def run_bin(self, *extra, grace="0"):
+        """Run with validation; p.alerts: the alert lines this run wrote
+        to the log."""
+        before = os.path.getsize(self.log) if os.path.exists(self.log) \
+            else 0
+        p = ENV.run(["-b", self.bucket, "-l", self.log, "-s", self.state,
+                     "-j", "--validate-digests", "--digest-grace", grace,
+                     "--metrics", self.metrics] + list(extra))
+        p.err = p.stderr.decode("utf-8", "replace")
+        with open(self.metrics) as f:
+            p.prom = f.read()
+        with open(self.log, "rb") as f:
+            f.seek(before)
+            lines = f.read().decode().splitlines()
+        p.alerts = [json.loads(ln)["getawslog"] for ln in lines
+                    if ln.startswith('{"getawslog":')]
+        return p
+
+    def counts(self, p):
+        return {r: metric(p.prom, "getawslog_last_run_log_files", r)
+                for r in ("proved", "missing", "altered", "injected")}
+
+    def assertFinding(self, p, what, key):
+        self.assertEqual(p.returncode, 7, p.err)
+        self.assertIn(key, p.err)
+        self.assertIn({"integrity": what, "key": key},
+                      [{"integrity": a["integrity"], "key": a["key"]}
+                       for a in p.alerts], p.alerts)
+
+    # -- everything proved
+    def test_all_proved(self):
+        """200 log files of an organization trail (two accounts, two
+        regions, five hours): every file proved, every digest verified,
+        no gap, no alert; one ListPublicKeys per region's key."""
+        t = self.trail(accounts=ACCTS, regions=REGIONS, org="o-abc123",
+                       prefix="ct/")
+        made = t.hours(BASE, 5, per_hour=10)
+        self.assertEqual(len(made), 200)
+        p = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.err)
+        self.assertEqual(p.alerts, [])
+        self.assertEqual(self.counts(p), {"proved": 200, "missing": 0,
+                                          "altered": 0, "injected": 0})
+        self.assertEqual(metric(p.prom, "getawslog_last_run_digests",
+                                "verified"), 20)
+        self.assertEqual(metric(p.prom, "getawslog_last_run_digests",
+                                "invalid"), 0)
+        self.assertEqual(metric(
+            p.prom, "getawslog_last_run_digest_chain_gaps"), 0)
+        self.assertEqual(metric(
+            p.prom, "getawslog_newest_proved_timestamp_seconds"),
+            (BASE + 5 * HOUR).timestamp())
+        calls = [r for r in ENV.requests if r.op == "ListPublicKeys"]
+        self.assertEqual(len(calls), 1, "one key, one question")
+        # A second run finds nothing new, and says nothing.
+        q = self.run_bin()
+        self.assertEqual(q.returncode, 0, q.err)
+        self.assertEqual(q.alerts, [])
+
+    # -- log files
+    def test_changed_log_file(self):
+        t = self.trail()
+        made = t.hours(BASE, 3)
+        ENV.put(self.bucket, made[2], ctrail.gz(b'{"Records":[]}'))
+        p = self.run_bin()
+        self.assertFinding(p, "altered", made[2])
+        self.assertEqual(self.counts(p)["altered"], 1)
+        self.assertEqual(self.counts(p)["proved"], 5)
+
+    def test_deleted_log_file(self):
+        t = self.trail()
+        made = t.hours(BASE, 3)
+        ENV.s3.delete_object(Bucket=self.bucket, Key=made[3])
+        p = self.run_bin()
+        self.assertFinding(p, "missing", made[3])
+        self.assertEqual(self.counts(p)["missing"], 1)
+
+    def test_injected_file(self):
+        """A file no digest names, in an hour the digests covered: once
+        the grace has passed, injected; before, pending."""
+        now = dt.datetime.now(dt.timezone.utc).replace(minute=1, second=31,
+                                                       microsecond=0)
+        t = self.trail()
+        t.key.serve(ENV, "us-east-1", now - 10 * HOUR, now + 10 * HOUR)
+        t.hours(now - 6 * HOUR, 4)
+        k, _ = t.log("111122223333", "us-east-1",
+                     now - 6 * HOUR + dt.timedelta(minutes=80))
+        p = self.run_bin(grace="24")
+        self.assertEqual(p.returncode, 0, p.err)
+        self.assertEqual(self.counts(p)["injected"], 0)
+        # Now past the grace: said once.
+        q = self.run_bin(grace="0")
+        self.assertFinding(q, "injected", k)
+        r = self.run_bin(grace="0")
+        self.assertEqual(r.returncode, 0, r.err)
+
+    # -- digests
+    def test_deleted_digest(self):
+        t = self.trail()
+        t.hours(BASE, 4)
+        ENV.s3.delete_object(Bucket=self.bucket, Key=t.digests[1])
+        p = self.run_bin()
+        self.assertEqual(p.returncode, 7, p.err)
+        self.assertEqual(metric(
+            p.prom, "getawslog_last_run_digest_chain_gaps"), 1)
+        self.assertIn("2024-03-01T01:01:31Z to 2024-03-01T02:01:31Z", p.err)
+        self.assertEqual([a["integrity"] for a in p.alerts], ["gap"])
+
+    def test_two_deleted_in_a_row(self):
+        """aws-cli issue 7054: the CLI misses the older one; both here."""
+        t = self.trail()
+        t.hours(BASE, 5)
+        for d in t.digests[1:3]:
+            ENV.s3.delete_object(Bucket=self.bucket, Key=d)
+        p = self.run_bin()
+        self.assertEqual(p.returncode, 7, p.err)
+        self.assertEqual(metric(
+            p.prom, "getawslog_last_run_digest_chain_gaps"), 2)
+        self.assertIn("from 2024-03-01T01:01:31Z to 2024-03-01T02:01:31Z",
+                      p.err)
+        self.assertIn("from 2024-03-01T02:01:31Z to 2024-03-01T03:01:31Z",
+                      p.err)
+
+    def test_moved_digest(self):
+        t = self.trail()
+        t.hours(BASE, 2)
+        src = t.digests[1]
+        dst = src.replace("demo-trail", "other-trail")
+        got = ENV.s3.get_object(Bucket=self.bucket, Key=src)
+        ENV.s3.put_object(Bucket=self.bucket, Key=dst, Body=got["Body"].read(),
+                          Metadata=got["Metadata"])
+        p = self.run_bin()
+        self.assertFinding(p, "invalid digest", dst)
+        self.assertIn("moved", p.err)
+        self.assertEqual(metric(p.prom, "getawslog_last_run_digests",
+                                "invalid"), 1)
+
+    def test_changed_digest(self):
+        """A digest whose document changed (a hash made to fit a changed
+        log file) no longer matches its signature; the digest after it is
+        not reported again."""
+        t = self.trail()
+        made = t.hours(BASE, 3)
+        d = t.digests[1]
+        got = ENV.s3.get_object(Bucket=self.bucket, Key=d)
+        doc = ctrail.gzip.decompress(got["Body"].read()).replace(
+            b'"hashAlgorithm"', b'"hashAlgorithm" ', 1)
+        ENV.s3.put_object(Bucket=self.bucket, Key=d, Body=ctrail.gz(doc),
+                          Metadata=got["Metadata"])
+        p = self.run_bin()
+        self.assertFinding(p, "invalid digest", d)
+        self.assertEqual([a["integrity"] for a in p.alerts],
+                         ["invalid digest"])
+        self.assertEqual(metric(p.prom, "getawslog_last_run_digests",
+                                "verified"), 2)
+        self.assertIn(made[0], "".join(made))
+
+    def test_bad_signature(self):
+        t = self.trail()
+        t.hours(BASE, 2)
+        d = t.digests[0]
+        got = ENV.s3.get_object(Bucket=self.bucket, Key=d)
+        meta = dict(got["Metadata"])
+        meta["signature"] = key("other").sign(b"something else")
+        ENV.s3.put_object(Bucket=self.bucket, Key=d, Body=got["Body"].read(),
+                          Metadata=meta)
+        p = self.run_bin()
+        self.assertFinding(p, "invalid digest", d)
+        self.assertIn("signature does not match", p.err)
+
+    def test_first_of_chain(self):
+        """A chain's first digest (previous* null, "null" signed)."""
+        t = self.trail()
+        t.hours(BASE, 1)
+        p = self.run_bin("-dd")
+        self.assertEqual(p.returncode, 0, p.err)
+        self.assertIn("the first digest of its chain", p.err)
+        self.assertEqual(metric(p.prom, "getawslog_last_run_digests",
+                                "verified"), 1)
+
+    def test_backfill(self):
+        """A backfill digest names a late file: proved. Without its
+        backfill-generation-timestamp it is invalid, as the AWS CLI has
+        it."""
+        t = self.trail()
+        t.hours(BASE, 2)
+        late = t.log("111122223333", "us-east-1",
+                     BASE + dt.timedelta(minutes=30))
+        t.digest("111122223333", "us-east-1", BASE + HOUR, [late],
+                 backfill=True)
+        p = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.err)
+        self.assertEqual(self.counts(p)["proved"], 5)
+        self.assertEqual(metric(p.prom, "getawslog_last_run_digests",
+                                "verified"), 3)
+        late2 = t.log("111122223333", "us-east-1",
+                      BASE + dt.timedelta(minutes=100))
+        dk, _, _ = t.digest("111122223333", "us-east-1", BASE + 2 * HOUR,
+                            [late2], backfill=True, backfill_meta=False)
+        q = self.run_bin()
+        self.assertFinding(q, "invalid digest", dk)
+        self.assertIn("backfill-generation-timestamp", q.err)
+
+    def test_key_rotation(self):
+        """Two keys, one after the other: each asked for once."""
+        k1, k2 = key("a"), key("b")
+        t = Trail(ENV, self.bucket, key=k1)
+        k1.serve(ENV, "us-east-1", BASE - HOUR, BASE + 2 * HOUR)
+        k2.serve(ENV, "us-east-1", BASE + 2 * HOUR, BASE + 100 * HOUR)
+        t.hours(BASE, 2)
+        t.key = k2
+        t.hours(BASE + 2 * HOUR, 2)
+        p = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.err)
+        self.assertEqual(metric(p.prom, "getawslog_last_run_digests",
+                                "verified"), 4)
+        calls = [r for r in ENV.requests if r.op == "ListPublicKeys"]
+        self.assertLessEqual(len(calls), 2)
+        self.assertTrue(all(r.region == "us-east-1" for r in calls))
+
+    def test_spki_key(self):
+        t = self.trail(k=key("s", spki=True))
+        t.hours(BASE, 2)
+        p = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.err)
+        self.assertEqual(self.counts(p)["proved"], 4)
+
+    def test_unknown_key(self):
+        """A fingerprint ListPublicKeys does not know: invalid."""
+        t = Trail(ENV, self.bucket, key=key("a"))
+        t.hours(BASE, 1)
+        p = self.run_bin()
+        self.assertEqual(p.returncode, 7, p.err)
+        self.assertIn("no public key of fingerprint", p.err)
+
+    def test_delete(self):
+        """-D: log files deleted once written, digests once verified and
+        their files settled; an invalid digest stays (evidence)."""
+        t = self.trail()
+        made = t.hours(BASE, 3)
+        bad = t.digests[2]
+        got = ENV.s3.get_object(Bucket=self.bucket, Key=bad)
+        meta = dict(got["Metadata"], signature="00" * 256)
+        ENV.s3.put_object(Bucket=self.bucket, Key=bad, Body=got["Body"].read(),
+                          Metadata=meta)
+        p = self.run_bin("-D")
+        self.assertEqual(p.returncode, 7, p.err)
+        left = ENV.keys(self.bucket)
+        self.assertEqual(left, [bad])
+        self.assertEqual(self.counts(p)["proved"], 4)
+        # The next run: nothing to report again, nothing missing.
+        q = self.run_bin("-D")
+        self.assertEqual(q.returncode, 0, q.err)
+        self.assertEqual(q.alerts, [])
+        self.assertEqual(ENV.keys(self.bucket), [bad])
+        self.assertTrue(made)
+
+    def test_needs_state(self):
+        p = ENV.run(["-b", self.bucket, "-l", self.log, "--validate-digests"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"needs -s", p.stderr)
+
+    def test_off_by_default(self):
+        """Without --validate-digests digests are skipped as before."""
+        t = self.trail()
+        t.hours(BASE, 1)
+        p = ENV.run(["-b", self.bucket, "-l", self.log, "-s", self.state])
+        self.assertEqual(p.returncode, 0)
+        self.assertFalse([r for r in ENV.requests
+                          if r.op == "ListPublicKeys"])
+        self.assertFalse([r for r in ENV.requests if r.op == "GET"
+                          and "CloudTrail-Digest" in (r.key or "")])
+
+
+if __name__ == "__main__":
+    runner.main("test_digest")
