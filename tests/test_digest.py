@@ -329,6 +329,45 @@ class Digests(unittest.TestCase):
         self.assertEqual(ENV.keys(self.bucket), [bad])
         self.assertTrue(made)
 
+    def test_raw_mode(self):
+        """Raw mode hashes in its checking pass: proved the same."""
+        t = self.trail()
+        made = t.hours(BASE, 2)
+        ENV.put(self.bucket, made[1], ctrail.gz(b'{"Records":[{}]}'))
+        p = ENV.run(["-b", self.bucket, "-l", self.log, "-s", self.state,
+                     "--validate-digests", "--metrics", self.metrics])
+        self.assertEqual(p.returncode, 7, p.stderr)
+        with open(self.metrics) as f:
+            prom = f.read()
+        self.assertEqual(metric(prom, "getawslog_last_run_log_files",
+                                "proved"), 3)
+        self.assertEqual(metric(prom, "getawslog_last_run_log_files",
+                                "altered"), 1)
+
+    def test_queue_mode(self):
+        """Digests that arrive as notifications are checked too; a file
+        deleted before its message was read is missing."""
+        t = self.trail()
+        made = t.hours(BASE, 2)
+        url = ENV.make_queue("digests")
+        keys = made[:2] + [t.digests[0]] + made[2:] + [t.digests[1]]
+        for k in keys:
+            ENV.send("digests", s3env.s3_event(s3env.s3_record(
+                self.bucket, k, size=1)))
+        ENV.s3.delete_object(Bucket=self.bucket, Key=made[3])
+        p = ENV.run(["--queue-url", url, "-l", self.log, "-s", self.state,
+                     "-j", "--validate-digests", "--digest-grace", "0",
+                     "--metrics", self.metrics, "--wait-time-seconds", "0"])
+        err = p.stderr.decode()
+        self.assertEqual(p.returncode, 7, err)
+        self.assertIn(made[3] + ": missing", err)
+        with open(self.metrics) as f:
+            prom = f.read()
+        self.assertEqual(metric(prom, "getawslog_last_run_digests",
+                                "verified"), 2)
+        self.assertEqual(metric(prom, "getawslog_last_run_log_files",
+                                "proved"), 3)
+
     def test_needs_state(self):
         p = ENV.run(["-b", self.bucket, "-l", self.log, "--validate-digests"])
         self.assertEqual(p.returncode, 2)

@@ -31,6 +31,9 @@ test_classify(void)
 		    LAYOUT_REGION, "123456789012_CloudTrail-Insight_us-east-1_" },
 		{ "AWSLogs/123456789012/CloudTrail-Digest/", LAYOUT_DIGESTS,
 		    NULL },
+		/* Listed from a day only when digests are checked. */
+		{ "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/",
+		    LAYOUT_REGION, "123456789012_CloudTrail-Digest_us-east-1_" },
 		{ "AWSLogs/12345678901/", LAYOUT_OTHER, NULL },
 		{ "AWSLogs/12345678901x/", LAYOUT_OTHER, NULL },
 		{ "AWSLogs/123456789012/Config/us-east-1/", LAYOUT_OTHER, NULL },
