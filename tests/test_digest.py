@@ -53,8 +53,7 @@ def metric(text, name, result=None):
     return float(m.group(1)) if m else None
 
 
-@unittest.skipUnless(ctrail.HAVE_CRYPTO, "python's cryptography is missing")
-class Digests(unittest.TestCase):
+class Base(unittest.TestCase):
     bucket = "trail-bucket"
 
     def setUp(self):
@@ -100,6 +99,10 @@ class Digests(unittest.TestCase):
         self.assertIn({"integrity": what, "key": key},
                       [{"integrity": a["integrity"], "key": a["key"]}
                        for a in p.alerts], p.alerts)
+
+
+@unittest.skipUnless(ctrail.HAVE_CRYPTO, "python's cryptography is missing")
+class Digests(Base):
 
     # -- everything proved
     def test_all_proved(self):
@@ -383,6 +386,146 @@ class Digests(unittest.TestCase):
                           if r.op == "ListPublicKeys"])
         self.assertFalse([r for r in ENV.requests if r.op == "GET"
                           and "CloudTrail-Digest" in (r.key or "")])
+
+
+def have_awscli():
+    import subprocess
+    return subprocess.run([sys.executable, "-c", "import awscli"],
+                          capture_output=True).returncode == 0
+
+
+ARN = "arn:aws:cloudtrail:us-east-1:111122223333:trail/demo-trail"
+CLI_LINE = re.compile(r"^(Log|Digest) file\ts3://[^/]+/(\S+)\t(.*)$")
+
+
+@unittest.skipUnless(ctrail.HAVE_CRYPTO, "python's cryptography is missing")
+@unittest.skipUnless(have_awscli(), "the AWS CLI (awscli 1.x) is missing")
+class CliAgreement(Base):
+    """`aws cloudtrail validate-logs` (python's awscli, AWS_ENDPOINT_URL
+    at the front, which answers DescribeTrails too) on the same buckets:
+    the same verdicts, file by file, except where they differ by design
+    (each test says where)."""
+    bucket = "cli-bucket"
+
+    def cli(self):
+        import subprocess
+        with ENV._lock:
+            ENV.ct_trails[:] = [{
+                "Name": "demo-trail", "S3BucketName": self.bucket,
+                "TrailARN": ARN, "HomeRegion": "us-east-1",
+                "IsOrganizationTrail": False,
+                "LogFileValidationEnabled": True}]
+        env = ENV._child_env(ENV.tempdir(), {"AWS_DEFAULT_REGION":
+                                             "us-east-1"})
+        p = subprocess.run(
+            [sys.executable, "-m", "awscli", "cloudtrail", "validate-logs",
+             "--trail-arn", ARN, "--start-time", "2024-02-29T23:00:00Z",
+             "--end-time", "2024-03-01T12:00:00Z", "--verbose"],
+            env=env, capture_output=True, timeout=120)
+        found = set()
+        # The valid on stdout, the INVALID on stderr.
+        for line in (p.stdout + p.stderr).decode().splitlines():
+            m = CLI_LINE.match(line)
+            if not m or m.group(3) == "valid":
+                continue
+            what, key, why = m.groups()
+            if what == "Log":
+                found.add(("missing" if "not found" in why else "altered",
+                           key))
+            elif "not found" in why:
+                found.add(("gap", key))
+            else:
+                found.add(("invalid digest", key))
+        return p.returncode, found
+
+    def ours(self, t):
+        p = self.run_bin()
+        found = set()
+        for a in p.alerts:
+            if a["integrity"] == "gap":
+                # Named by its hour: the digest that hour lacks.
+                end = re.search(r"to (\S+)Z", a["detail"]).group(1)
+                when = dt.datetime.strptime(end, "%Y-%m-%dT%H:%M:%S")
+                found.add(("gap", t.digest_key("111122223333", "us-east-1",
+                                               when)))
+            else:
+                found.add((a["integrity"], a["key"]))
+        return p.returncode, found
+
+    def agree(self, t):
+        rc, cli = self.cli()
+        ours_rc, ours = self.ours(t)
+        self.assertEqual(ours, cli)
+        self.assertEqual(ours_rc == 0, rc == 0 and not cli)
+        return ours
+
+    def test_cli_all_valid(self):
+        t = self.trail()
+        t.hours(BASE, 4)
+        self.assertEqual(self.agree(t), set())
+
+    def test_cli_altered_and_missing(self):
+        t = self.trail()
+        made = t.hours(BASE, 4)
+        ENV.put(self.bucket, made[1], ctrail.gz(b'{"Records":[]}'))
+        ENV.s3.delete_object(Bucket=self.bucket, Key=made[5])
+        self.assertEqual(self.agree(t), {("altered", made[1]),
+                                         ("missing", made[5])})
+
+    def test_cli_deleted_digest(self):
+        t = self.trail()
+        t.hours(BASE, 4)
+        ENV.s3.delete_object(Bucket=self.bucket, Key=t.digests[2])
+        self.assertEqual(self.agree(t), {("gap", t.digests[2])})
+
+    def test_cli_bad_signature_and_changed_digest(self):
+        t = self.trail()
+        t.hours(BASE, 4)
+        d = t.digests[1]
+        got = ENV.s3.get_object(Bucket=self.bucket, Key=d)
+        meta = dict(got["Metadata"], signature=key("other").sign(b"x"))
+        ENV.s3.put_object(Bucket=self.bucket, Key=d, Body=got["Body"].read(),
+                          Metadata=meta)
+        d3 = t.digests[3]
+        got = ENV.s3.get_object(Bucket=self.bucket, Key=d3)
+        doc = ctrail.gzip.decompress(got["Body"].read()) + b" "
+        ENV.s3.put_object(Bucket=self.bucket, Key=d3, Body=ctrail.gz(doc),
+                          Metadata=got["Metadata"])
+        self.assertEqual(self.agree(t), {("invalid digest", d),
+                                         ("invalid digest", d3)})
+
+    def test_cli_two_deleted_in_a_row(self):
+        """By design: aws-cli issue 7054, the CLI names only the newer of
+        two digests deleted in a row; both hours here."""
+        t = self.trail()
+        t.hours(BASE, 5)
+        for d in t.digests[1:3]:
+            ENV.s3.delete_object(Bucket=self.bucket, Key=d)
+        rc, cli = self.cli()
+        _, ours = self.ours(t)
+        self.assertEqual(ours, {("gap", t.digests[1]), ("gap", t.digests[2])})
+        self.assertTrue(cli < ours and len(cli) == 1, cli)
+
+    def test_cli_spki_key(self):
+        """By design: the CLI reads PKCS#1 keys only; a SubjectPublicKeyInfo
+        key verifies here."""
+        t = self.trail(k=key("s", spki=True))
+        t.hours(BASE, 2)
+        rc, cli = self.cli()
+        _, ours = self.ours(t)
+        self.assertEqual(ours, set())
+        self.assertEqual(cli, {("invalid digest", d) for d in t.digests})
+
+    def test_cli_injected(self):
+        """By design: the CLI never looks at a file no digest names."""
+        t = self.trail()
+        t.hours(BASE, 3)
+        k, _ = t.log("111122223333", "us-east-1",
+                     BASE + dt.timedelta(minutes=80))
+        rc, cli = self.cli()
+        _, ours = self.ours(t)
+        self.assertEqual(cli, set())
+        self.assertEqual(ours, {("injected", k)})
 
 
 if __name__ == "__main__":
