@@ -342,7 +342,7 @@ object_record(struct run *r, const char *bucket, const char *key,
 	size_t	folderlen;
 	char	day[11], folder[1200];
 
-	if (state_begin(r->st) == -1 || state_record(r->st, base) == -1)
+	if (state_record(r->st, base) == -1)
 		return -1;
 	if (!layout_key_day(key, &folderlen, day) ||
 	    folderlen >= sizeof(folder) || after_tomorrow(day))
@@ -374,7 +374,8 @@ object_process(struct run *r, const char *bucket, const char *key,
 	 * commit leaves the object unrecorded and in the bucket: at worst
 	 * this one object is written again by the next run.
 	 */
-	if (object_record(r, bucket, key, base) == -1 ||
+	if (state_begin(r->st) == -1 ||
+	    object_record(r, bucket, key, base) == -1 ||
 	    proof_record(r->proof, bucket, key) == -1)
 		return OBJECT_FATAL;
 	if (r->o->delete && s3_delete(r->s3, bucket, key, &err) == -1)

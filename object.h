@@ -35,7 +35,8 @@ enum object_result	 object_failed(struct run *, const char *key,
 
 /*
  * Record the object (its basename), and where its folder has been listed
- * up to, in the transaction begun here (state_begin). 0, or -1 (printed).
+ * up to, in the transaction the caller began (state_begin). 0, or -1
+ * (printed).
  */
 int	 object_record(struct run *, const char *bucket, const char *key,
 	    const char *base);

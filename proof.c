@@ -38,14 +38,37 @@ struct pkey {
 	struct digest_key	*k;	/* NULL: asked for, not found */
 };
 
+#define PROOF_BATCH	64	/* digests recorded in one transaction */
+
+/* What a digest's check found. */
+enum verdict { V_OK, V_BAD, V_LATER, V_FATAL };
+
+/*
+ * A digest checked, held until its batch is recorded: one transaction
+ * (one sync) for PROOF_BATCH digests rather than one each. A crash
+ * before it leaves them unrecorded, checked again by the next run.
+ */
+struct held {
+	char			*bucket, *key, *base, *signature;
+	struct layout_digest	 ld;
+	struct digest		 d;
+	enum verdict		 v;
+	char			 why[1024];
+};
+
+
 struct proof {
 	struct run		*r;
+	struct held		*held;	/* PROOF_BATCH, checked, not recorded */
+	size_t			 nheld;
 	struct digest_sha	*sha;
 	int			 fed;
 	const char		*endpoint;	/* NULL: AWS's */
 	struct pkey		 keys[PROOF_KEYS_MAX];
 	size_t			 nkeys;
 };
+
+static void	held_clear(struct held *);
 
 /* ---------------------------------------------------------- the run */
 
@@ -55,7 +78,10 @@ proof_new(struct run *r, const char *endpoint)
 	struct proof	*p;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->sha = digest_sha_new()) == NULL) {
+	    (p->sha = digest_sha_new()) == NULL ||
+	    (p->held = calloc(PROOF_BATCH, sizeof(struct held))) == NULL) {
+		if (p != NULL)
+			digest_sha_free(p->sha);
 		free(p);
 		msg_oom();
 		return NULL;
@@ -74,6 +100,9 @@ proof_free(struct proof *p)
 		return;
 	for (i = 0; i < p->nkeys; i++)
 		digest_key_free(p->keys[i].k);
+	for (i = 0; i < p->nheld; i++)
+		held_clear(&p->held[i]);	/* unrecorded: checked again */
+	free(p->held);
 	digest_sha_free(p->sha);
 	free(p);
 }
@@ -465,8 +494,6 @@ doc_put(void *arg, const char *data, size_t len)
 	return 0;
 }
 
-/* What a digest's check found. */
-enum verdict { V_OK, V_BAD, V_LATER, V_FATAL };
 
 /* Its place, its metadata and its signature. */
 static enum verdict
@@ -702,62 +729,116 @@ read_digest(struct run *r, const char *bucket, const char *key,
 	return v;
 }
 
+static void
+held_clear(struct held *h)
+{
+	free(h->bucket);
+	free(h->key);
+	free(h->base);
+	free(h->signature);
+	digest_free(&h->d);
+	memset(h, 0, sizeof(*h));
+}
+
+/* One held digest's effects, in the batch's transaction. */
+static int
+settle_digest(struct run *r, struct held *h)
+{
+	enum verdict	v = h->v;
+
+	if (object_record(r, h->bucket, h->key, h->base) == -1)
+		return -1;
+	if (v == V_OK && !h->ld.backfill)
+		v = chain(r, h->bucket, h->key, &h->ld, &h->d, h->signature,
+		    h->why, sizeof(h->why));
+	else if (v == V_BAD && !h->ld.backfill && h->d.end != NULL &&
+	    strcmp(h->d.bucket, h->bucket) == 0 &&
+	    strcmp(h->d.object, h->key) == 0 &&
+	    chain(r, h->bucket, h->key, &h->ld, &h->d, NULL, NULL, 0) ==
+	    V_FATAL)
+		v = V_FATAL;
+	if (v == V_FATAL)
+		return -1;
+	if (v == V_BAD) {
+		/* Evidence: recorded as seen, never deleted. */
+		r->n.digests_bad++;
+		return alert(r, "invalid digest", h->bucket, h->key, NULL,
+		    h->why);
+	}
+	r->n.digests_ok++;
+	if (r->o->debug > 1)
+		msg_warn("%s: verified, %zu log files named", h->key,
+		    h->d.nfiles);
+	return note_files(r, h->bucket, h->key, &h->ld, &h->d);
+}
+
+/* Record the digests held, in order, in one transaction. 0, or -1. */
+static int
+flush(struct run *r)
+{
+	struct proof	*p = r->proof;
+	size_t		 i;
+	int		 ret = -1;
+
+	if (p->nheld == 0)
+		return 0;
+	if (state_begin(r->st) == -1)
+		goto out;
+	for (i = 0; i < p->nheld; i++)
+		if (settle_digest(r, &p->held[i]) == -1) {
+			(void)state_rollback(r->st);
+			goto out;
+		}
+	if (state_commit(r->st) == -1) {
+		(void)state_rollback(r->st);
+		goto out;
+	}
+	ret = 0;
+out:
+	for (i = 0; i < p->nheld; i++)
+		held_clear(&p->held[i]);
+	p->nheld = 0;
+	return ret;
+}
+
 enum object_result
 proof_digest(struct run *r, const char *bucket, const char *key,
     const char *base, const struct s3_body *body)
 {
-	struct layout_digest	 ld;
-	struct digest		 d;
-	char			 why[1024];
-	enum verdict		 v;
-	enum object_result	 res = OBJECT_FATAL;
+	struct proof	*p = r->proof;
+	struct held	*h = &p->held[p->nheld];
 
 	r->n.bytes_in += body->len;
-	why[0] = '\0';
-	v = read_digest(r, bucket, key, body, &ld, &d, why, sizeof(why));
-	if (v == V_FATAL)
-		goto out;
-	if (v == V_LATER) {
+	h->v = read_digest(r, bucket, key, body, &h->ld, &h->d, h->why,
+	    sizeof(h->why));
+	if (h->v == V_FATAL) {
+		held_clear(h);
+		return OBJECT_FATAL;
+	}
+	if (h->v == V_LATER) {
 		/* Left unrecorded: the next run asks again. */
-		msg_warn("%s: cannot be checked now: %s", key, why);
+		msg_warn("%s: cannot be checked now: %s", key, h->why);
+		held_clear(h);
 		r->n.transient++;
-		res = OBJECT_FAILED;
-		goto out;
+		return OBJECT_FAILED;
 	}
-	/* Recorded (in the transaction it begins) with what it found. */
-	if (object_record(r, bucket, key, base) == -1)
-		goto rollback;
-	if (v == V_OK && !ld.backfill)
-		v = chain(r, bucket, key, &ld, &d, body->meta.signature, why,
-		    sizeof(why));
-	else if (v == V_BAD && !ld.backfill && d.end != NULL &&
-	    strcmp(d.bucket, bucket) == 0 && strcmp(d.object, key) == 0 &&
-	    chain(r, bucket, key, &ld, &d, NULL, NULL, 0) == V_FATAL)
-		v = V_FATAL;
-	if (v == V_FATAL)
-		goto rollback;
-	if (v == V_BAD) {
-		/* Evidence: recorded as seen, never deleted. */
-		r->n.digests_bad++;
-		if (alert(r, "invalid digest", bucket, key, NULL, why) == -1)
-			goto rollback;
-	} else {
-		r->n.digests_ok++;
-		if (r->o->debug > 1)
-			msg_warn("%s: verified, %zu log files named", key,
-			    d.nfiles);
-		if (note_files(r, bucket, key, &ld, &d) == -1)
-			goto rollback;
+	if ((h->bucket = strdup(bucket)) == NULL ||
+	    (h->key = strdup(key)) == NULL ||
+	    (h->base = strdup(base)) == NULL ||
+	    (h->signature = strdup(body->meta.signature)) == NULL) {
+		held_clear(h);
+		msg_oom();
+		return OBJECT_FATAL;
 	}
-	if (state_commit(r->st) == -1)
-		goto rollback;
-	res = OBJECT_DONE;
-	goto out;
-rollback:
-	(void)state_rollback(r->st);
-out:
-	digest_free(&d);
-	return res;
+	p->nheld++;
+	/*
+	 * The queue mode deletes a message once its objects are done: its
+	 * digest must be recorded by then.
+	 */
+	if ((p->nheld == PROOF_BATCH || r->o->queue_url != NULL) &&
+	    flush(r) == -1)
+		return OBJECT_FATAL;
+	return OBJECT_DONE;
 }
 
 /* ------------------------------------------------------- settling */
@@ -1020,7 +1101,7 @@ proof_finish(struct run *r)
 {
 	if (r->proof == NULL || r->fatal || r->denied)
 		return 0;
-	if (settle_all(r) == -1)
+	if (flush(r) == -1 || settle_all(r) == -1)
 		return -1;
 	if (r->o->delete && delete_settled(r) == -1)
 		return -1;
