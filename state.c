@@ -78,6 +78,13 @@ static const char *const queries[STATE_Q_N] = {
 	    "bucket = ?1 AND key = ?2",
 	[STATE_NAMED_ADD] = "INSERT OR IGNORE INTO getawslog_named (bucket, "
 	    "key, sha, dbucket, dkey) VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* The files proved at once: their hashes marked, their rows gone. */
+	[STATE_PROVED_MARK] = "UPDATE getawslog_hashes AS h SET named = 1 "
+	    "WHERE named != 1 AND EXISTS (SELECT 1 FROM getawslog_named n "
+	    "WHERE n.bucket = h.bucket AND n.key = h.key AND n.sha = h.sha)",
+	[STATE_PROVED_DEL] = "DELETE FROM getawslog_named AS n WHERE EXISTS "
+	    "(SELECT 1 FROM getawslog_hashes h WHERE h.bucket = n.bucket AND "
+	    "h.key = n.key AND h.sha = n.sha)",
 	[STATE_NAMED_LIST] = "SELECT bucket, key, sha, dbucket, dkey FROM "
 	    "getawslog_named ORDER BY dbucket, dkey, bucket, key",
 	[STATE_NAMED_DEL] = "DELETE FROM getawslog_named WHERE bucket = ?1 "
@@ -516,5 +523,6 @@ state_query(struct state *st, enum state_q which, const char *const *args,
 		state_error(st);
 		return -1;
 	}
-	return rows;
+	/* A change: the rows it changed. */
+	return sqlite3_stmt_readonly(s) ? rows : sqlite3_changes(st->db);
 }
