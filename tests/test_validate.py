@@ -529,4 +529,4 @@ class CliAgreement(Base):
 
 
 if __name__ == "__main__":
-    runner.main("test_digest")
+    runner.main("validate")
