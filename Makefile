@@ -57,7 +57,7 @@ UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
 # built with the project's compiler, its entry point renamed fuzz_TARGET;
 # for `make fuzz`, with clang and libFuzzer in build/fuzz.
 FUZZ_TARGETS = flatten_flat flatten_json flatten_wazuh s3_list s3_error ini \
-	   inflate notify sqs_receive convert
+	   inflate notify sqs_receive convert digest
 FUZZ_OBJS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/%.o)
 FUZZ_RENAME = -DLLVMFuzzerTestOneInput=fuzz_$(notdir $(basename $@))
 FUZZ_SECONDS ?= 60
