@@ -26,6 +26,7 @@
 #define PROOF_ANSWER_MAX (1024 * 1024)	/* a ListPublicKeys answer */
 #define PROOF_PAGES_MAX	10	/* of ListPublicKeys, per question */
 #define PROOF_SETTLE_MAX 1000000	/* named files settled per run */
+#define PROOF_LISTS_MAX	1000	/* files looked for in the bucket per run */
 #define CT_TARGET	"com.amazonaws.cloudtrail.v20131101." \
 			"CloudTrail_20131101.ListPublicKeys"
 #define CT_TYPE		"application/x-amz-json-1.1"
@@ -963,7 +964,8 @@ settle(struct run *r, const struct named *f)
 		if (r->o->debug > 1)
 			msg_warn("%s: ingested before --validate-digests; not "
 			    "proved", f->col[1]);
-	} else if ((rc = in_bucket(r, f->col[0], f->col[1])) != 0) {
+	} else if (r->n.files_pending >= PROOF_LISTS_MAX ||
+	    (rc = in_bucket(r, f->col[0], f->col[1])) != 0) {
 		r->n.files_pending++;
 		return 0;	/* the walk has it to do, or a later run */
 	} else {
@@ -1091,6 +1093,7 @@ settle_all(struct run *r)
 	args[0] = before;
 	if (state_query(r->st, STATE_HASH_PRUNE, args, 1, NULL, NULL) == -1 ||
 	    state_query(r->st, STATE_WINDOW_PRUNE, args, 1, NULL, NULL) == -1 ||
+	    state_query(r->st, STATE_CHAIN_PRUNE, NULL, 0, NULL, NULL) == -1 ||
 	    state_query(r->st, STATE_CHAIN_OLDEST, NULL, 0, oldest_row,
 	    &r->n.newest_proved) == -1)
 		goto out;

@@ -123,9 +123,20 @@ static const char *const queries[STATE_Q_N] = {
 	    "w.end < ?1 AND NOT EXISTS (SELECT 1 FROM getawslog_hashes h "
 	    "WHERE h.bucket = w.bucket AND h.scope = w.scope AND h.named = 0 "
 	    "AND h.hour < w.end + 3600)",
-	/* Files proved and a month old: no digest names them again. */
-	[STATE_HASH_PRUNE] = "DELETE FROM getawslog_hashes WHERE named > 0 "
-	    "AND hour < ?1",
+	/*
+	 * Files proved and a month old: no digest names them again; files
+	 * never judged (their hour had no verified digest) a year behind the
+	 * newest.
+	 */
+	[STATE_HASH_PRUNE] = "DELETE FROM getawslog_hashes WHERE (named > 0 "
+	    "AND hour < CAST(?1 AS INTEGER)) OR hour < (SELECT max(hour) FROM "
+	    "getawslog_hashes) - 31536000",
+	/*
+	 * Chains a month behind the newest: a trail or region gone (by the
+	 * chains' own times, so that old history read now keeps its own).
+	 */
+	[STATE_CHAIN_PRUNE] = "DELETE FROM getawslog_chains WHERE end < "
+	    "(SELECT max(end) FROM getawslog_chains) - 2678400",
 };
 
 static const struct {
