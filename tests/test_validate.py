@@ -371,6 +371,49 @@ class Digests(Base):
         self.assertEqual(metric(prom, "getawslog_last_run_log_files",
                                 "proved"), 3)
 
+    def test_digest_after_the_files_were_deleted(self):
+        """The digest comes an hour later, after -D deleted its files:
+        proved from the hashes in the state."""
+        t = self.trail()
+        a = "111122223333"
+        files = [t.log(a, "us-east-1", BASE + dt.timedelta(minutes=m))
+                 for m in (10, 40)]
+        p = self.run_bin("-D")
+        self.assertEqual(p.returncode, 0, p.err)
+        self.assertEqual(ENV.keys(self.bucket), [])
+        t.digest(a, "us-east-1", BASE + HOUR, files)
+        q = self.run_bin("-D")
+        self.assertEqual(q.returncode, 0, q.err)
+        self.assertEqual(self.counts(q)["proved"], 2)
+        self.assertEqual(ENV.keys(self.bucket), [])
+
+    def test_old_state_file(self):
+        """A state file of the script's (log_progress only) gains the new
+        tables; files it recorded before have no hash: neither proved
+        nor missing, even once deleted from the bucket."""
+        import sqlite3
+        t = self.trail()
+        made = t.hours(BASE, 2)
+        db = sqlite3.connect(self.state)
+        db.execute("CREATE TABLE log_progress (log_name 'text' primary key, "
+                   "processed_date 'TEXT')")
+        db.execute("INSERT INTO log_progress VALUES (?, '2024-03-01')",
+                   (made[0].rsplit("/", 1)[1],))
+        db.commit()
+        db.close()
+        ENV.s3.delete_object(Bucket=self.bucket, Key=made[0])
+        p = self.run_bin("-dd")
+        self.assertEqual(p.returncode, 0, p.err)
+        self.assertIn("ingested before --validate-digests", p.err)
+        self.assertEqual(self.counts(p), {"proved": 3, "missing": 0,
+                                          "altered": 0, "injected": 0})
+        db = sqlite3.connect(self.state)
+        tables = {r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        db.close()
+        self.assertLessEqual({"getawslog_hashes", "getawslog_chains"},
+                             tables)
+
     def test_needs_state(self):
         p = ENV.run(["-b", self.bucket, "-l", self.log, "--validate-digests"])
         self.assertEqual(p.returncode, 2)
