@@ -568,15 +568,27 @@ link_row(void *arg, int n, const char *const *c)
 	return 0;
 }
 
-/* The missing hours before a digest, each named: the chain's gaps. */
+static int	in_bucket(struct run *, const char *, const char *);
+
+/*
+ * The missing hours before a digest, each named: the chain's gaps. When
+ * the digest it names before it is in the bucket after all, it only came
+ * out of order (the queue mode's notifications may): the hours up to that
+ * one's are the gaps, and it is checked on its own when it comes.
+ */
 static int
 gaps(struct run *r, const char *bucket, const char *key,
     const struct link *l, const struct digest *d)
 {
-	char		 t0[32], t1[32], detail[1300];
-	long long	 n, i;
+	struct layout_digest	 prev;
+	char			 t0[32], t1[32], detail[1300];
+	long long		 n, i, upto = d->start_t;
 
-	n = (d->start_t - l->end + HOUR / 2) / HOUR;
+	if (layout_digest_name(d->prev_object, &prev) && prev.when > l->end &&
+	    prev.when < d->start_t + HOUR / 2 &&
+	    in_bucket(r, bucket, d->prev_object) == 1)
+		upto = prev.when - HOUR;
+	n = (upto - l->end + HOUR / 2) / HOUR;
 	for (i = 0; i < n; i++) {
 		(void)snprintf(detail, sizeof(detail), "no digest for the hour "
 		    "from %s to %s (%lld of %lld missing after %s)",

@@ -414,6 +414,28 @@ class Digests(Base):
         self.assertLessEqual({"getawslog_hashes", "getawslog_chains"},
                              tables)
 
+    def test_queue_out_of_order(self):
+        """Notifications may come out of order: a digest whose previous
+        one is still in the bucket is no gap; one deleted is."""
+        t = self.trail()
+        made = t.hours(BASE, 4)
+        url = ENV.make_queue("ooo")
+        d = t.digests
+        for k in made + [d[0], d[2], d[1], d[3]]:
+            ENV.send("ooo", s3env.s3_event(s3env.s3_record(
+                self.bucket, k, size=1)))
+        args = ["--queue-url", url, "-l", self.log, "-s", self.state, "-j",
+                "--validate-digests", "--digest-grace", "0", "--metrics",
+                self.metrics, "--wait-time-seconds", "0"]
+        p = ENV.run(args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(self.metrics) as f:
+            prom = f.read()
+        self.assertEqual(metric(prom, "getawslog_last_run_digest_chain_gaps"),
+                         0)
+        self.assertEqual(metric(prom, "getawslog_last_run_log_files",
+                                "proved"), 8)
+
     def test_needs_state(self):
         p = ENV.run(["-b", self.bucket, "-l", self.log, "--validate-digests"])
         self.assertEqual(p.returncode, 2)
