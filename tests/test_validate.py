@@ -436,6 +436,41 @@ class Digests(Base):
         self.assertEqual(metric(prom, "getawslog_last_run_log_files",
                                 "proved"), 8)
 
+    def test_siem_line_and_contrib_rules(self):
+        """The alert line is what contrib's decoder and rules expect: it
+        starts with the decoder's prematch, its integrity value is one
+        the rules name, and missing/altered are level 12."""
+        import xml.etree.ElementTree as ET
+        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        with open(os.path.join(top, "contrib",
+                               "getawslog_decoders.xml")) as f:
+            dec = ET.fromstring("<x>%s</x>" % re.sub(r"<!--.*?-->", "",
+                                                    f.read(), flags=re.S))
+        prematch = dec.find("decoder/prematch").text
+        self.assertTrue(prematch.startswith("^"))
+        rules = ET.parse(os.path.join(top, "contrib",
+                                      "getawslog_rules.xml")).getroot()
+        levels = {}
+        for rule in rules.iter("rule"):
+            for fld in rule.iter("field"):
+                for alt in fld.text.split("|"):
+                    levels[alt.strip("^$")] = int(rule.get("level"))
+        t = self.trail()
+        made = t.hours(BASE, 2)
+        ENV.s3.delete_object(Bucket=self.bucket, Key=made[0])
+        ENV.put(self.bucket, made[1], ctrail.gz(b'{"Records":[]}'))
+        p = self.run_bin()
+        with open(self.log) as f:
+            lines = [ln for ln in f if ln.startswith('{"getawslog"')]
+        self.assertEqual(len(lines), 2)
+        for ln in lines:
+            self.assertTrue(ln.startswith(prematch[1:]), ln)
+            what = json.loads(ln)["getawslog"]["integrity"]
+            self.assertEqual(levels.get(what), 12, (what, levels))
+        for what in ("injected", "invalid digest", "gap"):
+            self.assertEqual(levels.get(what), 10)
+        self.assertEqual(p.returncode, 7)
+
     def test_needs_state(self):
         p = ENV.run(["-b", self.bucket, "-l", self.log, "--validate-digests"])
         self.assertEqual(p.returncode, 2)
