@@ -50,15 +50,17 @@ static const char	 schema[] =
      * the files verified digests named, until settled; each trail's chain
      * (its newest digest); verified digests, deleted with -D once their
      * files are settled; the hours verified digests covered, per scope.
-     * New tables only: older state files gain them.
+     * New tables only: older state files gain them. WITHOUT ROWID: the
+     * key is the row, one B-tree rather than a table and its index.
      */
     "CREATE TABLE IF NOT EXISTS getawslog_hashes (bucket TEXT NOT NULL, "
     "key TEXT NOT NULL, scope TEXT NOT NULL, hour INTEGER NOT NULL, "
     "sha TEXT NOT NULL, named INTEGER NOT NULL DEFAULT 0, "
-    "PRIMARY KEY (bucket, key));"
+    "PRIMARY KEY (bucket, key)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS getawslog_named (bucket TEXT NOT NULL, "
     "key TEXT NOT NULL, sha TEXT NOT NULL, dbucket TEXT NOT NULL, "
-    "dkey TEXT NOT NULL, PRIMARY KEY (bucket, key, dbucket, dkey));"
+    "dkey TEXT NOT NULL, PRIMARY KEY (bucket, key, dbucket, dkey)) "
+    "WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS getawslog_chains (id TEXT PRIMARY KEY, "
     "bucket TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, "
     "end INTEGER NOT NULL, signature TEXT NOT NULL, sha TEXT NOT NULL);"
@@ -66,7 +68,7 @@ static const char	 schema[] =
     "key TEXT NOT NULL, PRIMARY KEY (bucket, key));"
     "CREATE TABLE IF NOT EXISTS getawslog_windows (bucket TEXT NOT NULL, "
     "scope TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, "
-    "PRIMARY KEY (bucket, scope, start));";
+    "PRIMARY KEY (bucket, scope, start)) WITHOUT ROWID;";
 
 /* proof.c's statements (enum state_q), on its tables. */
 static const char *const queries[STATE_Q_N] = {
