@@ -27,6 +27,7 @@
 #define PROOF_PAGES_MAX	10	/* of ListPublicKeys, per question */
 #define PROOF_SETTLE_MAX 1000000	/* named files settled per run */
 #define PROOF_LISTS_MAX	1000	/* files looked for in the bucket per run */
+#define PROOF_BATCH	64	/* digests recorded in one transaction */
 #define CT_TARGET	"com.amazonaws.cloudtrail.v20131101." \
 			"CloudTrail_20131101.ListPublicKeys"
 #define CT_TYPE		"application/x-amz-json-1.1"
@@ -38,8 +39,6 @@ struct pkey {
 	char			 fp[DIGEST_FP_HEX];
 	struct digest_key	*k;	/* NULL: asked for, not found */
 };
-
-#define PROOF_BATCH	64	/* digests recorded in one transaction */
 
 /* What a digest's check found. */
 enum verdict { V_OK, V_BAD, V_LATER, V_FATAL };
@@ -56,7 +55,6 @@ struct held {
 	enum verdict		 v;
 	char			 why[1024];
 };
-
 
 struct proof {
 	struct run		*r;
