@@ -381,7 +381,7 @@ check_get(struct check *c, struct s3 *s3, const char *bucket,
     const struct s3_object *ob)
 {
 	struct s3_get	*g;
-	struct s3_body	 body = { NULL, 0, -1 };
+	struct s3_body	 body = { .data = NULL, .len = 0, .fd = -1 };
 	struct s3_error	 err;
 	char		 e[640];
 
