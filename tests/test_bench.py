@@ -60,7 +60,7 @@ class BenchTests(unittest.TestCase):
         for k in ("a_wall", "b_cpu", "c_incremental", "d_memory",
                   "e_stream", "f_queue", "g_digests"):
             self.assertIn(k, self.res, self.show())
-        self.assertEqual(len(self.res["targets"]), 9)
+        self.assertEqual(len(self.res["targets"]), 10)
         # Scenario b: raw mode's CPU too, and igzip beside zcat where
         # Debian's isal is installed.
         self.assertIn("getawslog_raw", self.res["b_cpu"])
