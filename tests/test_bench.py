@@ -69,7 +69,7 @@ class BenchTests(unittest.TestCase):
         self.assertEqual(self.res["config"]["binary"], s3env.binary_path())
         # The table and a verdict per target are printed.
         out = self.proc.stdout.decode()
-        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 9,
+        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 10,
                          self.show())
 
     def test_digests_scenario(self):
