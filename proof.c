@@ -26,7 +26,7 @@
 #define PROOF_ANSWER_MAX (1024 * 1024)	/* a ListPublicKeys answer */
 #define PROOF_PAGES_MAX	10	/* of ListPublicKeys, per question */
 #define PROOF_SETTLE_MAX 1000000	/* named files settled per run */
-#define PROOF_LISTS_MAX	1000	/* files looked for in the bucket per run */
+#define PROOF_LISTS_MAX	1000	/* files looked for in the bucket, a settling */
 #define PROOF_BATCH	64	/* digests recorded in one transaction */
 #define CT_TARGET	"com.amazonaws.cloudtrail.v20131101." \
 			"CloudTrail_20131101.ListPublicKeys"
@@ -65,6 +65,7 @@ struct proof {
 	const char		*endpoint;	/* NULL: AWS's */
 	struct pkey		 keys[PROOF_KEYS_MAX];
 	size_t			 nkeys;
+	unsigned long		 looked;	/* LISTs this settling made */
 };
 
 static void	held_clear(struct held *);
@@ -974,7 +975,7 @@ settle(struct run *r, const struct named *f)
 		if (r->o->debug > 1)
 			msg_warn("%s: ingested before --validate-digests; not "
 			    "proved", f->col[1]);
-	} else if (r->n.files_pending >= PROOF_LISTS_MAX ||
+	} else if (r->proof->looked++ >= PROOF_LISTS_MAX ||
 	    (rc = in_bucket(r, f->col[0], f->col[1])) != 0) {
 		r->n.files_pending++;
 		return 0;	/* the walk has it to do, or a later run */
@@ -1082,6 +1083,9 @@ settle_all(struct run *r)
 	int			 n, ret = -1;
 
 	memset(&l, 0, sizeof(l));
+	/* Pending is what is pending now: a service settles again and again. */
+	r->n.files_pending = 0;
+	r->proof->looked = 0;
 	if (state_begin(r->st) == -1)
 		return -1;
 	/* Most files are proved: all at once, the rest one by one. */

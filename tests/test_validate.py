@@ -371,6 +371,44 @@ class Digests(Base):
         self.assertEqual(metric(prom, "getawslog_last_run_log_files",
                                 "proved"), 3)
 
+    def test_follow_service_settles_while_it_runs(self):
+        """A --follow service settles what its digests named while it
+        runs, not only when it stops: the missing file's alert line is in
+        the log before SIGTERM, and the service then exits 7."""
+        import signal
+        t = self.trail()
+        made = t.hours(BASE, 2)
+        url = ENV.make_queue("follow")
+        for k in made + t.digests[:2]:
+            ENV.send("follow", s3env.s3_event(s3env.s3_record(
+                self.bucket, k, size=1)))
+        ENV.s3.delete_object(Bucket=self.bucket, Key=made[3])
+        p = ENV.popen(["--queue-url", url, "-b", self.bucket, "-l", self.log,
+                       "-s", self.state, "-j", "--validate-digests",
+                       "--digest-grace", "0", "--follow"])
+        try:
+            alerted = False
+            deadline = time.time() + 60
+            while time.time() < deadline and p.poll() is None:
+                if os.path.exists(self.log):
+                    with open(self.log, encoding="utf-8",
+                              errors="replace") as f:
+                        alerted = any('"integrity"' in line and
+                                      made[3] in line and
+                                      "missing" in line for line in f)
+                if alerted:
+                    break
+                time.sleep(0.3)
+            self.assertIsNone(p.poll(), "the service ended")
+            self.assertTrue(alerted, "no alert while following")
+        finally:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 7, err.decode())
+        self.assertEqual(err.decode().count(made[3] + ": missing"), 1,
+                         err.decode())
+
     def test_digest_after_the_files_were_deleted(self):
         """The digest comes an hour later, after -D deleted its files:
         proved from the hashes in the state."""
