@@ -379,6 +379,9 @@ job_check(struct job *j)
 		if (o->queue_url != NULL)
 			check_queue(&c, j->r.eng, job_open_sqs(j) == EXIT_OK ?
 			    j->sqs : NULL);
+		if (o->validate)
+			check_digests(&c, &j->r, j->set.cloudtrail_endpoint_url,
+			    j->cfg.region != NULL ? j->cfg.region : "us-east-1");
 	}
 	return check_status(&c);
 }

@@ -421,6 +421,26 @@ out:
 	return ret;
 }
 
+int
+proof_keys_check(struct run *r, const char *endpoint, const char *region,
+    size_t *nkeys, struct s3_error *err)
+{
+	struct proof	*p;
+	long long	 now = (long long)time(NULL);
+	int		 rc;
+
+	*nkeys = 0;
+	if ((p = proof_new(r, endpoint)) == NULL) {
+		engine_set_error(err, S3_ENOMEM, 0, "", "out of memory");
+		return -1;
+	}
+	/* The keys of the last day: at least the one in use now. */
+	rc = list_keys(p, region, now - 86400, now, err);
+	*nkeys = p->nkeys;
+	proof_free(p);
+	return rc;
+}
+
 /*
  * The key of fingerprint fp: kept, or asked for once per run over
  * [from, to] in region. 1 found (*out), 0 none such (why), -1 the

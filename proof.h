@@ -48,6 +48,15 @@ enum object_result	 proof_digest(struct run *, const char *bucket,
  */
 int	 proof_finish(struct run *);
 
+/*
+ * --check: CloudTrail's ListPublicKeys in region (the keys of the last
+ * day) with the run's engine, as validation asks it; *nkeys found. 0, or
+ * -1 (err).
+ */
+struct s3_error;
+int	 proof_keys_check(struct run *, const char *endpoint,
+	    const char *region, size_t *nkeys, struct s3_error *err);
+
 /* Any integrity finding this run (exit status 7)? */
 int	 proof_failed(const struct run *);
 

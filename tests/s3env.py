@@ -69,8 +69,8 @@ API
                                 # HEAD: their other requests (DeleteObject,
                                 # PutObject, ...) get 403 AccessDenied with
                                 # S3's XML body, after the signature check
-        env.denied              # set of access keys refused every S3 and
-                                # SQS request (AccessDenied) after the
+        env.denied              # set of access keys refused every S3, SQS
+                                # and CloudTrail request (AccessDenied) after the
                                 # signature check: a key with no rights
         env.identities          # access key -> the ARN STS
                                 # GetCallerIdentity answers (the front
@@ -1114,6 +1114,11 @@ class FrontHandler(socketserver.StreamRequestHandler):
                            secrets, tokens, now=time.time(), service=service)
         except AuthError as err:
             return error(403, err.code, err.message or err.code)
+        with env._lock:
+            denied = req.access_key in env.denied
+        if denied:
+            return error(400, "AccessDeniedException", "User is not "
+                         "authorized to perform: %s:%s" % (service, action))
         fault = env._take_fault(req)
         if fault and fault.kind == "status":
             return error(fault.status, fault.code, fault.message or fault.code)
