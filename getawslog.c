@@ -261,9 +261,10 @@ job_open_s3(struct job *j)
 	j->ecfg.expires = expires;
 	j->ecfg.refresh = creds_refresh;
 	j->ecfg.refresh_arg = j->provider;
-	/* The queue's long poll must not hold up a GET. */
+	/* The queue's long poll, or the walk's listings, must not hold up
+	   a GET. */
 	j->ecfg.connections = o->jobs + (o->queue_url != NULL ?
-	    QUEUE_CONNECTIONS : 0);
+	    QUEUE_CONNECTIONS : walk_lists(o));
 	j->ecfg.debug = o->debug;
 	j->ecfg.interrupted = sig_flag();
 	j->cfg.debug = o->debug;

@@ -772,17 +772,22 @@ s3_free(struct s3 *s3)
 	free(s3);
 }
 
-int
-s3_list_page(struct s3 *s3, const char *bucket,
-    const struct s3_list_params *lp, const char *token,
-    struct s3_list_page *out, struct s3_error *err)
-{
-	struct req	*rq = NULL;
-	char		*q = NULL, num[24], why[128];
-	int		 ret = -1, n;
+struct s3_list {
+	struct req	*rq;
+	struct s3_error	 err;	/* a request that could not be made */
+	int		 failed;
+};
 
-	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
+struct s3_list *
+s3_list_start(struct s3 *s3, const char *bucket,
+    const struct s3_list_params *lp, const char *token)
+{
+	struct s3_list	*l;
+	char		*q = NULL, num[24];
+	int		 n;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
 	if (http_query_add(&q, "list-type", "2") == -1 ||
 	    http_query_add(&q, "encoding-type", "url") == -1 ||
 	    (lp->prefix != NULL &&
@@ -800,23 +805,76 @@ s3_list_page(struct s3 *s3, const char *bucket,
 		    http_query_add(&q, "max-keys", num) == -1)
 			goto nomem;
 	}
-	if ((rq = req_new(s3, "GET", bucket, NULL, q, S3_XML_MAX, -1)) == NULL)
+	if ((l->rq = req_new(s3, "GET", bucket, NULL, q, S3_XML_MAX,
+	    -1)) == NULL)
 		goto nomem;
-	if (req_run(rq, err) == -1)
+	free(q);
+	engine_start(&l->rq->x);
+	return l;
+nomem:
+	free(q);
+	engine_set_error(&l->err, S3_ENOMEM, 0, "", "out of memory");
+	l->failed = 1;
+	return l;
+}
+
+int
+s3_list_ready(const struct s3_list *l)
+{
+	return l->failed || engine_done(&l->rq->x);
+}
+
+int
+s3_list_finish(struct s3_list *l, struct s3_list_page *out,
+    struct s3_error *err)
+{
+	char	why[128];
+	int	ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	if (l->failed) {
+		*err = l->err;
 		goto out;
-	if (s3_parse_list(rq->x.r.body != NULL ? rq->x.r.body : "",
-	    rq->x.r.len, out, why, sizeof(why)) == -1) {
+	}
+	if (engine_wait(&l->rq->x) == -1) {
+		*err = l->rq->x.err;
+		goto out;
+	}
+	if (s3_parse_list(l->rq->x.r.body != NULL ? l->rq->x.r.body : "",
+	    l->rq->x.r.len, out, why, sizeof(why)) == -1) {
 		engine_set_error(err, S3_EBADRESP, 0, "", why);
 		goto out;
 	}
 	ret = 0;
-	goto out;
-nomem:
-	engine_set_error(err, S3_ENOMEM, 0, "", "out of memory");
 out:
-	free(q);
-	req_free(rq);
+	s3_list_cancel(l);
 	return ret;
+}
+
+void
+s3_list_cancel(struct s3_list *l)
+{
+	if (l != NULL) {
+		req_free(l->rq);
+		free(l);
+	}
+}
+
+int
+s3_list_page(struct s3 *s3, const char *bucket,
+    const struct s3_list_params *lp, const char *token,
+    struct s3_list_page *out, struct s3_error *err)
+{
+	struct s3_list	*l;
+
+	if ((l = s3_list_start(s3, bucket, lp, token)) == NULL) {
+		memset(out, 0, sizeof(*out));
+		memset(err, 0, sizeof(*err));
+		engine_set_error(err, S3_ENOMEM, 0, "", "out of memory");
+		return -1;
+	}
+	return s3_list_finish(l, out, err);
 }
 
 int

@@ -67,6 +67,20 @@ int	 s3_list_page(struct s3 *, const char *bucket,
 	    struct s3_list_page *out, struct s3_error *err);
 void	 s3_list_page_free(struct s3_list_page *);
 
+/*
+ * The same page, concurrently (as s3_get_start): start runs while the
+ * caller starts others or waits for another request; finish collects it
+ * (waiting if need be), as s3_list_page, and frees the handle; cancel
+ * drops it. start: NULL only when out of memory.
+ */
+struct s3_list;
+struct s3_list	*s3_list_start(struct s3 *, const char *bucket,
+		    const struct s3_list_params *, const char *token);
+int		 s3_list_ready(const struct s3_list *);
+int		 s3_list_finish(struct s3_list *, struct s3_list_page *out,
+		    struct s3_error *err);
+void		 s3_list_cancel(struct s3_list *);
+
 /* An object's body: in memory, or in an unnamed temporary file. */
 struct s3_body {
 	char		*data;		/* NULL when in fd */

@@ -598,6 +598,71 @@ def scenario_incremental(env, cfg, trail, res):
     return out
 
 
+ORG_ID = "o-bench12345"
+ORG_REGIONS = ["af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2",
+               "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+               "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1",
+               "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1",
+               "us-east-2", "us-west-2"]
+
+
+def org_estate(trail, accounts, day):
+    """An organization trail: one small object in each ACCOUNT x REGION
+    folder (17 regions), on day."""
+    out = []
+    for a in range(accounts):
+        account = "%012d" % (100000000000 + a * 7919)
+        for region in ORG_REGIONS:
+            key, doc = trail.obj(account, region, day + dt.timedelta(
+                hours=1), 1)
+            key = key.replace("AWSLogs/", "AWSLogs/%s/" % ORG_ID, 1)
+            out.append((key, s3env.gz(doc), len(doc)))
+    return out
+
+
+def scenario_org(env, cfg, trail, res):
+    """g: an organization's estate, accounts x 17 regions, one object a
+    folder, cfg.latency ms a request: the first -s run and a run with
+    nothing new (wall, LISTs)."""
+    today = dt.datetime.now(dt.timezone.utc).replace(
+        hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    bucket = "bench-org"
+    env.make_bucket(bucket)
+    items = org_estate(trail, cfg.org_accounts, today)
+    env.put_many(bucket, [(k, b) for k, b, _ in items])
+    d = shm_dir() or env.tempdir()
+    state = os.path.join(d, "org-state.db")
+    env.latency_ms = cfg.latency
+    try:
+        first = check_rc(getawslog(env, bucket, os.path.join(d, "org.log"),
+                                   ["-s", state] + cfg.org_args,
+                                   objects=len(items)),
+                         "getawslog -s (org, first run)")
+        with open(os.path.join(d, "org.log"), "rb") as f:
+            lines = f.read().count(b"\n")
+        runs = []
+        for rep in range(cfg.reps):
+            runs.append(check_rc(getawslog(
+                env, bucket, os.path.join(d, "org.log"),
+                ["-s", state] + cfg.org_args), "getawslog -s (org, again)"))
+    finally:
+        env.latency_ms = 0
+    s = summary(runs)
+    out = {"accounts": cfg.org_accounts, "regions": len(ORG_REGIONS),
+           "objects": len(items), "latency_ms": cfg.latency,
+           "args": cfg.org_args,
+           "first": {"wall": round(first.wall, 3),
+                     "requests": first.requests, "lines": lines},
+           "again": s}
+    res["g_org"] = out
+    log("  g %d accounts x %d regions: first run %.2fs (LIST %d, GET %d), "
+        "nothing new %.2fs (LIST %d)"
+        % (cfg.org_accounts, len(ORG_REGIONS), first.wall,
+           first.requests.get("LIST", 0), first.requests.get("GET", 0),
+           s["wall"], s["requests"].get("LIST", 0)))
+    return out
+
+
 def scenario_memory(env, cfg, trail, res):
     env.latency_ms = 0
     bucket = "bench-big"
@@ -937,6 +1002,9 @@ def main():
                     help="where to write the results (default "
                     "bench/results.json, bench/results-quick.json with "
                     "--quick)")
+    ap.add_argument("--org-args", default="",
+                    help="options added to getawslog's runs in g (to "
+                    "compare settings)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the S3 server running at the end, print "
                     "its endpoint and wait (for profiling)")
@@ -945,6 +1013,8 @@ def main():
     cfg.json = cfg.json or os.path.join(
         HERE, "results-quick.json" if cfg.quick else "results.json")
     cfg.latency = 25
+    cfg.org_accounts = 10 if cfg.quick else 100
+    cfg.org_args = cfg.org_args.split() if cfg.org_args else []
     if cfg.quick:
         cfg.objects, cfg.big_objects = 80, 1
         cfg.histories = [(300, 10), (1200, 40)]
@@ -1028,6 +1098,8 @@ def main():
                 scenario_memory(env, cfg, trail, res)
             if "e" in only:
                 scenario_stream(env, cfg, trail, res)
+            if "g" in only:
+                scenario_org(env, cfg, trail, res)
         except Failed as e:
             failed = str(e)
             log("bench: " + failed)

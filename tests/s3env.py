@@ -83,6 +83,7 @@ API
                                 #  x-amz-security-token sent (or None)
         env.count(op=None, status=None) -> int
         env.connections         # connections the front accepted
+        env.lists_in_flight_max # the most LISTs answered at once
         env.faults              # [Fault(...)], see Fault
         env.latency_ms          # global latency before every answer (0)
         env.accept_sts          # also accept every key moto's STS issued
@@ -123,7 +124,8 @@ API
               "pad"      forward, append length bytes of blanks to the body
                          (after the XML's root element, where XML allows
                          them), with a true Content-Length.
-        method / op / key (substring of the decoded object key) select the
+        method / op / key (substring of the decoded object key) / prefix
+        (a LIST whose prefix parameter starts with it) select the
         requests; count is how many times it fires (None: always).  The first
         matching rule fires.  Faults apply after the signature check.
 
@@ -599,6 +601,7 @@ class Fault:
     fired: int = 0
     length: int = 0
     queue: str = None
+    prefix: str = None
 
     def matches(self, req):
         if self.count is not None and self.fired >= self.count:
@@ -610,6 +613,10 @@ class Fault:
         if self.queue is not None and self.queue != req.queue:
             return False
         if self.key is not None and (req.key is None or self.key not in req.key):
+            return False
+        if self.prefix is not None and (req.op != "LIST" or not dict(
+                query_pairs(req.query)).get(b"prefix", b"").decode(
+                    "utf-8", "replace").startswith(self.prefix)):
             return False
         return True
 
@@ -780,14 +787,21 @@ class FrontHandler(socketserver.StreamRequestHandler):
             (version == "HTTP/1.0" and "keep-alive" in conn_hdr)
         raw_path, _, raw_query = target.partition("?")
         req = Request(method, raw_path, raw_query, conn=self.conn_id)
+        is_list = classify(method, raw_path, raw_query)[2] == "LIST"
         with self.env._lock:
             self.env.requests.append(req)
             self.env.in_flight += 1
+            if is_list:
+                self.env.lists_in_flight += 1
+                self.env.lists_in_flight_max = max(
+                    self.env.lists_in_flight_max, self.env.lists_in_flight)
         try:
             return self.process(req, headers, body, keep)
         finally:
             with self.env._lock:
                 self.env.in_flight -= 1
+                if is_list:
+                    self.env.lists_in_flight -= 1
 
     # -- answering
     def send(self, req, status, headers, body, keep, head=False,
@@ -1108,6 +1122,8 @@ class S3Env:
         self.latency_ms = 0
         self.accept_sts = False
         self.in_flight = 0          # requests being answered
+        self.lists_in_flight = 0    # LISTs among them
+        self.lists_in_flight_max = 0    # the most at once since reset()
         self._tokens_out = {}
         self._tokens_in = {}
         self._lock = threading.RLock()
@@ -1185,6 +1201,7 @@ class S3Env:
             del self.faults[:]
             self.read_only.clear()
             self.connections = 0
+            self.lists_in_flight_max = 0
             self.latency_ms = 0
             self.accept_sts = False
             self._tokens_out.clear()

@@ -16,6 +16,7 @@ import random
 import re
 import sys
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner  # noqa: E402
@@ -57,11 +58,13 @@ def trail(days, per_day, accounts=("111111111111", "222222222222"),
                         k = k.replace("AWSLogs/", "AWSLogs/%s/" % org, 1)
                     docs[prefix + k] = doc_for(prefix + k)
                 dk = digest_key(acct, reg, DAY0 + dt.timedelta(days=d))
+                if org:
+                    dk = dk.replace("AWSLogs/", "AWSLogs/%s/" % org, 1)
                 docs[prefix + dk] = doc_for(dk)
     return docs
 
 
-class Incremental(unittest.TestCase):
+class Bucket(unittest.TestCase):
     bucket = "incr"
 
     def setUp(self):
@@ -89,6 +92,9 @@ class Incremental(unittest.TestCase):
     def expected(docs):
         return b"".join(docs[k] + b"\n" for k in s3_order(docs)
                         if processed(k))
+
+
+class Incremental(Bucket):
 
     def test_first_run_equals_full_walk_in_order(self):
         docs = trail(3, 3)
@@ -297,6 +303,89 @@ class Incremental(unittest.TestCase):
         self.assertEqual(self.run_bin()[0].returncode, 0)
         prefixes = [r.query for r in ENV.requests[start:] if r.op == "LIST"]
         self.assertFalse([q for q in prefixes if "Digest" in q], prefixes)
+
+
+
+ORG = "o-abc123"
+ORG_ACCOUNTS = tuple("%012d" % (111111111111 * i) for i in range(1, 7))
+ORG_REGIONS = ("ap-south-1", "eu-west-1", "us-east-1", "us-west-2")
+
+
+def region_folder(account, region):
+    return "AWSLogs/%s/%s/CloudTrail/%s/" % (ORG, account, region)
+
+
+class Concurrent(Bucket):
+    """Folders are listed many at once (walk.c), the effects still in key
+    order: a slow answer for the first folder holds its objects and every
+    later folder's back, not the listings."""
+    bucket = "incr-org"
+
+    def org(self):
+        docs = trail(2, 2, accounts=ORG_ACCOUNTS, regions=ORG_REGIONS,
+                     org=ORG, seed=41)
+        self.seed(docs)
+        return docs
+
+    @staticmethod
+    def lists_expected():
+        # The check of the bucket, the root, AWSLogs/, o-ID/, then each
+        # account and its CloudTrail/, then every region folder.
+        return 4 + 2 * len(ORG_ACCOUNTS) + \
+            len(ORG_ACCOUNTS) * len(ORG_REGIONS)
+
+    def test_slow_first_folder_keeps_key_order(self):
+        docs = self.org()
+        first = region_folder(ORG_ACCOUNTS[0], ORG_REGIONS[0])
+        ENV.faults.append(s3env.Fault("latency", prefix=first, ms=600,
+                                      count=None))
+        ENV.faults.append(s3env.Fault(
+            "latency", prefix="AWSLogs/%s/%s/" % (ORG, ORG_ACCOUNTS[1]),
+            ms=300, count=None))
+        p, lists = self.run_bin("-d")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), self.expected(docs))
+        found = [ln.split()[-1] for ln in p.stdout.decode().splitlines()
+                 if ln.startswith("+++ Found new log:")]
+        self.assertEqual(found, [k.rsplit("/", 1)[-1]
+                                 for k in s3_order(docs) if processed(k)])
+        self.assertEqual(lists, self.lists_expected(), [
+            urllib.parse.unquote(r.query) for r in ENV.requests
+            if r.op == "LIST"])
+        self.assertGreater(ENV.lists_in_flight_max, 4,
+                           "folders are listed at once")
+        # Nothing new: the same listings, nothing written.
+        before = self.log_bytes()
+        p, lists = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), before)
+        self.assertEqual(lists, self.lists_expected())
+
+    def test_one_job_lists_few_at_once(self):
+        self.org()
+        ENV.faults.append(s3env.Fault(
+            "latency", prefix=region_folder(ORG_ACCOUNTS[0],
+                                            ORG_REGIONS[0]), ms=300))
+        p, _ = self.run_bin("-J", "1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertLessEqual(ENV.lists_in_flight_max, 4)
+
+    def test_listing_error_stops_the_walk_in_its_turn(self):
+        docs = self.org()
+        bad = region_folder(ORG_ACCOUNTS[2], ORG_REGIONS[1])
+        # The error comes back first; the folders before it are slow.
+        ENV.faults.append(s3env.Fault(
+            "latency", prefix=region_folder(ORG_ACCOUNTS[0],
+                                            ORG_REGIONS[0]), ms=500,
+            count=None))
+        ENV.faults.append(s3env.Fault("status", prefix=bad, status=403,
+                                      code="AccessDenied", count=None))
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 4, p.stderr)
+        self.assertIn(b"under " + bad.encode(), p.stderr)
+        self.assertEqual(p.stderr.count(b"listing bucket"), 1, p.stderr)
+        before = {k: v for k, v in docs.items() if k < bad}
+        self.assertEqual(self.log_bytes(), self.expected(before))
 
 
 if __name__ == "__main__":
