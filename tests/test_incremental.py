@@ -388,5 +388,90 @@ class Concurrent(Bucket):
         self.assertEqual(self.log_bytes(), self.expected(before))
 
 
+
+def layout_keys(layout, account, region, when, rng, digest=False):
+    """A key of one of an organization's layouts (Layouts.LAYOUTS)."""
+    if digest:
+        k = digest_key(account, region, when)
+    else:
+        k = cloudtrail_key(account, region, when, rng)
+    if layout == "insight" and not digest:
+        k = k.replace("/CloudTrail/", "/CloudTrail-Insight/", 1).replace(
+            "_CloudTrail_", "_CloudTrail-Insight_", 1)
+    before = {"plain": "", "insight": "", "org": "",
+              "prefix": "trails/main/", "trail-b": "trail-b/",
+              "tower": "o-tower12345/", "tower-old": "o-tower12345/"}
+    org = {"org": "o-abc123/", "tower": "o-tower12345/"}.get(layout, "")
+    return before[layout] + k.replace("AWSLogs/", "AWSLogs/" + org, 1)
+
+
+class Layouts(Bucket):
+    """Every layout an organization has, through the binary with -s (the
+    folders explored, each region folder listed from its newest day) and
+    without (one listing): the same bytes, in key order."""
+    bucket = "incr-layouts"
+    LAYOUTS = ("plain", "prefix", "org", "tower", "tower-old", "insight")
+    ACCOUNT = "123456789012"
+    REGIONS = ("eu-west-1", "us-east-1")
+
+    def history(self, layouts, days, first_day, seed):
+        rng = random.Random(seed)
+        docs = {}
+        for layout in layouts:
+            for region in self.REGIONS:
+                for d in range(days):
+                    when = first_day + dt.timedelta(days=d, hours=1)
+                    k = layout_keys(layout, self.ACCOUNT, region, when, rng)
+                    docs[k] = doc_for(k)
+                    k = layout_keys(layout, self.ACCOUNT, region, when, rng,
+                                    digest=True)
+                    docs[k] = doc_for(k)
+        return docs
+
+    def check(self, layouts):
+        today = dt.datetime.now(dt.timezone.utc).replace(
+            hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+        docs = self.history(layouts, 6, today - dt.timedelta(days=8), 3)
+        self.seed(docs)
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), self.expected(docs))
+        flat = os.path.join(self.tmp, "flat.log")
+        q = ENV.run(["-b", self.bucket, "-l", flat])
+        self.assertEqual(q.returncode, 0, q.stderr)
+        with open(flat, "rb") as f:
+            self.assertEqual(f.read(), self.log_bytes(), "without -s")
+        before = self.log_bytes()
+        new = self.history(layouts, 1, today, 4)
+        self.seed(new)
+        start = len(ENV.requests)
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), before + self.expected(new))
+        lists = [dict(urllib.parse.parse_qsl(r.query))
+                 for r in ENV.requests[start:] if r.op == "LIST"]
+        prefixes = [q.get("prefix", "") for q in lists]
+        self.assertFalse([x for x in prefixes if "Digest" in x], prefixes)
+        # Each region folder of each layout, listed from a day.
+        folders = {k.rsplit("/", 4)[0] + "/" for k in new
+                   if processed(k)}
+        started = {q["prefix"] for q in lists if "start-after" in q}
+        self.assertEqual(started, folders)
+
+    def test_each_layout(self):
+        for layout in self.LAYOUTS:
+            with self.subTest(layout=layout):
+                ENV.reset()
+                ENV.make_bucket(self.bucket)
+                self.tmp = ENV.tempdir()
+                self.log = os.path.join(self.tmp, "amazon.log")
+                self.state = os.path.join(self.tmp, "state.db")
+                self.check((layout,))
+
+    def test_several_trails_in_one_bucket(self):
+        self.check(("plain", "prefix", "trail-b", "org", "tower",
+                    "tower-old", "insight"))
+
+
 if __name__ == "__main__":
     sys.exit(runner.main("incremental"))
