@@ -26,6 +26,7 @@
 #include "drain.h"
 #include "engine.h"
 #include "fetch.h"
+#include "layout.h"
 #include "msg.h"
 #include "notify.h"
 #include "sig.h"
@@ -483,6 +484,8 @@ queue_objects(struct drain *d, struct msg *m, struct notify *n)
 		msg_warn("queue message %s: %s%s, %zu objects", m->id, n->form,
 		    n->sns ? " in SNS" : "", n->nobjects);
 	for (i = 0; i < n->nobjects; i++) {
+		if (!layout_filter_wanted(d->o->filter, n->objects[i].key))
+			continue;	/* --account-id, --trail-region */
 		memset(&it, 0, sizeof(it));
 		it.bucket = n->objects[i].bucket;
 		it.key = n->objects[i].key;

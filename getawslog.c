@@ -29,6 +29,7 @@
 #include "flatten.h"
 #include "http.h"
 #include "ini.h"
+#include "layout.h"
 #include "lock.h"
 #include "logfile.h"
 #include "metrics.h"
@@ -407,6 +408,7 @@ job_close(struct job *j, int status)
 	logfile_close(j->r.log);
 	spool_free(j->r.spool);
 	discard_free(j->o->discard);
+	layout_filter_free(j->o->filter);
 	if (j->curl)
 		curl_global_cleanup();
 	job_metrics(j, status);
@@ -433,11 +435,13 @@ main(int argc, char *argv[])
 	if (o.bucket == NULL && o.queue_url == NULL) {
 		printf("ERROR: Missing an AWS S3 bucket! (-b flag)\n");
 		discard_free(o.discard);
+		layout_filter_free(o.filter);
 		return EXIT_LOCAL;
 	}
 	if (o.log == NULL || *o.log == '\0') {
 		printf("ERROR: Missing a local log file! (-l flag)\n");
 		discard_free(o.discard);
+		layout_filter_free(o.filter);
 		return EXIT_LOCAL;
 	}
 	sig_catch();

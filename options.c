@@ -16,6 +16,7 @@
 
 #include "discard.h"
 #include "flatten.h"
+#include "layout.h"
 #include "msg.h"
 #include "options.h"
 #include "run.h"
@@ -35,7 +36,8 @@ static const char usage_text[] =
 "                 [--max-attempts N] [--lock-wait SECONDS]\n"
 "                 [--after YYYY-MM-DD] [--dry-run] [--progress | --no-progress]\n"
 "                 [--max-inflated-size BYTES] [--metrics FILE]\n"
-"                 [--discard FIELD=REGEX ...] [--version]\n"
+"                 [--discard FIELD=REGEX ...] [--account-id ID[,ID...] ...]\n"
+"                 [--trail-region REGION[,REGION...] ...] [--version]\n"
 "       getawslog --queue-url URL -l FILE [-b BUCKET] [-dDj] [-J N] [-s FILE]\n"
 "                 [--format FORMAT] [--visibility-timeout SECONDS]\n"
 "                 [--wait-time-seconds SECONDS] [--follow] [options above]\n";
@@ -75,6 +77,12 @@ static const char help_text[] =
 "  --discard=FIELD=REGEX with records: do not write a record whose FIELD\n"
 "                        (a key, or a dotted path: userIdentity.type)\n"
 "                        matches the extended regular expression; repeatable\n"
+"  --account-id=ID[,ID...]\n"
+"                        take only these accounts' CloudTrail folders and\n"
+"                        objects (listing and queue); repeatable\n"
+"  --trail-region=REGION[,REGION...]\n"
+"                        take only these regions' CloudTrail folders and\n"
+"                        objects (not --region, the bucket's); repeatable\n"
 "  --version             show the version and exit\n"
 "\n"
 "Queue mode (S3 event notifications from SQS):\n"
@@ -143,7 +151,7 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_ATTEMPTS, OPT_LOCKWAIT, OPT_PREFIX, OPT_FULLSCAN, OPT_LOOKBACK,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
-	OPT_FOLLOW };
+	OPT_FOLLOW, OPT_ACCOUNT, OPT_TRAILREGION };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -175,6 +183,8 @@ static const struct option longopts[] = {
 	{ "visibility-timeout", required_argument, NULL, OPT_VISIBILITY },
 	{ "wait-time-seconds", required_argument, NULL, OPT_WAIT },
 	{ "follow",	no_argument,		NULL, OPT_FOLLOW },
+	{ "account-id",	required_argument,	NULL, OPT_ACCOUNT },
+	{ "trail-region", required_argument,	NULL, OPT_TRAILREGION },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -436,6 +446,12 @@ options_parse(int argc, char **argv, struct options *o)
 			if (discard_add(&o->discard, optarg, err,
 			    sizeof(err)) == -1)
 				usage_error("option --discard: %s", err);
+			break;
+		case OPT_ACCOUNT:
+		case OPT_TRAILREGION:
+			if (layout_filter_add(&o->filter, c == OPT_TRAILREGION,
+			    optarg, err, sizeof(err)) == -1)
+				usage_error("option %s: %s", option_name(c), err);
 			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,

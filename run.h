@@ -20,6 +20,7 @@
 #define OBJECT_MAX	((size_t)1 << 30)	/* compressed bytes per object */
 
 struct discard;
+struct layout_filter;
 
 struct options {
 	const char	*bucket;
@@ -43,6 +44,8 @@ struct options {
 	int		 dry_run;
 	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
 	struct discard	*discard;	/* --discard's rules, or NULL */
+	struct layout_filter *filter;	/* --account-id, --trail-region, or
+					   NULL (layout.c) */
 	const char	*metrics;	/* --metrics FILE, or NULL */
 	const char	*queue_url;	/* the queue mode (drain.c) */
 	int		 visibility;	/* --visibility-timeout, seconds */

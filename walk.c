@@ -321,6 +321,8 @@ add_folder(struct walk *w, struct node *at, const char *folder, int depth)
 {
 	char	names[NAMES_MAX];
 
+	if (!layout_filter_wanted(w->r->o->filter, folder))
+		return;		/* --account-id, --trail-region */
 	switch (layout_classify(folder, names, sizeof(names))) {
 	case LAYOUT_REGION:
 		add_region(w, at, folder);
@@ -471,8 +473,10 @@ queue_head(struct walk *w)
 			n->told = 1;
 			return;
 		}
-		(void)fetch_add(w->q, n->key, n->size);
-		n->key = NULL;
+		if (layout_filter_wanted(w->r->o->filter, n->key)) {
+			(void)fetch_add(w->q, n->key, n->size);
+			n->key = NULL;
+		}
 		node_remove(w, n);
 	}
 }
@@ -498,6 +502,17 @@ walk_nodes(struct walk *w)
 		node_remove(w, w->head);
 }
 
+/* -d: an --account-id or --trail-region that matched nothing, said. */
+static void
+filters_said(const struct run *r)
+{
+	char	buf[1024];
+
+	if (r->o->debug && going(r) &&
+	    layout_filter_unmatched(r->o->filter, buf, sizeof(buf)) > 0)
+		msg_warn("bucket %s: nothing matched %s", r->o->bucket, buf);
+}
+
 void
 walk_run(struct run *r)
 {
@@ -518,6 +533,7 @@ walk_run(struct run *r)
 	if (add_listing(&w, NULL, r->o->prefix, (state_enabled(r->st) &&
 	    !r->o->full_scan) || r->o->after[0] != '\0', 0) != NULL)
 		walk_nodes(&w);
+	filters_said(r);
 	/* What is queued is finished in order; after a fatal error, dropped. */
 	fetch_drain(w.q);
 	fetch_free(w.q);

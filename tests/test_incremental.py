@@ -473,5 +473,85 @@ class Layouts(Bucket):
                     "tower-old", "insight"))
 
 
+
+class Filters(Bucket):
+    """--account-id and --trail-region (Wazuh's aws_account_id and
+    regions): only those accounts' and regions' folders are listed and
+    their objects taken, with -s and without; comma-separated or
+    repeated; a filter that matches nothing is said with -d."""
+    bucket = "incr-filter"
+
+    def org(self):
+        docs = trail(2, 1, accounts=ORG_ACCOUNTS, regions=ORG_REGIONS,
+                     org=ORG, seed=43)
+        # Outside the layout: never taken with a filter.
+        docs["other/x.json.gz"] = doc_for("other/x.json.gz")
+        self.seed(docs)
+        return docs
+
+    @staticmethod
+    def wanted(docs, accounts, regions):
+        return {k: v for k, v in docs.items() if k.startswith("AWSLogs/")
+                and k.split("/")[2] in accounts and k.split("/")[4]
+                in regions}
+
+    def test_accounts_and_regions_with_s_and_without(self):
+        docs = self.org()
+        accounts = (ORG_ACCOUNTS[1], ORG_ACCOUNTS[4])
+        regions = ("eu-west-1", "us-west-2")
+        want = self.expected(self.wanted(docs, accounts, regions))
+        p, lists = self.run_bin("--account-id", ",".join(accounts),
+                                "--trail-region", regions[0],
+                                "--trail-region", regions[1])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), want)
+        # Only the accounts asked for, and their regions, are listed (and
+        # other/, where a trail could lie).
+        self.assertEqual(lists, 5 + 2 * len(accounts) +
+                         len(accounts) * len(regions))
+        flat = os.path.join(self.tmp, "flat.log")
+        q = ENV.run(["-b", self.bucket, "-l", flat, "--trail-region",
+                     ",".join(regions), "--account-id", accounts[1],
+                     "--account-id", accounts[0]])
+        self.assertEqual(q.returncode, 0, q.stderr)
+        with open(flat, "rb") as f:
+            self.assertEqual(f.read(), want)
+
+    def test_regions_alone_and_accounts_alone(self):
+        docs = self.org()
+        p, _ = self.run_bin("--trail-region", "ap-south-1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), self.expected(
+            self.wanted(docs, ORG_ACCOUNTS, ("ap-south-1",))))
+        os.unlink(self.log)
+        os.unlink(self.state)
+        p, _ = self.run_bin("--account-id", ORG_ACCOUNTS[2])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), self.expected(
+            self.wanted(docs, (ORG_ACCOUNTS[2],), ORG_REGIONS)))
+
+    def test_a_filter_matching_nothing_is_said_with_d(self):
+        self.org()
+        args = ("--account-id", "999999999999," + ORG_ACCOUNTS[0],
+                "--trail-region", "xx-nowhere-1")
+        p, _ = self.run_bin(*args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, b"")
+        self.assertFalse(os.path.exists(self.log) and self.log_bytes())
+        p, _ = self.run_bin("-d", *args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"nothing matched --account-id 999999999999, "
+                      b"--trail-region xx-nowhere-1", p.stderr)
+        self.assertNotIn(ORG_ACCOUNTS[0].encode() + b",", p.stderr)
+
+    def test_bad_values_are_usage_errors(self):
+        for args in (("--account-id", "12345"), ("--account-id", "a" * 12),
+                     ("--trail-region", "US-EAST-1"),
+                     ("--trail-region", "us-east-1,")):
+            p = ENV.run(["-b", self.bucket, "-l", self.log] + list(args))
+            self.assertEqual(p.returncode, 2, args)
+            self.assertIn(b"option " + args[0].encode(), p.stderr)
+
+
 if __name__ == "__main__":
     sys.exit(runner.main("incremental"))
