@@ -83,7 +83,8 @@ API
                                 #  x-amz-security-token sent (or None)
         env.count(op=None, status=None) -> int
         env.connections         # connections the front accepted
-        env.lists_in_flight_max # the most LISTs answered at once
+        env.op_in_flight_max    # {op: the most answered at once}, e.g.
+                                # LIST: listings in flight together
         env.faults              # [Fault(...)], see Fault
         env.latency_ms          # global latency before every answer (0)
         env.accept_sts          # also accept every key moto's STS issued
@@ -787,21 +788,20 @@ class FrontHandler(socketserver.StreamRequestHandler):
             (version == "HTTP/1.0" and "keep-alive" in conn_hdr)
         raw_path, _, raw_query = target.partition("?")
         req = Request(method, raw_path, raw_query, conn=self.conn_id)
-        is_list = classify(method, raw_path, raw_query)[2] == "LIST"
-        with self.env._lock:
-            self.env.requests.append(req)
-            self.env.in_flight += 1
-            if is_list:
-                self.env.lists_in_flight += 1
-                self.env.lists_in_flight_max = max(
-                    self.env.lists_in_flight_max, self.env.lists_in_flight)
+        op = classify(method, raw_path, raw_query)[2]
+        env = self.env
+        with env._lock:
+            env.requests.append(req)
+            env.in_flight += 1
+            env.op_in_flight[op] = env.op_in_flight.get(op, 0) + 1
+            env.op_in_flight_max[op] = max(env.op_in_flight_max.get(op, 0),
+                                           env.op_in_flight[op])
         try:
             return self.process(req, headers, body, keep)
         finally:
-            with self.env._lock:
-                self.env.in_flight -= 1
-                if is_list:
-                    self.env.lists_in_flight -= 1
+            with env._lock:
+                env.in_flight -= 1
+                env.op_in_flight[op] -= 1
 
     # -- answering
     def send(self, req, status, headers, body, keep, head=False,
@@ -1122,8 +1122,8 @@ class S3Env:
         self.latency_ms = 0
         self.accept_sts = False
         self.in_flight = 0          # requests being answered
-        self.lists_in_flight = 0    # LISTs among them
-        self.lists_in_flight_max = 0    # the most at once since reset()
+        self.op_in_flight = {}      # those of each op (LIST, GET, ...)
+        self.op_in_flight_max = {}  # the most of each at once since reset()
         self._tokens_out = {}
         self._tokens_in = {}
         self._lock = threading.RLock()
@@ -1201,7 +1201,7 @@ class S3Env:
             del self.faults[:]
             self.read_only.clear()
             self.connections = 0
-            self.lists_in_flight_max = 0
+            self.op_in_flight_max.clear()
             self.latency_ms = 0
             self.accept_sts = False
             self._tokens_out.clear()

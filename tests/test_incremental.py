@@ -352,7 +352,7 @@ class Concurrent(Bucket):
         self.assertEqual(lists, self.lists_expected(), [
             urllib.parse.unquote(r.query) for r in ENV.requests
             if r.op == "LIST"])
-        self.assertGreater(ENV.lists_in_flight_max, 4,
+        self.assertGreater(ENV.op_in_flight_max.get("LIST", 0), 4,
                            "folders are listed at once")
         # Nothing new: the same listings, nothing written.
         before = self.log_bytes()
@@ -368,7 +368,7 @@ class Concurrent(Bucket):
                                             ORG_REGIONS[0]), ms=300))
         p, _ = self.run_bin("-J", "1")
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertLessEqual(ENV.lists_in_flight_max, 4)
+        self.assertLessEqual(ENV.op_in_flight_max.get("LIST", 0), 4)
 
     def test_listing_error_stops_the_walk_in_its_turn(self):
         docs = self.org()
