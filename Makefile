@@ -42,7 +42,8 @@ LDLIBS  += $(PKG_LIBS) -lm
 SRCS     = getawslog.c options.c engine.c s3.c sigv4.c flatten.c pyjson.c pyfloat.c \
 	   spool.c ini.c creds.c http.c msg.c util.c sig.c progress.c \
 	   fileutil.c lock.c state.c inflate.c convert.c logfile.c layout.c \
-	   object.c fetch.c walk.c notify.c discard.c metrics.c sqs.c drain.c
+	   object.c fetch.c walk.c notify.c discard.c metrics.c sqs.c drain.c \
+	   endpoint.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
@@ -130,6 +131,11 @@ $(B)/tests/pyfloat_cli: tests/pyfloat_cli.c $(LIBOBJS) pyfloat.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
+# endpoint.c as a filter, for the differential test against botocore.
+$(B)/tests/endpoint_cli: tests/endpoint_cli.c $(LIBOBJS) endpoint.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
 # The signer as a filter, for the differential test against botocore.
 $(B)/tests/sigv4_cli: tests/sigv4_cli.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
@@ -141,7 +147,8 @@ deps:
 	@sh scripts/deps.sh
 
 check-build: $(B)/getawslog $(UNITS) $(B)/tests/flatten_cli \
-	     $(B)/tests/sigv4_cli $(B)/tests/notify_cli $(B)/tests/pyfloat_cli
+	     $(B)/tests/sigv4_cli $(B)/tests/notify_cli $(B)/tests/pyfloat_cli \
+	     $(B)/tests/endpoint_cli
 
 check: deps
 	@$(MAKE) --no-print-directory check-build
@@ -203,5 +210,6 @@ clean:
 	    tests/test_ini tests/test_credsutil tests/test_layout tests/sigv4_cli \
 	    tests/flatten_cli tests/test_fuzz tests/test_util tests/test_http \
 	    tests/test_notify tests/notify_cli tests/test_metrics tests/test_discard \
-	    tests/pyfloat_cli tests/test_spool tests/test_sqsparse tests/fuzz/*.o
+	    tests/pyfloat_cli tests/test_spool tests/test_sqsparse tests/fuzz/*.o \
+	    tests/endpoint_cli
 	rm -rf build getawslog-$(VERSION).tar.gz

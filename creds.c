@@ -29,6 +29,7 @@
 #include <expat.h>
 
 #include "creds.h"
+#include "endpoint.h"
 #include "http.h"
 #include "ini.h"
 #include "msg.h"
@@ -1025,14 +1026,18 @@ static int
 sts_endpoint(struct creds *c, const struct creds_options *opt)
 {
 	const char	*v, *region = opt->region ? opt->region : "us-east-1";
+	char		 host[ENDPOINT_HOST_MAX], why[160];
 
 	if ((c->region = strdup(region)) == NULL)
 		return -1;
 	if ((v = util_env("AWS_ENDPOINT_URL_STS")) != NULL ||
 	    (v = util_env("AWS_ENDPOINT_URL")) != NULL)
 		c->url = strdup(v);
-	else if (asprintf(&c->url, "https://sts.%s.amazonaws.com", region) ==
-	    -1)
+	else if (endpoint_host("sts", region, opt->endpoint_flags, host,
+	    sizeof(host), why, sizeof(why)) == -1) {
+		msg_warn("STS: %s", why);
+		return -1;
+	} else if (asprintf(&c->url, "https://%s", host) == -1)
 		c->url = NULL;
 	return c->url != NULL ? 0 : -1;
 }

@@ -17,6 +17,7 @@ struct creds_options {
 	const char	*cli_profile;	/* --profile, or NULL */
 	const char	*region;	/* for STS; NULL: us-east-1 */
 	const char	*ca_bundle;	/* NULL: the system's CA store */
+	unsigned	 endpoint_flags;	/* STS's: endpoint.h's */
 	int		 debug;		/* > 1: say what is tried */
 };
 

@@ -25,6 +25,7 @@
 #include "creds.h"
 #include "discard.h"
 #include "drain.h"
+#include "endpoint.h"
 #include "engine.h"
 #include "flatten.h"
 #include "http.h"
@@ -60,10 +61,20 @@ settings_to_config(struct options *o, const struct aws_settings *set,
     struct engine_config *ecfg, struct s3_config *cfg)
 {
 	const char	*mode = set->retry_mode;
+	char		 host[ENDPOINT_HOST_MAX], why[160];
 	long		 v;
 
 	cfg->endpoint = o->endpoint != NULL ? o->endpoint : set->endpoint_url;
 	cfg->region = o->region != NULL ? o->region : set->region;
+	/* Partitions without a FIPS S3 (aws-cn) say so before anything. */
+	cfg->endpoint_flags = (endpoint_flag(set->use_fips) ? ENDPOINT_FIPS :
+	    0) | (endpoint_flag(set->use_dualstack) ? ENDPOINT_DUALSTACK : 0);
+	if (cfg->endpoint == NULL && endpoint_host("s3", cfg->region != NULL ?
+	    cfg->region : "us-east-1", cfg->endpoint_flags, host, sizeof(host),
+	    why, sizeof(why)) == -1) {
+		msg_warn("%s", why);
+		return -1;
+	}
 	cfg->path_style = -1;
 	if (set->addressing_style != NULL) {
 		if (strcmp(set->addressing_style, "path") == 0)
@@ -212,6 +223,7 @@ job_open_sqs(struct job *j)
 	qc.queue_url = j->o->queue_url;
 	qc.endpoint = j->set.sqs_endpoint_url;
 	qc.region = j->cfg.region;
+	qc.endpoint_flags = j->cfg.endpoint_flags;
 	qc.debug = j->o->debug;
 	if ((j->sqs = sqs_new(j->r.eng, &qc)) == NULL)
 		return EXIT_BUCKET;
@@ -244,6 +256,7 @@ job_open_s3(struct job *j)
 	copt.cli_profile = o->profile;
 	copt.region = j->cfg.region;
 	copt.ca_bundle = j->ecfg.ca_bundle;
+	copt.endpoint_flags = j->cfg.endpoint_flags;
 	copt.debug = o->debug;
 	if ((rc = creds_find(&copt, &j->provider, &j->creds, &expires)) != 1) {
 		if (rc == 0)

@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 #include <expat.h>
 
+#include "endpoint.h"
 #include "engine.h"
 #include "http.h"
 #include "msg.h"
@@ -50,6 +51,7 @@ struct s3 {
 	struct s3_region regions[S3_REGIONS_KEPT];
 	size_t		 nregions, oldest;
 	int		 path_style;
+	unsigned	 endpoint_flags;	/* endpoint.h's */
 	int		 debug;
 };
 
@@ -508,6 +510,7 @@ build_target(const struct s3 *s3, const struct req *rq, char **url,
     char **host, char **path)
 {
 	char	*enckey = NULL, *encbucket = NULL;
+	char	 aws[ENDPOINT_HOST_MAX], why[160];
 	int	 virtual, ret = -1, n;
 
 	*url = *host = *path = NULL;
@@ -518,11 +521,16 @@ build_target(const struct s3 *s3, const struct req *rq, char **url,
 	if ((encbucket = sigv4_uri_encode(rq->bucket, strlen(rq->bucket), 0)) ==
 	    NULL)
 		goto out;
-	if (s3->host == NULL)
-		n = virtual ? asprintf(host, "%s.s3.%s.amazonaws.com",
-		    rq->bucket, rq->region) :
-		    asprintf(host, "s3.%s.amazonaws.com", rq->region);
-	else
+	if (s3->host == NULL) {
+		/* AWS's host for the region: its partition, FIPS, dual-stack. */
+		if (endpoint_host("s3", rq->region, s3->endpoint_flags, aws,
+		    sizeof(aws), why, sizeof(why)) == -1) {
+			msg_warn("bucket %s: %s", rq->bucket, why);
+			goto out;
+		}
+		n = virtual ? asprintf(host, "%s.%s", rq->bucket, aws) :
+		    asprintf(host, "%s", aws);
+	} else
 		n = virtual ? asprintf(host, "%s.%s", rq->bucket, s3->host) :
 		    asprintf(host, "%s", s3->host);
 	if (n == -1) {
@@ -729,6 +737,7 @@ s3_new(struct engine *eng, const struct s3_config *cfg)
 	}
 	s3->eng = eng;
 	s3->debug = cfg->debug;
+	s3->endpoint_flags = cfg->endpoint_flags;
 	if (cfg->endpoint != NULL) {
 		if (http_endpoint_parse(cfg->endpoint, &ep) == -1)
 			goto fail;

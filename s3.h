@@ -17,6 +17,8 @@ struct s3_config {
 	const char	*endpoint;	/* "http(s)://host[:port]"; NULL: AWS */
 	const char	*region;	/* NULL: us-east-1 until S3 says */
 	int		 path_style;	/* 1 path, 0 virtual host, -1 automatic */
+	unsigned	 endpoint_flags; /* ENDPOINT_FIPS, _DUALSTACK (AWS's
+					   hosts only) */
 	int		 debug;		/* > 1: say region switches */
 };
 

@@ -1672,6 +1672,28 @@ def sns_envelope(message, topic="arn:aws:sns:us-east-1:%s:trail" % ACCOUNT,
 
 # ---------------------------------------------------------------- CloudTrail
 
+class RecordingProxy(socketserver.ThreadingTCPServer):
+    """An HTTP proxy that records each request line and answers 502."""
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self):
+        self.lines = []
+        super().__init__(("127.0.0.1", 0), ProxyHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        self.port = self.server_address[1]
+
+
+class ProxyHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        line = self.rfile.readline(8192).decode("latin-1").strip()
+        self.server.lines.append(line)
+        while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
+            pass
+        self.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0"
+                         b"\r\nConnection: close\r\n\r\n")
+
+
 def s3_order(keys):
     """Keys in S3's listing order (UTF-8 binary order)."""
     return sorted(keys, key=lambda k: k.encode("utf-8"))
