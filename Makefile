@@ -185,7 +185,8 @@ demo: deps
 	@sh scripts/demo.sh $(B)/getawslog
 
 # Figures for the README's performance section (a few minutes).
-bench: deps
+bench:
+	@sh scripts/deps.sh bench
 	@sh bench/run.sh
 
 lint:
