@@ -201,16 +201,15 @@ node_remove(struct walk *w, struct node *n)
 	node_free(n);
 }
 
-/* A new node before at, taking key (and start_after). -1: no memory. */
+/* A new node before at, taking key. -1: no memory. */
 static int
 add_node(struct walk *w, struct node *at, int listing, char *key,
-    long long size, char *start_after)
+    long long size)
 {
 	struct node	*n;
 
 	if ((n = calloc(1, sizeof(*n))) == NULL) {
 		free(key);
-		free(start_after);
 		msg_oom();
 		w->r->fatal = 1;
 		return -1;
@@ -218,7 +217,6 @@ add_node(struct walk *w, struct node *at, int listing, char *key,
 	n->listing = listing;
 	n->key = key;
 	n->size = size;
-	n->start_after = start_after;
 	insert_before(w, at, n);
 	return 0;
 }
@@ -235,7 +233,7 @@ add_listing(struct walk *w, struct node *at, const char *prefix,
 		w->r->fatal = 1;
 		return NULL;
 	}
-	if (add_node(w, at, 1, p, -1, NULL) == -1)
+	if (add_node(w, at, 1, p, -1) == -1)
 		return NULL;
 	at = at != NULL ? at->prev : w->tail;
 	at->delimit = delimit;
@@ -348,16 +346,18 @@ add_folder(struct walk *w, struct node *at, const char *folder, int depth)
 static int
 splice_page(struct walk *w, struct node *n, struct s3_list_page *pg)
 {
-	size_t	i, j;
+	size_t	 i, j;
+	char	*key;
 
 	for (i = j = 0; (i < pg->nobjects || j < pg->nprefixes) &&
 	    going(w->r);) {
 		if (j == pg->nprefixes || (i < pg->nobjects &&
 		    strcmp(pg->objects[i].key, pg->prefixes[j]) < 0)) {
-			if (add_node(w, n, 0, pg->objects[i].key,
-			    pg->objects[i].size, NULL) == -1)
+			/* The node takes the key, even when it cannot be. */
+			key = pg->objects[i].key;
+			pg->objects[i].key = NULL;
+			if (add_node(w, n, 0, key, pg->objects[i++].size) == -1)
 				return -1;
-			pg->objects[i++].key = NULL;
 		} else
 			add_folder(w, n, pg->prefixes[j++], n->depth);
 	}
