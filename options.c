@@ -337,7 +337,7 @@ options_parse(int argc, char **argv, struct options *o)
 	o->lock_wait = 60;	/* a five-minute cron: a minute of grace */
 	/*
 	 * Small objects at 50 ms a request: -J 8 fetched 145 a second, 64
-	 * about 640 (bench h; more was no faster there); bodies in memory are
+	 * about 640 (bench i; more was no faster there); bodies in memory are
 	 * bounded in total whatever -J (fetch.c).
 	 */
 	o->jobs = 64;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: ISC
-"""getawslog's benchmark (issue 5, items 4 and 5; issue 18: g and h).
+"""getawslog's benchmark (issue 5, items 4 and 5; issue 18: h and i).
 
-    sh bench/run.sh [--reps N] [--quick] [--check] [--only a,b,c,d,e,f,g,h]
+    sh bench/run.sh [--reps N] [--quick] [--check] [--only a,b,c,d,e,f,h,i]
                     [--json FILE] [--keep] [--org-args ARGS]
                     [--backfill-args ARGS] [--backfill-jobs 8,16,...]
 
@@ -36,12 +36,12 @@ figures are medians.
                   exactly once between the two.  Each run ends with a
                   receive that waits --wait-time-seconds 1 and brings
                   nothing, which the wall includes.
-  g  org          an organization trail, 100 accounts x 17 regions (--quick:
+  h  org          an organization trail, 100 accounts x 17 regions (--quick:
                   10), one small object in each region folder, 25 ms added
                   to every request: the first `getawslog -s` run (wall,
                   LISTs, every object once) and runs with nothing new
                   (wall, LISTs).
-  h  backfill     2,000 small objects (--quick: 200), 50 ms added to every
+  i  backfill     2,000 small objects (--quick: 200), 50 ms added to every
                   request: getawslog with its defaults beside `aws s3 sync`
                   and `rclone copy` (Debian's, default settings: `sh
                   scripts/deps.sh bench` installs them), objects/s; the
@@ -334,8 +334,8 @@ def cache_lists():
     before (the same bucket, path and query) from memory, after the
     signature check. Moto reads every key of the bucket for each LIST
     (about 4 ms of this process's CPU, under one GIL, at 1,700 keys), so
-    past a few hundred LISTs a second it is moto, not getawslog, that g
-    measures. Scenario g reports both. Any PUT, DELETE or POST empties
+    past a few hundred LISTs a second it is moto, not getawslog, that h
+    measures. Scenario h reports both. Any PUT, DELETE or POST empties
     it."""
     orig = s3env.FrontHandler.forward
 
@@ -666,7 +666,7 @@ def org_estate(trail, accounts, day):
 
 
 def scenario_org(env, cfg, trail, res):
-    """g: an organization's estate, accounts x 17 regions, one object a
+    """h: an organization's estate, accounts x 17 regions, one object a
     folder, cfg.latency ms a request: the first -s run and a run with
     nothing new (wall, LISTs)."""
     today = dt.datetime.now(dt.timezone.utc).replace(
@@ -709,8 +709,8 @@ def scenario_org(env, cfg, trail, res):
            "first": {"wall": round(first.wall, 3),
                      "requests": first.requests, "lines": lines},
            "again": s, "again_cached": summary(cached)}
-    res["g_org"] = out
-    log("  g %d accounts x %d regions: first run %.2fs (LIST %d, GET %d), "
+    res["h_org"] = out
+    log("  h %d accounts x %d regions: first run %.2fs (LIST %d, GET %d), "
         "nothing new %.2fs (LIST %d; %.2fs with moto's LISTs cached)"
         % (cfg.org_accounts, len(ORG_REGIONS), first.wall,
            first.requests.get("LIST", 0), first.requests.get("GET", 0),
@@ -744,7 +744,7 @@ def peers(env, bucket, runs):
 
 
 def scenario_backfill(env, cfg, trail, res):
-    """h: a backfill, cfg.backfill small objects, cfg.backfill_latency ms a
+    """i: a backfill, cfg.backfill small objects, cfg.backfill_latency ms a
     request: getawslog with its defaults (and at other -J, the figures
     the default was chosen from) beside aws s3 sync and rclone copy; then
     peak RSS on 4 MB bodies at the default -J and the most."""
@@ -795,9 +795,9 @@ def scenario_backfill(env, cfg, trail, res):
                       "wall": round(r.wall, 2)}
     out["bodies"] = {"objects": len(keys), "body_mb": len(body) / 1e6,
                      "runs": mem}
-    res["h_backfill"] = out
+    res["i_backfill"] = out
     g = out["getawslog"]["objects_per_s"]
-    log("  h %d objects at %d ms: getawslog %.0f objects/s%s; 4 MB bodies: "
+    log("  i %d objects at %d ms: getawslog %.0f objects/s%s; 4 MB bodies: "
         "peak RSS %s" % (n, cfg.backfill_latency, g, "".join(
             ", %s %.0f (%.1fx)" % (k, out[k]["objects_per_s"],
                                    g / out[k]["objects_per_s"])
@@ -814,7 +814,7 @@ def scenario_backfill(env, cfg, trail, res):
 def bodies_gz(rng, size):
     """A CloudTrail document gzipped to at least size bytes that inflates
     to little more (random text: about 1.35x), so that the 4 MB bodies of
-    h do not make gigabytes of log."""
+    i do not make gigabytes of log."""
     co = zlib.compressobj(6, zlib.DEFLATED, 31)
     out = [co.compress(b'{"Records":[')]
     total, n = len(out[0]), 0
@@ -1102,19 +1102,19 @@ def table(res):
             f["one"])
         add("f queue %dms" % f["latency_ms"], "--queue-url -j, 2 workers",
             f["two"])
-    if "g_org" in res:
-        g = res["g_org"]
-        add("g org %dx%d %dms" % (g["accounts"], g["regions"],
+    if "h_org" in res:
+        g = res["h_org"]
+        add("h org %dx%d %dms" % (g["accounts"], g["regions"],
                                   g["latency_ms"]),
             "getawslog -s, nothing new", g["again"])
-        add("g org %dx%d %dms" % (g["accounts"], g["regions"],
+        add("h org %dx%d %dms" % (g["accounts"], g["regions"],
                                   g["latency_ms"]),
             "the same, LISTs cached", g["again_cached"])
-    if "h_backfill" in res:
-        h = res["h_backfill"]
+    if "i_backfill" in res:
+        h = res["i_backfill"]
         for who, s in h.items():
             if isinstance(s, dict) and "wall" in s:
-                add("h backfill %dms" % h["latency_ms"],
+                add("i backfill %dms" % h["latency_ms"],
                     who + (" (default)" if who == "getawslog" else ""), s)
     head = ["scenario", "program", "wall s", "cpu s", "rss MiB", "obj/s",
             "MB/s", "LIST/GET/DEL/other", "conns"]
@@ -1167,13 +1167,13 @@ def targets(res):
             "peak RSS < 96 MiB, wall < 10 s" % b["inflated_mib"],
             "%.1f MiB, %.2f s" % (b["rss_mib"], b["wall"]),
             "< 96 MiB, < 10 s", b["rss_mib"] < 96 and b["wall"] < 10)
-    if "g_org" in res:
-        g = res["g_org"]
+    if "h_org" in res:
+        g = res["h_org"]
         lists = 4 + 2 * g["accounts"] + g["accounts"] * g["regions"]
         # Issue 18: 68.6 s for 100 accounts before the walk listed
         # folders at once; 1/8 of it, scaled to the accounts run.
         limit = 68.6 / 8 * g["accounts"] / 100
-        add("g: org estate, %d accounts x %d regions at %d ms: nothing-new "
+        add("h: org estate, %d accounts x %d regions at %d ms: nothing-new "
             "run <= 1/8 of 68.6 s (scaled), LISTs <= %d"
             % (g["accounts"], g["regions"], g["latency_ms"], lists),
             "%.2f s, %d LISTs" % (g["again"]["wall"],
@@ -1182,15 +1182,15 @@ def targets(res):
             g["again"]["wall"] <= limit and
             g["again"]["requests"].get("LIST", 0) <= lists and
             g["first"]["lines"] == g["objects"])
-    if "h_backfill" in res:
-        h = res["h_backfill"]
+    if "i_backfill" in res:
+        h = res["i_backfill"]
         if "aws s3 sync" in h:
             r = h["getawslog"]["objects_per_s"] / \
                 h["aws s3 sync"]["objects_per_s"]
-            add("h: backfill at %d ms, default -J: objects/s >= 5x aws s3 "
+            add("i: backfill at %d ms, default -J: objects/s >= 5x aws s3 "
                 "sync's" % h["latency_ms"], round(r, 2), ">= 5x", r >= 5)
         for label, m in h["bodies"]["runs"].items():
-            add("h: %d bodies of %.0f MB, %s: peak RSS < 64 MiB"
+            add("i: %d bodies of %.0f MB, %s: peak RSS < 64 MiB"
                 % (h["bodies"]["objects"], h["bodies"]["body_mb"],
                    "the default -J" if label == "default" else label),
                 m["rss_mib"], "< 64 MiB", m["rss_mib"] < 64)
@@ -1210,20 +1210,20 @@ def main():
                     help="fewer objects, 1 repetition: a smoke run")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 if a target fails")
-    ap.add_argument("--only", default="a,b,c,d,e,f,g,h",
+    ap.add_argument("--only", default="a,b,c,d,e,f,h,i",
                     help="scenarios to run, e.g. a,b")
     ap.add_argument("--json", default=None,
                     help="where to write the results (default "
                     "bench/results.json, bench/results-quick.json with "
                     "--quick)")
     ap.add_argument("--org-args", default="",
-                    help="options added to getawslog's runs in g (to "
+                    help="options added to getawslog's runs in h (to "
                     "compare settings)")
     ap.add_argument("--backfill-jobs", default="",
-                    help="the -J values h runs besides the default "
+                    help="the -J values i runs besides the default "
                     "(default 8,16,32,64,128)")
     ap.add_argument("--backfill-args", default="",
-                    help="options added to getawslog's runs in h")
+                    help="options added to getawslog's runs in i")
     ap.add_argument("--keep", action="store_true",
                     help="keep the S3 server running at the end, print "
                     "its endpoint and wait (for profiling)")
@@ -1325,9 +1325,9 @@ def main():
                 scenario_memory(env, cfg, trail, res)
             if "e" in only:
                 scenario_stream(env, cfg, trail, res)
-            if "g" in only:
-                scenario_org(env, cfg, trail, res)
             if "h" in only:
+                scenario_org(env, cfg, trail, res)
+            if "i" in only:
                 scenario_backfill(env, cfg, trail, res)
         except Failed as e:
             failed = str(e)

@@ -267,7 +267,7 @@ class BodyTests(Base):
     4 MiB a body may take alone, are not all held in memory; the rest wait
     in temporary files (strace sees them made), and the log is the same."""
     def test_the_default_keeps_many_downloads_in_flight(self):
-        """-J's default is 64 (bench h): a backfill of small objects keeps
+        """-J's default is 64 (bench i): a backfill of small objects keeps
         that many GETs waiting on S3 at once, in listing order still."""
         items, docs = make_trail(seed=9, objects=80, bucket="many")
         self.env.make_bucket("many")

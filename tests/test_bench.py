@@ -59,10 +59,10 @@ class BenchTests(unittest.TestCase):
         self.assertEqual(self.proc.returncode, 0, self.show())
         self.assertIsNone(self.res.get("failed"), self.show())
         for k in ("a_wall", "b_cpu", "c_incremental", "d_memory",
-                  "e_stream", "f_queue", "g_org", "h_backfill"):
+                  "e_stream", "f_queue", "h_org", "i_backfill"):
             self.assertIn(k, self.res, self.show())
-        # h compares with aws s3 sync where it is installed.
-        want = 11 + ("aws s3 sync" in self.res["h_backfill"])
+        # i compares with aws s3 sync where it is installed.
+        want = 11 + ("aws s3 sync" in self.res["i_backfill"])
         self.assertEqual(len(self.res["targets"]), want)
         self.assertEqual(self.res["config"]["binary"], s3env.binary_path())
         # The table and a verdict per target are printed.
@@ -71,7 +71,7 @@ class BenchTests(unittest.TestCase):
                          want, self.show())
 
     def test_org_estate(self):
-        g = self.res.get("g_org", {})
+        g = self.res.get("h_org", {})
         self.assertEqual(g.get("first", {}).get("lines"), g.get("objects"),
                          self.show())
         lists = 4 + 2 * g["accounts"] + g["accounts"] * g["regions"]
@@ -79,7 +79,7 @@ class BenchTests(unittest.TestCase):
             self.assertEqual(g[k]["requests"], {"LIST": lists}, g[k])
 
     def test_backfill_and_its_bodies(self):
-        h = self.res.get("h_backfill", {})
+        h = self.res.get("i_backfill", {})
         self.assertIn("getawslog", h, self.show())
         self.assertEqual(h["getawslog"]["requests"].get("GET"),
                          h["getawslog"]["objects"])
