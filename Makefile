@@ -58,7 +58,7 @@ SRCS     = getawslog.c options.c engine.c s3.c sigv4.c flatten.c pyjson.c pyfloa
 	   pyunicode.c spool.c ini.c creds.c http.c msg.c util.c sig.c progress.c \
 	   fileutil.c lock.c state.c inflate.c convert.c logfile.c layout.c \
 	   object.c fetch.c walk.c notify.c discard.c metrics.c sqs.c drain.c \
-	   linefit.c takeover.c check.c digest.c proof.c
+	   linefit.c takeover.c check.c digest.c proof.c endpoint.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
@@ -169,6 +169,11 @@ $(B)/tests/pyunicode_cli: tests/pyunicode_cli.c $(LIBOBJS) pyunicode.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
+# endpoint.c as a filter, for the differential test against botocore.
+$(B)/tests/endpoint_cli: tests/endpoint_cli.c $(LIBOBJS) endpoint.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote . $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
 # The signer as a filter, for the differential test against botocore.
 $(B)/tests/sigv4_cli: tests/sigv4_cli.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
@@ -181,7 +186,7 @@ deps:
 
 check-build: $(B)/getawslog $(UNITS) $(B)/tests/flatten_cli \
 	     $(B)/tests/sigv4_cli $(B)/tests/notify_cli $(B)/tests/pyfloat_cli \
-	     $(B)/tests/pyunicode_cli
+	     $(B)/tests/pyunicode_cli $(B)/tests/endpoint_cli
 
 check: deps
 	@$(MAKE) --no-print-directory check-build
@@ -218,7 +223,8 @@ demo: deps
 	@sh scripts/demo.sh $(B)/getawslog
 
 # Figures for the README's performance section (a few minutes).
-bench: deps
+bench:
+	@sh scripts/deps.sh bench
 	@sh bench/run.sh
 
 lint:
@@ -246,5 +252,6 @@ clean:
 	    tests/pyfloat_cli tests/pyunicode_cli tests/test_spool tests/test_sqsparse \
 	    tests/fuzz/*.o tests/test_linefit \
 	    tests/test_convert tests/test_inflate tests/test_inflate_zlib \
-	    tests/inflate_zlib.o tests/test_digest
+	    tests/inflate_zlib.o tests/test_digest \
+	    tests/endpoint_cli
 	rm -rf build getawslog-$(VERSION).tar.gz

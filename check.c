@@ -76,13 +76,13 @@ say(struct check *c, enum verdict v, const char *name, const char *fmt, ...)
 
 void
 check_digests(struct check *c, struct run *r, const char *endpoint,
-    const char *region)
+    unsigned flags, const char *region)
 {
 	struct s3_error	 err;
 	size_t		 n;
 	char		 e[640];
 
-	if (proof_keys_check(r, endpoint, region, &n, &err) == -1) {
+	if (proof_keys_check(r, endpoint, flags, region, &n, &err) == -1) {
 		say(c, err.status == S3_ELOCAL || err.status == S3_ENOMEM ?
 		    V_FAIL_LOCAL : V_FAIL_REMOTE, "digests", "cloudtrail:"
 		    "ListPublicKeys in %s refused or failed: %s", region,
@@ -293,7 +293,8 @@ id_headers(const struct http_endpoint *ep, const struct aws_creds *k,
 /* GetCallerIdentity with k: 0 (id filled), or -1 with why. */
 static int
 caller_identity(const struct aws_creds *k, const char *region,
-    const char *ca_bundle, struct ident *id, char *why, size_t whylen)
+    unsigned flags, const char *ca_bundle, struct ident *id, char *why,
+    size_t whylen)
 {
 	static const char	 form[] = "Action=GetCallerIdentity&Version="
 	    STS_VERSION;
@@ -307,9 +308,11 @@ caller_identity(const struct aws_creds *k, const char *region,
 
 	memset(&ep, 0, sizeof(ep));
 	memset(&b, 0, sizeof(b));
-	if ((url = creds_sts_url(region)) == NULL ||
+	if ((url = creds_sts_url(region, flags, why, whylen)) == NULL ||
 	    http_endpoint_parse(url, &ep) == -1 ||
 	    (hdrs = id_headers(&ep, k, form, region)) == NULL) {
+		if (url == NULL && why[0] != '\0')
+			goto out;
 		snprintf(why, whylen, "STS's endpoint: cannot make the request");
 		goto out;
 	}
@@ -343,7 +346,7 @@ caller_identity(const struct aws_creds *k, const char *region,
 
 void
 check_creds(struct check *c, const struct aws_creds *k, const char *region,
-    const char *ca_bundle)
+    unsigned flags, const char *ca_bundle)
 {
 	struct ident	 id;
 	char		 why[1024];
@@ -353,7 +356,7 @@ check_creds(struct check *c, const struct aws_creds *k, const char *region,
 		return;
 	}
 	memset(&id, 0, sizeof(id));
-	if (caller_identity(k, region != NULL ? region : "us-east-1",
+	if (caller_identity(k, region != NULL ? region : "us-east-1", flags,
 	    ca_bundle, &id, why, sizeof(why)) == -1) {
 		say(c, V_FAIL_REMOTE, "credentials", "from %s; %s", k->source,
 		    why);

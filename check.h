@@ -36,7 +36,7 @@ void	 check_paths(struct check *, const struct options *);
  * STS GetCallerIdentity, signed for region (NULL: us-east-1).
  */
 void	 check_creds(struct check *, const struct aws_creds *,
-	    const char *region, const char *ca_bundle);
+	    const char *region, unsigned endpoint_flags, const char *ca_bundle);
 
 /*
  * The bucket (o->bucket): one LIST (its region, against the configured
@@ -54,7 +54,7 @@ void	 check_queue(struct check *, struct engine *, struct sqs *);
 /* --validate-digests: CloudTrail's ListPublicKeys, once, in region. */
 struct run;
 void	 check_digests(struct check *, struct run *, const char *endpoint,
-	    const char *region);
+	    unsigned endpoint_flags, const char *region);
 
 int	 check_status(const struct check *);
 

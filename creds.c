@@ -29,6 +29,7 @@
 #include <expat.h>
 
 #include "creds.h"
+#include "endpoint.h"
 #include "http.h"
 #include "ini.h"
 #include "msg.h"
@@ -1020,22 +1021,34 @@ static int
 sts_endpoint(struct creds *c, const struct creds_options *opt)
 {
 	const char	*region = opt->region ? opt->region : "us-east-1";
+	char		 why[160];
 
 	if ((c->region = strdup(region)) == NULL)
 		return -1;
-	return (c->url = creds_sts_url(region)) != NULL ? 0 : -1;
+	if ((c->url = creds_sts_url(region, opt->endpoint_flags, why,
+	    sizeof(why))) == NULL) {
+		if (why[0] != '\0')
+			msg_warn("STS: %s", why);
+		return -1;
+	}
+	return 0;
 }
 
 char *
-creds_sts_url(const char *region)
+creds_sts_url(const char *region, unsigned flags, char *why, size_t whylen)
 {
 	const char	*v;
-	char		*url = NULL;
+	char		*url = NULL, host[ENDPOINT_HOST_MAX];
 
+	if (whylen > 0)
+		why[0] = '\0';
 	if ((v = util_env("AWS_ENDPOINT_URL_STS")) != NULL ||
 	    (v = util_env("AWS_ENDPOINT_URL")) != NULL)
 		return strdup(v);
-	if (asprintf(&url, "https://sts.%s.amazonaws.com", region) == -1)
+	if (endpoint_host("sts", region, flags, host, sizeof(host), why,
+	    whylen) == -1)
+		return NULL;
+	if (asprintf(&url, "https://%s", host) == -1)
 		return NULL;
 	return url;
 }

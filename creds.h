@@ -24,6 +24,7 @@ struct creds_options {
 	const char	*cli_profile;	/* --profile, or NULL */
 	const char	*region;	/* for STS; NULL: us-east-1 */
 	const char	*ca_bundle;	/* NULL: the system's CA store */
+	unsigned	 endpoint_flags;	/* STS's: endpoint.h's */
 	int		 debug;		/* > 1: say what is tried */
 };
 
@@ -52,9 +53,11 @@ void	 creds_free(struct creds *);
 
 /*
  * STS's endpoint: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else the
- * region's. Allocated; NULL when out of memory.
+ * region's host as endpoint_host makes it with flags (FIPS, dual-stack).
+ * Allocated; NULL when out of memory, or why says what is wrong.
  */
-char	*creds_sts_url(const char *region);
+char	*creds_sts_url(const char *region, unsigned flags, char *why,
+	    size_t whylen);
 
 /*
  * Pure helpers, for tests. creds_parse_time: an ISO 8601 UTC time

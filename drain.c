@@ -32,6 +32,7 @@
 #include "drain.h"
 #include "engine.h"
 #include "fetch.h"
+#include "layout.h"
 #include "msg.h"
 #include "notify.h"
 #include "object.h"
@@ -735,9 +736,12 @@ queue_objects(struct drain *d, struct msg *m, struct notify *n)
 	if (d->o->debug > 1)
 		msg_warn("queue message %s: %s%s, %zu objects", m->id, n->form,
 		    n->sns ? " in SNS" : "", n->nobjects);
-	for (i = 0; i < n->nobjects; i++)
+	for (i = 0; i < n->nobjects; i++) {
+		if (!layout_filter_wanted(d->o->filter, n->objects[i].key))
+			continue;	/* --account-id, --trail-region */
 		if (queue_object(d, m, &n->objects[i]) == -1)
 			return -1;
+	}
 	m->queued = 1;
 	return 0;
 }

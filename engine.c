@@ -29,7 +29,7 @@
 #define ENGINE_RETRY_AFTER_CAP_MS 60000
 #define ENGINE_AGAINS_MAX	2	/* region switches per request */
 #define ENGINE_POOL_MAX		64	/* idle easy handles kept */
-#define ENGINE_CONNECTIONS_MAX	80
+#define ENGINE_CONNECTIONS_MAX	160	/* -J 128 and the walk's 32 listings */
 #define ENGINE_LOW_SPEED_S	60L	/* below 1 byte/s this long */
 #define ENGINE_BODY_FIRST	16384	/* a body's first allocation */
 

@@ -21,6 +21,12 @@
  * mode's and -j's alike (a 300 MB document is about 43 MB of gzip).
  */
 #define SPOOL_MIN	(4 * 1024 * 1024)
+/*
+ * Bodies held in memory at once, whatever -J: one that would take the
+ * total past this waits in a temporary file too (64 in flight of 4 MB
+ * would be 256 MB).
+ */
+#define BODIES_MEM_MAX	(16 * 1024 * 1024)
 
 enum pend_kind { PEND_FOLDER, PEND_DIGEST, PEND_SEEN, PEND_OLD, PEND_EMPTY,
 	PEND_FETCH };
@@ -34,6 +40,7 @@ struct pending {
 	long long	 size;		/* expected; -1 unknown */
 	long long	 hint;		/* for spooling; -1 unknown */
 	int		 started;	/* PEND_FETCH: its GET was started */
+	size_t		 mem;		/* its body's bytes in memory */
 	struct s3_get	*get;		/* NULL once started: over the limit */
 	void		*tag;
 	int		 told;		/* a queue message's: its outcome is
@@ -45,6 +52,7 @@ struct fetchq {
 	struct pending	*head, **tail;
 	size_t		 queued;
 	int		 fetching;	/* GETs started, not yet finished */
+	size_t		 mem;		/* bodies' bytes in memory, theirs */
 	fetch_outcome_fn outcome;
 	void		*arg;
 };
@@ -233,6 +241,7 @@ pop(struct fetchq *q)
 	q->queued--;
 	if (p->started)
 		q->fetching--;
+	q->mem -= p->mem;
 	if (!r->fatal && !r->denied && !sig_caught()) {
 		how = finish(q, p);
 		if (how == FETCH_FATAL)
@@ -277,6 +286,7 @@ start(struct fetchq *q, struct pending *p)
 {
 	struct run	*r = q->r;
 	long long	 size = p->size >= 0 ? p->size : p->hint;
+	int		 spool;
 
 	p->started = 1;
 	q->fetching++;
@@ -284,10 +294,15 @@ start(struct fetchq *q, struct pending *p)
 		return 0;
 	/*
 	 * Big bodies go to a temporary file; so does one whose size only a
-	 * message told (or none did): it may be anything up to OBJECT_MAX.
+	 * message told (or none did): it may be anything up to OBJECT_MAX;
+	 * and one past what the bodies in memory may take together.
 	 */
+	spool = p->size < 0 || size > SPOOL_MIN ||
+	    q->mem + (size_t)size > BODIES_MEM_MAX;
+	if (!spool)
+		q->mem += p->mem = (size_t)size;
 	if ((p->get = s3_get_start(r->s3, bucket_of(q, p), p->key, p->size,
-	    OBJECT_MAX, p->size < 0 || size > SPOOL_MIN)) == NULL) {
+	    OBJECT_MAX, spool)) == NULL) {
 		msg_oom();
 		r->fatal = 1;
 		return -1;

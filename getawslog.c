@@ -26,10 +26,12 @@
 #include "creds.h"
 #include "discard.h"
 #include "drain.h"
+#include "endpoint.h"
 #include "engine.h"
 #include "flatten.h"
 #include "http.h"
 #include "ini.h"
+#include "layout.h"
 #include "lock.h"
 #include "logfile.h"
 #include "metrics.h"
@@ -62,10 +64,20 @@ settings_to_config(struct options *o, const struct aws_settings *set,
     struct engine_config *ecfg, struct s3_config *cfg)
 {
 	const char	*mode = set->retry_mode;
+	char		 host[ENDPOINT_HOST_MAX], why[160];
 	long		 v;
 
 	cfg->endpoint = o->endpoint != NULL ? o->endpoint : set->endpoint_url;
 	cfg->region = o->region != NULL ? o->region : set->region;
+	/* Partitions without a FIPS S3 (aws-cn) say so before anything. */
+	cfg->endpoint_flags = (endpoint_flag(set->use_fips) ? ENDPOINT_FIPS :
+	    0) | (endpoint_flag(set->use_dualstack) ? ENDPOINT_DUALSTACK : 0);
+	if (cfg->endpoint == NULL && endpoint_host("s3", cfg->region != NULL ?
+	    cfg->region : "us-east-1", cfg->endpoint_flags, host, sizeof(host),
+	    why, sizeof(why)) == -1) {
+		msg_warn("%s", why);
+		return -1;
+	}
 	cfg->path_style = -1;
 	if (set->addressing_style != NULL) {
 		if (strcmp(set->addressing_style, "path") == 0)
@@ -215,6 +227,7 @@ job_open_sqs(struct job *j)
 	qc.queue_url = j->o->queue_url;
 	qc.endpoint = j->set.sqs_endpoint_url;
 	qc.region = j->cfg.region;
+	qc.endpoint_flags = j->cfg.endpoint_flags;
 	qc.debug = j->o->debug;
 	if ((j->sqs = sqs_new(j->r.eng, &qc)) == NULL)
 		return EXIT_BUCKET;
@@ -298,6 +311,7 @@ job_open_creds(struct job *j)
 	copt.cli_profile = o->profile;
 	copt.region = j->cfg.region;
 	copt.ca_bundle = j->ecfg.ca_bundle;
+	copt.endpoint_flags = j->cfg.endpoint_flags;
 	copt.debug = o->debug;
 	if ((rc = creds_find(&copt, &j->provider, &j->creds, &expires)) != 1) {
 		if (rc == 0)
@@ -325,9 +339,10 @@ job_open_engine(struct job *j)
 {
 	const struct options	*o = j->o;
 
-	/* The queue's long poll must not hold up a GET. */
+	/* The queue's long poll, or the walk's listings, must not hold up
+	   a GET. */
 	j->ecfg.connections = o->jobs + (o->queue_url != NULL ?
-	    QUEUE_CONNECTIONS : 0);
+	    QUEUE_CONNECTIONS : walk_lists(o));
 	j->ecfg.debug = o->debug;
 	j->ecfg.interrupted = sig_flag();
 	j->cfg.debug = o->debug;
@@ -371,7 +386,7 @@ job_check(struct job *j)
 	check_paths(&c, o);
 	found = job_open_creds(j) == EXIT_OK;
 	check_creds(&c, found ? &j->creds : NULL, j->cfg.region,
-	    j->ecfg.ca_bundle);
+	    j->cfg.endpoint_flags, j->ecfg.ca_bundle);
 	if (found && job_open_engine(j) == EXIT_OK) {
 		/* The queue mode lists only with --catch-up. */
 		if (o->queue_url == NULL || o->catch_up)
@@ -381,7 +396,8 @@ job_check(struct job *j)
 			    j->sqs : NULL);
 		if (o->validate)
 			check_digests(&c, &j->r, j->set.cloudtrail_endpoint_url,
-			    j->cfg.region != NULL ? j->cfg.region : "us-east-1");
+			    j->cfg.endpoint_flags, j->cfg.region != NULL ?
+			    j->cfg.region : "us-east-1");
 	}
 	return check_status(&c);
 }
@@ -395,7 +411,7 @@ job_run(struct job *j)
 	int			 status, caught = EXIT_OK;
 
 	if (o->validate && !o->dry_run && (r->proof = proof_new(r,
-	    j->set.cloudtrail_endpoint_url)) == NULL)
+	    j->set.cloudtrail_endpoint_url, j->cfg.endpoint_flags)) == NULL)
 		return EXIT_LOCAL;
 	progress_start(o->progress == -1 ? isatty(STDERR_FILENO) &&
 	    !o->debug : o->progress);
@@ -583,6 +599,7 @@ job_close(struct job *j, int status)
 	logfile_close(j->r.log);
 	spool_free(j->r.spool);
 	discard_free(j->o->discard);
+	layout_filter_free(j->o->filter);
 	if (j->curl)
 		curl_global_cleanup();
 	job_metrics(j, status);
@@ -614,21 +631,25 @@ main(int argc, char *argv[])
 			    "objects its messages may name (repeatable, or a "
 			    "comma list)");
 		discard_free(o.discard);
+		layout_filter_free(o.filter);
 		return EXIT_LOCAL;
 	}
 	if (o.wazuh_state != NULL) {
 		status = takeover_wazuh(&o);
 		discard_free(o.discard);
+		layout_filter_free(o.filter);
 		return status;
 	}
 	if (o.log == NULL || *o.log == '\0') {
 		printf("ERROR: Missing a local log file! (-l flag)\n");
 		discard_free(o.discard);
+		layout_filter_free(o.filter);
 		return EXIT_LOCAL;
 	}
 	/* A URL that cannot be one is said before any credential is sought. */
 	if (o.queue_url != NULL && !o.check && !sqs_url_ok(o.queue_url)) {
 		discard_free(o.discard);
+		layout_filter_free(o.filter);
 		return EXIT_BUCKET;
 	}
 	sig_catch();

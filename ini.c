@@ -383,6 +383,8 @@ aws_settings_clear(struct aws_settings *s)
 	free(s->ca_bundle);
 	free(s->max_attempts);
 	free(s->retry_mode);
+	free(s->use_fips);
+	free(s->use_dualstack);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -665,7 +667,8 @@ env_or_kv(const char *var, struct ini_kv *kv, int *nomem)
 int
 ini_find_settings(const char *cli_profile, struct aws_settings *out)
 {
-	enum { K_REGION, K_ENDPOINT, K_STYLE, K_CA, K_ATTEMPTS, K_MODE, K_N };
+	enum { K_REGION, K_ENDPOINT, K_STYLE, K_CA, K_ATTEMPTS, K_MODE, K_FIPS,
+	    K_DUAL, K_N };
 	struct ini_kv	 kv[K_N] = {
 		{ "region", NULL },
 		{ "endpoint_url", NULL },
@@ -673,6 +676,8 @@ ini_find_settings(const char *cli_profile, struct aws_settings *out)
 		{ "ca_bundle", NULL },
 		{ "max_attempts", NULL },
 		{ "retry_mode", NULL },
+		{ "use_fips_endpoint", NULL },
+		{ "use_dualstack_endpoint", NULL },
 	};
 	const char	*v;
 	char		*cfgfile = NULL;
@@ -712,6 +717,9 @@ ini_find_settings(const char *cli_profile, struct aws_settings *out)
 	out->max_attempts = env_or_kv("AWS_MAX_ATTEMPTS", &kv[K_ATTEMPTS],
 	    &nomem);
 	out->retry_mode = env_or_kv("AWS_RETRY_MODE", &kv[K_MODE], &nomem);
+	out->use_fips = env_or_kv("AWS_USE_FIPS_ENDPOINT", &kv[K_FIPS], &nomem);
+	out->use_dualstack = env_or_kv("AWS_USE_DUALSTACK_ENDPOINT",
+	    &kv[K_DUAL], &nomem);
 	if (nomem) {
 		msg_oom();
 		goto out;

@@ -48,6 +48,8 @@ struct aws_settings {
 	char		*ca_bundle;
 	char		*max_attempts;		/* as written; main checks it */
 	char		*retry_mode;		/* legacy, standard, adaptive */
+	char		*use_fips;		/* use_fips_endpoint */
+	char		*use_dualstack;		/* use_dualstack_endpoint */
 };
 
 /*

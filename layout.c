@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * layout.c - reading CloudTrail's layout from keys and folder names.
+ * layout.c - reading CloudTrail's layout from keys and folder names, and
+ * which of its accounts and regions a run takes (--account-id,
+ * --trail-region).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -341,4 +344,193 @@ layout_digest_name(const char *key, struct layout_digest *out)
 	    strlen(out->scope) > strlen(out->region) + 1 &&
 	    strncmp(out->scope + strlen(out->scope) - strlen(out->region) - 1,
 	    out->region, strlen(out->region)) == 0;
+}
+
+/* ------------------------------------------------------------ filters */
+
+struct layout_filter {
+	char	*values[2][LAYOUT_FILTER_MAX];	/* [0] accounts, [1] regions */
+	int	 hit[2][LAYOUT_FILTER_MAX];
+	size_t	 n[2];
+};
+
+/* A region name as AWS spells them: "us-east-1", "cn-north-1". */
+static int
+region_ok(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len >= LAYOUT_REGION_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int
+layout_filter_add(struct layout_filter **fp, int regions, const char *arg,
+    char *err, size_t errlen)
+{
+	struct layout_filter	*f = *fp;
+	const char		*p = arg, *comma;
+	size_t			 len, i;
+	int			 ok;
+
+	if (f == NULL && (f = *fp = calloc(1, sizeof(*f))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	regions = regions != 0;
+	do {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		ok = regions ? region_ok(p, len) : is_account(p, len);
+		if (!ok) {
+			(void)snprintf(err, errlen, "not %s: %.*s", regions ?
+			    "a region name" : "an account ID of 12 digits",
+			    (int)(len > 64 ? 64 : len), p);
+			return -1;
+		}
+		for (i = 0; i < f->n[regions]; i++)
+			if (strlen(f->values[regions][i]) == len &&
+			    strncmp(f->values[regions][i], p, len) == 0)
+				break;
+		if (i == f->n[regions]) {
+			if (f->n[regions] == LAYOUT_FILTER_MAX) {
+				(void)snprintf(err, errlen, "more than %d "
+				    "values", LAYOUT_FILTER_MAX);
+				return -1;
+			}
+			if ((f->values[regions][i] = strndup(p, len)) == NULL) {
+				(void)snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			f->n[regions]++;
+		}
+		p = comma + 1;
+	} while (comma != NULL);
+	return 0;
+}
+
+/*
+ * The account and the region a folder or a key lies under in CloudTrail's
+ * layout, [PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/SERVICE/REGION/...: "" for
+ * what it does not name.
+ */
+static void
+path_names(const char *path, char account[13], char region[LAYOUT_REGION_MAX])
+{
+	const char	*p, *c[3];
+	size_t		 len[3], nc = 0;
+
+	account[0] = region[0] = '\0';
+	if (strncmp(path, "AWSLogs/", 8) == 0)
+		p = path + 8;
+	else if ((p = strstr(path, "/AWSLogs/")) != NULL)
+		p += 9;
+	else
+		return;
+	if (strncmp(p, "o-", 2) == 0 && (p = strchr(p, '/')) != NULL)
+		p++;
+	while (p != NULL && nc < 3) {
+		const char	*slash = strchr(p, '/');
+
+		if (slash == NULL)
+			break;
+		c[nc] = p;
+		len[nc++] = (size_t)(slash - p);
+		p = slash + 1;
+	}
+	if (nc == 0 || !is_account(c[0], len[0]))
+		return;
+	memcpy(account, c[0], 12);
+	account[12] = '\0';
+	if (nc == 3 && ((len[1] == 10 && strncmp(c[1], "CloudTrail", 10) ==
+	    0) || (len[1] == 18 && strncmp(c[1], "CloudTrail-Insight", 18) ==
+	    0) || (len[1] == 17 && strncmp(c[1], "CloudTrail-Digest", 17) ==
+	    0)) && region_ok(c[2], len[2])) {
+		memcpy(region, c[2], len[2]);
+		region[len[2]] = '\0';
+	}
+}
+
+#define FILTER_ANY	(-2)	/* no value of that kind: any name */
+#define FILTER_NONE	(-1)
+
+/* Where name is among the values of kind: FILTER_ANY, FILTER_NONE or i. */
+static int
+filter_find(const struct layout_filter *f, int kind, const char *name)
+{
+	size_t	i;
+
+	if (f->n[kind] == 0)
+		return FILTER_ANY;
+	for (i = 0; i < f->n[kind]; i++)
+		if (strcmp(f->values[kind][i], name) == 0)
+			return (int)i;
+	return FILTER_NONE;
+}
+
+int
+layout_filter_wanted(struct layout_filter *f, const char *path)
+{
+	char	account[13], region[LAYOUT_REGION_MAX];
+	size_t	len = strlen(path);
+	int	folder = len > 0 && path[len - 1] == '/', ia, ir;
+
+	if (f == NULL)
+		return 1;
+	path_names(path, account, region);
+	if (folder && account[0] == '\0')
+		return 1;	/* above the accounts, or outside the layout */
+	ia = filter_find(f, 0, account);
+	/* An account's folder above its regions: the account decides. */
+	ir = folder && region[0] == '\0' ? FILTER_ANY :
+	    filter_find(f, 1, region);
+	if (ia == FILTER_NONE || ir == FILTER_NONE)
+		return 0;
+	if (ia >= 0)
+		f->hit[0][ia] = 1;
+	if (ir >= 0)
+		f->hit[1][ir] = 1;
+	return 1;
+}
+
+size_t
+layout_filter_unmatched(const struct layout_filter *f, char *buf,
+    size_t len)
+{
+	size_t	i, count = 0, o = 0;
+	int	kind, n;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (kind = 0; f != NULL && kind < 2; kind++)
+		for (i = 0; i < f->n[kind]; i++) {
+			if (f->hit[kind][i])
+				continue;
+			count++;
+			n = snprintf(buf + o, len - o, "%s%s %s", o > 0 ?
+			    ", " : "", kind ? "--trail-region" :
+			    "--account-id", f->values[kind][i]);
+			if (n > 0 && (size_t)n < len - o)
+				o += (size_t)n;
+		}
+	return count;
+}
+
+void
+layout_filter_free(struct layout_filter *f)
+{
+	size_t	i;
+	int	kind;
+
+	if (f == NULL)
+		return;
+	for (kind = 0; kind < 2; kind++)
+		for (i = 0; i < f->n[kind]; i++)
+			free(f->values[kind][i]);
+	free(f);
 }

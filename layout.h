@@ -75,4 +75,37 @@ int	 layout_digest_name(const char *key, struct layout_digest *out);
  */
 int	 layout_scope(const char *key, char *out, size_t outlen);
 
+/*
+ * --account-id and --trail-region: the accounts and the regions a run
+ * takes (Wazuh's aws_account_id and regions), each of at most
+ * LAYOUT_FILTER_MAX values.
+ */
+#define LAYOUT_FILTER_MAX	256
+#define LAYOUT_REGION_MAX	32
+struct layout_filter;
+
+/*
+ * Add one value or a comma-separated list of accounts (regions 0) or
+ * regions (1), the filter made at the first. 0, or -1 with why in err.
+ */
+int	 layout_filter_add(struct layout_filter **, int regions,
+	    const char *arg, char *err, size_t errlen);
+
+/*
+ * Is path (a folder, ending in '/', or a key) wanted? Every one when the
+ * filter is NULL. A folder above the accounts or outside the layout is
+ * (the layout may lie below it); a key only when it lies under an account
+ * and a region asked for (keys outside the layout are not). The values a
+ * wanted path matches are marked.
+ */
+int	 layout_filter_wanted(struct layout_filter *, const char *path);
+
+/*
+ * The values no path matched, "--account-id ID, --trail-region R", into
+ * buf (cut to fit); how many.
+ */
+size_t	 layout_filter_unmatched(const struct layout_filter *, char *buf,
+	    size_t len);
+void	 layout_filter_free(struct layout_filter *);
+
 #endif /* GETAWSLOG_LAYOUT_H */

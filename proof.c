@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "digest.h"
+#include "endpoint.h"
 #include "engine.h"
 #include "inflate.h"
 #include "layout.h"
@@ -63,6 +64,7 @@ struct proof {
 	struct digest_sha	*sha;
 	int			 fed;
 	const char		*endpoint;	/* NULL: AWS's */
+	unsigned		 flags;		/* FIPS, dual-stack: endpoint.h */
 	struct pkey		 keys[PROOF_KEYS_MAX];
 	size_t			 nkeys;
 	unsigned long		 looked;	/* LISTs this settling made */
@@ -73,7 +75,7 @@ static void	held_clear(struct held *);
 /* ---------------------------------------------------------- the run */
 
 struct proof *
-proof_new(struct run *r, const char *endpoint)
+proof_new(struct run *r, const char *endpoint, unsigned flags)
 {
 	struct proof	*p;
 
@@ -88,6 +90,7 @@ proof_new(struct run *r, const char *endpoint)
 	}
 	p->r = r;
 	p->endpoint = endpoint;
+	p->flags = flags;
 	return p;
 }
 
@@ -368,14 +371,23 @@ list_keys(struct proof *p, const char *region, long long from,
     long long to, struct s3_error *err)
 {
 	struct ct_call	 c;
-	char		 url[512], *token = NULL;
+	char		 url[512], host[ENDPOINT_HOST_MAX], why[160];
+	char		*token = NULL;
 	int		 page, n, ret = -1;
 
 	memset(&c, 0, sizeof(c));
 	c.p = p;
 	c.region = region;
-	n = snprintf(url, sizeof(url), "https://cloudtrail.%s.amazonaws.com",
-	    region);
+	if (p->endpoint == NULL) {
+		/* AWS's, as botocore names it in the region's partition. */
+		if (endpoint_host("cloudtrail", region, p->flags, host,
+		    sizeof(host), why, sizeof(why)) == -1) {
+			engine_set_error(err, S3_ELOCAL, 0, "", why);
+			return -1;
+		}
+		n = snprintf(url, sizeof(url), "https://%s", host);
+	} else
+		n = 0;
 	if (n < 0 || (size_t)n >= sizeof(url) || http_endpoint_parse(
 	    p->endpoint != NULL ? p->endpoint : url, &c.ep) == -1) {
 		engine_set_error(err, S3_ELOCAL, 0, "", "bad CloudTrail "
@@ -422,15 +434,15 @@ out:
 }
 
 int
-proof_keys_check(struct run *r, const char *endpoint, const char *region,
-    size_t *nkeys, struct s3_error *err)
+proof_keys_check(struct run *r, const char *endpoint, unsigned flags,
+    const char *region, size_t *nkeys, struct s3_error *err)
 {
 	struct proof	*p;
 	long long	 now = (long long)time(NULL);
 	int		 rc;
 
 	*nkeys = 0;
-	if ((p = proof_new(r, endpoint)) == NULL) {
+	if ((p = proof_new(r, endpoint, flags)) == NULL) {
 		engine_set_error(err, S3_ENOMEM, 0, "", "out of memory");
 		return -1;
 	}

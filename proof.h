@@ -21,9 +21,10 @@ struct s3_body;
 
 /*
  * With --validate-digests: the run's proof (keys asked for in CloudTrail
- * at endpoint, NULL: AWS's, in each digest's region). NULL (printed).
+ * at endpoint, NULL: AWS's in each digest's region, its host as
+ * endpoint_host makes it with flags). NULL (printed).
  */
-struct proof	*proof_new(struct run *, const char *endpoint);
+struct proof	*proof_new(struct run *, const char *endpoint, unsigned flags);
 void		 proof_free(struct proof *);
 
 /* An object's bytes as inflated: start, then each piece (NULL: none). */
@@ -54,7 +55,7 @@ int	 proof_finish(struct run *);
  * -1 (err).
  */
 struct s3_error;
-int	 proof_keys_check(struct run *, const char *endpoint,
+int	 proof_keys_check(struct run *, const char *endpoint, unsigned flags,
 	    const char *region, size_t *nkeys, struct s3_error *err);
 
 /* Any integrity finding this run (exit status 7)? */

@@ -23,6 +23,7 @@
 #define BUCKETS_MAX	64	/* the queue mode's -b buckets */
 
 struct discard;
+struct layout_filter;
 
 struct options {
 	const char	*bucket;	/* -b; the queue mode's first */
@@ -51,6 +52,8 @@ struct options {
 	int		 progress;	/* 1 on, 0 off, -1 when stderr is a tty */
 	struct discard	*discard;	/* --discard's rules, or NULL */
 	const char	*account_alias;	/* --account-alias (wazuh), or NULL */
+	struct layout_filter *filter;	/* --account-id, --trail-region, or
+					   NULL (layout.c) */
 	const char	*metrics;	/* --metrics FILE, or NULL */
 	const char	*queue_url;	/* the queue mode (drain.c) */
 	int		 visibility;	/* --visibility-timeout, seconds */

@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 #include <expat.h>
 
+#include "endpoint.h"
 #include "engine.h"
 #include "http.h"
 #include "msg.h"
@@ -51,6 +52,7 @@ struct s3 {
 	struct s3_region regions[S3_REGIONS_KEPT];
 	size_t		 nregions, oldest;
 	int		 path_style;
+	unsigned	 endpoint_flags;	/* endpoint.h's */
 	int		 debug;
 	long long	 date;		/* the last answer's Date, 0: none */
 };
@@ -511,6 +513,7 @@ build_target(const struct s3 *s3, const struct req *rq, char **url,
     char **host, char **path)
 {
 	char	*enckey = NULL, *encbucket = NULL;
+	char	 aws[ENDPOINT_HOST_MAX], why[160];
 	int	 virtual, ret = -1, n;
 
 	*url = *host = *path = NULL;
@@ -521,11 +524,16 @@ build_target(const struct s3 *s3, const struct req *rq, char **url,
 	if ((encbucket = sigv4_uri_encode(rq->bucket, strlen(rq->bucket), 0)) ==
 	    NULL)
 		goto out;
-	if (s3->host == NULL)
-		n = virtual ? asprintf(host, "%s.s3.%s.amazonaws.com",
-		    rq->bucket, rq->region) :
-		    asprintf(host, "s3.%s.amazonaws.com", rq->region);
-	else
+	if (s3->host == NULL) {
+		/* AWS's host for the region: its partition, FIPS, dual-stack. */
+		if (endpoint_host("s3", rq->region, s3->endpoint_flags, aws,
+		    sizeof(aws), why, sizeof(why)) == -1) {
+			msg_warn("bucket %s: %s", rq->bucket, why);
+			goto out;
+		}
+		n = virtual ? asprintf(host, "%s.%s", rq->bucket, aws) :
+		    asprintf(host, "%s", aws);
+	} else
 		n = virtual ? asprintf(host, "%s.%s", rq->bucket, s3->host) :
 		    asprintf(host, "%s", s3->host);
 	if (n == -1) {
@@ -750,6 +758,7 @@ s3_new(struct engine *eng, const struct s3_config *cfg)
 	}
 	s3->eng = eng;
 	s3->debug = cfg->debug;
+	s3->endpoint_flags = cfg->endpoint_flags;
 	if (cfg->endpoint != NULL) {
 		if (http_endpoint_parse(cfg->endpoint, &ep) == -1)
 			goto fail;
@@ -793,17 +802,22 @@ s3_free(struct s3 *s3)
 	free(s3);
 }
 
-int
-s3_list_page(struct s3 *s3, const char *bucket,
-    const struct s3_list_params *lp, const char *token,
-    struct s3_list_page *out, struct s3_error *err)
-{
-	struct req	*rq = NULL;
-	char		*q = NULL, num[24], why[128];
-	int		 ret = -1, n;
+struct s3_list {
+	struct req	*rq;
+	struct s3_error	 err;	/* a request that could not be made */
+	int		 failed;
+};
 
-	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
+struct s3_list *
+s3_list_start(struct s3 *s3, const char *bucket,
+    const struct s3_list_params *lp, const char *token)
+{
+	struct s3_list	*l;
+	char		*q = NULL, num[24];
+	int		 n;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
 	if (http_query_add(&q, "list-type", "2") == -1 ||
 	    http_query_add(&q, "encoding-type", "url") == -1 ||
 	    (lp->prefix != NULL &&
@@ -821,23 +835,76 @@ s3_list_page(struct s3 *s3, const char *bucket,
 		    http_query_add(&q, "max-keys", num) == -1)
 			goto nomem;
 	}
-	if ((rq = req_new(s3, "GET", bucket, NULL, q, S3_XML_MAX, -1)) == NULL)
+	if ((l->rq = req_new(s3, "GET", bucket, NULL, q, S3_XML_MAX,
+	    -1)) == NULL)
 		goto nomem;
-	if (req_run(rq, err) == -1)
+	free(q);
+	engine_start(&l->rq->x);
+	return l;
+nomem:
+	free(q);
+	engine_set_error(&l->err, S3_ENOMEM, 0, "", "out of memory");
+	l->failed = 1;
+	return l;
+}
+
+int
+s3_list_ready(const struct s3_list *l)
+{
+	return l->failed || engine_done(&l->rq->x);
+}
+
+int
+s3_list_finish(struct s3_list *l, struct s3_list_page *out,
+    struct s3_error *err)
+{
+	char	why[128];
+	int	ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	if (l->failed) {
+		*err = l->err;
 		goto out;
-	if (s3_parse_list(rq->x.r.body != NULL ? rq->x.r.body : "",
-	    rq->x.r.len, out, why, sizeof(why)) == -1) {
+	}
+	if (engine_wait(&l->rq->x) == -1) {
+		*err = l->rq->x.err;
+		goto out;
+	}
+	if (s3_parse_list(l->rq->x.r.body != NULL ? l->rq->x.r.body : "",
+	    l->rq->x.r.len, out, why, sizeof(why)) == -1) {
 		engine_set_error(err, S3_EBADRESP, 0, "", why);
 		goto out;
 	}
 	ret = 0;
-	goto out;
-nomem:
-	engine_set_error(err, S3_ENOMEM, 0, "", "out of memory");
 out:
-	free(q);
-	req_free(rq);
+	s3_list_cancel(l);
 	return ret;
+}
+
+void
+s3_list_cancel(struct s3_list *l)
+{
+	if (l != NULL) {
+		req_free(l->rq);
+		free(l);
+	}
+}
+
+int
+s3_list_page(struct s3 *s3, const char *bucket,
+    const struct s3_list_params *lp, const char *token,
+    struct s3_list_page *out, struct s3_error *err)
+{
+	struct s3_list	*l;
+
+	if ((l = s3_list_start(s3, bucket, lp, token)) == NULL) {
+		memset(out, 0, sizeof(*out));
+		memset(err, 0, sizeof(*err));
+		engine_set_error(err, S3_ENOMEM, 0, "", "out of memory");
+		return -1;
+	}
+	return s3_list_finish(l, out, err);
 }
 
 int

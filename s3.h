@@ -17,6 +17,8 @@ struct s3_config {
 	const char	*endpoint;	/* "http(s)://host[:port]"; NULL: AWS */
 	const char	*region;	/* NULL: us-east-1 until S3 says */
 	int		 path_style;	/* 1 path, 0 virtual host, -1 automatic */
+	unsigned	 endpoint_flags; /* ENDPOINT_FIPS, _DUALSTACK (AWS's
+					   hosts only) */
 	int		 debug;		/* > 1: say region switches */
 };
 
@@ -77,6 +79,20 @@ struct s3_meta {
 	char		 algorithm[32];
 	char		 backfill[64];
 };
+
+/*
+ * The same page, concurrently (as s3_get_start): start runs while the
+ * caller starts others or waits for another request; finish collects it
+ * (waiting if need be), as s3_list_page, and frees the handle; cancel
+ * drops it. start: NULL only when out of memory.
+ */
+struct s3_list;
+struct s3_list	*s3_list_start(struct s3 *, const char *bucket,
+		    const struct s3_list_params *, const char *token);
+int		 s3_list_ready(const struct s3_list *);
+int		 s3_list_finish(struct s3_list *, struct s3_list_page *out,
+		    struct s3_error *err);
+void		 s3_list_cancel(struct s3_list *);
 
 /* An object's body: in memory, or in an unnamed temporary file. */
 struct s3_body {

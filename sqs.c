@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
+#include "endpoint.h"
 #include "engine.h"
 #include "http.h"
 #include "msg.h"
@@ -210,6 +211,7 @@ sqs_new(struct engine *eng, const struct sqs_config *cfg)
 	struct sqs		*q;
 	const char		*endpoint;
 	char			 base[SQS_URL_MAX + 16];
+	char			 host[ENDPOINT_HOST_MAX], why[160];
 	int			 n;
 
 	memset(&own, 0, sizeof(own));
@@ -226,8 +228,27 @@ sqs_new(struct engine *eng, const struct sqs_config *cfg)
 		msg_oom();
 		goto fail;
 	}
+	if (!sqs_url_region(cfg->queue_url, q->region, sizeof(q->region))) {
+		n = snprintf(q->region, sizeof(q->region), "%s",
+		    cfg->region != NULL ? cfg->region : "us-east-1");
+		if (n < 0 || (size_t)n >= sizeof(q->region)) {
+			msg_warn("region name too long");
+			goto fail;
+		}
+	}
 	endpoint = cfg->endpoint;
-	if (endpoint == NULL) {
+	if (endpoint == NULL && cfg->endpoint_flags != 0) {
+		/* FIPS or dual-stack: AWS's host for the queue's region. */
+		if (endpoint_host("sqs", q->region, cfg->endpoint_flags, host,
+		    sizeof(host), why, sizeof(why)) == -1) {
+			msg_warn("--queue-url %s: %s", q->shown, why);
+			goto fail;
+		}
+		n = snprintf(base, sizeof(base), "https://%s", host);
+		if (n < 0 || (size_t)n >= sizeof(base))
+			goto fail;
+		endpoint = base;
+	} else if (endpoint == NULL) {
 		/* The queue URL's own scheme and host. */
 		if (http_endpoint_parse(cfg->queue_url, &own) == -1)
 			goto fail;
@@ -247,14 +268,6 @@ sqs_new(struct engine *eng, const struct sqs_config *cfg)
 		q->post_url = NULL;
 		msg_oom();
 		goto fail;
-	}
-	if (!sqs_url_region(cfg->queue_url, q->region, sizeof(q->region))) {
-		n = snprintf(q->region, sizeof(q->region), "%s",
-		    cfg->region != NULL ? cfg->region : "us-east-1");
-		if (n < 0 || (size_t)n >= sizeof(q->region)) {
-			msg_warn("region name too long");
-			goto fail;
-		}
 	}
 	http_endpoint_free(&own);
 	return q;

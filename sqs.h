@@ -28,6 +28,9 @@ struct sqs_config {
 	const char	*endpoint;	/* NULL: the queue URL's scheme and host */
 	const char	*region;	/* when the queue URL's host names none;
 					   NULL: us-east-1 */
+	unsigned	 endpoint_flags;	/* FIPS, dual-stack (endpoint.h):
+					   AWS's host for the region, not
+					   the queue URL's */
 	int		 debug;
 };
 

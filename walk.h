@@ -2,7 +2,8 @@
 /*
  * walk.h - listing the bucket: everything (no state, or --full-scan), or
  * CloudTrail's layout folder by folder, each region folder from its newest
- * recorded day less --lookback (-s) or from --after's day.
+ * recorded day less --lookback (-s) or from --after's day, many folders
+ * at once.
  */
 #ifndef GETAWSLOG_WALK_H
 #define GETAWSLOG_WALK_H
@@ -15,5 +16,12 @@
  * still finished. r->fatal on a local error.
  */
 void	 walk_run(struct run *);
+
+/*
+ * Listings in flight at most: LISTS_PER_JOB (4) per -J, at most
+ * WALK_LISTS_MAX; main gives the engine as many connections more.
+ */
+#define WALK_LISTS_MAX	32
+int	 walk_lists(const struct options *);
 
 #endif /* GETAWSLOG_WALK_H */

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: ISC
-"""getawslog's benchmark (issue 5, items 4 and 5).
+"""getawslog's benchmark (issue 5, items 4 and 5; issue 18: h and i).
 
-    sh bench/run.sh [--reps N] [--quick] [--check] [--only a,b,c,d,e,f]
-                    [--json FILE] [--keep]
+    sh bench/run.sh [--reps N] [--quick] [--check] [--only a,b,c,d,e,f,h,i]
+                    [--json FILE] [--keep] [--org-args ARGS]
+                    [--backfill-args ARGS] [--backfill-jobs 8,16,...]
 
 Starts the local S3 of the tests (moto behind the SigV4-verifying front,
 tests/s3env.py) on 127.0.0.1, seeds it with CloudTrail-shaped objects
@@ -42,6 +43,18 @@ figures are medians.
                   exactly once between the two.  Each run ends with a
                   receive that waits --wait-time-seconds 1 and brings
                   nothing, which the wall includes.
+  h  org          an organization trail, 100 accounts x 17 regions (--quick:
+                  10), one small object in each region folder, 25 ms added
+                  to every request: the first `getawslog -s` run (wall,
+                  LISTs, every object once) and runs with nothing new
+                  (wall, LISTs).
+  i  backfill     2,000 small objects (--quick: 200), 50 ms added to every
+                  request: getawslog with its defaults beside `aws s3 sync`
+                  and `rclone copy` (Debian's, default settings: `sh
+                  scripts/deps.sh bench` installs them), objects/s; the
+                  same at -J 8, 16, 32, 64, 128 (what the default was
+                  chosen from); then 128 bodies of 4 MB (--quick: 16): peak
+                  RSS at the default -J and at -J 64.
 
 CPU and peak RSS are the measured process's own (wait4's rusage, taken by
 the small launcher bench/rusage.c), so the front and moto, which run in
@@ -54,6 +67,7 @@ Exit status 0 unless --check is given and a target fails (or a run fails).
 
 import argparse
 import atexit
+import base64
 import datetime as dt
 import json
 import math
@@ -314,6 +328,37 @@ def cache_gets():
             # The front adds a fresh Date.
             rheaders = [(n, v) for n, v in rheaders if n.lower() != "date"]
             _GET_CACHE[req.path] = (status, rheaders, rbody)
+        return status, rheaders, rbody
+
+    s3env.FrontHandler.forward = forward
+
+
+_LIST_CACHE = {"on": False, "answers": {}}
+
+
+def cache_lists():
+    """While _LIST_CACHE["on"], let the front answer a LIST it has answered
+    before (the same bucket, path and query) from memory, after the
+    signature check. Moto reads every key of the bucket for each LIST
+    (about 4 ms of this process's CPU, under one GIL, at 1,700 keys), so
+    past a few hundred LISTs a second it is moto, not getawslog, that h
+    measures. Scenario h reports both. Any PUT, DELETE or POST empties
+    it."""
+    orig = s3env.FrontHandler.forward
+
+    def forward(self, req, headers, body, **kw):
+        cache = _LIST_CACHE["answers"]
+        if req.method in ("PUT", "DELETE", "POST"):
+            cache.clear()
+        if not _LIST_CACHE["on"] or req.op != "LIST" or any(kw.values()):
+            return orig(self, req, headers, body, **kw)
+        hit = cache.get((req.path, req.query))
+        if hit is not None:
+            return hit
+        status, rheaders, rbody = orig(self, req, headers, body)
+        if status == 200:
+            rheaders = [(n, v) for n, v in rheaders if n.lower() != "date"]
+            cache[(req.path, req.query)] = (status, rheaders, rbody)
         return status, rheaders, rbody
 
     s3env.FrontHandler.forward = forward
@@ -678,6 +723,199 @@ def scenario_incremental(env, cfg, trail, res):
     return out
 
 
+ORG_ID = "o-bench12345"
+ORG_REGIONS = ["af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2",
+               "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+               "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1",
+               "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1",
+               "us-east-2", "us-west-2"]
+
+
+def org_estate(trail, accounts, day):
+    """An organization trail: one small object in each ACCOUNT x REGION
+    folder (17 regions), on day."""
+    out = []
+    for a in range(accounts):
+        account = "%012d" % (100000000000 + a * 7919)
+        for region in ORG_REGIONS:
+            key, doc = trail.obj(account, region, day + dt.timedelta(
+                hours=1), 1)
+            key = key.replace("AWSLogs/", "AWSLogs/%s/" % ORG_ID, 1)
+            out.append((key, s3env.gz(doc), len(doc)))
+    return out
+
+
+def scenario_org(env, cfg, trail, res):
+    """h: an organization's estate, accounts x 17 regions, one object a
+    folder, cfg.latency ms a request: the first -s run and a run with
+    nothing new (wall, LISTs)."""
+    today = dt.datetime.now(dt.timezone.utc).replace(
+        hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    bucket = "bench-org"
+    env.make_bucket(bucket)
+    items = org_estate(trail, cfg.org_accounts, today)
+    env.put_many(bucket, [(k, b) for k, b, _ in items])
+    d = shm_dir() or env.tempdir()
+    state = os.path.join(d, "org-state.db")
+    env.latency_ms = cfg.latency
+    try:
+        first = check_rc(getawslog(env, bucket, os.path.join(d, "org.log"),
+                                   ["-s", state] + cfg.org_args,
+                                   objects=len(items)),
+                         "getawslog -s (org, first run)")
+        with open(os.path.join(d, "org.log"), "rb") as f:
+            lines = f.read().count(b"\n")
+        runs, cached = [], []
+        for rep in range(cfg.reps):
+            runs.append(check_rc(getawslog(
+                env, bucket, os.path.join(d, "org.log"),
+                ["-s", state] + cfg.org_args), "getawslog -s (org, again)"))
+        # The same with moto's LIST answers remembered: a first run fills
+        # the cache, not measured.
+        _LIST_CACHE["on"] = True
+        for rep in range(cfg.reps + 1):
+            r = check_rc(getawslog(
+                env, bucket, os.path.join(d, "org.log"),
+                ["-s", state] + cfg.org_args), "getawslog -s (org, cached)")
+            if rep:
+                cached.append(r)
+    finally:
+        _LIST_CACHE["on"] = False
+        env.latency_ms = 0
+    s = summary(runs)
+    out = {"accounts": cfg.org_accounts, "regions": len(ORG_REGIONS),
+           "objects": len(items), "latency_ms": cfg.latency,
+           "args": cfg.org_args,
+           "first": {"wall": round(first.wall, 3),
+                     "requests": first.requests, "lines": lines},
+           "again": s, "again_cached": summary(cached)}
+    res["h_org"] = out
+    log("  h %d accounts x %d regions: first run %.2fs (LIST %d, GET %d), "
+        "nothing new %.2fs (LIST %d; %.2fs with moto's LISTs cached)"
+        % (cfg.org_accounts, len(ORG_REGIONS), first.wall,
+           first.requests.get("LIST", 0), first.requests.get("GET", 0),
+           s["wall"], s["requests"].get("LIST", 0),
+           out["again_cached"]["wall"]))
+    return out
+
+
+def peers(env, bucket, runs):
+    """`aws s3 sync` and `rclone copy` (Debian's, default settings) of the
+    bucket into a fresh directory each, where installed."""
+    region = {"AWS_DEFAULT_REGION": "us-east-1"}
+    if os.access("/usr/bin/aws", os.X_OK):
+        d = env.tempdir()
+        runs.setdefault("aws s3 sync", []).append(check_rc(run_child(
+            env, ["/usr/bin/aws", "--endpoint-url", env.endpoint, "s3",
+                  "sync", "--only-show-errors", "s3://%s" % bucket, d],
+            extra_env=region), "aws s3 sync"))
+    if os.access("/usr/bin/rclone", os.X_OK):
+        d = env.tempdir()
+        rc = {"RCLONE_CONFIG_B_TYPE": "s3", "RCLONE_CONFIG_B_PROVIDER":
+              "Other", "RCLONE_CONFIG_B_ENDPOINT": env.endpoint,
+              "RCLONE_CONFIG_B_ACCESS_KEY_ID": AKID,
+              "RCLONE_CONFIG_B_SECRET_ACCESS_KEY": SECRET,
+              "RCLONE_CONFIG_B_REGION": "us-east-1",
+              "RCLONE_CONFIG_B_FORCE_PATH_STYLE": "true",
+              "RCLONE_CONFIG": os.path.join(d, "none.conf")}
+        runs.setdefault("rclone copy", []).append(check_rc(run_child(
+            env, ["/usr/bin/rclone", "copy", "b:%s" % bucket,
+                  os.path.join(d, "out")], extra_env=rc), "rclone copy"))
+
+
+def scenario_backfill(env, cfg, trail, res):
+    """i: a backfill, cfg.backfill small objects, cfg.backfill_latency ms a
+    request: getawslog with its defaults (and at other -J, the figures
+    the default was chosen from) beside aws s3 sync and rclone copy; then
+    peak RSS on 4 MB bodies at the default -J and the most."""
+    bucket = "bench-backfill"
+    env.make_bucket(bucket)
+    items = seed_objects(trail, cfg.backfill, dt.datetime(2024, 8, 1))
+    env.put_many(bucket, [(k, b) for k, b, _ in items])
+    n = len(items)
+    nbytes = sum(x for _, _, x in items)
+    runs = {}
+    env.latency_ms = cfg.backfill_latency
+    try:
+        # Warm-up: the front's GET cache (see cache_gets), not measured.
+        check_rc(getawslog(env, bucket, os.path.join(env.tempdir(), "w.log"),
+                           ["-J", "64"]), "getawslog (warm-up)")
+        for rep in range(cfg.reps):
+            runs.setdefault("getawslog", []).append(check_rc(getawslog(
+                env, bucket, os.path.join(env.tempdir(), "g.log"),
+                cfg.backfill_args, objects=n, nbytes=nbytes), "getawslog"))
+            peers(env, bucket, runs)
+        for j in cfg.backfill_jobs:
+            runs["getawslog -J %d" % j] = [check_rc(getawslog(
+                env, bucket, os.path.join(env.tempdir(), "j.log"),
+                ["-J", str(j)] + cfg.backfill_args, objects=n,
+                nbytes=nbytes), "getawslog -J %d" % j)]
+    finally:
+        env.latency_ms = 0
+    out = {k: summary([dataclass_objects(r, n) for r in v])
+           for k, v in runs.items()}
+    out["latency_ms"] = cfg.backfill_latency
+    out["args"] = cfg.backfill_args
+    # 4 MB bodies: in memory up to a total, the rest in temporary files.
+    big = "bench-bodies"
+    env.make_bucket(big)
+    body = bodies_gz(trail.rng, 4_000_000)
+    keys = ["AWSLogs/111122223333/CloudTrail/us-east-1/2024/08/02/"
+            "111122223333_CloudTrail_us-east-1_20240802T%04dZ_big%03d"
+            ".json.gz" % (i, i) for i in range(cfg.bodies)]
+    env.put_many(big, [(k, body) for k in keys])
+    mem = {}
+    for label, extra in (("default", []), ("-J 64", ["-J", "64"])):
+        d = shm_dir() or env.tempdir()
+        r = check_rc(getawslog(env, big, os.path.join(d, "big.log"),
+                               extra + cfg.backfill_args,
+                               objects=len(keys)), "getawslog (4 MB)")
+        os.unlink(os.path.join(d, "big.log"))
+        mem[label] = {"rss_mib": round(r.rss_mib, 1),
+                      "wall": round(r.wall, 2)}
+    out["bodies"] = {"objects": len(keys), "body_mb": len(body) / 1e6,
+                     "runs": mem}
+    res["i_backfill"] = out
+    g = out["getawslog"]["objects_per_s"]
+    log("  i %d objects at %d ms: getawslog %.0f objects/s%s; 4 MB bodies: "
+        "peak RSS %s" % (n, cfg.backfill_latency, g, "".join(
+            ", %s %.0f (%.1fx)" % (k, out[k]["objects_per_s"],
+                                   g / out[k]["objects_per_s"])
+            for k in ("aws s3 sync", "rclone copy") if k in out),
+            ", ".join("%s %.1f MiB" % (k, v["rss_mib"])
+                      for k, v in mem.items())))
+    for j in cfg.backfill_jobs:
+        s = out["getawslog -J %d" % j]
+        log("    -J %d: %.2fs, %.0f objects/s, %.1f MiB"
+            % (j, s["wall"], s["objects_per_s"], s["rss_mib"]))
+    return out
+
+
+def bodies_gz(rng, size):
+    """A CloudTrail document gzipped to at least size bytes that inflates
+    to little more (random text: about 1.35x), so that the 4 MB bodies of
+    i do not make gigabytes of log."""
+    co = zlib.compressobj(6, zlib.DEFLATED, 31)
+    out = [co.compress(b'{"Records":[')]
+    total, n = len(out[0]), 0
+    while total < size:
+        blob = base64.b64encode(rng.randbytes(22500)).decode()
+        rec = ('%s{"eventVersion":"1.08","eventID":"%08d","eventName":'
+               '"PutObject","requestParameters":{"blob":"%s"}}'
+               % ("," if n else "", n, blob)).encode()
+        out.append(co.compress(rec))
+        total += len(out[-1])
+        n += 1
+    out.append(co.compress(b"]}"))
+    out.append(co.flush())
+    return b"".join(out)
+
+
+def dataclass_objects(r, n):
+    r.objects = n
+    return r
+
+
 def scenario_memory(env, cfg, trail, res):
     env.latency_ms = 0
     bucket = "bench-big"
@@ -951,6 +1189,20 @@ def table(res):
             f["one"])
         add("f queue %dms" % f["latency_ms"], "--queue-url -j, 2 workers",
             f["two"])
+    if "h_org" in res:
+        g = res["h_org"]
+        add("h org %dx%d %dms" % (g["accounts"], g["regions"],
+                                  g["latency_ms"]),
+            "getawslog -s, nothing new", g["again"])
+        add("h org %dx%d %dms" % (g["accounts"], g["regions"],
+                                  g["latency_ms"]),
+            "the same, LISTs cached", g["again_cached"])
+    if "i_backfill" in res:
+        h = res["i_backfill"]
+        for who, s in h.items():
+            if isinstance(s, dict) and "wall" in s:
+                add("i backfill %dms" % h["latency_ms"],
+                    who + (" (default)" if who == "getawslog" else ""), s)
     head = ["scenario", "program", "wall s", "cpu s", "rss MiB", "obj/s",
             "MB/s", "LIST/GET/DEL/other", "conns"]
     w = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
@@ -1013,6 +1265,33 @@ def targets(res):
             "peak RSS < 96 MiB, wall < 10 s" % b["inflated_mib"],
             "%.1f MiB, %.2f s" % (b["rss_mib"], b["wall"]),
             "< 96 MiB, < 10 s", b["rss_mib"] < 96 and b["wall"] < 10)
+    if "h_org" in res:
+        g = res["h_org"]
+        lists = 4 + 2 * g["accounts"] + g["accounts"] * g["regions"]
+        # Issue 18: 68.6 s for 100 accounts before the walk listed
+        # folders at once; 1/8 of it, scaled to the accounts run.
+        limit = 68.6 / 8 * g["accounts"] / 100
+        add("h: org estate, %d accounts x %d regions at %d ms: nothing-new "
+            "run <= 1/8 of 68.6 s (scaled), LISTs <= %d"
+            % (g["accounts"], g["regions"], g["latency_ms"], lists),
+            "%.2f s, %d LISTs" % (g["again"]["wall"],
+                                 g["again"]["requests"].get("LIST", 0)),
+            "<= %.1f s, <= %d" % (limit, lists),
+            g["again"]["wall"] <= limit and
+            g["again"]["requests"].get("LIST", 0) <= lists and
+            g["first"]["lines"] == g["objects"])
+    if "i_backfill" in res:
+        h = res["i_backfill"]
+        if "aws s3 sync" in h:
+            r = h["getawslog"]["objects_per_s"] / \
+                h["aws s3 sync"]["objects_per_s"]
+            add("i: backfill at %d ms, default -J: objects/s >= 5x aws s3 "
+                "sync's" % h["latency_ms"], round(r, 2), ">= 5x", r >= 5)
+        for label, m in h["bodies"]["runs"].items():
+            add("i: %d bodies of %.0f MB, %s: peak RSS < 64 MiB"
+                % (h["bodies"]["objects"], h["bodies"]["body_mb"],
+                   "the default -J" if label == "default" else label),
+                m["rss_mib"], "< 64 MiB", m["rss_mib"] < 64)
     if "f_queue" in res:
         f = res["f_queue"]
         add("f: the queue, two workers: every record exactly once "
@@ -1029,12 +1308,20 @@ def main():
                     help="fewer objects, 1 repetition: a smoke run")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 if a target fails")
-    ap.add_argument("--only", default="a,b,c,d,e,f,g",
+    ap.add_argument("--only", default="a,b,c,d,e,f,g,h,i",
                     help="scenarios to run, e.g. a,b")
     ap.add_argument("--json", default=None,
                     help="where to write the results (default "
                     "bench/results.json, bench/results-quick.json with "
                     "--quick)")
+    ap.add_argument("--org-args", default="",
+                    help="options added to getawslog's runs in h (to "
+                    "compare settings)")
+    ap.add_argument("--backfill-jobs", default="",
+                    help="the -J values i runs besides the default "
+                    "(default 8,16,32,64,128)")
+    ap.add_argument("--backfill-args", default="",
+                    help="options added to getawslog's runs in i")
     ap.add_argument("--keep", action="store_true",
                     help="keep the S3 server running at the end, print "
                     "its endpoint and wait (for profiling)")
@@ -1043,6 +1330,15 @@ def main():
     cfg.json = cfg.json or os.path.join(
         HERE, "results-quick.json" if cfg.quick else "results.json")
     cfg.latency = 25
+    cfg.org_accounts = 10 if cfg.quick else 100
+    cfg.backfill = 200 if cfg.quick else 2000
+    cfg.backfill_latency = 50
+    cfg.backfill_jobs = [int(j) for j in cfg.backfill_jobs.split(",")] \
+        if cfg.backfill_jobs else [] if cfg.quick else [8, 16, 32, 64, 128]
+    cfg.backfill_args = cfg.backfill_args.split() if cfg.backfill_args \
+        else []
+    cfg.bodies = 16 if cfg.quick else 128
+    cfg.org_args = cfg.org_args.split() if cfg.org_args else []
     if cfg.quick:
         cfg.objects, cfg.big_objects = 80, 1
         cfg.histories = [(300, 10), (1200, 40)]
@@ -1085,6 +1381,7 @@ def main():
         pass
     failed = None
     cache_gets()
+    cache_lists()
     fast_sqs()
     with S3Env({AKID: SECRET}) as env:
         trail = Trail(SEED)
@@ -1128,6 +1425,10 @@ def main():
                 scenario_memory(env, cfg, trail, res)
             if "e" in only:
                 scenario_stream(env, cfg, trail, res)
+            if "h" in only:
+                scenario_org(env, cfg, trail, res)
+            if "i" in only:
+                scenario_backfill(env, cfg, trail, res)
         except Failed as e:
             failed = str(e)
             log("bench: " + failed)

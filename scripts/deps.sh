@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: ISC
 # Install the Debian packages that getawslog's build and tests need, when
 # they are missing. As root it runs apt-get; otherwise it says what to run.
+# "deps.sh bench" adds what only the benchmark runs beside getawslog (bench
+# h: aws s3 sync and rclone copy).
 set -eu
 
 pkgs="make gcc pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev \
 libcjson-dev libinih-dev libexpat1-dev libsqlite3-dev libisal-dev isal sqlite3 \
 mandoc dpkg-dev debhelper fakeroot lintian \
 ca-certificates openssl strace valgrind clang-14 libclang-rt-14-dev nginx-light"
+if [ "${1:-}" = bench ]; then
+	pkgs="$pkgs awscli rclone"
+fi
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

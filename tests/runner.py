@@ -8,9 +8,20 @@ line before it). Test names on the command line run only those.
         sys.exit(runner.main("faults"))
 """
 
+import os
 import sys
 import time
 import unittest
+
+
+def build_dir():
+    """Where the test drivers (tests/*_cli) are: $GETAWSLOG_BUILD, else
+    the directory of $GETAWSLOG (what tests/run.sh sets), else "."."""
+    b = os.environ.get("GETAWSLOG_BUILD")
+    if b:
+        return b
+    g = os.environ.get("GETAWSLOG")
+    return os.path.dirname(g) if g else "."
 
 
 def main(label, module="__main__", argv=None, durations=False):

@@ -91,6 +91,8 @@ API
                                 #  x-amz-security-token sent (or None)
         env.count(op=None, status=None) -> int
         env.connections         # connections the front accepted
+        env.op_in_flight_max    # {op: the most answered at once}, e.g.
+                                # LIST: listings in flight together
         env.faults              # [Fault(...)], see Fault
         env.latency_ms          # global latency before every answer (0)
         env.accept_sts          # also accept every key moto's STS issued
@@ -132,7 +134,8 @@ API
               "pad"      forward, append length bytes of blanks to the body
                          (after the XML's root element, where XML allows
                          them), with a true Content-Length.
-        method / op / key (substring of the decoded object key) select the
+        method / op / key (substring of the decoded object key) / prefix
+        (a LIST whose prefix parameter starts with it) select the
         requests; count is how many times it fires (None: always).  The first
         matching rule fires.  Faults apply after the signature check.
 
@@ -608,6 +611,7 @@ class Fault:
     fired: int = 0
     length: int = 0
     queue: str = None
+    prefix: str = None
 
     def matches(self, req):
         if self.count is not None and self.fired >= self.count:
@@ -619,6 +623,10 @@ class Fault:
         if self.queue is not None and self.queue != req.queue:
             return False
         if self.key is not None and (req.key is None or self.key not in req.key):
+            return False
+        if self.prefix is not None and (req.op != "LIST" or not dict(
+                query_pairs(req.query)).get(b"prefix", b"").decode(
+                    "utf-8", "replace").startswith(self.prefix)):
             return False
         return True
 
@@ -789,14 +797,20 @@ class FrontHandler(socketserver.StreamRequestHandler):
             (version == "HTTP/1.0" and "keep-alive" in conn_hdr)
         raw_path, _, raw_query = target.partition("?")
         req = Request(method, raw_path, raw_query, conn=self.conn_id)
-        with self.env._lock:
-            self.env.requests.append(req)
-            self.env.in_flight += 1
+        op = classify(method, raw_path, raw_query)[2]
+        env = self.env
+        with env._lock:
+            env.requests.append(req)
+            env.in_flight += 1
+            env.op_in_flight[op] = env.op_in_flight.get(op, 0) + 1
+            env.op_in_flight_max[op] = max(env.op_in_flight_max.get(op, 0),
+                                           env.op_in_flight[op])
         try:
             return self.process(req, headers, body, keep)
         finally:
-            with self.env._lock:
-                self.env.in_flight -= 1
+            with env._lock:
+                env.in_flight -= 1
+                env.op_in_flight[op] -= 1
 
     # -- answering
     def send(self, req, status, headers, body, keep, head=False,
@@ -1243,6 +1257,8 @@ class S3Env:
         self.ct_trails = []         # DescribeTrails' answer
         self.org_id = "o-test"
         self.in_flight = 0          # requests being answered
+        self.op_in_flight = {}      # those of each op (LIST, GET, ...)
+        self.op_in_flight_max = {}  # the most of each at once since reset()
         self._tokens_out = {}
         self._tokens_in = {}
         self._lock = threading.RLock()
@@ -1323,6 +1339,7 @@ class S3Env:
             self.identities.clear()
             self.date_skew = 0
             self.connections = 0
+            self.op_in_flight_max.clear()
             self.latency_ms = 0
             self.accept_sts = False
             del self.ct_keys[:]
@@ -1794,6 +1811,28 @@ def sns_envelope(message, topic="arn:aws:sns:us-east-1:%s:trail" % ACCOUNT,
 
 
 # ---------------------------------------------------------------- CloudTrail
+
+class RecordingProxy(socketserver.ThreadingTCPServer):
+    """An HTTP proxy that records each request line and answers 502."""
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self):
+        self.lines = []
+        super().__init__(("127.0.0.1", 0), ProxyHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        self.port = self.server_address[1]
+
+
+class ProxyHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        line = self.rfile.readline(8192).decode("latin-1").strip()
+        self.server.lines.append(line)
+        while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
+            pass
+        self.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0"
+                         b"\r\nConnection: close\r\n\r\n")
+
 
 def s3_order(keys):
     """Keys in S3's listing order (UTF-8 binary order)."""

@@ -260,5 +260,58 @@ class ProgressTests(Base):
         self.assertTrue(p.stderr.endswith(b"\r\x1b[K"))
 
 
+
+class BodyTests(Base):
+    """Bodies in memory are bounded in total whatever -J (fetch.c's
+    BODIES_MEM_MAX, 16 MiB): ten of 3 MB in flight at once, each under the
+    4 MiB a body may take alone, are not all held in memory; the rest wait
+    in temporary files (strace sees them made), and the log is the same."""
+    def test_the_default_keeps_many_downloads_in_flight(self):
+        """-J's default is 64 (bench i): a backfill of small objects keeps
+        that many GETs waiting on S3 at once, in listing order still."""
+        items, docs = make_trail(seed=9, objects=80, bucket="many")
+        self.env.make_bucket("many")
+        self.env.put_many("many", items)
+        self.env.faults.append(s3env.Fault("latency", op="GET", ms=300,
+                                           count=None))
+        log = self.path("log")
+        p = self.env.run(["-b", "many", "-l", log], timeout=120)
+        self.assertEqual(p.returncode, 0, self.show(p))
+        self.assertEqual(self.read(log), b"".join(
+            docs[k] + b"\n" for k in s3_order(docs) if processed(k)))
+        self.assertGreaterEqual(self.env.op_in_flight_max.get("GET", 0), 48)
+        self.assertLessEqual(self.env.op_in_flight_max.get("GET", 0), 64)
+
+    def test_many_bodies_in_flight_spill_to_files(self):
+        import base64
+        import random
+        import shutil
+        if shutil.which("strace") is None:
+            self.skipTest("strace is not installed (make deps)")
+        rng = random.Random(5)
+        self.env.make_bucket("bodies")
+        items, want = [], b""
+        for i in range(10):
+            k = ("AWSLogs/111122223333/CloudTrail/us-east-1/2024/08/02/"
+                 "111122223333_CloudTrail_us-east-1_20240802T%04dZ_b.json.gz"
+                 % i)
+            doc = b'{"Records":[{"blob":"%s"}]}' % base64.b64encode(
+                rng.randbytes(3050000))
+            items.append((k, s3env.gz(doc)))
+            self.assertGreater(len(items[-1][1]), 3000000)
+            self.assertLess(len(items[-1][1]), 4 << 20)
+            want += doc + b"\n"
+        self.env.put_many("bodies", items)
+        log, trace = self.path("log"), self.path("trace")
+        p = self.env.run(["-b", "bodies", "-l", log, "-J", "10"],
+                         wrap=("strace", "-f", "-qq", "-o", trace, "-e",
+                               "trace=openat,open"), timeout=120)
+        self.assertEqual(p.returncode, 0, self.show(p))
+        self.assertEqual(self.read(log), want)
+        with open(trace) as f:
+            tmpfiles = sum(1 for ln in f if "O_TMPFILE" in ln)
+        self.assertGreaterEqual(tmpfiles, 5)
+
+
 if __name__ == "__main__":
     sys.exit(runner.main("backfill"))

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: ISC
-"""The benchmark (bench/run.py) still runs: a --quick run of all seven
+"""The benchmark (bench/run.py) still runs: a --quick run of all nine
 scenarios against the built binary ($GETAWSLOG), checked for what does
 not depend on timing: every run succeeded, getawslog's -j output is the
 Python baseline's byte for byte, the incremental listing's LIST requests
 do not grow with the history, (without sanitizers) raw mode's peak RSS on
-the 200 MB object stays under the target, and the queue's two workers
-wrote every record once between them. The time targets are
+the 200 MB object stays under the target, the queue's two workers
+wrote every record once between them, the org estate's first run wrote
+every object and its runs with nothing new made 19 N + 4 LISTs, and the
+backfill's bodies of 4 MB stayed under 64 MiB. The time targets are
 the benchmark's to report (make bench), not a test's.
 """
 
@@ -58,9 +60,12 @@ class BenchTests(unittest.TestCase):
         self.assertEqual(self.proc.returncode, 0, self.show())
         self.assertIsNone(self.res.get("failed"), self.show())
         for k in ("a_wall", "b_cpu", "c_incremental", "d_memory",
-                  "e_stream", "f_queue", "g_digests"):
+                  "e_stream", "f_queue", "g_digests", "h_org",
+                  "i_backfill"):
             self.assertIn(k, self.res, self.show())
-        self.assertEqual(len(self.res["targets"]), 10)
+        # i compares with aws s3 sync where it is installed.
+        want = 13 + ("aws s3 sync" in self.res["i_backfill"])
+        self.assertEqual(len(self.res["targets"]), want)
         # Scenario b: raw mode's CPU too, and igzip beside zcat where
         # Debian's isal is installed.
         self.assertIn("getawslog_raw", self.res["b_cpu"])
@@ -69,8 +74,31 @@ class BenchTests(unittest.TestCase):
         self.assertEqual(self.res["config"]["binary"], s3env.binary_path())
         # The table and a verdict per target are printed.
         out = self.proc.stdout.decode()
-        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 10,
+        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "),
+                         want, self.show())
+
+    def test_org_estate(self):
+        g = self.res.get("h_org", {})
+        self.assertEqual(g.get("first", {}).get("lines"), g.get("objects"),
                          self.show())
+        lists = 4 + 2 * g["accounts"] + g["accounts"] * g["regions"]
+        for k in ("again", "again_cached"):
+            self.assertEqual(g[k]["requests"], {"LIST": lists}, g[k])
+
+    def test_backfill_and_its_bodies(self):
+        h = self.res.get("i_backfill", {})
+        self.assertIn("getawslog", h, self.show())
+        self.assertEqual(h["getawslog"]["requests"].get("GET"),
+                         h["getawslog"]["objects"])
+        for who in ("aws s3 sync", "rclone copy"):
+            if who in h:
+                self.assertEqual(h[who]["requests"].get("GET"),
+                                 h["getawslog"]["objects"], who)
+        if sanitized(s3env.binary_path()):
+            self.skipTest("sanitizer build: its shadow memory is not "
+                          "getawslog's")
+        for label, m in h["bodies"]["runs"].items():
+            self.assertLess(m["rss_mib"], 64, label)
 
     def test_digests_scenario(self):
         """g: both runs exited 0 (every digest verified, every file

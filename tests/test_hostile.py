@@ -38,7 +38,7 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner  # noqa: E402
 import test_integration as ti  # noqa: E402
-from s3env import Fault, gz  # noqa: E402
+from s3env import Fault, RecordingProxy, gz  # noqa: E402
 
 CREDS = ti.CREDS
 SECRET = ti.SECRET
@@ -747,28 +747,6 @@ class RelayHandler(socketserver.BaseRequestHandler):
         t.join(5)
         up.close()
         tls.close()
-
-
-class RecordingProxy(socketserver.ThreadingTCPServer):
-    """An HTTP proxy that records each request line and answers 502."""
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self):
-        self.lines = []
-        super().__init__(("127.0.0.1", 0), ProxyHandler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-        self.port = self.server_address[1]
-
-
-class ProxyHandler(socketserver.StreamRequestHandler):
-    def handle(self):
-        line = self.rfile.readline(8192).decode("latin-1").strip()
-        self.server.lines.append(line)
-        while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
-            pass
-        self.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0"
-                         b"\r\nConnection: close\r\n\r\n")
 
 
 class TLSTests(Base):

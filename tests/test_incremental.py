@@ -16,6 +16,7 @@ import random
 import re
 import sys
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner  # noqa: E402
@@ -57,11 +58,13 @@ def trail(days, per_day, accounts=("111111111111", "222222222222"),
                         k = k.replace("AWSLogs/", "AWSLogs/%s/" % org, 1)
                     docs[prefix + k] = doc_for(prefix + k)
                 dk = digest_key(acct, reg, DAY0 + dt.timedelta(days=d))
+                if org:
+                    dk = dk.replace("AWSLogs/", "AWSLogs/%s/" % org, 1)
                 docs[prefix + dk] = doc_for(dk)
     return docs
 
 
-class Incremental(unittest.TestCase):
+class Bucket(unittest.TestCase):
     bucket = "incr"
 
     def setUp(self):
@@ -89,6 +92,9 @@ class Incremental(unittest.TestCase):
     def expected(docs):
         return b"".join(docs[k] + b"\n" for k in s3_order(docs)
                         if processed(k))
+
+
+class Incremental(Bucket):
 
     def test_first_run_equals_full_walk_in_order(self):
         docs = trail(3, 3)
@@ -297,6 +303,254 @@ class Incremental(unittest.TestCase):
         self.assertEqual(self.run_bin()[0].returncode, 0)
         prefixes = [r.query for r in ENV.requests[start:] if r.op == "LIST"]
         self.assertFalse([q for q in prefixes if "Digest" in q], prefixes)
+
+
+
+ORG = "o-abc123"
+ORG_ACCOUNTS = tuple("%012d" % (111111111111 * i) for i in range(1, 7))
+ORG_REGIONS = ("ap-south-1", "eu-west-1", "us-east-1", "us-west-2")
+
+
+def region_folder(account, region):
+    return "AWSLogs/%s/%s/CloudTrail/%s/" % (ORG, account, region)
+
+
+class Concurrent(Bucket):
+    """Folders are listed many at once (walk.c), the effects still in key
+    order: a slow answer for the first folder holds its objects and every
+    later folder's back, not the listings."""
+    bucket = "incr-org"
+
+    def org(self):
+        docs = trail(2, 2, accounts=ORG_ACCOUNTS, regions=ORG_REGIONS,
+                     org=ORG, seed=41)
+        self.seed(docs)
+        return docs
+
+    @staticmethod
+    def lists_expected():
+        # The check of the bucket, the root, AWSLogs/, o-ID/, then each
+        # account and its CloudTrail/, then every region folder.
+        return 4 + 2 * len(ORG_ACCOUNTS) + \
+            len(ORG_ACCOUNTS) * len(ORG_REGIONS)
+
+    def test_slow_first_folder_keeps_key_order(self):
+        docs = self.org()
+        first = region_folder(ORG_ACCOUNTS[0], ORG_REGIONS[0])
+        ENV.faults.append(s3env.Fault("latency", prefix=first, ms=600,
+                                      count=None))
+        ENV.faults.append(s3env.Fault(
+            "latency", prefix="AWSLogs/%s/%s/" % (ORG, ORG_ACCOUNTS[1]),
+            ms=300, count=None))
+        p, lists = self.run_bin("-d")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), self.expected(docs))
+        found = [ln.split()[-1] for ln in p.stdout.decode().splitlines()
+                 if ln.startswith("+++ Found new log:")]
+        self.assertEqual(found, [k.rsplit("/", 1)[-1]
+                                 for k in s3_order(docs) if processed(k)])
+        self.assertEqual(lists, self.lists_expected(), [
+            urllib.parse.unquote(r.query) for r in ENV.requests
+            if r.op == "LIST"])
+        self.assertGreater(ENV.op_in_flight_max.get("LIST", 0), 4,
+                           "folders are listed at once")
+        # Nothing new: the same listings, nothing written.
+        before = self.log_bytes()
+        p, lists = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), before)
+        self.assertEqual(lists, self.lists_expected())
+
+    def test_one_job_lists_few_at_once(self):
+        self.org()
+        ENV.faults.append(s3env.Fault(
+            "latency", prefix=region_folder(ORG_ACCOUNTS[0],
+                                            ORG_REGIONS[0]), ms=300))
+        p, _ = self.run_bin("-J", "1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertLessEqual(ENV.op_in_flight_max.get("LIST", 0), 4)
+
+    def test_listing_error_stops_the_walk_in_its_turn(self):
+        docs = self.org()
+        bad = region_folder(ORG_ACCOUNTS[2], ORG_REGIONS[1])
+        # The error comes back first; the folders before it are slow.
+        ENV.faults.append(s3env.Fault(
+            "latency", prefix=region_folder(ORG_ACCOUNTS[0],
+                                            ORG_REGIONS[0]), ms=500,
+            count=None))
+        ENV.faults.append(s3env.Fault("status", prefix=bad, status=403,
+                                      code="AccessDenied", count=None))
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 4, p.stderr)
+        self.assertIn(b"under " + bad.encode(), p.stderr)
+        self.assertEqual(p.stderr.count(b"listing bucket"), 1, p.stderr)
+        before = {k: v for k, v in docs.items() if k < bad}
+        self.assertEqual(self.log_bytes(), self.expected(before))
+
+
+
+def layout_keys(layout, account, region, when, rng, digest=False):
+    """A key of one of an organization's layouts (Layouts.LAYOUTS)."""
+    if digest:
+        k = digest_key(account, region, when)
+    else:
+        k = cloudtrail_key(account, region, when, rng)
+    if layout == "insight" and not digest:
+        k = k.replace("/CloudTrail/", "/CloudTrail-Insight/", 1).replace(
+            "_CloudTrail_", "_CloudTrail-Insight_", 1)
+    before = {"plain": "", "insight": "", "org": "",
+              "prefix": "trails/main/", "trail-b": "trail-b/",
+              "tower": "o-tower12345/", "tower-old": "o-tower12345/"}
+    org = {"org": "o-abc123/", "tower": "o-tower12345/"}.get(layout, "")
+    return before[layout] + k.replace("AWSLogs/", "AWSLogs/" + org, 1)
+
+
+class Layouts(Bucket):
+    """Every layout an organization has, through the binary with -s (the
+    folders explored, each region folder listed from its newest day) and
+    without (one listing): the same bytes, in key order."""
+    bucket = "incr-layouts"
+    LAYOUTS = ("plain", "prefix", "org", "tower", "tower-old", "insight")
+    ACCOUNT = "123456789012"
+    REGIONS = ("eu-west-1", "us-east-1")
+
+    def history(self, layouts, days, first_day, seed):
+        rng = random.Random(seed)
+        docs = {}
+        for layout in layouts:
+            for region in self.REGIONS:
+                for d in range(days):
+                    when = first_day + dt.timedelta(days=d, hours=1)
+                    k = layout_keys(layout, self.ACCOUNT, region, when, rng)
+                    docs[k] = doc_for(k)
+                    k = layout_keys(layout, self.ACCOUNT, region, when, rng,
+                                    digest=True)
+                    docs[k] = doc_for(k)
+        return docs
+
+    def check(self, layouts):
+        today = dt.datetime.now(dt.timezone.utc).replace(
+            hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+        docs = self.history(layouts, 6, today - dt.timedelta(days=8), 3)
+        self.seed(docs)
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), self.expected(docs))
+        flat = os.path.join(self.tmp, "flat.log")
+        q = ENV.run(["-b", self.bucket, "-l", flat])
+        self.assertEqual(q.returncode, 0, q.stderr)
+        with open(flat, "rb") as f:
+            self.assertEqual(f.read(), self.log_bytes(), "without -s")
+        before = self.log_bytes()
+        new = self.history(layouts, 1, today, 4)
+        self.seed(new)
+        start = len(ENV.requests)
+        p, _ = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), before + self.expected(new))
+        lists = [dict(urllib.parse.parse_qsl(r.query))
+                 for r in ENV.requests[start:] if r.op == "LIST"]
+        prefixes = [q.get("prefix", "") for q in lists]
+        self.assertFalse([x for x in prefixes if "Digest" in x], prefixes)
+        # Each region folder of each layout, listed from a day.
+        folders = {k.rsplit("/", 4)[0] + "/" for k in new
+                   if processed(k)}
+        started = {q["prefix"] for q in lists if "start-after" in q}
+        self.assertEqual(started, folders)
+
+    def test_each_layout(self):
+        for layout in self.LAYOUTS:
+            with self.subTest(layout=layout):
+                ENV.reset()
+                ENV.make_bucket(self.bucket)
+                self.tmp = ENV.tempdir()
+                self.log = os.path.join(self.tmp, "amazon.log")
+                self.state = os.path.join(self.tmp, "state.db")
+                self.check((layout,))
+
+    def test_several_trails_in_one_bucket(self):
+        self.check(("plain", "prefix", "trail-b", "org", "tower",
+                    "tower-old", "insight"))
+
+
+
+class Filters(Bucket):
+    """--account-id and --trail-region (Wazuh's aws_account_id and
+    regions): only those accounts' and regions' folders are listed and
+    their objects taken, with -s and without; comma-separated or
+    repeated; a filter that matches nothing is said with -d."""
+    bucket = "incr-filter"
+
+    def org(self):
+        docs = trail(2, 1, accounts=ORG_ACCOUNTS, regions=ORG_REGIONS,
+                     org=ORG, seed=43)
+        # Outside the layout: never taken with a filter.
+        docs["other/x.json.gz"] = doc_for("other/x.json.gz")
+        self.seed(docs)
+        return docs
+
+    @staticmethod
+    def wanted(docs, accounts, regions):
+        return {k: v for k, v in docs.items() if k.startswith("AWSLogs/")
+                and k.split("/")[2] in accounts and k.split("/")[4]
+                in regions}
+
+    def test_accounts_and_regions_with_s_and_without(self):
+        docs = self.org()
+        accounts = (ORG_ACCOUNTS[1], ORG_ACCOUNTS[4])
+        regions = ("eu-west-1", "us-west-2")
+        want = self.expected(self.wanted(docs, accounts, regions))
+        p, lists = self.run_bin("--account-id", ",".join(accounts),
+                                "--trail-region", regions[0],
+                                "--trail-region", regions[1])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), want)
+        # Only the accounts asked for, and their regions, are listed (and
+        # other/, where a trail could lie).
+        self.assertEqual(lists, 5 + 2 * len(accounts) +
+                         len(accounts) * len(regions))
+        flat = os.path.join(self.tmp, "flat.log")
+        q = ENV.run(["-b", self.bucket, "-l", flat, "--trail-region",
+                     ",".join(regions), "--account-id", accounts[1],
+                     "--account-id", accounts[0]])
+        self.assertEqual(q.returncode, 0, q.stderr)
+        with open(flat, "rb") as f:
+            self.assertEqual(f.read(), want)
+
+    def test_regions_alone_and_accounts_alone(self):
+        docs = self.org()
+        p, _ = self.run_bin("--trail-region", "ap-south-1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), self.expected(
+            self.wanted(docs, ORG_ACCOUNTS, ("ap-south-1",))))
+        os.unlink(self.log)
+        os.unlink(self.state)
+        p, _ = self.run_bin("--account-id", ORG_ACCOUNTS[2])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), self.expected(
+            self.wanted(docs, (ORG_ACCOUNTS[2],), ORG_REGIONS)))
+
+    def test_a_filter_matching_nothing_is_said_with_d(self):
+        self.org()
+        args = ("--account-id", "999999999999," + ORG_ACCOUNTS[0],
+                "--trail-region", "xx-nowhere-1")
+        p, _ = self.run_bin(*args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, b"")
+        self.assertFalse(os.path.exists(self.log) and self.log_bytes())
+        p, _ = self.run_bin("-d", *args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"nothing matched --account-id 999999999999, "
+                      b"--trail-region xx-nowhere-1", p.stderr)
+        self.assertNotIn(ORG_ACCOUNTS[0].encode() + b",", p.stderr)
+
+    def test_bad_values_are_usage_errors(self):
+        for args in (("--account-id", "12345"), ("--account-id", "a" * 12),
+                     ("--trail-region", "US-EAST-1"),
+                     ("--trail-region", "us-east-1,")):
+            p = ENV.run(["-b", self.bucket, "-l", self.log] + list(args))
+            self.assertEqual(p.returncode, 2, args)
+            self.assertIn(b"option " + args[0].encode(), p.stderr)
 
 
 if __name__ == "__main__":

@@ -440,9 +440,9 @@ class OptionTests(Base):
                 (["--de"], b"error: ambiguous option: --de (--debug, "
                  b"--delete?)\n"),
                 (["-J", " 5"], b"error: --jobs:  5 is not a number from 1 "
-                 b"to 64\n"),
+                 b"to 128\n"),
                 (["-J", "+5"], b"error: --jobs: +5 is not a number from 1 "
-                 b"to 64\n"),
+                 b"to 128\n"),
                 (["--lookback", "2 "], b"error: --lookback: 2  is not a "
                  b"number from 0 to 3650\n")):
             p = self.run_bin(["-b", "somebucket", "-l", log] + args)

@@ -34,6 +34,17 @@ test_classify(void)
 		/* Listed from a day only when digests are checked. */
 		{ "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/",
 		    LAYOUT_REGION, "123456789012_CloudTrail-Digest_us-east-1_" },
+		/* Control Tower's log archive, and its older layout. */
+		{ "o-abc123/", LAYOUT_OTHER, NULL },
+		{ "o-abc123/AWSLogs/", LAYOUT_ABOVE, NULL },
+		{ "o-abc123/AWSLogs/o-abc123/123456789012/CloudTrail/us-east-1/",
+		    LAYOUT_REGION, "123456789012_CloudTrail_us-east-1_" },
+		{ "o-abc123/AWSLogs/123456789012/CloudTrail/us-east-1/",
+		    LAYOUT_REGION, "123456789012_CloudTrail_us-east-1_" },
+		{ "o-abc123/AWSLogs/o-abc123/123456789012/CloudTrail-Digest/",
+		    LAYOUT_DIGESTS, NULL },
+		{ "AWSLogs/o-abc123/123456789012/CloudTrail-Insight/eu-west-1/",
+		    LAYOUT_REGION, "123456789012_CloudTrail-Insight_eu-west-1_" },
 		{ "AWSLogs/12345678901/", LAYOUT_OTHER, NULL },
 		{ "AWSLogs/12345678901x/", LAYOUT_OTHER, NULL },
 		{ "AWSLogs/123456789012/Config/us-east-1/", LAYOUT_OTHER, NULL },
@@ -208,6 +219,63 @@ test_digest_name(void)
 	    "08/17/x.json.gz", scope, 10), "too long");
 }
 
+static void
+test_filter(void)
+{
+	struct layout_filter	*f = NULL;
+	char			 err[128], buf[256];
+	static const char	*A = "AWSLogs/o-abc/111122223333/";
+
+	CHECK(layout_filter_wanted(NULL, "anything") == 1, "no filter");
+	CHECK(layout_filter_add(&f, 0, "111122223333,444455556666", err,
+	    sizeof(err)) == 0, "%s", err);
+	CHECK(layout_filter_add(&f, 1, "eu-west-1", err, sizeof(err)) == 0,
+	    "%s", err);
+	CHECK(layout_filter_add(&f, 1, "eu-west-1", err, sizeof(err)) == 0,
+	    "a repeat");
+	CHECK(layout_filter_add(&f, 0, "11112222333", err, sizeof(err)) == -1,
+	    "11 digits");
+	CHECK(layout_filter_add(&f, 0, "", err, sizeof(err)) == -1, "empty");
+	CHECK(layout_filter_add(&f, 1, "eu-west-1,", err, sizeof(err)) == -1,
+	    "a trailing comma");
+	CHECK(layout_filter_add(&f, 1, "EU-WEST-1", err, sizeof(err)) == -1,
+	    "capitals");
+	CHECK(layout_filter_unmatched(f, buf, sizeof(buf)) == 3, "none yet");
+	/* Above the accounts, or outside the layout: explored. */
+	CHECK(layout_filter_wanted(f, "AWSLogs/") == 1, "AWSLogs/");
+	CHECK(layout_filter_wanted(f, "AWSLogs/o-abc/") == 1, "org");
+	CHECK(layout_filter_wanted(f, "other/") == 1, "other/");
+	CHECK(layout_filter_wanted(f, "AWSLogs/999999999999/") == 0,
+	    "another account");
+	CHECK(layout_filter_wanted(f, A) == 1, "an account asked for");
+	CHECK(layout_filter_wanted(f, "AWSLogs/o-abc/111122223333/CloudTrail/")
+	    == 1, "its CloudTrail/");
+	CHECK(layout_filter_wanted(f, "AWSLogs/o-abc/111122223333/CloudTrail/"
+	    "us-east-1/") == 0, "another region");
+	CHECK(layout_filter_unmatched(f, buf, sizeof(buf)) == 2, "%s", buf);
+	CHECK(layout_filter_wanted(f, "o-abc/AWSLogs/o-abc/111122223333/"
+	    "CloudTrail-Insight/eu-west-1/") == 1, "Control Tower, Insights");
+	/* Keys: only under an account and a region asked for. */
+	CHECK(layout_filter_wanted(f, "other/x.json.gz") == 0, "outside");
+	CHECK(layout_filter_wanted(f, "AWSLogs/444455556666/CloudTrail/"
+	    "us-east-1/2024/01/01/x.json.gz") == 0, "another region's key");
+	CHECK(layout_filter_wanted(f, "AWSLogs/444455556666/CloudTrail/"
+	    "eu-west-1/2024/01/01/x.json.gz") == 1, "a key asked for");
+	CHECK(layout_filter_wanted(f, "AWSLogs/444455556666/Config/"
+	    "eu-west-1/2024/01/01/x.json.gz") == 0, "not CloudTrail's");
+	CHECK(layout_filter_unmatched(f, buf, sizeof(buf)) == 0, "%s", buf);
+	layout_filter_free(f);
+	f = NULL;
+	CHECK(layout_filter_add(&f, 0, "999999999999", err, sizeof(err)) == 0,
+	    "%s", err);
+	CHECK(layout_filter_add(&f, 1, "xx-nowhere-1", err, sizeof(err)) == 0,
+	    "%s", err);
+	CHECK(layout_filter_unmatched(f, buf, sizeof(buf)) == 2, "two");
+	CHECK_STR(buf, "--account-id 999999999999, --trail-region xx-nowhere-1",
+	    "the message");
+	layout_filter_free(f);
+}
+
 int
 main(void)
 {
@@ -217,5 +285,6 @@ main(void)
 	test_is_digest();
 	test_key_day();
 	test_digest_name();
+	test_filter();
 	UNIT_DONE();
 }

@@ -256,6 +256,32 @@ class ShapeTests(Base):
             self.all_ids(objs) + self.all_ids(objs2)))
 
 
+class FilterTests(Base):
+    """--account-id and --trail-region filter the queue's notices too:
+    objects of other accounts or regions are not fetched, and a message
+    left with nothing to fetch is deleted."""
+    def test_accounts_and_regions(self):
+        other = "999988887777"
+        objs, data = {}, {}
+        for i, (acct, region) in enumerate((
+                (ACCOUNT, "us-east-1"), (ACCOUNT, "eu-west-1"),
+                (other, "us-east-1"), (ACCOUNT, "us-east-1"))):
+            k = key_of(i, "f", region).replace(ACCOUNT, acct)
+            data[k], objs[k] = document(k)
+        self.env.put_many("trail", data)
+        keys = list(objs)
+        self.env.send("q", s3env.cloudtrail_notice("trail", keys[:3]))
+        self.env.send("q", s3env.cloudtrail_notice("trail", [keys[2]]))
+        self.notify_each(keys[3:])
+        p = self.run_q("-j", "--account-id", ACCOUNT, "--trail-region",
+                       "us-east-1")
+        self.assertOK(p)
+        self.assertEqual(ids_in(self.log), want(objs[keys[0]] +
+                                                objs[keys[3]]))
+        self.assertEqual(self.env.count("GET"), 2)
+        self.assertEqual(self.left(), [])
+
+
 class EffectTests(Base):
     """Per message: every object written, synced, recorded, deleted;
     only then the message."""

@@ -41,14 +41,6 @@ def setUpModule():
     ENV = s3env.shared_env(credentials=CREDS)
 
 
-def build_dir():
-    b = os.environ.get("GETAWSLOG_BUILD")
-    if b:
-        return b
-    g = os.environ.get("GETAWSLOG")
-    return os.path.dirname(g) if g else "."
-
-
 def unescape(s):
     """notify_cli's escaping undone, to text (keys are UTF-8)."""
     out = bytearray()
@@ -69,7 +61,7 @@ def unescape(s):
 def parse_bodies(bodies):
     """notify.c's reading of each body: [{"kind", "form", "sns", "skipped",
     "objects": [(bucket, key, region, size)], "why"}]."""
-    cli = os.path.join(build_dir(), "tests", "notify_cli")
+    cli = os.path.join(runner.build_dir(), "tests", "notify_cli")
     data = b"".join(b"%d\n" % len(b) + b for b in
                     (x.encode("utf-8") if isinstance(x, str) else x
                      for x in bodies))
