@@ -119,7 +119,8 @@ class Hosts(unittest.TestCase):
                  "sts.us-gov-east-1.amazonaws.com")
 
     def sqs(self, url, want, extra=None):
-        p = self.run_bin(["--queue-url", url, "--wait-time-seconds", "0"],
+        p = self.run_bin(["--queue-url", url, "-b", "trail",
+                          "--wait-time-seconds", "0"],
                          extra)
         self.assertNotEqual(p.returncode, 0, p.stderr)
         self.assertEqual(self.hosts(), [want + ":443"], p.stderr)
