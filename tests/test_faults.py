@@ -1551,6 +1551,66 @@ class SyncTests(Base):
         self.assertEqual(self.read(rotated), log_of(objs[:1]))
         self.assertEqual(self.read(log), log_of(objs[1:]))
 
+    def test_log_opened_once_per_run(self):
+        # Issue 20: the log is held open while its path names the same
+        # file; each object costs one stat of the path, not the walk of
+        # fileutil.c (four opens, three fstats, four closes).
+        if shutil.which("strace") is None:
+            self.skipTest("strace is not installed (make deps)")
+        for extra in ((), ("-j",), ("-D",)):
+            with self.subTest(extra=extra):
+                self.env.reset()
+                objs = self.seed(make_objects("o1", 6))
+                log, _ = self.paths()
+                out = os.path.join(self.env.tempdir(), "trace")
+                p = self.run_bin(self.args(log, extra=extra), wrap=[
+                    "strace", "-f", "-qq", "-o", out, "-e",
+                    "trace=open,openat,stat,newfstatat,statx"])
+                self.assertRun(p, 0, b"", b"")
+                with open(out, errors="replace") as f:
+                    calls = [ln for ln in f if '"amazon.log"' in ln or
+                             '"%s"' % log in ln]
+                opens = [c for c in calls if "open" in c.split("(")[0]]
+                self.assertEqual(len(opens), 1, calls)
+                if "-j" not in extra:
+                    self.assertEachOnce(log, objs)
+
+    def between_objects(self, change):
+        """Run -j over 2 objects, change(log) called once the first is
+        in the log and before the second is; the log's path."""
+        objs = self.seed(make_objects("bt", 2))
+        log, _ = self.paths()
+        self.env.faults += [Fault("latency", key=objs[1].key, op="GET",
+                                  ms=1500)]
+
+        def act():
+            t = time.time() + 10
+            while time.time() < t and not (os.path.exists(log) and
+                                            os.path.getsize(log) > 0):
+                time.sleep(0.005)
+            change(log)
+        th = threading.Thread(target=act)
+        th.start()
+        try:
+            p = self.run_bin(self.args(log))
+        finally:
+            th.join()
+        self.assertRun(p, 0, b"", b"")
+        return objs, log
+
+    def test_copytruncate_between_objects_is_followed(self):
+        # logrotate's copytruncate: the same file, emptied; the held fd
+        # (O_APPEND) writes at its new end, with no hole before it.
+        def truncate(log):
+            with open(log, "r+b") as f:
+                f.truncate(0)
+        objs, log = self.between_objects(truncate)
+        self.assertEqual(self.read(log), log_of(objs[1:]))
+
+    def test_log_removed_between_objects_is_made_again(self):
+        objs, log = self.between_objects(os.unlink)
+        self.assertEqual(self.read(log), log_of(objs[1:]))
+
 
 # ====================================================================
 # The systemd units' sandbox (issue 19 item 4): what the binary does fits.
