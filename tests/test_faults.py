@@ -1575,6 +1575,33 @@ class SyncTests(Base):
                 if "-j" not in extra:
                     self.assertEachOnce(log, objs)
 
+    def test_raw_object_written_in_one_write(self):
+        # Issue 20: raw mode keeps the bytes it checked (when they fit in
+        # memory) and writes them with their line break at once; it used
+        # to inflate the object again, then write the line break alone.
+        objs = self.seed(make_objects("w1", 4, per=40, pad=400))
+        self.assertGreater(min(len(o.doc) for o in objs), 16 * 1024)
+        log, _ = self.paths()
+        ev = [c for c, w in self.trace(self.args(log)) if w == "log"]
+        self.assertEqual(ev.count("write"), 4, ev)
+        self.assertEqual(self.read(log), log_of(objs))
+
+    def test_raw_objects_at_the_memory_limit(self):
+        # 8 MiB of an object are held in memory: one byte less, exactly,
+        # one more (inflated a second time into the log) and far more,
+        # between small ones; each byte for byte, with its line break.
+        mib8 = 8 << 20
+        objs = make_objects("ml", 9)
+        for i, size in ((1, mib8 - 1), (3, mib8), (5, mib8 + 1),
+                        (7, 3 * mib8)):
+            o = objs[i]
+            o.doc = o.doc + b" " * (size - len(o.doc))
+        self.seed(objs)
+        log, _ = self.paths()
+        p = self.run_bin(self.args(log))
+        self.assertRun(p, 0, b"", b"")
+        self.assertEqual(self.read(log), log_of(objs))
+
     def between_objects(self, change):
         """Run -j over 2 objects, change(log) called once the first is
         in the log and before the second is; the log's path."""
