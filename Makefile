@@ -58,7 +58,7 @@ SRCS     = getawslog.c options.c engine.c s3.c sigv4.c flatten.c pyjson.c pyfloa
 	   pyunicode.c spool.c ini.c creds.c http.c msg.c util.c sig.c progress.c \
 	   fileutil.c lock.c state.c inflate.c convert.c logfile.c layout.c \
 	   object.c fetch.c walk.c notify.c discard.c metrics.c sqs.c drain.c \
-	   linefit.c takeover.c check.c
+	   linefit.c takeover.c check.c digest.c proof.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
@@ -66,7 +66,8 @@ UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
 	   $(B)/tests/test_ini $(B)/tests/test_credsutil $(B)/tests/test_fuzz \
 	   $(B)/tests/test_util $(B)/tests/test_http $(B)/tests/test_metrics \
 	   $(B)/tests/test_discard $(B)/tests/test_spool $(B)/tests/test_convert \
-	   $(B)/tests/test_linefit $(B)/tests/test_inflate
+	   $(B)/tests/test_linefit $(B)/tests/test_inflate \
+	   $(B)/tests/test_digest
 # The ISA-L build tests the zlib engine too: test_inflate_zlib is
 # test_inflate over inflate.c built with INFLATE=zlib.
 ifneq ($(INFLATE),zlib)
@@ -77,7 +78,7 @@ endif
 # built with the project's compiler, its entry point renamed fuzz_TARGET;
 # for `make fuzz`, with clang and libFuzzer in build/fuzz.
 FUZZ_TARGETS = flatten_flat flatten_json flatten_wazuh s3_list s3_error ini \
-	   inflate notify sqs_receive convert
+	   inflate notify sqs_receive convert digest
 FUZZ_OBJS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/%.o)
 FUZZ_RENAME = -DLLVMFuzzerTestOneInput=fuzz_$(notdir $(basename $@))
 FUZZ_SECONDS ?= 60
@@ -245,5 +246,5 @@ clean:
 	    tests/pyfloat_cli tests/pyunicode_cli tests/test_spool tests/test_sqsparse \
 	    tests/fuzz/*.o tests/test_linefit \
 	    tests/test_convert tests/test_inflate tests/test_inflate_zlib \
-	    tests/inflate_zlib.o
+	    tests/inflate_zlib.o tests/test_digest
 	rm -rf build getawslog-$(VERSION).tar.gz

@@ -36,6 +36,7 @@
 #include "ini.h"
 #include "lock.h"
 #include "msg.h"
+#include "proof.h"
 #include "run.h"
 #include "s3.h"
 #include "sqs.h"
@@ -69,6 +70,32 @@ say(struct check *c, enum verdict v, const char *name, const char *fmt, ...)
 		c->failed_local++;
 	else
 		c->failed_remote++;
+}
+
+/* ------------------------------------------------------------ digests */
+
+void
+check_digests(struct check *c, struct run *r, const char *endpoint,
+    const char *region)
+{
+	struct s3_error	 err;
+	size_t		 n;
+	char		 e[640];
+
+	if (proof_keys_check(r, endpoint, region, &n, &err) == -1) {
+		say(c, err.status == S3_ELOCAL || err.status == S3_ENOMEM ?
+		    V_FAIL_LOCAL : V_FAIL_REMOTE, "digests", "cloudtrail:"
+		    "ListPublicKeys in %s refused or failed: %s", region,
+		    s3_strerror(&err, e, sizeof(e)));
+		return;
+	}
+	if (n == 0)
+		say(c, V_FAIL_REMOTE, "digests", "cloudtrail:ListPublicKeys in "
+		    "%s allowed but it named no key of the last day", region);
+	else
+		say(c, V_OK, "digests", "cloudtrail:ListPublicKeys allowed in "
+		    "%s: %zu key%s of the last day", region, n, n == 1 ? "" :
+		    "s");
 }
 
 /* ------------------------------------------------------------ paths */
@@ -381,7 +408,7 @@ check_get(struct check *c, struct s3 *s3, const char *bucket,
     const struct s3_object *ob)
 {
 	struct s3_get	*g;
-	struct s3_body	 body = { NULL, 0, -1 };
+	struct s3_body	 body = { .data = NULL, .len = 0, .fd = -1 };
 	struct s3_error	 err;
 	char		 e[640];
 

@@ -51,6 +51,11 @@ void	 check_bucket(struct check *, struct s3 *, const struct options *,
 void	 check_queue(struct check *, struct engine *, struct sqs *);
 
 /* 0 when every check passed (or could not be known), else run.h's. */
+/* --validate-digests: CloudTrail's ListPublicKeys, once, in region. */
+struct run;
+void	 check_digests(struct check *, struct run *, const char *endpoint,
+	    const char *region);
+
 int	 check_status(const struct check *);
 
 #endif /* GETAWSLOG_CHECK_H */

@@ -20,7 +20,7 @@
 struct feed {
 	struct flatten	*f;
 	struct spool	*sp;
-	int		(*stop)(void *);
+	int		(*stop)(void *, const char *, size_t);
 	void		*stoparg;
 	int		 stopped;
 	unsigned long long in, out;	/* document bytes fed, lines held */
@@ -79,7 +79,7 @@ feed(void *arg, const char *p, size_t len)
 {
 	struct feed	*fd = arg;
 
-	if (fd->stop != NULL && fd->stop(fd->stoparg)) {
+	if (fd->stop != NULL && fd->stop(fd->stoparg, p, len)) {
 		fd->stopped = 1;
 		return -1;
 	}
@@ -141,7 +141,8 @@ verdict(struct feed *fd, int irc, size_t *nrecords, char *why,
 int
 convert_object(const struct inflate_src *src, size_t max,
     enum flatten_format fmt, const struct flatten_meta *meta,
-    struct spool *sp, int (*stop)(void *), void *stoparg, size_t *nrecords,
+    struct spool *sp, int (*stop)(void *, const char *, size_t),
+    void *stoparg, size_t *nrecords,
     char *why, size_t whylen)
 {
 	struct feed	 fd;

@@ -30,7 +30,8 @@ struct spool;
  * their number. Any other code: sp is rewound (nothing held). The first
  * fault in the stream is the one reported: a document whose JSON goes
  * wrong before its gzip does is a JSON error. stop (NULL: none) is asked
- * before each piece; when it returns nonzero the conversion ends
+ * before each piece, and shown it (the piece's bytes may be hashed
+ * there, in the same pass); when it returns nonzero the conversion ends
  * (CONVERT_ESTOP); it may also let other work move on (the queue's
  * heartbeats). why (whylen bytes) gets a one-line reason without the
  * object's name. A spool_limit of sp that the lines go past fails the
@@ -38,7 +39,8 @@ struct spool;
  */
 int	 convert_object(const struct inflate_src *src, size_t max,
 	    enum flatten_format fmt, const struct flatten_meta *meta,
-	    struct spool *sp, int (*stop)(void *), void *stoparg,
+	    struct spool *sp, int (*stop)(void *, const char *, size_t),
+	    void *stoparg,
 	    size_t *nrecords, char *why, size_t whylen);
 
 #endif /* GETAWSLOG_CONVERT_H */

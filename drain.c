@@ -35,6 +35,7 @@
 #include "msg.h"
 #include "notify.h"
 #include "object.h"
+#include "proof.h"
 #include "sig.h"
 #include "sqs.h"
 #include "util.h"
@@ -52,6 +53,13 @@
 #define DRAIN_DONE_KEPT		16384	/* objects done, known again */
 #define DRAIN_REPORT_MS		60000	/* a service's --metrics this often */
 #define DRAIN_REPORT_MIN_MS	5000	/* ... or after a batch, at most */
+/*
+ * --validate-digests in a service: the files digests named are settled
+ * (proof_finish) once the queue is idle after new objects or digests, at
+ * most this often, and at least every DRAIN_PROOF_MAX_MS (a grace ends).
+ */
+#define DRAIN_PROOF_MIN_MS	5000
+#define DRAIN_PROOF_MAX_MS	(15 * 60000)
 #define DRAIN_UNDELETED_MIN_MS	10000	/* a failed S3 delete tried again */
 #define DRAIN_UNDELETED_MAX_MS	600000	/* ... the wait doubling up to this */
 #define DRAIN_HASH		4096	/* the objects' hash chains */
@@ -169,6 +177,8 @@ struct drain {
 	long long	 undeleted_wait;
 	unsigned long	 undeleted_seen;	/* r->n.undeleted looked at */
 	int		 trim;		/* memory to give back once idle */
+	long long	 proof_at;	/* the last proof_finish; 0 none */
+	unsigned long	 proof_seen;	/* objects and digests by then */
 };
 
 static int
@@ -1041,7 +1051,31 @@ retry_undeleted(struct drain *d, long long now)
 }
 
 /*
+ * A service's digests: what the digests named is settled while it runs,
+ * not only when it stops (a finding is said, counted and alerted then).
+ */
+static void
+settle_proof(struct drain *d, long long now)
+{
+	struct run	*r = d->r;
+	unsigned long	 seen;
+
+	if (r->proof == NULL || fetch_queued(d->fq) != 0)
+		return;
+	seen = r->n.objects + r->n.digests_ok + r->n.digests_bad;
+	if (d->proof_at != 0 && (seen == d->proof_seen ||
+	    now - d->proof_at < DRAIN_PROOF_MIN_MS) &&
+	    now - d->proof_at < DRAIN_PROOF_MAX_MS)
+		return;
+	d->proof_at = now;
+	d->proof_seen = seen;
+	if (proof_finish(r) == -1)
+		r->fatal = 1;
+}
+
+/*
  * A service's chores between objects: failed deletes tried again;
+ * digests' files settled (settle_proof);
  * --metrics after a batch (at most every DRAIN_REPORT_MIN_MS) and at
  * least every DRAIN_REPORT_MS, so that a healthy service is seen as one;
  * the memory a big object took given back once nothing is queued
@@ -1056,6 +1090,7 @@ chores(struct drain *d)
 	if (!d->o->follow || !going(d))
 		return;
 	retry_undeleted(d, now);
+	settle_proof(d, now);
 	if (r->metrics_now != NULL && (now - d->report_at >= DRAIN_REPORT_MS ||
 	    (d->batch_ended && now - d->report_at >= DRAIN_REPORT_MIN_MS))) {
 		d->batch_ended = 0;

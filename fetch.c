@@ -151,7 +151,7 @@ finish(struct fetchq *q, struct pending *p)
 {
 	struct run	*r = q->r;
 	struct s3_error	 err;
-	struct s3_body	 body = { NULL, 0, -1 };
+	struct s3_body	 body = { .data = NULL, .len = 0, .fd = -1 };
 	unsigned long	 transient = r->n.transient;
 	enum object_result res;
 	int		 rc;
@@ -252,8 +252,8 @@ classify(struct run *r, struct pending *p)
 
 	if (*p->base == '\0')
 		p->kind = PEND_FOLDER;
-	else if (layout_is_digest(p->base))
-		p->kind = PEND_DIGEST;
+	else if (layout_is_digest(p->base) && r->proof == NULL)
+		p->kind = PEND_DIGEST;	/* fetched only to be checked */
 	else if (r->o->after[0] != '\0' && layout_object_day(p->base, day) &&
 	    strcmp(day, r->o->after) < 0)
 		p->kind = PEND_OLD;

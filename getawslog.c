@@ -37,6 +37,7 @@
 #include "object.h"
 #include "options.h"
 #include "progress.h"
+#include "proof.h"
 #include "run.h"
 #include "s3.h"
 #include "sig.h"
@@ -378,6 +379,9 @@ job_check(struct job *j)
 		if (o->queue_url != NULL)
 			check_queue(&c, j->r.eng, job_open_sqs(j) == EXIT_OK ?
 			    j->sqs : NULL);
+		if (o->validate)
+			check_digests(&c, &j->r, j->set.cloudtrail_endpoint_url,
+			    j->cfg.region != NULL ? j->cfg.region : "us-east-1");
 	}
 	return check_status(&c);
 }
@@ -390,6 +394,9 @@ job_run(struct job *j)
 	struct run		*r = &j->r;
 	int			 status, caught = EXIT_OK;
 
+	if (o->validate && !o->dry_run && (r->proof = proof_new(r,
+	    j->set.cloudtrail_endpoint_url)) == NULL)
+		return EXIT_LOCAL;
 	progress_start(o->progress == -1 ? isatty(STDERR_FILENO) &&
 	    !o->debug : o->progress);
 	/* Deletes that failed before, first: they may be refused again. */
@@ -406,6 +413,9 @@ job_run(struct job *j)
 	/* The last count, then a clean line for whatever follows. */
 	progress_draw(&r->n, 1);
 	progress_clear();
+	/* The files digests named, settled once the walk has done its part. */
+	if (proof_finish(r) == -1)
+		r->fatal = 1;
 	if (logfile_finish(r->log) == -1)
 		r->fatal = 1;
 	if (r->fatal)
@@ -421,6 +431,9 @@ job_run(struct job *j)
 		status = EXIT_OBJECTS;
 	else
 		status = EXIT_OK;
+	/* An integrity finding outranks objects left for the next run. */
+	if (!r->fatal && !r->denied && !r->refused && proof_failed(r))
+		status = EXIT_INTEGRITY;
 	if (!r->fatal && !r->denied && (r->n.failed || r->n.transient))
 		msg_warn("%lu objects written, %lu failed, %lu still failing "
 		    "after retries; failed objects were left in the bucket%s",
@@ -498,6 +511,15 @@ job_metrics(struct job *j, int status)
 	m.failed = n->failed + n->transient - p->failed - p->transient;
 	m.skipped = n->skipped - p->skipped;
 	m.newest = n->newest;
+	m.digests = o->validate;
+	m.digests_ok = n->digests_ok - p->digests_ok;
+	m.digests_bad = n->digests_bad - p->digests_bad;
+	m.proved = n->files_proved - p->files_proved;
+	m.missing = n->files_missing - p->files_missing;
+	m.altered = n->files_altered - p->files_altered;
+	m.injected = n->files_injected - p->files_injected;
+	m.gaps = n->gaps - p->gaps;
+	m.newest_proved = n->newest_proved;
 	metrics_label(&m, "bucket", buckets_joined(o, buckets,
 	    sizeof(buckets)));
 	if (o->queue_url != NULL) {
@@ -524,7 +546,12 @@ job_metrics_now(struct run *r)
 	const struct counts	*n = &r->n, *p = &j->reported;
 	int			 status = EXIT_OK;
 
-	if (n->transient > p->transient)
+	if (n->digests_bad > p->digests_bad || n->gaps > p->gaps ||
+	    n->files_missing > p->files_missing ||
+	    n->files_altered > p->files_altered ||
+	    n->files_injected > p->files_injected)
+		status = EXIT_INTEGRITY;
+	else if (n->transient > p->transient)
 		status = EXIT_TRANSIENT;
 	else if (n->failed > p->failed || n->undeleted > p->undeleted ||
 	    n->messages_left > p->messages_left)
@@ -547,6 +574,7 @@ job_close(struct job *j, int status)
 		status = EXIT_LOCAL;
 	aws_creds_clear(&j->creds);
 	aws_settings_clear(&j->set);
+	proof_free(j->r.proof);
 	state_close(j->r.st);
 	sqs_free(j->sqs);
 	s3_free(j->r.s3);

@@ -378,6 +378,7 @@ aws_settings_clear(struct aws_settings *s)
 	free(s->region);
 	free(s->endpoint_url);
 	free(s->sqs_endpoint_url);
+	free(s->cloudtrail_endpoint_url);
 	free(s->addressing_style);
 	free(s->ca_bundle);
 	free(s->max_attempts);
@@ -694,6 +695,11 @@ ini_find_settings(const char *cli_profile, struct aws_settings *out)
 	    (v = util_env("AWS_ENDPOINT_URL")) != NULL ||
 	    ((v = kv[K_ENDPOINT].value) != NULL && *v != '\0')) &&
 	    (out->sqs_endpoint_url = strdup(v)) == NULL)
+		nomem = 1;
+	if (((v = util_env("AWS_ENDPOINT_URL_CLOUDTRAIL")) != NULL ||
+	    (v = util_env("AWS_ENDPOINT_URL")) != NULL ||
+	    ((v = kv[K_ENDPOINT].value) != NULL && *v != '\0')) &&
+	    (out->cloudtrail_endpoint_url = strdup(v)) == NULL)
 		nomem = 1;
 	if ((v = util_env("AWS_ENDPOINT_URL_S3")) != NULL) {
 		if ((out->endpoint_url = strdup(v)) == NULL)

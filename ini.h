@@ -42,6 +42,8 @@ struct aws_settings {
 	char		*sqs_endpoint_url;	/* SQS's: AWS_ENDPOINT_URL_SQS, else
 						   AWS_ENDPOINT_URL or the
 						   profile's endpoint_url */
+	char		*cloudtrail_endpoint_url; /* the same for CloudTrail's
+						   ListPublicKeys */
 	char		*addressing_style;	/* "s3 =" nested: path, virtual, auto */
 	char		*ca_bundle;
 	char		*max_attempts;		/* as written; main checks it */

@@ -145,9 +145,10 @@ layout_classify(const char *folder, char *names, size_t nameslen)
 			return LAYOUT_DIGESTS;
 		return LAYOUT_ABOVE;
 	}
-	if (nc == 3 && (len[1] == 10 || len[1] == 18) &&
+	if (nc == 3 && (len[1] == 10 || len[1] == 18 || len[1] == 17) &&
 	    (strncmp(c[1], "CloudTrail/", 11) == 0 ||
-	    strncmp(c[1], "CloudTrail-Insight/", 19) == 0)) {
+	    strncmp(c[1], "CloudTrail-Insight/", 19) == 0 ||
+	    strncmp(c[1], "CloudTrail-Digest/", 18) == 0)) {
 		n = snprintf(names, nameslen, "%.*s_%.*s_%.*s_", (int)len[0],
 		    c[0], (int)len[1], c[1], (int)len[2], c[2]);
 		if (n > 0 && (size_t)n < nameslen)
@@ -218,4 +219,126 @@ layout_key_day(const char *key, size_t *folderlen, char day[11])
 	day[10] = '\0';
 	*folderlen = len;
 	return 1;
+}
+
+int
+layout_scope(const char *key, char *out, size_t outlen)
+{
+	static const char	*const services[] = { "CloudTrail-Digest/",
+	    "CloudTrail/" };
+	const char		*slash, *d, *svc = NULL, *p;
+	size_t			 i, n, sl = 0;
+	int			 m;
+
+	if ((slash = strrchr(key, '/')) == NULL || slash - key < 11)
+		return 0;
+	d = slash - 10;
+	if (!digits_slash(d, 4) || !digits_slash(d + 5, 2) ||
+	    !digits_slash(d + 8, 2) || d == key || d[-1] != '/' ||
+	    !real_day(d))
+		return 0;
+	/* The service is the component before the region's. */
+	for (p = d - 1; p > key && p[-1] != '/'; p--)
+		continue;
+	if (p == key)
+		return 0;
+	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
+		sl = strlen(services[i]);
+		if ((size_t)(p - key) >= sl &&
+		    strncmp(p - sl, services[i], sl) == 0) {
+			svc = p - sl;
+			break;
+		}
+	}
+	if (svc == NULL || (svc != key && svc[-1] != '/'))
+		return 0;
+	n = (size_t)(svc - key);
+	m = snprintf(out, outlen, "%.*s%.*s", (int)n, key, (int)(d - p), p);
+	if (m < 0 || (size_t)m >= outlen)
+		return 0;
+	/* The account's folder must be CloudTrail's (layout_classify's). */
+	return layout_classify(out, NULL, 0) != LAYOUT_OTHER;
+}
+
+/* The component of s up to c, at most outlen - 1 bytes, into out. */
+static int
+take(const char **s, int c, char *out, size_t outlen)
+{
+	const char	*e;
+
+	if ((e = strchr(*s, c)) == NULL || e == *s ||
+	    (size_t)(e - *s) >= outlen)
+		return 0;
+	memcpy(out, *s, (size_t)(e - *s));
+	out[e - *s] = '\0';
+	*s = e + 1;
+	return 1;
+}
+
+/* "YYYYMMDDTHHMMSSZ" as seconds. */
+static int
+stamp_seconds(const char *s, long long *when)
+{
+	char	name[32];
+	size_t	i;
+
+	for (i = 0; i < 15; i++)
+		if (i != 8 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	if (s[8] != 'T' || s[15] != 'Z' || digits(s + 13, 2) > 59)
+		return 0;
+	/* layout_object_time reads "_YYYYMMDDTHHMMZ_". */
+	(void)snprintf(name, sizeof(name), "_%.13sZ_", s);
+	if (!layout_object_time(name, when))
+		return 0;
+	*when += digits(s + 13, 2);
+	return 1;
+}
+
+int
+layout_digest_name(const char *key, struct layout_digest *out)
+{
+	static const char	 mark[] = "_CloudTrail-Digest_";
+	char			 base[512], *tail;
+	const char		*b, *p;
+	size_t			 len;
+
+	memset(out, 0, sizeof(*out));
+	b = strrchr(key, '/') != NULL ? strrchr(key, '/') + 1 : key;
+	if (!layout_scope(key, out->scope, sizeof(out->scope)) ||
+	    (len = strlen(b)) >= sizeof(base) || len < 8 ||
+	    strcmp(b + len - 8, ".json.gz") != 0)
+		return 0;
+	memcpy(base, b, len - 8);
+	base[len - 8] = '\0';
+	len -= 8;
+	if (len > 9 && strcmp(base + len - 9, "_backfill") == 0) {
+		out->backfill = 1;
+		base[len -= 9] = '\0';
+	}
+	/* From the end: _HOMEREGION_YYYYMMDDTHHMMSSZ. */
+	if (len < 17 || base[len - 17] != '_' ||
+	    !stamp_seconds(base + len - 16, &out->when))
+		return 0;
+	base[len - 17] = '\0';
+	if ((tail = strrchr(base, '_')) == NULL || strlen(tail + 1) == 0 ||
+	    strlen(tail + 1) >= sizeof(out->home))
+		return 0;
+	memcpy(out->home, tail + 1, strlen(tail + 1) + 1);
+	*tail = '\0';
+	p = base;
+	if (!take(&p, '_', out->account, sizeof(out->account)) ||
+	    strncmp(p - 1, mark, sizeof(mark) - 1) != 0)
+		return 0;
+	p += sizeof(mark) - 2;
+	if (!take(&p, '_', out->region, sizeof(out->region)) ||
+	    *p == '\0' || strlen(p) >= sizeof(out->trail))
+		return 0;
+	memcpy(out->trail, p, strlen(p) + 1);
+	/* The name's account and region are its folder's. */
+	return is_account(out->account, strlen(out->account)) &&
+	    strstr(out->scope, out->account) != NULL &&
+	    strlen(out->scope) > strlen(out->region) + 1 &&
+	    strncmp(out->scope + strlen(out->scope) - strlen(out->region) - 1,
+	    out->region, strlen(out->region)) == 0;
 }

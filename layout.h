@@ -46,4 +46,33 @@ int	 layout_key_day(const char *key, size_t *folderlen, char day[11]);
 /* A digest file, as the script's regex .+_CloudTrail-Digest_.+ said. */
 int	 layout_is_digest(const char *base);
 
+/*
+ * What a digest's key says: [PREFIX/]AWSLogs/[o-ID/]ACCOUNT/
+ * CloudTrail-Digest/REGION/YYYY/MM/DD/ACCOUNT_CloudTrail-Digest_REGION_
+ * TRAIL_HOMEREGION_YYYYMMDDTHHMMSSZ[_backfill].json.gz. A trail's name may
+ * hold '_': it is what lies between the region and the home region.
+ */
+#define LAYOUT_SCOPE_MAX	1100
+struct layout_digest {
+	char		 scope[LAYOUT_SCOPE_MAX];	/* layout_scope's */
+	char		 account[13];
+	char		 region[32];
+	char		 trail[129];
+	char		 home[32];
+	long long	 when;		/* the name's time, seconds */
+	int		 backfill;
+};
+
+/* Read a digest's key into out: 1, or 0 when it is not one. */
+int	 layout_digest_name(const char *key, struct layout_digest *out);
+
+/*
+ * Where a log file or a digest belongs: its key's folder above the day,
+ * without the service ("CloudTrail/", "CloudTrail-Digest/"), so that a
+ * region's log files and its digests have the same one:
+ * "[PREFIX/]AWSLogs/[o-ID/]ACCOUNT/REGION/". 1, or 0 (not CloudTrail's, or
+ * longer than outlen).
+ */
+int	 layout_scope(const char *key, char *out, size_t outlen);
+
 #endif /* GETAWSLOG_LAYOUT_H */

@@ -170,15 +170,30 @@ family(struct out *o, const char *name, const char *help)
 	put(o, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
+/* A family of samples by result, in the order of names. */
+static int
+by_result(struct out *o, const struct metrics *m, const char *name,
+    const char *const *names, const unsigned long *v, size_t n)
+{
+	char	ls[METRICS_LABELSET_MAX];
+	size_t	i;
+
+	for (i = 0; i < n && !o->over; i++) {
+		if (metrics_labelset(m, "result", names[i], ls,
+		    sizeof(ls)) == -1)
+			return -1;
+		put(o, "%s%s %lu\n", name, ls, v[i]);
+	}
+	return 0;
+}
+
 /* The queue mode's messages by result. 0, or -1 (a label name). */
 static int
 queue_messages(struct out *o, const struct metrics *m)
 {
 	static const char *const results[] = { "deleted", "left",
 	    "other_bucket" };
-	char		 ls[METRICS_LABELSET_MAX];
 	unsigned long	 n[3];
-	size_t		 i;
 
 	n[0] = m->msg_deleted;
 	n[1] = m->msg_left;
@@ -187,12 +202,44 @@ queue_messages(struct out *o, const struct metrics *m)
 	    "last run by result: deleted once done; left in the queue (an "
 	    "object failed, not understood); other_bucket: naming a bucket "
 	    "-b does not, left in the queue.");
-	for (i = 0; i < 3 && !o->over; i++) {
-		if (metrics_labelset(m, "result", results[i], ls,
-		    sizeof(ls)) == -1)
-			return -1;
-		put(o, "getawslog_last_run_queue_messages%s %lu\n", ls, n[i]);
-	}
+	return by_result(o, m, "getawslog_last_run_queue_messages", results, n,
+	    3);
+}
+
+/* --validate-digests' families (proof.c's counts). */
+static int
+digest_families(struct out *o, const struct metrics *m, const char *ls)
+{
+	static const char *const dnames[] = { "verified", "invalid" };
+	static const char *const fnames[] = { "proved", "missing", "altered",
+	    "injected" };
+	unsigned long	 d[2], f[4];
+
+	if (!m->digests)
+		return 0;
+	d[0] = m->digests_ok;
+	d[1] = m->digests_bad;
+	f[0] = m->proved;
+	f[1] = m->missing;
+	f[2] = m->altered;
+	f[3] = m->injected;
+	family(o, "getawslog_last_run_digests", "CloudTrail digest files the "
+	    "last run checked, by result.");
+	if (by_result(o, m, "getawslog_last_run_digests", dnames, d, 2) == -1)
+		return -1;
+	family(o, "getawslog_last_run_log_files", "Log files named by digests "
+	    "(or, injected, by none) that the last run settled, by result.");
+	if (by_result(o, m, "getawslog_last_run_log_files", fnames, f,
+	    4) == -1)
+		return -1;
+	family(o, "getawslog_last_run_digest_chain_gaps", "Hours the last run "
+	    "found without a digest in a trail's chain.");
+	put(o, "getawslog_last_run_digest_chain_gaps%s %lu\n", ls, m->gaps);
+	family(o, "getawslog_newest_proved_timestamp_seconds", "The end of "
+	    "the newest digest hour verified, the oldest over every chain, "
+	    "in seconds since the epoch; 0: none yet.");
+	put(o, "getawslog_newest_proved_timestamp_seconds%s %lld\n", ls,
+	    m->newest_proved);
 	return 0;
 }
 
@@ -263,6 +310,8 @@ metrics_format(const struct metrics *m, const struct metrics_prev *prev,
 	    "object the last run wrote, in seconds since the epoch, or the "
 	    "value before when it wrote none; 0: none yet.");
 	put(&o, M_NEWEST "%s %lld\n", ls, newest);
+	if (digest_families(&o, m, ls) == -1)
+		return -1;
 	return o.over ? -1 : (int)o.len;
 }
 

@@ -34,6 +34,11 @@ struct metrics {
 	long long		 newest;	/* name time; 0: none written */
 	int			 queue;		/* the queue mode: messages too */
 	unsigned long		 msg_deleted, msg_left, msg_foreign;
+	/* --validate-digests: the families below only with it. */
+	int			 digests;
+	unsigned long		 digests_ok, digests_bad;
+	unsigned long		 proved, missing, altered, injected, gaps;
+	long long		 newest_proved;	/* 0: none yet */
 	struct metrics_label	 labels[METRICS_LABELS_MAX];
 	size_t			 nlabels;
 };

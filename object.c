@@ -23,6 +23,7 @@
 #include "logfile.h"
 #include "msg.h"
 #include "object.h"
+#include "proof.h"
 #include "s3.h"
 #include "sig.h"
 #include "spool.h"
@@ -97,9 +98,12 @@ record_turn(void *arg)
 
 /* convert_object's question before each piece: stop? */
 static int
-stop_asked(void *arg)
+stop_asked(void *arg, const char *p, size_t len)
 {
-	turn(arg);
+	struct run	*r = arg;
+
+	proof_feed(r->proof, p, len);	/* the hash, in the same pass */
+	turn(r);
 	return sig_caught() != 0;
 }
 
@@ -184,6 +188,7 @@ raw_put(void *arg, const char *p, size_t len)
 		return -1;
 	}
 	ro->left -= len;
+	proof_feed(ro->r->proof, p, len);	/* checked and hashed */
 	if (ro->held && (spool_size(sp) + len >= SPOOL_MEM ||
 	    spool_write(sp, p, len) == -1)) {
 		ro->held = 0;
@@ -358,6 +363,7 @@ write_object(struct run *r, const char *bucket, const char *key,
 	src.data = body->data;
 	src.len = body->len;
 	src.fd = body->fd;
+	proof_start(r->proof);
 	/* Nothing reaches the log before the whole object proved good. */
 	if (r->o->format == -1)
 		res = write_raw(r, key, &src);
@@ -439,14 +445,14 @@ after_tomorrow(const char *day)
 	return strcmp(day, tomorrow) > 0;
 }
 
-/* Record the object, and where its folder has been listed up to. */
-static int
-record(struct run *r, const char *bucket, const char *key, const char *base)
+int
+object_record(struct run *r, const char *bucket, const char *key,
+    const char *base)
 {
 	size_t	folderlen;
 	char	day[11], folder[1200];
 
-	if (state_begin(r->st) == -1 || state_record(r->st, base) == -1)
+	if (state_record(r->st, base) == -1)
 		return -1;
 	if (!layout_key_day(key, &folderlen, day) ||
 	    folderlen >= sizeof(folder) || after_tomorrow(day))
@@ -464,6 +470,8 @@ object_process(struct run *r, const char *bucket, const char *key,
 	enum object_result	 res;
 	long long		 when;
 
+	if (r->proof != NULL && layout_is_digest(base))
+		return proof_digest(r, bucket, key, base, body);
 	r->n.bytes_in += body->len;
 	res = write_object(r, bucket, key, base, body);
 	if (res != OBJECT_DONE)
@@ -476,7 +484,9 @@ object_process(struct run *r, const char *bucket, const char *key,
 	 * commit leaves the object unrecorded and in the bucket: at worst
 	 * this one object is written again by the next run.
 	 */
-	if (record(r, bucket, key, base) == -1)
+	if (state_begin(r->st) == -1 ||
+	    object_record(r, bucket, key, base) == -1 ||
+	    proof_record(r->proof, bucket, key) == -1)
 		return OBJECT_FATAL;
 	if (r->o->delete && s3_delete(r->s3, bucket, key, &err) == -1)
 		return delete_failed(r, bucket, key, &err);

@@ -34,6 +34,14 @@ enum object_result	 object_failed(struct run *, const char *key,
 			    const char *what, const struct s3_error *err);
 
 /*
+ * Record the object (its basename), and where its folder has been listed
+ * up to, in the transaction the caller began (state_begin). 0, or -1
+ * (printed).
+ */
+int	 object_record(struct run *, const char *bucket, const char *key,
+	    const char *base);
+
+/*
  * With -D and -s: delete the objects recorded earlier whose delete failed
  * (-b's bucket; the queue mode's, each of -b's).
  * OBJECT_DONE (each deleted, or left for later with a message),

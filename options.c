@@ -30,6 +30,12 @@
 #define JOBS_MAX	64
 #define VISIBILITY_DEFAULT 300		/* the queue mode: seconds hidden */
 #define WAIT_DEFAULT	2		/* the queue mode: a cron run's poll */
+/*
+ * A log file no digest names is injected this many hours after its hour:
+ * AWS sets no bound on a backfill digest's lateness; a day covers the
+ * delays it has been seen to have and one missed daily run.
+ */
+#define DIGEST_GRACE_DEFAULT 24
 
 static const char usage_text[] =
 "usage: getawslog -b BUCKET -l FILE [-dDhj] [-J N] [-s FILE] [--format FORMAT]\n"
@@ -40,7 +46,8 @@ static const char usage_text[] =
 "                 [--max-inflated-size BYTES] [--max-output-size BYTES]\n"
 "                 [--max-line-bytes N] [--metrics FILE]\n"
 "                 [--discard FIELD=REGEX ...] [--account-alias NAME]\n"
-"                 [--check] [--version]\n"
+"                 [--validate-digests] [--digest-grace HOURS] [--check]\n"
+"                 [--version]\n"
 "       getawslog --import-wazuh-state FILE -b BUCKET -s FILE\n"
 "       getawslog --queue-url URL -b BUCKET[,BUCKET...] -l FILE [-dDj] [-J N]\n"
 "                 [-s FILE] [--format FORMAT] [--visibility-timeout SECONDS]\n"
@@ -97,6 +104,11 @@ static const char help_text[] =
 "                        credentials, the bucket's rights, the clock and\n"
 "                        the queue, a line each; change nothing; exit 0\n"
 "                        when all pass\n"
+"  --validate-digests    with -s: check CloudTrail's digest files (signature,\n"
+"                        chain, every log file they name); exit 7 on a\n"
+"                        missing, altered or injected file\n"
+"  --digest-grace=HOURS  how long after its hour a log file no digest names\n"
+"                        is injected (default 24, 0 none)\n"
 "  --version             show the version and exit\n"
 "\n"
 "Taking over from Wazuh's aws-s3 module:\n"
@@ -176,7 +188,7 @@ enum { OPT_VERSION = 256, OPT_REGION, OPT_ENDPOINT, OPT_PROFILE, OPT_FORMAT,
 	OPT_MAXINFLATED, OPT_AFTER, OPT_DRYRUN, OPT_PROGRESS, OPT_NOPROGRESS,
 	OPT_METRICS, OPT_DISCARD, OPT_QUEUEURL, OPT_VISIBILITY, OPT_WAIT,
 	OPT_FOLLOW, OPT_ALIAS, OPT_MAXOUTPUT, OPT_MAXLINE, OPT_WAZUHSTATE,
-	OPT_CHECK, OPT_CATCHUP };
+	OPT_CHECK, OPT_CATCHUP, OPT_VALIDATE, OPT_GRACE };
 
 static const struct option longopts[] = {
 	{ "bucket",	required_argument,	NULL, 'b' },
@@ -214,6 +226,8 @@ static const struct option longopts[] = {
 	{ "import-wazuh-state", required_argument, NULL, OPT_WAZUHSTATE },
 	{ "check",	no_argument,		NULL, OPT_CHECK },
 	{ "catch-up",	no_argument,		NULL, OPT_CATCHUP },
+	{ "validate-digests", no_argument,	NULL, OPT_VALIDATE },
+	{ "digest-grace", required_argument,	NULL, OPT_GRACE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -451,6 +465,7 @@ options_parse(int argc, char **argv, struct options *o)
 	o->max_output = OUTPUT_FLOOR;
 	o->visibility = VISIBILITY_DEFAULT;
 	o->wait = WAIT_DEFAULT;
+	o->digest_grace = DIGEST_GRACE_DEFAULT;
 	opterr = 0;
 	resolve_prefixes(argc, argv);
 	while ((c = getopt_long(argc, argv, ":b:l:jDds:hJ:", longopts,
@@ -581,6 +596,13 @@ options_parse(int argc, char **argv, struct options *o)
 		case OPT_WAZUHSTATE:
 			o->wazuh_state = optarg;
 			break;
+		case OPT_VALIDATE:
+			o->validate = 1;
+			break;
+		case OPT_GRACE:
+			o->digest_grace = parse_int(optarg, 0, 24 * 366,
+			    "--digest-grace");
+			break;
 		case OPT_LOCKWAIT:
 			o->lock_wait = parse_int(optarg, 0, 86400,
 			    "--lock-wait");
@@ -612,5 +634,8 @@ options_parse(int argc, char **argv, struct options *o)
 	if (o->wazuh_state != NULL && (o->state == NULL || o->bucket == NULL))
 		usage_error("option --import-wazuh-state: the state to write "
 		    "(-s) and the bucket (-b) are needed");
+	/* The hashes and the chains are kept in the state. */
+	if (o->validate && o->state == NULL)
+		usage_error("option --validate-digests: needs -s");
 	check_modes(o, walk_only, listing, queue_only);
 }

@@ -16,6 +16,8 @@
 #define EXIT_OBJECTS	4	/* some objects failed and were left alone */
 #define EXIT_TRANSIENT	5	/* some requests still failed after retries */
 #define EXIT_LOCKED	6	/* another run holds the lock */
+#define EXIT_INTEGRITY	7	/* a digest found a log file missing, altered
+				   or injected, a gap, or a digest invalid */
 
 #define OBJECT_MAX	((size_t)1 << 30)	/* compressed bytes per object */
 #define BUCKETS_MAX	64	/* the queue mode's -b buckets */
@@ -58,6 +60,8 @@ struct options {
 	size_t		 max_line;	/* --max-line-bytes, 0: none */
 	const char	*wazuh_state;	/* --import-wazuh-state FILE */
 	int		 check;		/* --check: a preflight, no run */
+	int		 validate;	/* --validate-digests (proof.c) */
+	int		 digest_grace;	/* hours before a file is injected */
 };
 
 struct counts {
@@ -77,6 +81,12 @@ struct counts {
 					   not understood, another bucket */
 	unsigned long	 messages_foreign; /* of those, naming another bucket */
 	int		 messages_transient;	/* one of those may pass later */
+	/* --validate-digests: digests and the log files they name. */
+	unsigned long	 digests_ok, digests_bad;
+	unsigned long	 files_proved, files_missing, files_altered,
+			 files_injected, files_pending;
+	unsigned long	 gaps;		/* digest hours missing in a chain */
+	long long	 newest_proved;	/* end of the newest hour proved */
 };
 
 struct engine;
@@ -84,6 +94,7 @@ struct s3;
 struct spool;
 struct state;
 struct logfile;
+struct proof;
 
 struct run {
 	const struct options	*o;
@@ -104,6 +115,7 @@ struct run {
 	 */
 	void			(*metrics_now)(struct run *);
 	void			*metrics_arg;
+	struct proof		*proof;	/* --validate-digests' (proof.c) */
 };
 
 #endif /* GETAWSLOG_RUN_H */

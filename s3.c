@@ -65,6 +65,7 @@ struct req {
 	char		*what;		/* "GET bucket/key", for -dd */
 	char		 region[S3_REGION_MAX];	/* this attempt's */
 	char		 named[S3_REGION_MAX];	/* x-amz-bucket-region */
+	struct s3_meta	 meta;		/* a GET's digest metadata */
 };
 
 /* ---------------------------------------------------------------- XML */
@@ -599,13 +600,19 @@ static void
 req_header(struct engine_xfer *x, const char *line, size_t len)
 {
 	struct req	*rq = x->owner;
-
 	char		 date[64];
 	struct tm	 tm;
 	const char	*end;
 
 	(void)engine_header_value(line, len, "x-amz-bucket-region", rq->named,
 	    sizeof(rq->named));
+	(void)engine_header_value(line, len, "x-amz-meta-signature",
+	    rq->meta.signature, sizeof(rq->meta.signature));
+	(void)engine_header_value(line, len, "x-amz-meta-signature-algorithm",
+	    rq->meta.algorithm, sizeof(rq->meta.algorithm));
+	(void)engine_header_value(line, len,
+	    "x-amz-meta-backfill-generation-timestamp", rq->meta.backfill,
+	    sizeof(rq->meta.backfill));
 	/* S3's clock, for --check (IMF-fixdate, as S3 writes it). */
 	if (len > 5 && (line[0] == 'D' || line[0] == 'd') &&
 	    engine_header_value(line, len, "date", date, sizeof(date))) {
@@ -893,6 +900,7 @@ s3_get_finish(struct s3_get *g, struct s3_body *out, struct s3_error *err)
 		goto out;
 	}
 	out->len = x->r.len;
+	out->meta = g->rq->meta;
 	if (x->fd >= 0) {
 		out->fd = x->fd;
 		x->fd = -1;

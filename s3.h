@@ -67,11 +67,23 @@ int	 s3_list_page(struct s3 *, const char *bucket,
 	    struct s3_list_page *out, struct s3_error *err);
 void	 s3_list_page_free(struct s3_list_page *);
 
+/*
+ * The user metadata CloudTrail puts on a digest (x-amz-meta-signature,
+ * -signature-algorithm, -backfill-generation-timestamp); "" when absent.
+ */
+#define S3_META_SIG_MAX	4100	/* hex of a 16384-bit signature */
+struct s3_meta {
+	char		 signature[S3_META_SIG_MAX];
+	char		 algorithm[32];
+	char		 backfill[64];
+};
+
 /* An object's body: in memory, or in an unnamed temporary file. */
 struct s3_body {
 	char		*data;		/* NULL when in fd */
 	size_t		 len;
 	int		 fd;		/* -1 when in data */
+	struct s3_meta	 meta;		/* a digest's metadata */
 };
 void	 s3_body_free(struct s3_body *);
 

@@ -30,6 +30,7 @@ struct state {
 						/* getawslog_undeleted */
 	sqlite3_stmt	*mark, *mark_set, *marks_any; /* getawslog_marks */
 	int		 marks;		/* it has rows: look there */
+	sqlite3_stmt	*q[STATE_Q_N];	/* proof.c's, prepared when asked */
 	const char	*path;
 };
 
@@ -49,7 +50,103 @@ static const char	 schema[] =
     "CREATE TABLE IF NOT EXISTS getawslog_undeleted (bucket TEXT NOT NULL, "
     "key TEXT NOT NULL, PRIMARY KEY (bucket, key));"
     "CREATE TABLE IF NOT EXISTS getawslog_marks (bucket TEXT NOT NULL, "
-    "folder TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (bucket, folder));";
+    "folder TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (bucket, folder));"
+    /*
+     * --validate-digests (proof.c): each log file's SHA-256 as ingested
+     * (named: 0 no digest named it yet, 1 one did, 2 reported injected);
+     * the files verified digests named, until settled; each trail's chain
+     * (its newest digest); verified digests, deleted with -D once their
+     * files are settled; the hours verified digests covered, per scope.
+     * New tables only: older state files gain them. WITHOUT ROWID: the
+     * key is the row, one B-tree rather than a table and its index.
+     */
+    "CREATE TABLE IF NOT EXISTS getawslog_hashes (bucket TEXT NOT NULL, "
+    "key TEXT NOT NULL, scope TEXT NOT NULL, hour INTEGER NOT NULL, "
+    "sha TEXT NOT NULL, named INTEGER NOT NULL DEFAULT 0, "
+    "PRIMARY KEY (bucket, key)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS getawslog_named (bucket TEXT NOT NULL, "
+    "key TEXT NOT NULL, sha TEXT NOT NULL, dbucket TEXT NOT NULL, "
+    "dkey TEXT NOT NULL, PRIMARY KEY (bucket, key, dbucket, dkey)) "
+    "WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS getawslog_chains (id TEXT PRIMARY KEY, "
+    "bucket TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, "
+    "end INTEGER NOT NULL, signature TEXT NOT NULL, sha TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS getawslog_digests (bucket TEXT NOT NULL, "
+    "key TEXT NOT NULL, PRIMARY KEY (bucket, key));"
+    "CREATE TABLE IF NOT EXISTS getawslog_windows (bucket TEXT NOT NULL, "
+    "scope TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, "
+    "PRIMARY KEY (bucket, scope, start)) WITHOUT ROWID;";
+
+/* proof.c's statements (enum state_q), on its tables. */
+static const char *const queries[STATE_Q_N] = {
+	[STATE_HASH_ADD] = "INSERT OR REPLACE INTO getawslog_hashes (bucket, "
+	    "key, scope, hour, sha, named) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+	[STATE_HASH_GET] = "SELECT sha FROM getawslog_hashes WHERE bucket = "
+	    "?1 AND key = ?2",
+	[STATE_HASH_NAMED] = "UPDATE getawslog_hashes SET named = ?3 WHERE "
+	    "bucket = ?1 AND key = ?2",
+	[STATE_NAMED_ADD] = "INSERT OR IGNORE INTO getawslog_named (bucket, "
+	    "key, sha, dbucket, dkey) VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* The files proved at once: their hashes marked, their rows gone. */
+	[STATE_PROVED_MARK] = "UPDATE getawslog_hashes AS h SET named = 1 "
+	    "WHERE named != 1 AND EXISTS (SELECT 1 FROM getawslog_named n "
+	    "WHERE n.bucket = h.bucket AND n.key = h.key AND n.sha = h.sha)",
+	[STATE_PROVED_DEL] = "DELETE FROM getawslog_named AS n WHERE EXISTS "
+	    "(SELECT 1 FROM getawslog_hashes h WHERE h.bucket = n.bucket AND "
+	    "h.key = n.key AND h.sha = n.sha)",
+	[STATE_NAMED_LIST] = "SELECT bucket, key, sha, dbucket, dkey FROM "
+	    "getawslog_named ORDER BY dbucket, dkey, bucket, key",
+	[STATE_NAMED_DEL] = "DELETE FROM getawslog_named WHERE bucket = ?1 "
+	    "AND key = ?2 AND dbucket = ?3 AND dkey = ?4",
+	[STATE_CHAIN_GET] = "SELECT key, end, signature, sha FROM "
+	    "getawslog_chains WHERE id = ?1",
+	[STATE_CHAIN_SET] = "INSERT OR REPLACE INTO getawslog_chains (id, "
+	    "bucket, scope, key, end, signature, sha) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7)",
+	[STATE_CHAIN_OLDEST] = "SELECT min(end) FROM getawslog_chains",
+	[STATE_DIGEST_ADD] = "INSERT OR IGNORE INTO getawslog_digests "
+	    "(bucket, key) VALUES (?1, ?2)",
+	[STATE_DIGEST_SETTLED] = "SELECT bucket, key FROM getawslog_digests d "
+	    "WHERE NOT EXISTS (SELECT 1 FROM getawslog_named n WHERE "
+	    "n.dbucket = d.bucket AND n.dkey = d.key) ORDER BY bucket, key",
+	[STATE_DIGEST_DEL] = "DELETE FROM getawslog_digests WHERE bucket = ?1 "
+	    "AND key = ?2",
+	[STATE_WINDOW_ADD] = "INSERT OR REPLACE INTO getawslog_windows "
+	    "(bucket, scope, start, end) VALUES (?1, ?2, ?3, ?4)",
+	/*
+	 * Files no digest named, whose hour and the hour after it verified
+	 * digests of their scope covered, once the grace (?1 seconds) after
+	 * that has passed until now (?2). A file of an hour whose digest is
+	 * missing or invalid is not judged: that hour is reported already.
+	 */
+	[STATE_INJECTED] = "SELECT h.bucket, h.key FROM getawslog_hashes h "
+	    "WHERE h.named = 0 AND h.hour + 3600 + CAST(?1 AS INTEGER) <= "
+	    "CAST(?2 AS INTEGER) AND EXISTS (SELECT 1 FROM getawslog_windows "
+	    "w WHERE w.bucket = h.bucket AND w.scope = h.scope AND w.start <= "
+	    "h.hour AND h.hour < w.end) AND EXISTS (SELECT 1 FROM "
+	    "getawslog_windows w WHERE w.bucket = h.bucket AND w.scope = "
+	    "h.scope AND w.start <= h.hour + 3600 AND h.hour + 3600 < w.end) "
+	    "ORDER BY h.bucket, h.key",
+	/* Old hours, unless a file not yet judged still needs them. */
+	[STATE_WINDOW_PRUNE] = "DELETE FROM getawslog_windows AS w WHERE "
+	    "w.end < ?1 AND NOT EXISTS (SELECT 1 FROM getawslog_hashes h "
+	    "WHERE h.bucket = w.bucket AND h.scope = w.scope AND h.named = 0 "
+	    "AND h.hour < w.end + 3600)",
+	/*
+	 * Files proved and a month old: no digest names them again; files
+	 * never judged (their hour had no verified digest) a year behind the
+	 * newest.
+	 */
+	[STATE_HASH_PRUNE] = "DELETE FROM getawslog_hashes WHERE (named > 0 "
+	    "AND hour < CAST(?1 AS INTEGER)) OR hour < (SELECT max(hour) FROM "
+	    "getawslog_hashes) - 31536000",
+	/*
+	 * Chains a month behind the newest: a trail or region gone (by the
+	 * chains' own times, so that old history read now keeps its own).
+	 */
+	[STATE_CHAIN_PRUNE] = "DELETE FROM getawslog_chains WHERE end < "
+	    "(SELECT max(end) FROM getawslog_chains) - 2678400",
+};
 
 static const struct {
 	size_t		 off;
@@ -101,6 +198,8 @@ state_close(struct state *st)
 		return;
 	for (i = 0; i < NSTATEMENTS; i++)
 		sqlite3_finalize(*STMT(st, i));
+	for (i = 0; i < STATE_Q_N; i++)
+		sqlite3_finalize(st->q[i]);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	free(st);
@@ -466,4 +565,46 @@ state_mark(struct state *st, const char *bucket, const char *folder,
 		return -1;
 	st->marks = 1;
 	return 0;
+}
+
+int
+state_query(struct state *st, enum state_q which, const char *const *args,
+    int nargs, state_row_fn row, void *arg)
+{
+	sqlite3_stmt	*s;
+	const char	*cols[STATE_COLS_MAX];
+	int		 i, n, rc, rows = 0;
+
+	if (st == NULL)
+		return 0;
+	if (st->q[which] == NULL && sqlite3_prepare_v2(st->db,
+	    queries[which], -1, &st->q[which], NULL) != SQLITE_OK) {
+		state_error(st);
+		return -1;
+	}
+	s = st->q[which];
+	sqlite3_reset(s);
+	for (i = 0; i < nargs; i++)
+		sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n = sqlite3_column_count(s);
+		if (n > STATE_COLS_MAX)
+			n = STATE_COLS_MAX;
+		for (i = 0; i < n; i++)
+			if ((cols[i] = (const char *)sqlite3_column_text(s,
+			    i)) == NULL)
+				cols[i] = "";
+		rows++;
+		if (row != NULL && row(arg, n, cols) == -1) {
+			sqlite3_reset(s);
+			return -1;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		state_error(st);
+		return -1;
+	}
+	/* A change: the rows it changed. */
+	return sqlite3_stmt_readonly(s) ? rows : sqlite3_changes(st->db);
 }

@@ -72,4 +72,31 @@ int	 state_record(struct state *, const char *name);
 int	 state_commit(struct state *);
 int	 state_rollback(struct state *);
 
+/*
+ * --validate-digests' records (proof.c), each a statement on its tables
+ * (state.c says what each takes and returns).
+ */
+enum state_q {
+	STATE_HASH_ADD, STATE_HASH_GET, STATE_HASH_NAMED, STATE_NAMED_ADD,
+	STATE_PROVED_MARK, STATE_PROVED_DEL,
+	STATE_NAMED_LIST, STATE_NAMED_DEL, STATE_CHAIN_GET, STATE_CHAIN_SET,
+	STATE_CHAIN_OLDEST, STATE_DIGEST_ADD, STATE_DIGEST_SETTLED,
+	STATE_DIGEST_DEL, STATE_WINDOW_ADD, STATE_INJECTED, STATE_HASH_PRUNE,
+	STATE_WINDOW_PRUNE, STATE_CHAIN_PRUNE, STATE_Q_N
+};
+#define STATE_COLS_MAX	8
+
+/* One row's columns as text ("" for NULL): 0, or -1 to stop (an error). */
+typedef int	(*state_row_fn)(void *arg, int ncols, const char *const *cols);
+
+/*
+ * Run which with args bound (texts; SQLite compares numbers written as
+ * text as numbers where the column is INTEGER), row called for each row
+ * (NULL: none). The rows' number (a change: the rows changed; 0 without
+ * a state), or -1 (printed, or row's -1). The columns are valid only
+ * inside row.
+ */
+int	 state_query(struct state *, enum state_q which,
+	    const char *const *args, int nargs, state_row_fn row, void *arg);
+
 #endif /* GETAWSLOG_STATE_H */

@@ -274,7 +274,9 @@ walk_folder(struct walk *w, const char *folder, int depth)
 		walk_region(w, folder);
 		break;
 	case LAYOUT_DIGESTS:
-		/* Never processed: not worth listing. */
+		/* Processed only when checked (proof.c). */
+		if (w->r->proof != NULL)
+			walk_tree(w, folder, depth);
 		break;
 	case LAYOUT_ABOVE:
 		walk_tree(w, folder, depth);

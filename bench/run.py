@@ -7,7 +7,7 @@
 
 Starts the local S3 of the tests (moto behind the SigV4-verifying front,
 tests/s3env.py) on 127.0.0.1, seeds it with CloudTrail-shaped objects
-(deterministic seed) and runs six scenarios, each --reps times (default 3);
+(deterministic seed) and runs seven scenarios, each --reps times (default 3);
 figures are medians.
 
   a  wall         400 objects, 25 ms added to every request: getawslog -j
@@ -30,6 +30,11 @@ figures are medians.
                   ('{"Records":[{"a":"AAAA...', 4 GiB inflated from about
                   4 MB; --quick: 256 MiB) between two good objects: exit
                   4, the bomb named, the others written, peak RSS, wall.
+  g  digests      the objects of b plus their CloudTrail digests (one an
+                  hour per account and region, signed with a key of the
+                  bench's that the front serves through ListPublicKeys),
+                  in a bucket of their own: client CPU of getawslog -j -s
+                  with --validate-digests vs without (fresh state each).
   f  queue        the objects of a as S3 event notifications in an SQS
                   queue (moto's, behind the front), 25 ms added to every
                   request: `getawslog --queue-url -j` alone, then two at
@@ -569,6 +574,63 @@ def scenario_cpu(env, cfg, items, files, res):
     return out
 
 
+def seed_digests(env, items, bucket):
+    """items (seed_objects') into bucket, with a signed digest for each
+    hour of each account and region (tests/ctrail.py)."""
+    import gzip
+    import ctrail
+    key = ctrail.Key()
+    hours = {}
+    for k, body, _ in items:
+        base = k.rsplit("/", 1)[1]
+        account, _, region, stamp = base.split("_")[:4]
+        when = dt.datetime.strptime(stamp, "%Y%m%dT%H%MZ").replace(
+            tzinfo=dt.timezone.utc)
+        end = when.replace(minute=0) + dt.timedelta(hours=1)
+        hours.setdefault((account, region, end), []).append(
+            (k, gzip.decompress(body)))
+    env.put_many(bucket, [(k, b) for k, b, _ in items])
+    first = min(e for _, _, e in hours) - dt.timedelta(hours=2)
+    last = max(e for _, _, e in hours) + dt.timedelta(hours=2)
+    for r in REGIONS:
+        key.serve(env, r, first, last)
+    trail = ctrail.Trail(env, bucket, key=key)
+    for (account, region, end) in sorted(hours):
+        trail.digest(account, region, end, hours[(account, region, end)])
+    return len(hours)
+
+
+def scenario_digests(env, cfg, items, res):
+    """-j -s with and without --validate-digests on the objects of b and
+    their digests."""
+    bucket = "bench-digests"
+    env.latency_ms = 0
+    env.make_bucket(bucket)
+    ndigests = seed_digests(env, items, bucket)
+    nbytes = sum(n for _, _, n in items)
+    runs = {"off": [], "on": []}
+    for rep in range(cfg.reps):
+        d = env.tempdir()
+        off = check_rc(getawslog(env, bucket, os.path.join(d, "off.log"),
+                                 ["-j", "-s", os.path.join(d, "off.db")],
+                                 objects=len(items), nbytes=nbytes),
+                       "getawslog -j -s")
+        on = run_child(env, [BINARY, "-b", bucket, "-l",
+                             os.path.join(d, "on.log"), "-j", "-s",
+                             os.path.join(d, "on.db"), "--validate-digests",
+                             "--digest-grace", "0"],
+                       objects=len(items), nbytes=nbytes)
+        check_rc(on, "getawslog -j -s --validate-digests")
+        runs["off"].append(off)
+        runs["on"].append(on)
+        log("  g rep %d: cpu without %.3fs  with --validate-digests %.3fs"
+            % (rep + 1, off.cpu, on.cpu))
+    out = {k: summary(v) for k, v in runs.items()}
+    out["digests"] = ndigests
+    res["g_digests"] = out
+    return out
+
+
 def scenario_incremental(env, cfg, trail, res):
     env.latency_ms = 0
     today = dt.datetime.now(dt.timezone.utc).replace(
@@ -865,6 +927,10 @@ def table(res):
                               "getawslog_shm": "getawslog -j, log on tmpfs",
                               "getawslog_state": "getawslog -j -s (ref.)"}
                     .get(who, "getawslog -j"), res["b_cpu"][who])
+    if "g_digests" in res:
+        g = res["g_digests"]
+        add("g digests", "getawslog -j -s", g["off"])
+        add("g digests", "... --validate-digests", g["on"])
     if "c_incremental" in res:
         for hist, s in res["c_incremental"].items():
             add("c incr %s+%d" % (hist, s["new"]), "getawslog -j -s", s)
@@ -920,6 +986,11 @@ def targets(res):
             "<= 0.5x", r3 <= 0.5, vs("getawslog_raw").lstrip("; "))
         add("b: getawslog -j CPU >= 5x less than the baseline's",
             round(r2, 2), ">= 5x", r2 >= 5)
+    if "g_digests" in res:
+        g = res["g_digests"]
+        r = g["on"]["cpu"] / g["off"]["cpu"]
+        add("g: -j -s --validate-digests CPU <= 1.1x without (%d digests)"
+            % g["digests"], round(r, 3), "<= 1.1x", r <= 1.1)
     if "c_incremental" in res:
         c = res["c_incremental"]
         counts = {h: s["requests"].get("LIST", 0) for h, s in c.items()}
@@ -958,7 +1029,7 @@ def main():
                     help="fewer objects, 1 repetition: a smoke run")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 if a target fails")
-    ap.add_argument("--only", default="a,b,c,d,e,f",
+    ap.add_argument("--only", default="a,b,c,d,e,f,g",
                     help="scenarios to run, e.g. a,b")
     ap.add_argument("--json", default=None,
                     help="where to write the results (default "
@@ -1018,7 +1089,7 @@ def main():
     with S3Env({AKID: SECRET}) as env:
         trail = Trail(SEED)
         try:
-            if only & {"a", "b", "f"}:
+            if only & {"a", "b", "f", "g"}:
                 t0 = time.perf_counter()
                 env.make_bucket("bench-trail")
                 items = seed_objects(trail, cfg.objects,
@@ -1049,6 +1120,8 @@ def main():
                     scenario_cpu(env, cfg, items, files, res)
                 if "f" in only:
                     scenario_queue(env, cfg, items, res)
+                if "g" in only:
+                    scenario_digests(env, cfg, items, res)
             if "c" in only:
                 scenario_incremental(env, cfg, trail, res)
             if "d" in only:

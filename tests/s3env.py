@@ -69,8 +69,8 @@ API
                                 # HEAD: their other requests (DeleteObject,
                                 # PutObject, ...) get 403 AccessDenied with
                                 # S3's XML body, after the signature check
-        env.denied              # set of access keys refused every S3 and
-                                # SQS request (AccessDenied) after the
+        env.denied              # set of access keys refused every S3, SQS
+                                # and CloudTrail request (AccessDenied) after the
                                 # signature check: a key with no rights
         env.identities          # access key -> the ARN STS
                                 # GetCallerIdentity answers (the front
@@ -874,6 +874,9 @@ class FrontHandler(socketserver.StreamRequestHandler):
             return self.process_sqs(req, headers, body, keep)
         if signed_for == "sts":
             return self.process_sts(req, headers, body, keep)
+        if signed_for in ("cloudtrail", "organizations"):
+            return self.process_json_service(req, headers, body, keep,
+                                             signed_for)
         if env.latency_ms:
             time.sleep(env.latency_ms / 1000.0)
         target = req.path + ("?" + req.query if req.query else "")
@@ -1087,6 +1090,67 @@ class FrontHandler(socketserver.StreamRequestHandler):
                          fault=kind if kind in ("reset", "truncate", "length")
                          else None, lie=fault)
 
+    # -- CloudTrail and Organizations (moto has no ListPublicKeys)
+    def process_json_service(self, req, headers, body, keep, service):
+        """CloudTrail's ListPublicKeys and DescribeTrails, Organizations'
+        DescribeOrganization (JSON protocol), answered from env.ct_keys,
+        env.ct_trails and env.org_id; the signature checked for the
+        service."""
+        env = self.env
+        req.service = service
+        lower = {n.lower(): v for n, v in headers}
+        action = lower.get("x-amz-target", "").rsplit(".", 1)[-1]
+        req.op = action or "OTHER"
+        secrets, tokens = env._keys()
+        note_auth(req, headers)
+        ctype = "application/x-amz-json-1.1"
+
+        def error(status, code, message):
+            data = json.dumps({"__type": code, "message": message})
+            return self.send(req, status, [("Content-Type", ctype)],
+                             data.encode(), keep)
+        try:
+            verify_request(req.method, req.path, req.query, headers, body,
+                           secrets, tokens, now=time.time(), service=service)
+        except AuthError as err:
+            return error(403, err.code, err.message or err.code)
+        with env._lock:
+            denied = req.access_key in env.denied
+        if denied:
+            return error(400, "AccessDeniedException", "User is not "
+                         "authorized to perform: %s:%s" % (service, action))
+        fault = env._take_fault(req)
+        if fault and fault.kind == "status":
+            return error(fault.status, fault.code, fault.message or fault.code)
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            return error(400, "SerializationException", "not JSON")
+        if action == "ListPublicKeys":
+            start = params.get("StartTime", 0)
+            end = params.get("EndTime", time.time())
+            with env._lock:
+                keys = [k for k in env.ct_keys
+                        if k["region"] == req.region
+                        and k["ValidityStartTime"] <= end
+                        and k["ValidityEndTime"] >= start]
+            out = {"PublicKeyList": [
+                {n: k[n] for n in ("Value", "ValidityStartTime",
+                                   "ValidityEndTime", "Fingerprint")}
+                for k in keys]}
+        elif action == "DescribeTrails":
+            with env._lock:
+                out = {"trailList": list(env.ct_trails)}
+        elif action == "DescribeOrganization":
+            out = {"Organization": {"Id": env.org_id,
+                                    "Arn": "arn:aws:organizations::%s:"
+                                    "organization/%s" % ("1" * 12,
+                                                          env.org_id)}}
+        else:
+            return error(400, "InvalidAction", action)
+        return self.send(req, 200, [("Content-Type", ctype)],
+                         json.dumps(out).encode(), keep)
+
     def forward(self, req, headers, body, drop_token=False):
         query = req.query
         if drop_token:
@@ -1175,6 +1239,9 @@ class S3Env:
         self.connections = 0
         self.latency_ms = 0
         self.accept_sts = False
+        self.ct_keys = []           # CloudTrail's public keys (cloudtrail.py)
+        self.ct_trails = []         # DescribeTrails' answer
+        self.org_id = "o-test"
         self.in_flight = 0          # requests being answered
         self._tokens_out = {}
         self._tokens_in = {}
@@ -1258,6 +1325,8 @@ class S3Env:
             self.connections = 0
             self.latency_ms = 0
             self.accept_sts = False
+            del self.ct_keys[:]
+            del self.ct_trails[:]
             self._tokens_out.clear()
             self._tokens_in.clear()
             self.queue_regions.clear()

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: ISC
-"""The benchmark (bench/run.py) still runs: a --quick run of all six
+"""The benchmark (bench/run.py) still runs: a --quick run of all seven
 scenarios against the built binary ($GETAWSLOG), checked for what does
 not depend on timing: every run succeeded, getawslog's -j output is the
 Python baseline's byte for byte, the incremental listing's LIST requests
@@ -58,9 +58,9 @@ class BenchTests(unittest.TestCase):
         self.assertEqual(self.proc.returncode, 0, self.show())
         self.assertIsNone(self.res.get("failed"), self.show())
         for k in ("a_wall", "b_cpu", "c_incremental", "d_memory",
-                  "e_stream", "f_queue"):
+                  "e_stream", "f_queue", "g_digests"):
             self.assertIn(k, self.res, self.show())
-        self.assertEqual(len(self.res["targets"]), 9)
+        self.assertEqual(len(self.res["targets"]), 10)
         # Scenario b: raw mode's CPU too, and igzip beside zcat where
         # Debian's isal is installed.
         self.assertIn("getawslog_raw", self.res["b_cpu"])
@@ -69,8 +69,17 @@ class BenchTests(unittest.TestCase):
         self.assertEqual(self.res["config"]["binary"], s3env.binary_path())
         # The table and a verdict per target are printed.
         out = self.proc.stdout.decode()
-        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 9,
+        self.assertEqual(out.count("\nPASS  ") + out.count("\nFAIL  "), 10,
                          self.show())
+
+    def test_digests_scenario(self):
+        """g: both runs exited 0 (every digest verified, every file
+        proved), one GET per digest more, one ListPublicKeys."""
+        g = self.res.get("g_digests", {})
+        self.assertIn("on", g, self.show())
+        on, off = g["on"]["requests"], g["off"]["requests"]
+        self.assertEqual(on.get("GET", 0) - off.get("GET", 0), g["digests"])
+        self.assertEqual(on.get("ListPublicKeys"), 1)
 
     def test_output_is_the_baselines(self):
         self.assertIs(self.res.get("a_wall", {}).get("same_output"), True,

@@ -160,6 +160,40 @@ class CheckTests(unittest.TestCase):
         self.assertNotIn("get", v)
         self.assertNothingChanged()
 
+    def test_digests(self):
+        """--validate-digests: one ListPublicKeys, as validation asks it;
+        refused, or no key of the last day, fails."""
+        try:
+            import ctrail
+        except ImportError as e:
+            self.skipTest("python's cryptography missing: %s" % e)
+        import datetime as dt
+        now = dt.datetime.now(dt.timezone.utc)
+        args = ["--validate-digests"]
+        p, got = self.check(args=args)
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertEqual(got["digests"][0], "FAIL", got)
+        self.assertIn("no key", got["digests"][1])
+        ctrail.Key().serve(self.env, "us-east-1", now - dt.timedelta(days=30),
+                           now + dt.timedelta(days=30))
+        p, got = self.check(args=args)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(got["digests"],
+                         ("ok", "cloudtrail:ListPublicKeys allowed in "
+                                "us-east-1: 1 key of the last day"))
+        self.assertEqual(self.env.count(op="ListPublicKeys"), 1)
+        self.assertNothingChanged()
+        self.env.denied.add("AKIDNONE")
+        p, got = self.check("AKIDNONE", args)
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertEqual(got["digests"][0], "FAIL", got)
+        self.assertIn("AccessDenied", got["digests"][1])
+        # without --validate-digests, no such check and no such request
+        del self.env.requests[:]
+        p, got = self.check()
+        self.assertNotIn("digests", got)
+        self.assertEqual(self.env.count(op="ListPublicKeys"), 0)
+
     def test_wrong_secret(self):
         p, got = self.check(env={"AWS_SECRET_ACCESS_KEY": "not-it"})
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)

@@ -30,9 +30,11 @@ static int	calls, stop_at;
 
 /* A stop callback that counts the pieces, and asks to stop at stop_at. */
 static int
-counting_stop(void *arg)
+counting_stop(void *arg, const char *p, size_t len)
 {
 	(void)arg;
+	(void)p;
+	(void)len;
 	return ++calls == stop_at;
 }
 

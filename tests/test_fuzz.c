@@ -27,6 +27,7 @@ int	fuzz_inflate(const uint8_t *, size_t);
 int	fuzz_notify(const uint8_t *, size_t);
 int	fuzz_sqs_receive(const uint8_t *, size_t);
 int	fuzz_convert(const uint8_t *, size_t);
+int	fuzz_digest(const uint8_t *, size_t);
 
 static const struct target {
 	const char	*name;
@@ -43,6 +44,7 @@ static const struct target {
 	{ "notify",		"notify",	fuzz_notify },
 	{ "sqs_receive",	"sqs_receive",	fuzz_sqs_receive },
 	{ "convert",		"flatten",	fuzz_convert },
+	{ "digest",		"digest",	fuzz_digest },
 };
 
 /* Run fn on every file in dir; the number of files, -1 if no dir. */

@@ -31,6 +31,9 @@ test_classify(void)
 		    LAYOUT_REGION, "123456789012_CloudTrail-Insight_us-east-1_" },
 		{ "AWSLogs/123456789012/CloudTrail-Digest/", LAYOUT_DIGESTS,
 		    NULL },
+		/* Listed from a day only when digests are checked. */
+		{ "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/",
+		    LAYOUT_REGION, "123456789012_CloudTrail-Digest_us-east-1_" },
 		{ "AWSLogs/12345678901/", LAYOUT_OTHER, NULL },
 		{ "AWSLogs/12345678901x/", LAYOUT_OTHER, NULL },
 		{ "AWSLogs/123456789012/Config/us-east-1/", LAYOUT_OTHER, NULL },
@@ -159,6 +162,52 @@ test_key_day(void)
 	CHECK(layout_key_day("", &len, day) == 0, "empty");
 }
 
+static void
+test_digest_name(void)
+{
+	struct layout_digest	d;
+	char			scope[LAYOUT_SCOPE_MAX];
+
+	CHECK(layout_digest_name("p/AWSLogs/o-abc/111122223333/"
+	    "CloudTrail-Digest/us-east-2/2015/08/17/111122223333_CloudTrail-"
+	    "Digest_us-east-2_my_trail_eu-west-1_20150817T150131Z.json.gz",
+	    &d) == 1, "org digest");
+	CHECK_STR(d.scope, "p/AWSLogs/o-abc/111122223333/us-east-2/", "scope");
+	CHECK_STR(d.account, "111122223333", "account");
+	CHECK_STR(d.region, "us-east-2", "region");
+	CHECK_STR(d.trail, "my_trail", "a trail with '_'");
+	CHECK_STR(d.home, "eu-west-1", "home");
+	CHECK(d.when == 1439823691LL && !d.backfill, "time %lld", d.when);
+	CHECK(layout_digest_name("AWSLogs/111122223333/CloudTrail-Digest/"
+	    "us-east-2/2015/08/17/111122223333_CloudTrail-Digest_us-east-2_t_"
+	    "us-east-2_20150817T150131Z_backfill.json.gz", &d) == 1 &&
+	    d.backfill && strcmp(d.trail, "t") == 0, "backfill");
+	/* Not digests: a log file, another account's name, a bad time. */
+	CHECK(!layout_digest_name("AWSLogs/111122223333/CloudTrail/us-east-2/"
+	    "2015/08/17/111122223333_CloudTrail_us-east-2_20150817T1445Z_x."
+	    "json.gz", &d), "log file");
+	CHECK(!layout_digest_name("AWSLogs/111122223333/CloudTrail-Digest/"
+	    "us-east-2/2015/08/17/999922223333_CloudTrail-Digest_us-east-2_t_"
+	    "us-east-2_20150817T150131Z.json.gz", &d), "another account");
+	CHECK(!layout_digest_name("AWSLogs/111122223333/CloudTrail-Digest/"
+	    "us-east-2/2015/08/17/111122223333_CloudTrail-Digest_us-west-2_t_"
+	    "us-east-2_20150817T150131Z.json.gz", &d), "another region");
+	CHECK(!layout_digest_name("AWSLogs/111122223333/CloudTrail-Digest/"
+	    "us-east-2/2015/08/17/111122223333_CloudTrail-Digest_us-east-2_t_"
+	    "us-east-2_20150817T156131Z.json.gz", &d), "bad time");
+	CHECK(!layout_digest_name("AWSLogs/111122223333/CloudTrail-Digest/"
+	    "us-east-2/2015/08/17/111122223333_CloudTrail-Digest_us-east-2_"
+	    "us-east-2_20150817T150131Z.json.gz", &d), "no trail");
+	CHECK(layout_scope("AWSLogs/111122223333/CloudTrail/us-east-2/2015/08/"
+	    "17/x.json.gz", scope, sizeof(scope)) == 1 &&
+	    strcmp(scope, "AWSLogs/111122223333/us-east-2/") == 0,
+	    "a log file's scope");
+	CHECK(!layout_scope("AWSLogs/111122223333/Config/us-east-2/2015/08/"
+	    "17/x.json.gz", scope, sizeof(scope)), "not CloudTrail's");
+	CHECK(!layout_scope("AWSLogs/111122223333/CloudTrail/us-east-2/2015/"
+	    "08/17/x.json.gz", scope, 10), "too long");
+}
+
 int
 main(void)
 {
@@ -167,5 +216,6 @@ main(void)
 	test_object_time();
 	test_is_digest();
 	test_key_day();
+	test_digest_name();
 	UNIT_DONE();
 }

@@ -318,10 +318,53 @@ test_parse(void)
 	CHECK(prev.last_success == 0, "a value of 100 digits");
 }
 
+/* --validate-digests' families: only with it, each result its sample. */
+static void
+test_digests(void)
+{
+	struct metrics		 m;
+	struct metrics_prev	 prev = { 0, 0 };
+	char			 text[METRICS_TEXT_MAX], line[512];
+
+	sample_run(&m);
+	CHECK(metrics_format(&m, &prev, text, sizeof(text)) > 0, "no digests");
+	CHECK(strstr(text, "getawslog_last_run_digests") == NULL,
+	    "not without --validate-digests");
+	m.digests = 1;
+	m.digests_ok = 20;
+	m.digests_bad = 1;
+	m.proved = 200;
+	m.missing = 2;
+	m.altered = 3;
+	m.injected = 4;
+	m.gaps = 5;
+	m.newest_proved = 1709254891;
+	CHECK(metrics_format(&m, &prev, text, sizeof(text)) > 0, "digests");
+	CHECK(strstr(text, "getawslog_last_run_digests{bucket=\"trail\","
+	    "result=\"verified\"} 20\n") != NULL, "verified");
+	CHECK(strstr(text, "getawslog_last_run_digests{bucket=\"trail\","
+	    "result=\"invalid\"} 1\n") != NULL, "invalid");
+	CHECK(strstr(text, "getawslog_last_run_log_files{bucket=\"trail\","
+	    "result=\"proved\"} 200\n") != NULL, "proved");
+	CHECK(strstr(text, "getawslog_last_run_log_files{bucket=\"trail\","
+	    "result=\"missing\"} 2\n") != NULL, "missing");
+	CHECK(strstr(text, "getawslog_last_run_log_files{bucket=\"trail\","
+	    "result=\"altered\"} 3\n") != NULL, "altered");
+	CHECK(strstr(text, "getawslog_last_run_log_files{bucket=\"trail\","
+	    "result=\"injected\"} 4\n") != NULL, "injected");
+	CHECK_STR(line_of(text, "getawslog_last_run_digest_chain_gaps", line,
+	    sizeof(line)), "getawslog_last_run_digest_chain_gaps{bucket="
+	    "\"trail\"} 5", "gaps");
+	CHECK_STR(line_of(text, "getawslog_newest_proved_timestamp_seconds",
+	    line, sizeof(line)), "getawslog_newest_proved_timestamp_seconds{"
+	    "bucket=\"trail\"} 1709254891", "newest proved");
+}
+
 int
 main(void)
 {
 	test_format();
+	test_digests();
 	test_labels();
 	test_parse();
 	UNIT_DONE();

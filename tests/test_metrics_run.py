@@ -642,7 +642,7 @@ class PrometheusTests(Base):
         q = subprocess.run([PROMTOOL, "check", "rules", RULES],
                            capture_output=True, timeout=60)
         self.assertEqual(q.returncode, 0, q.stdout + q.stderr)
-        self.assertIn(b"SUCCESS: 2 rules found", q.stdout)
+        self.assertIn(b"SUCCESS: 4 rules found", q.stdout)
         # Series as node_exporter exports them; time() starts at 0, so
         # a value of -3000 is 3000 s before the test's start. Points every
         # 10m; at 5m the success is 3300 s old (no alert), at 30m 4800
@@ -705,6 +705,54 @@ tests:
         q = subprocess.run([PROMTOOL, "test", "rules", f.name],
                            capture_output=True, timeout=60)
         self.assertNotEqual(q.returncode, 0, "a wrong expectation passed")
+
+    def test_digest_alert_rules(self):
+        """GetawslogIntegrity fires on exit status 7; GetawslogProofLag
+        when the newest hour proved is over three hours old, never while
+        nothing was proved yet (0)."""
+        lab = '{bucket="b",instance="h:9100",job="node"}'
+        test = """
+rule_files:
+  - %s
+evaluation_interval: 1m
+tests:
+  - interval: 10m
+    input_series:
+      - series: 'getawslog_last_run_exit_status%s'
+        values: '0 0 7 7'
+      - series: 'getawslog_newest_proved_timestamp_seconds%s'
+        values: '1x30'
+      - series: 'getawslog_newest_proved_timestamp_seconds{bucket="none",instance="h:9100",job="node"}'
+        values: '0x30'
+    alert_rule_test:
+      - eval_time: 10m
+        alertname: GetawslogIntegrity
+        exp_alerts: []
+      - eval_time: 20m
+        alertname: GetawslogIntegrity
+        exp_alerts:
+          - exp_labels: {severity: critical, bucket: b, instance: "h:9100", job: node}
+            exp_annotations:
+              summary: "CloudTrail integrity finding (b)"
+              description: "The last getawslog run on h:9100 found CloudTrail log files missing, altered or injected, or digests invalid or missing, in bucket b; see getawslog_last_run_log_files and the SIEM's alerts."
+      - eval_time: 170m
+        alertname: GetawslogProofLag
+        exp_alerts: []
+      - eval_time: 190m
+        alertname: GetawslogProofLag
+        exp_alerts:
+          - exp_labels: {severity: warning, bucket: b, instance: "h:9100", job: node}
+            exp_annotations:
+              summary: "No CloudTrail digest proved for over three hours (b)"
+              description: "The newest hour proved by a CloudTrail digest in bucket b on h:9100 ended 3h 9m 59s ago."
+""" % (RULES, lab, lab)
+        with tempfile.NamedTemporaryFile("w", suffix=".yml",
+                                         dir=self.env.tempdir(),
+                                         delete=False) as f:
+            f.write(test)
+        q = subprocess.run([PROMTOOL, "test", "rules", f.name],
+                           capture_output=True, timeout=60)
+        self.assertEqual(q.returncode, 0, (q.stdout + q.stderr).decode())
 
 
 if __name__ == "__main__":
