@@ -2,11 +2,19 @@
 /*
  * logfile.c - appending objects to the log, and when they reach the disk.
  *
+ * The log is opened once (O_APPEND, by fileutil.c's walk) and kept open
+ * while its path still names the same file: each object begins with one
+ * stat(2) of the path, and only when logrotate has moved or removed the
+ * file (another inode, or none) is the kept fd let go and the path opened
+ * again, by the walk. Following the path there is safe: a link met on the
+ * way can only lead back to the file already held. A copytruncate is
+ * followed by O_APPEND itself.
+ *
  * With -s or -D each object's lines are synced before it is recorded or
  * deleted: a crash then loses nothing and repeats at most one object.
  * Without them nothing follows the write (the next run reads the bucket
- * again), so the fd written last is kept open and synced once, at the end
- * of the run, or when logrotate has moved the file away.
+ * again), so the log is synced once, at the end of the run, or when
+ * logrotate has moved the file away.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,18 +37,19 @@
 struct logfile {
 	const char	*path;
 	int		 sync_each;
-	/* The object being written. */
+	/* The log held open (-1: none), and the file it is. */
 	int		 fd;
-	off_t		 start;		/* where it starts; -1 before fstat */
+	dev_t		 dev;
+	ino_t		 ino;
 	int		 regular;	/* a file (not /dev/null, a FIFO, a tty) */
+	int		 dirty;		/* written since its last sync */
+	/* The object being written. */
+	int		 writing;
+	off_t		 start;		/* where it starts; -1 if unknown */
 	char		*buf;
 	size_t		 len;
 	int		 err;		/* errno of the first failed write */
 	unsigned long long bytes;
-	/* The log written last without a sync (sync_each off). */
-	int		 dirty_fd;
-	dev_t		 dirty_dev;
-	ino_t		 dirty_ino;
 };
 
 static void
@@ -65,30 +74,6 @@ open_log(const struct logfile *lf)
 	if (fd == -1)
 		cannot(lf, "open", errno);
 	return fd;
-}
-
-struct logfile *
-logfile_open(const char *path, int sync_each)
-{
-	struct logfile	*lf;
-	int		 fd;
-
-	if ((lf = calloc(1, sizeof(*lf))) == NULL ||
-	    (lf->buf = malloc(LOG_BUF)) == NULL) {
-		free(lf);
-		printf("ERROR: Cannot open %s (%s)\n", path, strerror(ENOMEM));
-		return NULL;
-	}
-	lf->path = path;
-	lf->sync_each = sync_each;
-	lf->fd = -1;
-	lf->dirty_fd = -1;
-	if ((fd = open_log(lf)) == -1) {
-		logfile_close(lf);
-		return NULL;
-	}
-	close(fd);
-	return lf;
 }
 
 /* write(2) all of p, unless an error sticks in lf->err. */
@@ -131,22 +116,92 @@ logfile_write(void *arg, const char *p, size_t len)
 	return lf->err ? -1 : 0;
 }
 
-/* Close the object's fd; the first error is kept in lf->err. */
-static void
-close_object(struct logfile *lf)
+/*
+ * Let the held fd go: synced first if written since its last sync (the
+ * lines of a log logrotate moved away reach the disk before the new one
+ * is written). 0, or -1 (printed) if lines may not be on disk.
+ */
+static int
+let_go(struct logfile *lf)
 {
-	if (lf->fd != -1 && close(lf->fd) == -1 && lf->err == 0)
-		lf->err = errno;
+	int	fd = lf->fd, err = 0;
+
+	if (fd == -1)
+		return 0;
 	lf->fd = -1;
+	if (lf->dirty && fdatasync(fd) == -1)
+		err = errno;
+	lf->dirty = 0;
+	if (close(fd) == -1 && err == 0)
+		err = errno;
+	if (err == 0)
+		return 0;
+	cannot(lf, "write", err);
+	return -1;
+}
+
+/*
+ * Hold the log open: the fd held, when the path still names its file (one
+ * stat), else the path opened anew by the walk. Its stat into sb (if not
+ * NULL). 0, or -1 (printed).
+ */
+static int
+hold(struct logfile *lf, struct stat *sb)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (sb == NULL)
+		sb = &st;
+	if (lf->fd != -1 && lf->regular && stat(lf->path, sb) == 0 &&
+	    sb->st_dev == lf->dev && sb->st_ino == lf->ino)
+		return 0;
+	if (let_go(lf) == -1)
+		return -1;
+	if ((fd = open_log(lf)) == -1)
+		return -1;
+	if (fstat(fd, sb) == -1) {
+		cannot(lf, "open", errno);
+		close(fd);
+		return -1;
+	}
+	lf->fd = fd;
+	lf->dev = sb->st_dev;
+	lf->ino = sb->st_ino;
+	/* Only a regular file is kept, synced, truncated or read back. */
+	lf->regular = S_ISREG(sb->st_mode);
+	return 0;
+}
+
+struct logfile *
+logfile_open(const char *path, int sync_each)
+{
+	struct logfile	*lf;
+
+	if ((lf = calloc(1, sizeof(*lf))) == NULL ||
+	    (lf->buf = malloc(LOG_BUF)) == NULL) {
+		free(lf);
+		printf("ERROR: Cannot open %s (%s)\n", path, strerror(ENOMEM));
+		return NULL;
+	}
+	lf->path = path;
+	lf->sync_each = sync_each;
+	lf->fd = -1;
+	if (hold(lf, NULL) == -1) {
+		logfile_close(lf);
+		return NULL;
+	}
+	return lf;
 }
 
 void
 logfile_abort(struct logfile *lf)
 {
-	if (lf->fd == -1)
-		return;
 	struct stat	sb;
 
+	if (!lf->writing)
+		return;
+	lf->writing = 0;
 	lf->len = 0;
 	/*
 	 * Leave no partial object behind, as far as the disk allows; never
@@ -155,7 +210,10 @@ logfile_abort(struct logfile *lf)
 	if (lf->start >= 0 && fstat(lf->fd, &sb) == 0 &&
 	    sb.st_size > lf->start && ftruncate(lf->fd, lf->start) == 0)
 		(void)fsync(lf->fd);
-	close_object(lf);
+	if (!lf->regular) {
+		close(lf->fd);
+		lf->fd = -1;
+	}
 }
 
 /* Take the object back out after a failed write, and say so. */
@@ -179,21 +237,16 @@ logfile_begin(struct logfile *lf)
 	lf->err = 0;
 	lf->bytes = 0;
 	lf->start = -1;
-	if ((lf->fd = open_log(lf)) == -1)
+	if (hold(lf, &sb) == -1)
 		return -1;
+	lf->writing = 1;
+	if (!lf->regular)
+		return 0;
 	/*
 	 * A crash or a full disk can leave a last line without its newline;
 	 * end it, so our first line is not glued to it. And remember where
 	 * this object starts, to take a half-written object back out.
 	 */
-	if (fstat(lf->fd, &sb) == -1) {
-		lf->err = errno;
-		return write_failed(lf);
-	}
-	/* Only a regular file can be synced, truncated or read back. */
-	lf->regular = S_ISREG(sb.st_mode);
-	if (!lf->regular)
-		return 0;
 	lf->start = sb.st_size;
 	if (lf->start > 0 && pread(lf->fd, &last, 1, lf->start - 1) == 1 &&
 	    last != '\n') {
@@ -205,61 +258,11 @@ logfile_begin(struct logfile *lf)
 	return 0;
 }
 
-/* Sync and close the log written last without a sync. */
-static int
-sync_dirty(struct logfile *lf)
-{
-	int	fd = lf->dirty_fd, err = 0;
-
-	if (fd == -1)
-		return 0;
-	lf->dirty_fd = -1;
-	if (fdatasync(fd) == -1)
-		err = errno;
-	if (close(fd) == -1 && err == 0)
-		err = errno;
-	if (err == 0)
-		return 0;
-	cannot(lf, "write", err);
-	return -1;
-}
-
-/*
- * Keep the object's fd open until the end of the run, or until logrotate
- * moves the file away: then the old file is synced and the new one kept.
- */
-static int
-keep_dirty(struct logfile *lf)
-{
-	struct stat	sb;
-	int		ret;
-
-	if (fstat(lf->fd, &sb) == -1) {
-		lf->err = errno;
-		return write_failed(lf);
-	}
-	if (lf->dirty_fd != -1 && lf->dirty_dev == sb.st_dev &&
-	    lf->dirty_ino == sb.st_ino) {
-		close_object(lf);
-		if (lf->err != 0) {
-			cannot(lf, "write", lf->err);
-			return -1;
-		}
-		return 0;
-	}
-	ret = sync_dirty(lf);
-	lf->dirty_fd = lf->fd;
-	lf->dirty_dev = sb.st_dev;
-	lf->dirty_ino = sb.st_ino;
-	lf->fd = -1;
-	return ret;
-}
-
 int
 logfile_end(struct logfile *lf, unsigned long long *bytes)
 {
 	*bytes = 0;
-	if (lf->fd == -1)
+	if (!lf->writing)
 		return -1;
 	/*
 	 * The sync orders the lines before the record and the delete that
@@ -267,14 +270,18 @@ logfile_end(struct logfile *lf, unsigned long long *bytes)
 	 */
 	if (flush(lf) == -1)
 		return write_failed(lf);
-	if (lf->sync_each && lf->regular && fdatasync(lf->fd) == -1) {
+	if (lf->regular && lf->sync_each && fdatasync(lf->fd) == -1) {
 		lf->err = errno;
 		return write_failed(lf);
 	}
+	lf->dirty = lf->regular && !lf->sync_each;
+	lf->writing = 0;
 	*bytes = lf->bytes;
-	if (!lf->sync_each && lf->regular)
-		return keep_dirty(lf);
-	close_object(lf);
+	/* /dev/null, a FIFO: opened for each object, as the script did. */
+	if (!lf->regular && close(lf->fd) == -1 && lf->err == 0)
+		lf->err = errno;
+	if (!lf->regular)
+		lf->fd = -1;
 	if (lf->err != 0) {
 		cannot(lf, "write", lf->err);
 		return -1;
@@ -287,7 +294,7 @@ logfile_finish(struct logfile *lf)
 {
 	if (lf == NULL)
 		return 0;
-	return sync_dirty(lf);
+	return let_go(lf);
 }
 
 void
@@ -297,8 +304,6 @@ logfile_close(struct logfile *lf)
 		return;
 	if (lf->fd != -1)
 		close(lf->fd);
-	if (lf->dirty_fd != -1)
-		close(lf->dirty_fd);
 	free(lf->buf);
 	free(lf);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * logfile.h - the log getawslog appends to. Each object is one piece:
- * begun (the file opened O_APPEND, so logrotate can move it between
- * objects; a dangling last line ended), written through a buffer, then
+ * begun (the file held open O_APPEND while its path names it, opened
+ * again when logrotate has moved it between objects; a dangling last line
+ * ended), written through a buffer, then
  * ended (made durable when a record or a delete follows) or taken back
  * out. The script's "ERROR: Cannot open/write FILE (why)" lines are
  * printed here and nowhere else.
@@ -15,8 +16,8 @@ struct logfile;
 /*
  * The log at path. sync_each: each object's lines reach the disk before
  * logfile_end returns (-s or -D: a record or a delete follows); else one
- * sync at logfile_finish. Opens the file once, to fail before any
- * download. NULL on an error (printed).
+ * sync at logfile_finish. Opens the file (and holds it), to fail before
+ * any download. NULL on an error (printed).
  */
 struct logfile	*logfile_open(const char *path, int sync_each);
 
@@ -40,8 +41,8 @@ int		 logfile_end(struct logfile *, unsigned long long *bytes);
 void		 logfile_abort(struct logfile *);
 
 /*
- * At the end of the run, sync what was written without a sync. 0, or -1
- * (printed) if lines may not be on disk.
+ * At the end of the run, sync what was written without a sync and let the
+ * file go. 0, or -1 (printed) if lines may not be on disk.
  */
 int		 logfile_finish(struct logfile *);
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * object.c - one object's effects. Raw mode inflates twice (verify, then
- * write), so memory does not grow with the decompressed size; with -j the
+ * object.c - one object's effects. Raw mode inflates once to check the
+ * object, holding its bytes while they fit in memory, and writes them
+ * from there; a bigger object is inflated a second time into the log, so
+ * memory does not grow with the decompressed size. With -j the
  * document is inflated and converted in one pass (convert.c), its lines
  * held in a spool in the log's directory, and written once the whole
  * document has proved good.
@@ -117,72 +119,6 @@ output_limit(const struct run *r, const struct inflate_src *src)
 	return lim > r->o->max_output ? lim : r->o->max_output;
 }
 
-/* Raw mode's sinks: the engine turns between pieces. */
-struct raw_out {
-	struct run		*r;
-	int			 write;	/* to the log; else only checked */
-	unsigned long long	 left;	/* output_limit less the bytes seen */
-	int			 over;	/* past output_limit */
-};
-
-static int
-raw_put(void *arg, const char *p, size_t len)
-{
-	struct raw_out	*ro = arg;
-
-	turn(ro->r);
-	if (!ro->write) {
-		/* The object and its line break, within output_limit. */
-		if (len >= ro->left) {
-			ro->over = 1;
-			return -1;
-		}
-		ro->left -= len;
-		proof_feed(ro->r->proof, p, len);	/* checked and hashed */
-	}
-	return ro->write ? logfile_write(ro->r->log, p, len) : 0;
-}
-
-/* Raw mode: check the whole object, then write its bytes and a line break. */
-static enum object_result
-write_raw(struct run *r, const char *key, const struct inflate_src *src)
-{
-	struct raw_out	 check = { r, 0, 0, 0 }, out = { r, 1, 0, 0 };
-	char		 why[WHY_MAX];
-	size_t		 total;
-	int		 rc;
-
-	check.left = output_limit(r, src);
-	rc = inflate_stream(src, r->o->max_inflated, raw_put, &check, &total,
-	    why, sizeof(why));
-	if (check.over) {
-		(void)snprintf(why, sizeof(why), "it would write more than %llu "
-		    "bytes (see --max-output-size)", output_limit(r, src));
-		return bad_object(r, key, why);
-	}
-	if (rc == INFLATE_ELOCAL) {
-		/* The body's temporary file: a local fault, not the object's. */
-		msg_warn("%s: %s", key, why);
-		return OBJECT_FATAL;
-	}
-	if (rc != INFLATE_OK)
-		return bad_object(r, key, why);
-	if (logfile_begin(r->log) == -1)
-		return OBJECT_FATAL;
-	rc = inflate_stream(src, r->o->max_inflated, raw_put, &out, &total,
-	    why, sizeof(why));
-	if (rc == INFLATE_OK)
-		rc = logfile_write(r->log, "\n", 1) == -1 ? INFLATE_ESINK :
-		    INFLATE_OK;
-	if (rc != INFLATE_OK && rc != INFLATE_ESINK) {
-		/* Verified before: this cannot be bad data. */
-		msg_warn("%s: %s", key, why);
-		logfile_abort(r->log);
-		return OBJECT_FATAL;
-	}
-	return OBJECT_DONE;	/* a failed write: logfile_end says it */
-}
-
 /*
  * The spool's directory: the log's, when the log is a file (the lines are
  * bound for that filesystem; a RAM-backed /tmp would hold a big document's
@@ -209,6 +145,58 @@ spool_dir(const char *log, char *dir, size_t dirlen)
 	}
 }
 
+/* The run's spool, made at its first object and reused. 0, or -1. */
+static int
+run_spool(struct run *r)
+{
+	char	dir[PATH_MAX];
+
+	if (r->spool != NULL)
+		return 0;
+	spool_dir(r->o->log, dir, sizeof(dir));
+	r->spool = spool_new(dir[0] != '\0' ? dir : NULL, SPOOL_MEM);
+	return r->spool == NULL ? -1 : 0;	/* printed */
+}
+
+/*
+ * Raw mode's sinks: the engine turns between pieces. The check also keeps
+ * the bytes in the spool while they fit in its memory (SPOOL_MEM): an
+ * object that does (nearly all of CloudTrail's) is then written from
+ * there, inflated once; a bigger one is inflated again into the log, so
+ * memory does not grow with the decompressed size.
+ */
+struct raw_out {
+	struct run		*r;
+	int			 write;	/* to the log; else only checked */
+	unsigned long long	 left;	/* output_limit less the bytes seen */
+	int			 over;	/* past output_limit */
+	int			 held;	/* all seen so far is in r->spool */
+};
+
+static int
+raw_put(void *arg, const char *p, size_t len)
+{
+	struct raw_out	*ro = arg;
+	struct spool	*sp = ro->r->spool;
+
+	turn(ro->r);
+	if (ro->write)
+		return logfile_write(ro->r->log, p, len);
+	/* The object and its line break, within output_limit. */
+	if (len >= ro->left) {
+		ro->over = 1;
+		return -1;
+	}
+	ro->left -= len;
+	proof_feed(ro->r->proof, p, len);	/* checked and hashed */
+	if (ro->held && (spool_size(sp) + len >= SPOOL_MEM ||
+	    spool_write(sp, p, len) == -1)) {
+		ro->held = 0;
+		(void)spool_rewind(sp);
+	}
+	return 0;
+}
+
 /* The log's writer, remembering that it failed (logfile_end says why). */
 struct log_out {
 	struct run	*r;
@@ -229,6 +217,81 @@ log_put(void *arg, const char *p, size_t len)
 	return 0;
 }
 
+/* Raw mode: write what the check held, or inflate the object again. */
+static enum object_result
+write_raw_again(struct run *r, const char *key, const struct inflate_src *src,
+    int held)
+{
+	struct raw_out	 out = { r, 1, 0, 0, 0 };
+	struct log_out	 lo = { r, r->log, 0 };
+	char		 why[WHY_MAX];
+	size_t		 total;
+	int		 rc;
+
+	if (logfile_begin(r->log) == -1) {
+		if (held)
+			(void)spool_rewind(r->spool);
+		return OBJECT_FATAL;
+	}
+	if (held) {
+		/* The line break drained with the bytes: one write(2). */
+		if (spool_drain(r->spool, log_put, &lo) == -1 && !lo.failed) {
+			logfile_abort(r->log);	/* printed */
+			return OBJECT_FATAL;
+		}
+		return OBJECT_DONE;	/* a failed write: logfile_end says it */
+	}
+	rc = inflate_stream(src, r->o->max_inflated, raw_put, &out, &total,
+	    why, sizeof(why));
+	if (rc == INFLATE_OK)
+		rc = logfile_write(r->log, "\n", 1) == -1 ? INFLATE_ESINK :
+		    INFLATE_OK;
+	if (rc != INFLATE_OK && rc != INFLATE_ESINK) {
+		/* Verified before: this cannot be bad data. */
+		msg_warn("%s: %s", key, why);
+		logfile_abort(r->log);
+		return OBJECT_FATAL;
+	}
+	return OBJECT_DONE;	/* a failed write: logfile_end says it */
+}
+
+/* Raw mode: check the whole object, then write its bytes and a line break. */
+static enum object_result
+write_raw(struct run *r, const char *key, const struct inflate_src *src)
+{
+	struct raw_out	 check = { r, 0, 0, 0, 1 };
+	char		 why[WHY_MAX];
+	size_t		 total;
+	int		 rc;
+
+	if (run_spool(r) == -1)
+		return OBJECT_FATAL;
+	check.left = output_limit(r, src);
+	spool_limit(r->spool, 0);
+	rc = inflate_stream(src, r->o->max_inflated, raw_put, &check, &total,
+	    why, sizeof(why));
+	if (rc != INFLATE_OK)
+		(void)spool_rewind(r->spool);
+	if (check.over) {
+		(void)snprintf(why, sizeof(why), "it would write more than %llu "
+		    "bytes (see --max-output-size)", output_limit(r, src));
+		return bad_object(r, key, why);
+	}
+	if (rc == INFLATE_ELOCAL) {
+		/* The body's temporary file: a local fault, not the object's. */
+		msg_warn("%s: %s", key, why);
+		return OBJECT_FATAL;
+	}
+	if (rc != INFLATE_OK)
+		return bad_object(r, key, why);
+	/* Its line break: room was kept for it in memory. */
+	if (check.held && spool_write(r->spool, "\n", 1) == -1) {
+		check.held = 0;
+		(void)spool_rewind(r->spool);
+	}
+	return write_raw_again(r, key, src, check.held);
+}
+
 /* -j: convert the whole document into the spool, then write its lines. */
 static enum object_result
 write_records(struct run *r, const char *bucket, const char *key,
@@ -236,16 +299,12 @@ write_records(struct run *r, const char *bucket, const char *key,
 {
 	struct flatten_meta	 meta;
 	struct log_out		 lo = { r, r->log, 0 };
-	char			 why[WHY_MAX], dir[PATH_MAX];
+	char			 why[WHY_MAX];
 	size_t			 ndiscarded = 0, nshort = 0, nover = 0;
 	int			 rc;
 
-	if (r->spool == NULL) {
-		spool_dir(r->o->log, dir, sizeof(dir));
-		if ((r->spool = spool_new(dir[0] != '\0' ? dir : NULL,
-		    SPOOL_MEM)) == NULL)
-			return OBJECT_FATAL;
-	}
+	if (run_spool(r) == -1)
+		return OBJECT_FATAL;
 	meta.bucket = bucket;
 	meta.key = key;
 	meta.basename = base;

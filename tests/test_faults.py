@@ -1551,6 +1551,93 @@ class SyncTests(Base):
         self.assertEqual(self.read(rotated), log_of(objs[:1]))
         self.assertEqual(self.read(log), log_of(objs[1:]))
 
+    def test_log_opened_once_per_run(self):
+        # Issue 20: the log is held open while its path names the same
+        # file; each object costs one stat of the path, not the walk of
+        # fileutil.c (four opens, three fstats, four closes).
+        if shutil.which("strace") is None:
+            self.skipTest("strace is not installed (make deps)")
+        for extra in ((), ("-j",), ("-D",)):
+            with self.subTest(extra=extra):
+                self.env.reset()
+                objs = self.seed(make_objects("o1", 6))
+                log, _ = self.paths()
+                out = os.path.join(self.env.tempdir(), "trace")
+                p = self.run_bin(self.args(log, extra=extra), wrap=[
+                    "strace", "-f", "-qq", "-o", out, "-e",
+                    "trace=open,openat,stat,newfstatat,statx"])
+                self.assertRun(p, 0, b"", b"")
+                with open(out, errors="replace") as f:
+                    calls = [ln for ln in f if '"amazon.log"' in ln or
+                             '"%s"' % log in ln]
+                opens = [c for c in calls if "open" in c.split("(")[0]]
+                self.assertEqual(len(opens), 1, calls)
+                if "-j" not in extra:
+                    self.assertEachOnce(log, objs)
+
+    def test_raw_object_written_in_one_write(self):
+        # Issue 20: raw mode keeps the bytes it checked (when they fit in
+        # memory) and writes them with their line break at once; it used
+        # to inflate the object again, then write the line break alone.
+        objs = self.seed(make_objects("w1", 4, per=40, pad=400))
+        self.assertGreater(min(len(o.doc) for o in objs), 16 * 1024)
+        log, _ = self.paths()
+        ev = [c for c, w in self.trace(self.args(log)) if w == "log"]
+        self.assertEqual(ev.count("write"), 4, ev)
+        self.assertEqual(self.read(log), log_of(objs))
+
+    def test_raw_objects_at_the_memory_limit(self):
+        # 8 MiB of an object are held in memory: one byte less, exactly,
+        # one more (inflated a second time into the log) and far more,
+        # between small ones; each byte for byte, with its line break.
+        mib8 = 8 << 20
+        objs = make_objects("ml", 9)
+        for i, size in ((1, mib8 - 1), (3, mib8), (5, mib8 + 1),
+                        (7, 3 * mib8)):
+            o = objs[i]
+            o.doc = o.doc + b" " * (size - len(o.doc))
+        self.seed(objs)
+        log, _ = self.paths()
+        p = self.run_bin(self.args(log))
+        self.assertRun(p, 0, b"", b"")
+        self.assertEqual(self.read(log), log_of(objs))
+
+    def between_objects(self, change):
+        """Run -j over 2 objects, change(log) called once the first is
+        in the log and before the second is; the log's path."""
+        objs = self.seed(make_objects("bt", 2))
+        log, _ = self.paths()
+        self.env.faults += [Fault("latency", key=objs[1].key, op="GET",
+                                  ms=1500)]
+
+        def act():
+            t = time.time() + 10
+            while time.time() < t and not (os.path.exists(log) and
+                                            os.path.getsize(log) > 0):
+                time.sleep(0.005)
+            change(log)
+        th = threading.Thread(target=act)
+        th.start()
+        try:
+            p = self.run_bin(self.args(log))
+        finally:
+            th.join()
+        self.assertRun(p, 0, b"", b"")
+        return objs, log
+
+    def test_copytruncate_between_objects_is_followed(self):
+        # logrotate's copytruncate: the same file, emptied; the held fd
+        # (O_APPEND) writes at its new end, with no hole before it.
+        def truncate(log):
+            with open(log, "r+b") as f:
+                f.truncate(0)
+        objs, log = self.between_objects(truncate)
+        self.assertEqual(self.read(log), log_of(objs[1:]))
+
+    def test_log_removed_between_objects_is_made_again(self):
+        objs, log = self.between_objects(os.unlink)
+        self.assertEqual(self.read(log), log_of(objs[1:]))
+
 
 # ====================================================================
 # The systemd units' sandbox (issue 19 item 4): what the binary does fits.
