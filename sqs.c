@@ -525,27 +525,12 @@ call_failed(struct engine_xfer *x)
 {
 	struct call	*c = x->owner;
 	struct s3_error	*err = &x->err;
-	const cJSON	*t, *m;
-	cJSON		*root = NULL;
-	const char	*code = NULL, *hash, *semi;
+	const char	*semi;
 	char		 qcode[sizeof(c->query_error)], msg[32];
 	int		 n;
 
-	if (x->r.body != NULL && x->r.len <= SQS_ERRBODY_MAX &&
-	    (root = cJSON_ParseWithLength(x->r.body, x->r.len)) != NULL &&
-	    cJSON_IsObject(root)) {
-		t = cJSON_GetObjectItemCaseSensitive(root, "__type");
-		if ((m = cJSON_GetObjectItemCaseSensitive(root,
-		    "message")) == NULL)
-			m = cJSON_GetObjectItemCaseSensitive(root, "Message");
-		if (cJSON_IsString(t) && t->valuestring != NULL)
-			code = (hash = strrchr(t->valuestring, '#')) != NULL ?
-			    hash + 1 : t->valuestring;
-		engine_set_error(err, S3_EHTTP, 0, code != NULL ? code : "",
-		    cJSON_IsString(m) && m->valuestring != NULL ?
-		    m->valuestring : "");
-	}
-	cJSON_Delete(root);
+	if (x->r.len <= SQS_ERRBODY_MAX)
+		engine_json_error(err, x->r.body, x->r.len);
 	memcpy(qcode, c->query_error, sizeof(qcode));
 	if ((semi = strchr(qcode, ';')) != NULL) {
 		if (strcmp(semi, ";Receiver") == 0)
