@@ -152,25 +152,11 @@ static void seterr(struct pj_stream *, const char *, ...)
 /* ---------------------------------------------------------------- */
 /* Memory */
 
-static int
+/* util_grow, its test for room kept inline: some callers are hot. */
+static inline int
 grow(void **p, size_t *cap, size_t need, size_t size)
 {
-	size_t	 ncap;
-	void	*np;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 64;
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2 / size)
-			return -1;
-		ncap *= 2;
-	}
-	if ((np = reallocarray(*p, ncap, size)) == NULL)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
+	return need <= *cap ? 0 : util_grow(p, cap, need, size);
 }
 
 /* ---------------------------------------------------------------- */
