@@ -661,7 +661,7 @@ lit_hash(const char *s)
  * f->sc.val, the order in f->sc.order). *srcip is sourceIPAddress's value
  * node, if any; returns the number of keys, or -1.
  */
-static ssize_t
+static inline ssize_t
 json_aws_keys(struct flatten *f, const struct pj_tree *d,
     const struct pj_node *rec, size_t *srcip)
 {
@@ -700,17 +700,18 @@ json_aws_keys(struct flatten *f, const struct pj_tree *d,
 }
 
 /* The "aws" dict of nu keys that json_aws_keys ordered. */
-static void
+static inline void
 json_aws_write(struct flatten *f, const struct pj_tree *d, size_t nu)
 {
 	struct buf *b = &f->out;
 	const char *basename = f->meta.basename;
+	const struct pj_dkey *k = f->sc.k;
 	const size_t *order = f->sc.order, *val = f->sc.val;
 	size_t	 j;
 
 	buf_addc(b, '{');
 	for (j = 0; j < nu; j++) {
-		const struct pj_dkey *kk = &f->sc.k[order[j]];
+		const struct pj_dkey *kk = &k[order[j]];
 
 		if (j)
 			buf_adds(b, ", ");
