@@ -19,6 +19,7 @@
 #include <sys/random.h>
 
 #include <curl/curl.h>
+#include <cjson/cJSON.h>
 
 #include "engine.h"
 #include "http.h"
@@ -67,6 +68,34 @@ engine_set_error(struct s3_error *err, enum s3_status st, int transient,
 	n = snprintf(err->message, sizeof(err->message), "%s", msg);
 	if (n < 0 || (size_t)n >= sizeof(err->message))
 		err->message[sizeof(err->message) - 1] = '\0';
+}
+
+/*
+ * An AWS JSON-protocol error body, {"__type": "...#Code", "message": ...}
+ * ("Message" too), into err when it is a JSON object; else err unchanged.
+ */
+void
+engine_json_error(struct s3_error *err, const char *body, size_t len)
+{
+	const cJSON	*t, *m;
+	cJSON		*root;
+	const char	*code = "", *hash;
+
+	if (body == NULL || (root = cJSON_ParseWithLength(body, len)) == NULL)
+		return;
+	if (cJSON_IsObject(root)) {
+		t = cJSON_GetObjectItemCaseSensitive(root, "__type");
+		if ((m = cJSON_GetObjectItemCaseSensitive(root,
+		    "message")) == NULL)
+			m = cJSON_GetObjectItemCaseSensitive(root, "Message");
+		if (cJSON_IsString(t) && t->valuestring != NULL)
+			code = (hash = strrchr(t->valuestring, '#')) != NULL ?
+			    hash + 1 : t->valuestring;
+		engine_set_error(err, S3_EHTTP, 0, code,
+		    cJSON_IsString(m) && m->valuestring != NULL ?
+		    m->valuestring : "");
+	}
+	cJSON_Delete(root);
 }
 
 const char *

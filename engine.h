@@ -78,6 +78,9 @@ const char	*s3_strerror(const struct s3_error *, char *buf, size_t len);
 /* Fill err (code and message cut to fit). */
 void	 engine_set_error(struct s3_error *err, enum s3_status st,
 	    int transient, const char *code, const char *msg);
+/* An AWS JSON-protocol error body ("__type", "message") into err. */
+void	 engine_json_error(struct s3_error *err, const char *body,
+	    size_t len);
 
 /* One attempt's answer. */
 struct engine_resp {

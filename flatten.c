@@ -656,27 +656,24 @@ lit_hash(const char *s)
 }
 
 /*
- * The script's last -j: json.dumps({"aws": truthy fields + log_file,
- * "srcip": ..., "user": ...}), every dict in Python 2.7 order.
+ * The "aws" dict of the script's last -j: the record's truthy fields and
+ * log_file, in Python 2.7 order (the keys in f->sc.k, their values in
+ * f->sc.val, the order in f->sc.order). *srcip is sourceIPAddress's value
+ * node, if any; returns the number of keys, or -1.
  */
-static int
-json_line(struct flatten *f, const struct pj_tree *d,
-    const struct pj_node *rec)
+static inline ssize_t
+json_aws_keys(struct flatten *f, const struct pj_tree *d,
+    const struct pj_node *rec, size_t *srcip)
 {
-	struct buf *b = &f->out;
 	const size_t *p = d->kids + rec->off;
-	const char *basename = f->meta.basename;
-	struct pj_dkey *k, ok[3];
-	size_t	*val, *order, *first, n = 0, i, j;
-	size_t	 srcip = (size_t)-1, user = (size_t)-1, ui, oorder[3], ofirst[3];
-	const char *okeys[3], *ks;
-	ssize_t	 nu, no;
+	struct pj_dkey *k;
+	size_t	*val, *first, n = 0, i;
+	ssize_t	 nu;
 
 	if (scratch_room(&f->sc, (size_t)rec->len + 1) == -1)
 		return -1;
 	k = f->sc.k;
 	val = f->sc.val;
-	order = f->sc.order;
 	first = f->sc.first;
 	for (i = 0; i < rec->len; i++) {
 		const struct pj_node *kn = &d->nodes[p[2 * i]];
@@ -688,17 +685,63 @@ json_line(struct flatten *f, const struct pj_tree *d,
 		k[n].len = kn->len;
 		val[n++] = p[2 * i + 1];
 		if (key_is(d, p[2 * i], "sourceIPAddress"))
-			srcip = p[2 * i + 1];
+			*srcip = p[2 * i + 1];
 	}
 	k[n].hash = lit_hash("log_file");
 	k[n].s = "log_file";
 	k[n].len = strlen("log_file");
 	val[n++] = LOGFILE;
-	if ((nu = pj_dict_order(&f->dict, k, n, order, first)) == -1)
+	if ((nu = pj_dict_order(&f->dict, k, n, f->sc.order, first)) == -1)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (first[i] != i)
 			val[first[i]] = val[i];
+	return nu;
+}
+
+/* The "aws" dict of nu keys that json_aws_keys ordered. */
+static inline void
+json_aws_write(struct flatten *f, const struct pj_tree *d, size_t nu)
+{
+	struct buf *b = &f->out;
+	const char *basename = f->meta.basename;
+	const struct pj_dkey *k = f->sc.k;
+	const size_t *order = f->sc.order, *val = f->sc.val;
+	size_t	 j;
+
+	buf_addc(b, '{');
+	for (j = 0; j < nu; j++) {
+		const struct pj_dkey *kk = &k[order[j]];
+
+		if (j)
+			buf_adds(b, ", ");
+		json_bytes(b, kk->s, kk->len, 0);
+		buf_adds(b, ": ");
+		if (val[order[j]] == LOGFILE)
+			json_bytes(b, basename, strlen(basename), 0);
+		else
+			json_value(b, d, val[order[j]], 0);
+	}
+	buf_addc(b, '}');
+}
+
+/*
+ * The script's last -j: json.dumps({"aws": truthy fields + log_file,
+ * "srcip": ..., "user": ...}), every dict in Python 2.7 order.
+ */
+static int
+json_line(struct flatten *f, const struct pj_tree *d,
+    const struct pj_node *rec)
+{
+	struct buf *b = &f->out;
+	struct pj_dkey ok[3];
+	size_t	 srcip = (size_t)-1, user = (size_t)-1, ui, i;
+	size_t	 oorder[3], ofirst[3];
+	const char *okeys[3], *ks;
+	ssize_t	 nu, no;
+
+	if ((nu = json_aws_keys(f, d, rec, &srcip)) == -1)
+		return -1;
 	if ((ui = obj_get(d, rec, "userIdentity")) != (size_t)-1 &&
 	    d->nodes[ui].type == PJ_OBJ)
 		user = obj_get(d, &d->nodes[ui], "userName");
@@ -729,23 +772,8 @@ json_line(struct flatten *f, const struct pj_tree *d,
 			json_value(b, d, srcip, 0);
 		else if (strcmp(ks, "user") == 0)
 			json_value(b, d, user, 0);
-		else {
-			buf_addc(b, '{');
-			for (j = 0; j < (size_t)nu; j++) {
-				const struct pj_dkey *kk = &k[order[j]];
-
-				if (j)
-					buf_adds(b, ", ");
-				json_bytes(b, kk->s, kk->len, 0);
-				buf_adds(b, ": ");
-				if (val[order[j]] == LOGFILE)
-					json_bytes(b, basename,
-					    strlen(basename), 0);
-				else
-					json_value(b, d, val[order[j]], 0);
-			}
-			buf_addc(b, '}');
-		}
+		else
+			json_aws_write(f, d, (size_t)nu);
 	}
 	buf_adds(b, "}\n");
 	return 0;
@@ -1012,43 +1040,42 @@ wz_key(const struct pj_tree *d, const struct pj_node *kn)
 	return K_OTHER;
 }
 
-/*
- * The aws dict of the event: {"log_info": ...} updated with the record's
- * members (insertion order, nulls dropped, one-element lists reduced,
- * "source" set), then aws_account_id, source_ip_address and the
- * rewrapped fields. Python's dict keeps an existing key's slot when it is
- * set again; the record's keys are distinct, so only the few keys named
- * in enum wzkey can meet an existing one: their slots are remembered in
- * at[], which keeps this linear in the record's size.
- */
-static int
-wazuh_line(struct flatten *f, const struct pj_tree *d,
-    const struct pj_node *rec)
-{
-	const struct flatten_meta *m = &f->meta;
-	struct buf *b = &f->out, *tmp = &f->tmp;
-	const size_t *p = d->kids + rec->off + 2 * rec->len;
-	struct wzent *e, *x;
-	const struct pj_node *v, *kn;
-	const char *acct = "";
-	size_t	 n = 0, i, vi, acctlen = 0, ai, at[K_NKEYS];
-	enum wzkey w;
-	int	 vraw;
-	static const enum wzkey wrap[] = { K_AED, K_RESP, K_REQP };
-
-	if (f->wzcap < (size_t)rec->len + 6) {
-		free(f->wz);
-		f->wzcap = 0;
-		if ((f->wz = calloc((size_t)rec->len + 6,
-		    sizeof(*f->wz))) == NULL)
-			return -1;
-		f->wzcap = (size_t)rec->len + 6;
-	}
-	e = f->wz;
-	for (i = 0; i < K_NKEYS; i++)
-		at[i] = (size_t)-1;
+/* A new entry at e[n], n advanced: its key given, the rest zero. */
 #define WZ_NEW(key, keylen) (memset(&e[n], 0, sizeof(e[n])), \
 	    e[n].k = (key), e[n].klen = (keylen), &e[n++])
+
+/* Room in f->wz for a record of len members and the keys we add. */
+static int
+wz_room(struct flatten *f, size_t len)
+{
+	if (f->wzcap < len + 6) {
+		free(f->wz);
+		f->wzcap = 0;
+		if ((f->wz = calloc(len + 6, sizeof(*f->wz))) == NULL)
+			return -1;
+		f->wzcap = len + 6;
+	}
+	return 0;
+}
+
+/*
+ * {"log_info": ...} updated with the record's members: insertion order,
+ * nulls dropped, one-element lists reduced, "source" set. The slots of
+ * the keys of enum wzkey go in at[]; returns the number of entries.
+ */
+static size_t
+wz_members(struct flatten *f, const struct pj_tree *d,
+    const struct pj_node *rec, size_t *at)
+{
+	const size_t *p = d->kids + rec->off + 2 * rec->len;
+	struct wzent *e = f->wz, *x;
+	const struct pj_node *v, *kn;
+	size_t	 n = 0, i, vi;
+	enum wzkey w;
+	int	 vraw;
+
+	for (i = 0; i < K_NKEYS; i++)
+		at[i] = (size_t)-1;
 	at[K_LOG_INFO] = n;
 	x = WZ_NEW("log_info", strlen("log_info"));
 	x->kind = WZ_LOGINFO;
@@ -1090,6 +1117,24 @@ wazuh_line(struct flatten *f, const struct pj_tree *d,
 		x->lit = "cloudtrail";
 		x->litlen = strlen(x->lit);
 	}
+	return n;
+}
+
+/*
+ * Then aws_account_id, source_ip_address and the rewrapped fields, over
+ * the n entries wz_members made; returns the number of entries now.
+ */
+static size_t
+wz_added(struct flatten *f, const struct pj_tree *d,
+    const struct pj_node *rec, size_t *at, size_t n)
+{
+	const struct flatten_meta *m = &f->meta;
+	struct wzent *e = f->wz, *x;
+	const char *acct = "";
+	size_t	 i, vi, acctlen = 0, ai;
+	int	 vraw;
+	static const enum wzkey wrap[] = { K_AED, K_RESP, K_REQP };
+
 	if (m->key != NULL && key_account(m->key, &acct))
 		acctlen = 12;
 	else if ((ai = obj_get(d, rec, "recipientAccountId")) != (size_t)-1 &&
@@ -1113,7 +1158,6 @@ wazuh_line(struct flatten *f, const struct pj_tree *d,
 		x->node = vi;
 		x->raw = vraw;
 	}
-#undef WZ_NEW
 	if (at[K_TAGS] != (size_t)-1 && e[at[K_TAGS]].kind == WZ_NODE &&
 	    d->nodes[e[at[K_TAGS]].node].type != PJ_OBJ)
 		e[at[K_TAGS]].kind = WZ_WRAPVAL;
@@ -1124,10 +1168,22 @@ wazuh_line(struct flatten *f, const struct pj_tree *d,
 			e[at[wrap[i]]].kind = WZ_WRAPSTR;
 	if (at[K_REQP] != (size_t)-1 && e[at[K_REQP]].kind == WZ_NODE)
 		e[at[K_REQP]].kind = WZ_REQP;
+	return n;
+}
+#undef WZ_NEW
+
+/* The event of the n entries of f->wz, as one line. */
+static void
+wz_write(struct flatten *f, const struct pj_tree *d, size_t n)
+{
+	const struct flatten_meta *m = &f->meta;
+	struct buf *b = &f->out, *tmp = &f->tmp;
+	const struct wzent *x;
+	size_t	 i;
 
 	buf_adds(b, "{\"integration\": \"aws\", \"aws\": {");
 	for (i = 0; i < n; i++) {
-		x = &e[i];
+		x = &f->wz[i];
 		if (i)
 			buf_adds(b, ", ");
 		json_bytes(b, x->k, x->klen, 0);
@@ -1170,6 +1226,28 @@ wazuh_line(struct flatten *f, const struct pj_tree *d,
 		}
 	}
 	buf_adds(b, "}}\n");
+}
+
+/*
+ * The aws dict of the event: {"log_info": ...} updated with the record's
+ * members (insertion order, nulls dropped, one-element lists reduced,
+ * "source" set), then aws_account_id, source_ip_address and the
+ * rewrapped fields. Python's dict keeps an existing key's slot when it is
+ * set again; the record's keys are distinct, so only the few keys named
+ * in enum wzkey can meet an existing one: their slots are remembered in
+ * at[], which keeps this linear in the record's size.
+ */
+static int
+wazuh_line(struct flatten *f, const struct pj_tree *d,
+    const struct pj_node *rec)
+{
+	size_t	 n, at[K_NKEYS];
+
+	if (wz_room(f, (size_t)rec->len) == -1)
+		return -1;
+	n = wz_members(f, d, rec, at);
+	n = wz_added(f, d, rec, at, n);
+	wz_write(f, d, n);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 
 #include "linefit.h"
 #include "pyjson.h"
+#include "util.h"
 
 #define TRIES		8	/* levels tried before the markers only */
 #define PATH_MAX_LEN	128	/* a kept path's length, dots included */
@@ -66,27 +67,6 @@ struct linefit {
 	size_t		*stack;
 	size_t		 stcap;
 };
-
-/* Room for n items of size sz in *p (capacity *cap); 0 or -1. */
-static int
-room(void **p, size_t *cap, size_t n, size_t sz)
-{
-	size_t	 ncap = *cap ? *cap : 64;
-	void	*np;
-
-	if (n <= *cap)
-		return 0;
-	while (ncap < n) {
-		if (ncap > SIZE_MAX / 2 / sz)
-			return -1;
-		ncap *= 2;
-	}
-	if ((np = realloc(*p, ncap * sz)) == NULL)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
 
 struct linefit *
 linefit_new(size_t limit)
@@ -164,10 +144,9 @@ add_unit(struct linefit *lf, const struct pj_tree *t, size_t idx,
 		return -1;
 	if (len <= UNIT_MIN)
 		return 0;
-	if (
-	    room((void **)&lf->u, &lf->ucap, lf->nu + 1, sizeof(*lf->u)) ==
-	    -1 || room((void **)&lf->texts, &lf->tcap, lf->tlen + len, 1) ==
-	    -1)
+	if (util_grow((void **)&lf->u, &lf->ucap, lf->nu + 1,
+	    sizeof(*lf->u)) == -1 ||
+	    util_grow((void **)&lf->texts, &lf->tcap, lf->tlen + len, 1) == -1)
 		return -1;
 	memcpy(lf->texts + lf->tlen, s, len);
 	lf->u[lf->nu].node = idx;
@@ -227,7 +206,7 @@ copy_tree(struct linefit *lf, const struct pj_tree *t, size_t root)
 	const struct pj_node	*n;
 	size_t			 nst = 0, idx, max = root, ext = 0, i, nk;
 
-	if (room((void **)&lf->stack, &lf->stcap, 1, sizeof(size_t)) == -1)
+	if (util_grow((void **)&lf->stack, &lf->stcap, 1, sizeof(size_t)) == -1)
 		return -1;
 	lf->stack[nst++] = root;
 	while (nst > 0) {
@@ -241,15 +220,15 @@ copy_tree(struct linefit *lf, const struct pj_tree *t, size_t root)
 		if (n->type != PJ_ARR && n->type != PJ_OBJ)
 			continue;
 		nk = n->type == PJ_OBJ ? 2 * (size_t)n->len : n->len;
-		if (room((void **)&lf->stack, &lf->stcap, nst + nk,
+		if (util_grow((void **)&lf->stack, &lf->stcap, nst + nk,
 		    sizeof(size_t)) == -1)
 			return -1;
 		for (i = 0; i < nk; i++)
 			lf->stack[nst++] = t->kids[n->off + i];
 	}
-	if (room((void **)&lf->nodes, &lf->ncap, max + 1,
+	if (util_grow((void **)&lf->nodes, &lf->ncap, max + 1,
 	    sizeof(*lf->nodes)) == -1 ||
-	    room((void **)&lf->str, &lf->scap, ext + 1, 1) == -1)
+	    util_grow((void **)&lf->str, &lf->scap, ext + 1, 1) == -1)
 		return -1;
 	memcpy(lf->nodes, t->nodes, (max + 1) * sizeof(*lf->nodes));
 	lf->nnodes = max + 1;
@@ -277,7 +256,7 @@ cut_unit(struct linefit *lf, const struct unit *u, size_t cap)
 	if (w < 0 || (size_t)w >= sizeof(mark))
 		return -1;
 	len = keep + (size_t)w;
-	if (len > UINT32_MAX || room((void **)&lf->str, &lf->scap,
+	if (len > UINT32_MAX || util_grow((void **)&lf->str, &lf->scap,
 	    lf->slen + len, 1) == -1)
 		return -1;
 	memcpy(lf->str + lf->slen, s, keep);
@@ -333,7 +312,7 @@ linefit_record(struct linefit *lf, const struct pj_tree *t, size_t root,
 	lf->nu = lf->tlen = 0;
 	path[0] = '\0';
 	if (collect(lf, t, root, path, 0, text, arg) == -1 ||
-	    room((void **)&lf->sizes, &lf->sizecap,
+	    util_grow((void **)&lf->sizes, &lf->sizecap,
 	    lf->nu, sizeof(size_t)) == -1)
 		return LINEFIT_ENOMEM;
 	if (lf->nu == 0)

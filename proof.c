@@ -274,25 +274,9 @@ ct_prepare(struct engine_xfer *x)
 static enum engine_verdict
 ct_failed(struct engine_xfer *x)
 {
-	const cJSON	*t, *m;
-	cJSON		*root = NULL;
-	const char	*code = "", *hash;
 	char		 msg[32];
 
-	if (x->r.body != NULL && (root = cJSON_ParseWithLength(x->r.body,
-	    x->r.len)) != NULL && cJSON_IsObject(root)) {
-		t = cJSON_GetObjectItemCaseSensitive(root, "__type");
-		if ((m = cJSON_GetObjectItemCaseSensitive(root,
-		    "message")) == NULL)
-			m = cJSON_GetObjectItemCaseSensitive(root, "Message");
-		if (cJSON_IsString(t) && t->valuestring != NULL)
-			code = (hash = strrchr(t->valuestring, '#')) != NULL ?
-			    hash + 1 : t->valuestring;
-		engine_set_error(&x->err, S3_EHTTP, 0, code,
-		    cJSON_IsString(m) && m->valuestring != NULL ?
-		    m->valuestring : "");
-	}
-	cJSON_Delete(root);
+	engine_json_error(&x->err, x->r.body, x->r.len);
 	if (x->err.code[0] == '\0') {
 		(void)snprintf(msg, sizeof(msg), "HTTP %ld", x->r.status);
 		engine_set_error(&x->err, S3_EHTTP, 0, msg, x->err.message);
@@ -925,6 +909,17 @@ nomem:
 	return -1;
 }
 
+/* Run which with a named file's bucket and key, then extra if not NULL. */
+static int
+named_query(struct run *r, enum state_q which, const struct named *v,
+    const char *extra)
+{
+	const char	*args[3] = { v->col[0], v->col[1], extra };
+
+	return state_query(r->st, which, args, extra != NULL ? 3 : 2, NULL,
+	    NULL);
+}
+
 static void
 named_free(struct named_list *l)
 {
@@ -1028,7 +1023,7 @@ static int
 injected(struct run *r)
 {
 	struct named_list	 l;
-	const char		*args[3];
+	const char		*args[2];
 	char			 grace[24], now[24];
 	size_t			 i;
 	int			 ret = -1;
@@ -1046,11 +1041,7 @@ injected(struct run *r)
 		if (alert(r, "injected", l.v[i].col[0], l.v[i].col[1], NULL,
 		    "ingested, but no digest of its trail names it") == -1)
 			goto out;
-		args[0] = l.v[i].col[0];
-		args[1] = l.v[i].col[1];
-		args[2] = "2";
-		if (state_query(r->st, STATE_HASH_NAMED, args, 3, NULL,
-		    NULL) == -1)
+		if (named_query(r, STATE_HASH_NAMED, &l.v[i], "2") == -1)
 			goto out;
 	}
 	ret = 0;
@@ -1065,7 +1056,6 @@ delete_settled(struct run *r)
 {
 	struct named_list	 l;
 	struct s3_error		 err;
-	const char		*args[2];
 	char			 e[640];
 	size_t			 i;
 	int			 ret = -1;
@@ -1082,10 +1072,7 @@ delete_settled(struct run *r)
 			    s3_strerror(&err, e, sizeof(e)));
 			continue;
 		}
-		args[0] = l.v[i].col[0];
-		args[1] = l.v[i].col[1];
-		if (state_query(r->st, STATE_DIGEST_DEL, args, 2, NULL,
-		    NULL) == -1)
+		if (named_query(r, STATE_DIGEST_DEL, &l.v[i], NULL) == -1)
 			goto out;
 	}
 	ret = 0;

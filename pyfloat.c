@@ -165,22 +165,30 @@ pow5_factor(uint64_t v)
 }
 
 /*
- * The shortest decimal D * 10^*exp10 that reads back as the positive
- * finite double of mantissa field m and exponent field e; returns D.
- * The double is (4*m2) * 2^e2 / 4; its neighbours' midpoints are
- * (4*m2 + 2) and (4*m2 - 1 - mmshift) on the same scale (the lower gap is
- * half as wide at a power of two). Both midpoints belong to the double
- * when m2 is even (ties to even), so then they may be chosen.
+ * The interval of a double, as shortest() narrows it: the double (vr) and
+ * its neighbours' midpoints (vp above, vm below) divided by 10^e10;
+ * vr_tz and vm_tz say the divisions of vr and vm were exact, even that
+ * the midpoints belong to the double.
  */
-static uint64_t
-shortest(uint64_t m, unsigned e, int *exp10)
-{
-	uint64_t m2, mv, vr, vp, vm, nvr;
-	int	 e2, q, k, i, j, e10, removed = 0, even, mmshift;
-	int	 vm_tz = 0, vr_tz = 0, last = 0;
+struct interval {
+	uint64_t vr, vp, vm;
+	int	 e10, even, vr_tz, vm_tz;
+};
 
-	if (!tables_done)
-		tables_init();
+/*
+ * The interval of the positive finite double of mantissa field m and
+ * exponent field e. The double is (4*m2) * 2^e2 / 4; its neighbours'
+ * midpoints are (4*m2 + 2) and (4*m2 - 1 - mmshift) on the same scale
+ * (the lower gap is half as wide at a power of two). Both midpoints
+ * belong to the double when m2 is even (ties to even), so then they may
+ * be chosen.
+ */
+static inline void
+interval_of(uint64_t m, unsigned e, struct interval *v)
+{
+	uint64_t m2, mv;
+	int	 e2, q, k, i, j, mmshift;
+
 	if (e == 0) {
 		e2 = 1 - EXP_BIAS - MANT_BITS - 2;
 		m2 = m;
@@ -188,49 +196,70 @@ shortest(uint64_t m, unsigned e, int *exp10)
 		e2 = (int)e - EXP_BIAS - MANT_BITS - 2;
 		m2 = (uint64_t)1 << MANT_BITS | m;
 	}
-	even = (m2 & 1) == 0;
+	v->even = (m2 & 1) == 0;
+	v->vr_tz = v->vm_tz = 0;
 	mv = 4 * m2;
 	mmshift = m != 0 || e <= 1;
 
-	/* vr, vp, vm: the double and its bounds divided by 10^e10. */
 	if (e2 >= 0) {
 		q = log10_pow2(e2) - (e2 > 3);
-		e10 = q;
+		v->e10 = q;
 		k = POW5_BITS + pow5_bits(q) - 1;
 		i = -e2 + q + k;
-		vr = mul_shift(mv, pow5inv[q], i);
-		vp = mul_shift(mv + 2, pow5inv[q], i);
-		vm = mul_shift(mv - 1 - mmshift, pow5inv[q], i);
+		v->vr = mul_shift(mv, pow5inv[q], i);
+		v->vp = mul_shift(mv + 2, pow5inv[q], i);
+		v->vm = mul_shift(mv - 1 - mmshift, pow5inv[q], i);
 		if (q <= 21) {
 			/* Exact quotients: at most one of the three has 5^q. */
 			if (mv % 5 == 0)
-				vr_tz = pow5_factor(mv) >= q;
-			else if (even)
-				vm_tz = pow5_factor(mv - 1 - mmshift) >= q;
+				v->vr_tz = pow5_factor(mv) >= q;
+			else if (v->even)
+				v->vm_tz = pow5_factor(mv - 1 - mmshift) >= q;
 			else
-				vp -= pow5_factor(mv + 2) >= q;
+				v->vp -= pow5_factor(mv + 2) >= q;
 		}
 	} else {
 		q = log10_pow5(-e2) - (-e2 > 1);
-		e10 = q + e2;
+		v->e10 = q + e2;
 		i = -e2 - q;
 		k = pow5_bits(i) - POW5_BITS;
 		j = q - k;
-		vr = mul_shift(mv, pow5[i], j);
-		vp = mul_shift(mv + 2, pow5[i], j);
-		vm = mul_shift(mv - 1 - mmshift, pow5[i], j);
+		v->vr = mul_shift(mv, pow5[i], j);
+		v->vp = mul_shift(mv + 2, pow5[i], j);
+		v->vm = mul_shift(mv - 1 - mmshift, pow5[i], j);
 		if (q <= 1) {
 			/* mv has two low zero bits; mm one when mmshift. */
-			vr_tz = 1;
-			if (even)
-				vm_tz = mmshift == 1;
+			v->vr_tz = 1;
+			if (v->even)
+				v->vm_tz = mmshift == 1;
 			else
-				vp--;
+				v->vp--;
 		} else if (q < 63) {
 			/* vr = mv * 5^i / 2^q is exact when 2^q divides mv. */
-			vr_tz = (mv & (((uint64_t)1 << q) - 1)) == 0;
+			v->vr_tz = (mv & (((uint64_t)1 << q) - 1)) == 0;
 		}
 	}
+}
+
+/*
+ * The shortest decimal D * 10^*exp10 that reads back as the positive
+ * finite double of mantissa field m and exponent field e; returns D.
+ */
+static uint64_t
+shortest(uint64_t m, unsigned e, int *exp10)
+{
+	struct interval iv;
+	uint64_t vr, vp, vm, nvr;
+	int	 removed = 0, vm_tz, vr_tz, last = 0;
+
+	if (!tables_done)
+		tables_init();
+	interval_of(m, e, &iv);
+	vr = iv.vr;
+	vp = iv.vp;
+	vm = iv.vm;
+	vr_tz = iv.vr_tz;
+	vm_tz = iv.vm_tz;
 
 	/*
 	 * Drop digits while the bounds still differ above them; then, where
@@ -254,8 +283,8 @@ shortest(uint64_t m, unsigned e, int *exp10)
 #undef DROP
 	if (vr_tz && last == 5 && vr % 2 == 0)
 		last = 4;	/* exactly halfway: to even */
-	vr += (vr == vm && (!even || !vm_tz)) || last >= 5;
-	*exp10 = e10 + removed;
+	vr += (vr == vm && (!iv.even || !vm_tz)) || last >= 5;
+	*exp10 = iv.e10 + removed;
 	return vr;
 }
 

@@ -152,25 +152,11 @@ static void seterr(struct pj_stream *, const char *, ...)
 /* ---------------------------------------------------------------- */
 /* Memory */
 
-static int
+/* util_grow, its test for room kept inline: some callers are hot. */
+static inline int
 grow(void **p, size_t *cap, size_t need, size_t size)
 {
-	size_t	 ncap;
-	void	*np;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 64;
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2 / size)
-			return -1;
-		ncap *= 2;
-	}
-	if ((np = reallocarray(*p, ncap, size)) == NULL)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
+	return need <= *cap ? 0 : util_grow(p, cap, need, size);
 }
 
 /* ---------------------------------------------------------------- */
@@ -633,6 +619,52 @@ run_end(const unsigned char *s, size_t len)
 }
 
 /*
+ * The escape at src[*r] (its backslash): the code point in *c, *r past
+ * it. A \u high surrogate followed by a \u low one joins them; a lone
+ * surrogate stays as it is.
+ */
+static inline int
+unescape(struct pj_stream *p, size_t *rp, uint32_t *cp)
+{
+	const unsigned char *s = p->src;
+	size_t	 r = *rp;
+	uint32_t c, c2;
+	int	 ch;
+
+	if (r + 1 >= p->srclen)
+		return -1;
+	ch = s[r + 1];
+	r += 2;
+	switch (ch) {
+	case '"': c = '"'; break;
+	case '\\': c = '\\'; break;
+	case '/': c = '/'; break;
+	case 'b': c = '\b'; break;
+	case 'f': c = '\f'; break;
+	case 'n': c = '\n'; break;
+	case 'r': c = '\r'; break;
+	case 't': c = '\t'; break;
+	case 'u':
+		if (hex4(p, r, &c) == -1)
+			return -1;
+		r += 4;
+		if (c >= 0xd800 && c <= 0xdbff &&
+		    p->srclen - r >= 6 && s[r] == '\\' && s[r + 1] == 'u' &&
+		    hex4(p, r + 2, &c2) == 0 &&
+		    c2 >= 0xdc00 && c2 <= 0xdfff) {
+			c = 0x10000 + ((c - 0xd800) << 10) + (c2 - 0xdc00);
+			r += 6;
+		}
+		break;
+	default:
+		return -1;
+	}
+	*rp = r;
+	*cp = c;
+	return 0;
+}
+
+/*
  * A string at src[pos] (the opening quote), decoded into a new node; with
  * iskey, its Python hash too (values never need one).
  *
@@ -648,7 +680,7 @@ parse_string_slow(struct pj_stream *p, size_t *idx, int iskey)
 	unsigned char *t = (unsigned char *)p->str;
 	struct pj_node *n;
 	size_t	 start, r, r0, w, len;
-	uint32_t c, c2;
+	uint32_t c;
 	int	 flags = PJ_PLAIN, ch, esc;
 
 	start = r = w = p->pos + 1;
@@ -678,37 +710,8 @@ parse_string_slow(struct pj_stream *p, size_t *idx, int iskey)
 			return -1;
 		esc = ch == '\\';
 		if (esc) {
-			if (r + 1 >= p->srclen)
+			if (unescape(p, &r, &c) == -1)
 				return -1;
-			ch = s[r + 1];
-			r += 2;
-			switch (ch) {
-			case '"': c = '"'; break;
-			case '\\': c = '\\'; break;
-			case '/': c = '/'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 't': c = '\t'; break;
-			case 'u':
-				if (hex4(p, r, &c) == -1)
-					return -1;
-				r += 4;
-				/* A pair joins; a lone surrogate stays. */
-				if (c >= 0xd800 && c <= 0xdbff &&
-				    p->srclen - r >= 6 && s[r] == '\\' &&
-				    s[r + 1] == 'u' &&
-				    hex4(p, r + 2, &c2) == 0 &&
-				    c2 >= 0xdc00 && c2 <= 0xdfff) {
-					c = 0x10000 + ((c - 0xd800) << 10) +
-					    (c2 - 0xdc00);
-					r += 6;
-				}
-				break;
-			default:
-				return -1;
-			}
 		} else if (ch >= 0x80) {
 			if (utf8_in(p, &r, &c) == -1)
 				return -1;

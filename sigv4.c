@@ -630,10 +630,56 @@ is_sha256_hex(const char *s)
 	return s[i] == '\0';
 }
 
+/* "date/region/service/aws4_request", the credential scope. */
+static void
+add_scope(struct buf *b, const char *date, const struct sigv4_input *in)
+{
+	buf_adds(b, date);
+	buf_addc(b, '/');
+	buf_adds(b, in->region);
+	buf_addc(b, '/');
+	buf_adds(b, in->service);
+	buf_adds(b, "/" SCOPE_TERM);
+}
+
+/*
+ * The canonical request of in, and in *signed_hdrs the list of its signed
+ * headers (both for the caller to free); NULL on failure.
+ */
+static char *
+canon_request(const struct sigv4_input *in, char **signed_hdrs)
+{
+	struct buf	 cr = { NULL, 0, 0, 0 }, sh = { NULL, 0, 0, 0 };
+
+	buf_adds(&cr, in->method);
+	buf_addc(&cr, '\n');
+	if (in->rules == SIGV4_RULES_GENERIC) {
+		if (canon_uri_generic(&cr, in->path) == -1)
+			goto fail;
+	} else
+		canon_uri(&cr, in->path);
+	buf_addc(&cr, '\n');
+	if (canon_query(&cr, in->query) == -1)
+		goto fail;
+	buf_addc(&cr, '\n');
+	if (canon_headers(&cr, &sh, in->headers, in->nheaders) == -1)
+		goto fail;
+	if ((*signed_hdrs = buf_take(&sh)) == NULL)
+		goto fail;
+	buf_addc(&cr, '\n');
+	buf_adds(&cr, *signed_hdrs);
+	buf_addc(&cr, '\n');
+	buf_adds(&cr, in->payload_hash);
+	return buf_take(&cr);
+ fail:
+	free(cr.p);
+	free(sh.p);
+	return NULL;
+}
+
 int
 sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 {
-	struct buf	 cr = { NULL, 0, 0, 0 }, sh = { NULL, 0, 0, 0 };
 	struct buf	 sts = { NULL, 0, 0, 0 }, az = { NULL, 0, 0, 0 };
 	char		 amz[SIGV4_AMZ_DATE_LEN + 1];
 	char		 date[9];
@@ -655,26 +701,7 @@ sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 	memcpy(date, amz, 8);
 	date[8] = '\0';
 
-	buf_adds(&cr, in->method);
-	buf_addc(&cr, '\n');
-	if (in->rules == SIGV4_RULES_GENERIC) {
-		if (canon_uri_generic(&cr, in->path) == -1)
-			goto out;
-	} else
-		canon_uri(&cr, in->path);
-	buf_addc(&cr, '\n');
-	if (canon_query(&cr, in->query) == -1)
-		goto out;
-	buf_addc(&cr, '\n');
-	if (canon_headers(&cr, &sh, in->headers, in->nheaders) == -1)
-		goto out;
-	if ((signed_hdrs = buf_take(&sh)) == NULL)
-		goto out;
-	buf_addc(&cr, '\n');
-	buf_adds(&cr, signed_hdrs);
-	buf_addc(&cr, '\n');
-	buf_adds(&cr, in->payload_hash);
-	if ((out->canonical_request = buf_take(&cr)) == NULL)
+	if ((out->canonical_request = canon_request(in, &signed_hdrs)) == NULL)
 		goto out;
 
 	sigv4_sha256_hex(out->canonical_request,
@@ -682,12 +709,8 @@ sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 	buf_adds(&sts, ALGORITHM "\n");
 	buf_adds(&sts, amz);
 	buf_addc(&sts, '\n');
-	buf_adds(&sts, date);
-	buf_addc(&sts, '/');
-	buf_adds(&sts, in->region);
-	buf_addc(&sts, '/');
-	buf_adds(&sts, in->service);
-	buf_adds(&sts, "/" SCOPE_TERM "\n");
+	add_scope(&sts, date, in);
+	buf_addc(&sts, '\n');
 	buf_adds(&sts, crhash);
 	if ((out->string_to_sign = buf_take(&sts)) == NULL)
 		goto out;
@@ -698,12 +721,8 @@ sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 	buf_adds(&az, ALGORITHM " Credential=");
 	buf_adds(&az, in->access_key);
 	buf_addc(&az, '/');
-	buf_adds(&az, date);
-	buf_addc(&az, '/');
-	buf_adds(&az, in->region);
-	buf_addc(&az, '/');
-	buf_adds(&az, in->service);
-	buf_adds(&az, "/" SCOPE_TERM ", SignedHeaders=");
+	add_scope(&az, date, in);
+	buf_adds(&az, ", SignedHeaders=");
 	buf_adds(&az, signed_hdrs);
 	buf_adds(&az, ", Signature=");
 	buf_adds(&az, out->signature);
@@ -711,8 +730,6 @@ sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 		goto out;
 	rc = 0;
  out:
-	free(cr.p);
-	free(sh.p);
 	free(sts.p);
 	free(az.p);
 	free(signed_hdrs);

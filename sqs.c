@@ -525,27 +525,12 @@ call_failed(struct engine_xfer *x)
 {
 	struct call	*c = x->owner;
 	struct s3_error	*err = &x->err;
-	const cJSON	*t, *m;
-	cJSON		*root = NULL;
-	const char	*code = NULL, *hash, *semi;
+	const char	*semi;
 	char		 qcode[sizeof(c->query_error)], msg[32];
 	int		 n;
 
-	if (x->r.body != NULL && x->r.len <= SQS_ERRBODY_MAX &&
-	    (root = cJSON_ParseWithLength(x->r.body, x->r.len)) != NULL &&
-	    cJSON_IsObject(root)) {
-		t = cJSON_GetObjectItemCaseSensitive(root, "__type");
-		if ((m = cJSON_GetObjectItemCaseSensitive(root,
-		    "message")) == NULL)
-			m = cJSON_GetObjectItemCaseSensitive(root, "Message");
-		if (cJSON_IsString(t) && t->valuestring != NULL)
-			code = (hash = strrchr(t->valuestring, '#')) != NULL ?
-			    hash + 1 : t->valuestring;
-		engine_set_error(err, S3_EHTTP, 0, code != NULL ? code : "",
-		    cJSON_IsString(m) && m->valuestring != NULL ?
-		    m->valuestring : "");
-	}
-	cJSON_Delete(root);
+	if (x->r.len <= SQS_ERRBODY_MAX)
+		engine_json_error(err, x->r.body, x->r.len);
 	memcpy(qcode, c->query_error, sizeof(qcode));
 	if ((semi = strchr(qcode, ';')) != NULL) {
 		if (strcmp(semi, ";Receiver") == 0)
@@ -723,18 +708,17 @@ sqs_receive(struct sqs *q, int max, int visibility, int wait, int final,
 	return 0;
 }
 
-int
-sqs_delete(struct sqs *q, const char *receipt, sqs_done_fn fn, void *arg)
+/*
+ * Start a call of action with the body o (fail: it could not be made)
+ * whose answer is only done or failed, told to fn.
+ */
+static int
+start_done(struct sqs *q, enum call_kind kind, const char *action, cJSON *o,
+    int fail, sqs_done_fn fn, void *arg)
 {
 	struct call	*c;
-	cJSON		*o;
-	int		 fail = 0;
 
-	if ((o = body_new(q)) == NULL ||
-	    cJSON_AddStringToObject(o, "ReceiptHandle", receipt) == NULL)
-		fail = 1;
-	if ((c = call_new(q, CALL_DELETE, "DeleteMessage",
-	    body_done(o, fail))) == NULL)
+	if ((c = call_new(q, kind, action, body_done(o, fail))) == NULL)
 		return -1;
 	c->cb.done = fn;
 	c->arg = arg;
@@ -743,9 +727,20 @@ sqs_delete(struct sqs *q, const char *receipt, sqs_done_fn fn, void *arg)
 }
 
 int
+sqs_delete(struct sqs *q, const char *receipt, sqs_done_fn fn, void *arg)
+{
+	cJSON		*o;
+	int		 fail = 0;
+
+	if ((o = body_new(q)) == NULL ||
+	    cJSON_AddStringToObject(o, "ReceiptHandle", receipt) == NULL)
+		fail = 1;
+	return start_done(q, CALL_DELETE, "DeleteMessage", o, fail, fn, arg);
+}
+
+int
 sqs_attributes(struct sqs *q, sqs_done_fn fn, void *arg)
 {
-	struct call	*c;
 	cJSON		*o, *names;
 	int		 fail = 0;
 
@@ -753,13 +748,8 @@ sqs_attributes(struct sqs *q, sqs_done_fn fn, void *arg)
 	    (names = cJSON_AddArrayToObject(o, "AttributeNames")) == NULL ||
 	    !cJSON_AddItemToArray(names, cJSON_CreateString("QueueArn")))
 		fail = 1;
-	if ((c = call_new(q, CALL_ATTRIBUTES, "GetQueueAttributes",
-	    body_done(o, fail))) == NULL)
-		return -1;
-	c->cb.done = fn;
-	c->arg = arg;
-	call_start(c);
-	return 0;
+	return start_done(q, CALL_ATTRIBUTES, "GetQueueAttributes", o, fail,
+	    fn, arg);
 }
 
 int

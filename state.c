@@ -322,22 +322,30 @@ state_exec(struct state *st, const char *sql)
 }
 
 /*
- * Run s (one of the statements taking a basename) with name bound: its
- * SQLITE_ROW or SQLITE_DONE, or -1 with the error printed.
+ * Run s with its n parameters bound to the texts of v: its SQLITE_ROW or
+ * SQLITE_DONE, or -1 with the error printed.
  */
 static int
-state_step(struct state *st, sqlite3_stmt *s, const char *name)
+state_stepv(struct state *st, sqlite3_stmt *s, int n, const char *const *v)
 {
-	int	rc;
+	int	rc, i;
 
 	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	for (i = 0; i < n; i++)
+		sqlite3_bind_text(s, i + 1, v[i], -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return rc;
 	state_error(st);
 	return -1;
+}
+
+/* Run s (one of the statements taking a basename) with name bound. */
+static int
+state_step(struct state *st, sqlite3_stmt *s, const char *name)
+{
+	return state_stepv(st, s, 1, &name);
 }
 
 int
@@ -524,18 +532,9 @@ static int
 state_step3(struct state *st, sqlite3_stmt *s, const char *a, const char *b,
     const char *c)
 {
-	int	rc;
+	const char *v[3] = { a, b, c };
 
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, b, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, c, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return rc;
-	state_error(st);
-	return -1;
+	return state_stepv(st, s, 3, v);
 }
 
 int

@@ -3,6 +3,7 @@
  * util.c - small helpers shared by several rooms.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -91,5 +92,26 @@ util_write_all(int fd, const void *p, size_t len)
 		b += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+int
+util_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t	 ncap;
+	void	*np;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 64;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2 / size)
+			return -1;
+		ncap *= 2;
+	}
+	if ((np = reallocarray(*p, ncap, size)) == NULL)
+		return -1;
+	*p = np;
+	*cap = ncap;
 	return 0;
 }

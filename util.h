@@ -2,7 +2,7 @@
 /*
  * util.h - small helpers more than one room needs: the monotonic clock,
  * range-checked numbers, the environment, hex digits, freeing secrets,
- * whole writes.
+ * whole writes, growing arrays.
  */
 #ifndef GETAWSLOG_UTIL_H
 #define GETAWSLOG_UTIL_H
@@ -31,5 +31,11 @@ int		 util_write_all(int fd, const void *p, size_t len);
 
 /* Wipe a string that may hold a secret, then free it; NULL is fine. */
 void		 util_free_secret(char *s);
+
+/*
+ * Room for need items of size bytes in *p, whose capacity is *cap items:
+ * the capacity doubled from 64 until it fits. 0, or -1 (*p unchanged).
+ */
+int		 util_grow(void **p, size_t *cap, size_t need, size_t size);
 
 #endif /* GETAWSLOG_UTIL_H */

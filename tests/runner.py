@@ -72,3 +72,23 @@ def finish(passed, failed, claims):
             print("FAIL no case has %s" % what, file=sys.stderr)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
+
+
+class Tally:
+    """The count of a script-style suite (one that is no unittest): check()
+    counts a check and prints a failure's FAIL line; done() prints the last
+    line, "N passed, N failed", and gives the exit status."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, ok, what, detail=''):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print('FAIL %s %s' % (what, detail))
+
+    def done(self):
+        print('%d passed, %d failed' % (self.passed, self.failed))
+        return 1 if self.failed else 0

@@ -5,12 +5,12 @@ PJ_MAX_DEPTH, 1000 levels, on the parser's own stack.
 
 Runs tests/flatten_cli (next to $GETAWSLOG, default ./getawslog) on a
 record nested 900 deep and compares it with the real interpreters where
-this machine has them (pyenv's CPython 2.7.18, the script's, for the flat
-line; CPython 3.10.13, the Wazuh module's, reading the json and wazuh
-lines back): skipped, and said so, where they are missing. A document one
-level past the limit fails whole in every format, with its reason; CPython
-refuses it too (its recursion limit is 1000, so it stops a few levels
-earlier: about 994 here, wherever json.loads is called from).
+this machine has them (tests/realpy.py finds them: CPython 2.7.18, the
+script's, for the flat line; CPython 3.10, the Wazuh module's, reading the
+json and wazuh lines back): skipped, and said so, where they are missing.
+A document one level past the limit fails whole in every format, with its
+reason; CPython refuses it too (its recursion limit is 1000, so it stops a
+few levels earlier: about 994 here, wherever json.loads is called from).
 Last line: "N passed, N failed".
 """
 
@@ -21,30 +21,16 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import realpy  # noqa: E402
+import runner  # noqa: E402
+
 GETAWSLOG = os.environ.get('GETAWSLOG', os.path.join(TOP, 'getawslog'))
 CLI = os.path.join(os.path.dirname(GETAWSLOG), 'tests', 'flatten_cli')
 MAX_DEPTH = 1000    # pyjson.h's PJ_MAX_DEPTH
 
-passed = failed = 0
-
-
-def check(ok, what, detail=''):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print('FAIL %s %s' % (what, detail))
-
-
-def pyenv_python(version):
-    try:
-        root = subprocess.run(['pyenv', 'root'], capture_output=True,
-                              text=True).stdout.strip()
-    except OSError:
-        return None
-    p = os.path.join(root, 'versions', version, 'bin', 'python')
-    return p if root and os.access(p, os.X_OK) else None
+TALLY = runner.Tally()
+check = TALLY.check
 
 
 def nested(n):
@@ -96,7 +82,7 @@ def main():
         print('no %s (make tests/flatten_cli)' % CLI)
         print('0 passed, 1 failed')
         return 1
-    py2, py3 = pyenv_python('2.7.18'), pyenv_python('3.10.13')
+    py2, py3 = realpy.python27(), realpy.python310()
     deep = document(900)
     out = {}
     for fmt in ('flat', 'json', 'wazuh'):
@@ -116,7 +102,8 @@ def main():
         check(p.returncode == 0 and p.stdout == out['flat'],
               '900 deep, flat: CPython 2.7.18', p.stderr[-300:])
     else:
-        print('skipped: no CPython 2.7.18 (pyenv): flat line not compared')
+        print('skipped: no CPython 2.7.18 (pyenv or $PYTHON27): flat line '
+              'not compared')
     if py3:
         for fmt in ('json', 'wazuh'):
             p = subprocess.run(
@@ -127,7 +114,8 @@ def main():
                   '900 deep, %s: CPython 3.10 reads the line' % fmt,
                   p.stderr[-300:])
     else:
-        print('skipped: no CPython 3.10.13 (pyenv): lines not read back')
+        print('skipped: no CPython 3.10 (pyenv or $PYTHON310): lines not '
+              'read back')
 
     # At the limit, and one past it.
     at = document(MAX_DEPTH - 3)
@@ -149,8 +137,7 @@ def main():
         check(p.returncode in (1, 3), '%d deep: CPython %s refuses it too'
               % (MAX_DEPTH + 1, name), p.returncode)
 
-    print('%d passed, %d failed' % (passed, failed))
-    return 1 if failed else 0
+    return TALLY.done()
 
 
 if __name__ == '__main__':

@@ -26,6 +26,7 @@ TOP = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import py2model  # noqa: E402
 import py2ref  # noqa: E402
+import runner  # noqa: E402
 
 GETAWSLOG = os.environ.get('GETAWSLOG', os.path.join(TOP, 'getawslog'))
 CLI = os.path.join(os.path.dirname(GETAWSLOG), 'tests', 'flatten_cli')
@@ -35,16 +36,8 @@ BUCKET = 'trail-bucket'
 KEY = ('AWSLogs/o-abc123/111122223333/CloudTrail/eu-west-1/2024/01/02/'
        '111122223333_CloudTrail_eu-west-1_20240102T0000Z_abc.json.gz')
 
-passed = failed = 0
-
-
-def check(ok, what, detail=''):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print('FAIL %s %s' % (what, detail))
+TALLY = runner.Tally()
+check = TALLY.check
 
 
 def run(fmt, data, key=KEY, extra=()):
@@ -452,8 +445,7 @@ def main():
     if not events:
         check(False, 'corpus', 'no events under %s or %s' % (SHARED, DATA))
 
-    print('%d passed, %d failed' % (passed, failed))
-    return 1 if failed else 0
+    return TALLY.done()
 
 
 if __name__ == '__main__':

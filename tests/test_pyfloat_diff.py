@@ -28,6 +28,7 @@ TOP = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import py2model  # noqa: E402
 import realpy  # noqa: E402
+import runner  # noqa: E402
 
 GETAWSLOG = os.environ.get('GETAWSLOG', os.path.join(TOP, 'getawslog'))
 CLI = os.path.join(os.path.dirname(GETAWSLOG), 'tests', 'pyfloat_cli')
@@ -35,7 +36,8 @@ N = int(os.environ.get('PYFLOAT_N', '400000'))
 BATCH = 250000
 
 R = random.Random(27182818)
-passed = failed = 0
+TALLY = runner.Tally()
+check = TALLY.check
 
 # Python 2.7: one "repr str" line per hex bit pattern.
 PY2_FORMAT = r'''
@@ -45,15 +47,6 @@ for line in sys.stdin:
     d = struct.unpack('>d', binascii.unhexlify(line.strip()))[0]
     w('%s %s\n' % (repr(d), str(d)))
 '''
-
-
-def check(ok, what, detail=''):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print('FAIL %s %s' % (what, detail))
 
 
 def bits_of(x):
@@ -238,8 +231,7 @@ def main():
     test_known()
     test_format()
     test_parse()
-    print('%d passed, %d failed' % (passed, failed))
-    return 1 if failed else 0
+    return TALLY.done()
 
 
 if __name__ == '__main__':

@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import realpy  # noqa: E402
+import runner  # noqa: E402
 
 GETAWSLOG = os.environ.get('GETAWSLOG', os.path.join(TOP, 'getawslog'))
 CLI = os.path.join(os.path.dirname(GETAWSLOG), 'tests', 'pyunicode_cli')
@@ -42,16 +43,8 @@ KNOWN = [(0x378, 0, 0), (0x890, 0, 0), (0x8e2, 0, 0), (0xfffe, 0, 0),
          (0xa0, 0, 0), (0xad, 0, 0), (0x2028, 0, 0), (0xd800, 0, 0),
          (0xe000, 0, 0), (0x35, 1, 1)]
 
-passed = failed = 0
-
-
-def check(ok, what, detail=''):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print('FAIL %s %s' % (what, detail))
+TALLY = runner.Tally()
+check = TALLY.check
 
 
 def describe(flags):
@@ -86,8 +79,7 @@ def main():
             print('  U+%04X: got %s want %s' % (c, describe(got[c]),
                                                describe(want[c])))
         check(not bad, 'all %d code points' % CP_END, '%d differ' % len(bad))
-    print('%d passed, %d failed' % (passed, failed))
-    return 1 if failed else 0
+    return TALLY.done()
 
 
 if __name__ == '__main__':

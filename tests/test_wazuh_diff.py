@@ -29,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import realpy  # noqa: E402
+import runner  # noqa: E402
 import test_flatten_diff as tfd  # noqa: E402
 
 GETAWSLOG = os.environ.get('GETAWSLOG', os.path.join(TOP, 'getawslog'))
@@ -42,7 +43,8 @@ KEY = ('AWSLogs/o-abc123/111122223333/CloudTrail/eu-west-1/2024/01/02/'
        '111122223333_CloudTrail_eu-west-1_20240102T0000Z_abc.json.gz')
 
 R = random.Random(4147)
-passed = failed = 0
+TALLY = runner.Tally()
+check = TALLY.check
 
 # Code points issue 22 names, and others of each kind: unassigned in
 # Unicode 13 (some assigned later), format characters, separators,
@@ -57,15 +59,6 @@ SPECIAL = [0x378, 0x890, 0x8e2, 0xfffe, 0x110bd, 0x110cd, 0x61c, 0x200b,
 DIGITS = [0x30, 0x661, 0x6f4, 0x7c3, 0x967, 0x9e8, 0xa6a, 0xbe7, 0xe52,
           0xff13, 0x104a4, 0x1d7d2, 0x1e952, 0x1fbf5, 0x11d52, 0x2462,
           0xb2, 0x1369]
-
-
-def check(ok, what, detail=''):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print('FAIL %s %s' % (what, detail))
 
 
 def pool(agree):
@@ -277,8 +270,7 @@ def main():
     check(rc == 0 and b'"aws_account_alias": "x"' in got, 'alias written')
     rc, got2, _ = ours(b'{"Records": [{"a": 1}]}', None)
     check(got != got2, 'sanity: alias differs')
-    print('%d passed, %d failed' % (passed, failed))
-    return 1 if failed else 0
+    return TALLY.done()
 
 
 if __name__ == '__main__':
