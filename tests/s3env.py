@@ -1694,6 +1694,14 @@ class S3Env:
         with the test environment; a CompletedProcess with .home, .cwd."""
         home = home or self.tempdir()
         cwd = cwd or self.tempdir()
+        if any(os.path.basename(str(w)) == "strace" for w in wrap):
+            # LeakSanitizer cannot run under ptrace; the rest of ASan can.
+            extra_env = dict(extra_env or {})
+            asan = extra_env.get("ASAN_OPTIONS",
+                                 os.environ.get("ASAN_OPTIONS", ""))
+            if "detect_leaks=0" not in asan:
+                extra_env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + \
+                    "detect_leaks=0"
         proc = subprocess.run(list(wrap) + [self.binary] + list(args),
                               env=self._child_env(home, extra_env), cwd=cwd,
                               stdin=subprocess.DEVNULL, capture_output=True,
@@ -1714,6 +1722,14 @@ class S3Env:
         proc.home = home
         proc.cwd = cwd
         return proc
+
+
+def sanitized(path=None):
+    """Is the binary built with AddressSanitizer or UBSan? (Its memory
+    figures are then the sanitizer's, not getawslog's.)"""
+    with open(path or binary_path(), "rb") as f:
+        data = f.read()
+    return b"__asan_init" in data or b"__ubsan_handle" in data
 
 
 def binary_path():

@@ -27,12 +27,6 @@ import runner  # noqa: E402
 import s3env  # noqa: E402
 
 
-def sanitized(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    return b"__asan_init" in data or b"__ubsan_handle" in data
-
-
 class BenchTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -94,7 +88,7 @@ class BenchTests(unittest.TestCase):
             if who in h:
                 self.assertEqual(h[who]["requests"].get("GET"),
                                  h["getawslog"]["objects"], who)
-        if sanitized(s3env.binary_path()):
+        if s3env.sanitized():
             self.skipTest("sanitizer build: its shadow memory is not "
                           "getawslog's")
         for label, m in h["bodies"]["runs"].items():
@@ -123,7 +117,7 @@ class BenchTests(unittest.TestCase):
     def test_raw_mode_memory(self):
         d = self.res.get("d_memory", {}).get("getawslog")
         self.assertIsNotNone(d, self.show())
-        if sanitized(s3env.binary_path()):
+        if s3env.sanitized():
             self.skipTest("sanitizer build: its shadow memory is not "
                           "getawslog's")
         self.assertLess(d["rss_mib"], 32, d)
