@@ -1713,6 +1713,19 @@ class ServiceSandboxTests(Base):
         self.addCleanup(shutil.rmtree, d, True)
         os.chown(d, 65534, 65534)
         os.chmod(d, 0o755)
+        # The unprivileged user must reach the binary: a clone in a 0700
+        # folder (mktemp -d) hides it, so it runs from a copy of its own.
+        with open(self.env.binary, "rb") as f:
+            if f.read(2) == b"#!":
+                self.skipTest("the binary is a wrapper script")
+        bindir = tempfile.mkdtemp(prefix="getawslog-bin.", dir="/tmp")
+        self.addCleanup(shutil.rmtree, bindir, True)
+        os.chmod(bindir, 0o755)
+        binary = os.path.join(bindir, "getawslog")
+        shutil.copy2(self.env.binary, binary)
+        os.chmod(binary, 0o755)
+        self.addCleanup(setattr, self.env, "binary", self.env.binary)
+        self.env.binary = binary
         objs = self.seed(make_objects("sb", 2, per=30000))
         log, state = os.path.join(d, "amazon.log"), os.path.join(d, "s.db")
         out = os.path.join(d, "trace")
