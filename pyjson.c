@@ -492,16 +492,24 @@ push(struct pj_stream *p, size_t v)
 	return 0;
 }
 
+/*
+ * The hot half of the tree parser (parse_tree and what it inlines) keeps
+ * its position in a local, passed in and returned (BAD: no good), not in
+ * p->pos: every store of a node or a stack slot may alias the stream's
+ * fields, which the compiler would then read again from memory.
+ */
+#define BAD	SIZE_MAX
+
 /* CloudTrail writes no whitespace: a byte above ' ' returns at once. */
-static inline void
-skip_ws(struct pj_stream *p)
+static inline size_t
+skip_ws(const unsigned char *s, size_t pos, size_t len)
 {
-	if (p->pos < p->srclen && p->src[p->pos] > ' ')
-		return;
-	while (p->pos < p->srclen && (p->src[p->pos] == ' ' ||
-	    p->src[p->pos] == '\t' || p->src[p->pos] == '\n' ||
-	    p->src[p->pos] == '\r'))
-		p->pos++;
+	if (pos < len && s[pos] > ' ')
+		return pos;
+	while (pos < len && (s[pos] == ' ' || s[pos] == '\t' ||
+	    s[pos] == '\n' || s[pos] == '\r'))
+		pos++;
+	return pos;
 }
 
 static int
@@ -753,30 +761,30 @@ parse_string_slow(struct pj_stream *p, size_t *idx, int iskey)
  * found 16 at a time. Anything else (an escape, a quote ', DEL, UTF-8, a
  * fault) goes to parse_string_slow from the start.
  */
-static inline int
-parse_string(struct pj_stream *p, size_t *idx, int iskey)
+static inline size_t
+parse_string(struct pj_stream *p, size_t pos, size_t *idx, int iskey)
 {
 	const unsigned char *s = p->src;
 	struct pj_node *n;
-	size_t	 start = p->pos + 1, r;
+	size_t	 len = p->srclen, start = pos + 1, r;
 
 	/* The vector finds the stop byte itself; the table only the tail. */
-	r = skip_run(s, start, p->srclen);
-	if (p->srclen - r < 16)
-		while (r < p->srclen && strclass[s[r]] == SC_RUN)
+	r = skip_run(s, start, len);
+	if (len - r < 16)
+		while (r < len && strclass[s[r]] == SC_RUN)
 			r++;
-	if (r >= p->srclen || s[r] != '"')
-		return parse_string_slow(p, idx, iskey);
-	p->pos = r + 1;
+	if (r >= len || s[r] != '"') {
+		p->pos = pos;
+		return parse_string_slow(p, idx, iskey) == -1 ? BAD : p->pos;
+	}
 	if (new_node(p, PJ_STR, idx) == -1)
-		return -1;
+		return BAD;
 	n = &p->nodes[*idx];
-	n->flags = PJ_PLAIN;
+	/* close_object makes a key's hash, if it must */
+	n->flags = iskey ? PJ_PLAIN | PJ_UNHASHED : PJ_PLAIN;
 	n->off = start;
 	n->len = (uint32_t)(r - start);
-	if (iskey)	/* close_object makes it, if it must */
-		n->flags |= PJ_UNHASHED;
-	return 0;
+	return r + 1;
 }
 
 /* Python's json number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)? */
@@ -1063,12 +1071,10 @@ close_array(struct pj_stream *p, size_t base, size_t idx)
 	return 0;
 }
 
-/* A value that is no container, at src[pos]: its node into *idx. */
+/* A value other than a string or a container, at src[p->pos]. */
 static int
-parse_scalar(struct pj_stream *p, int c, size_t *idx)
+parse_other(struct pj_stream *p, int c, size_t *idx)
 {
-	if (c == '"')
-		return parse_string(p, idx, 0);
 	if (c == '-' || (c >= '0' && c <= '9')) {
 		/* Python's json also reads -Infinity. */
 		if (match_word(p, "-Infinity")) {
@@ -1095,21 +1101,31 @@ parse_scalar(struct pj_stream *p, int c, size_t *idx)
 	return -1;
 }
 
-/* An object's key and its ':', at src[pos] after whitespace. */
-static int
-parse_key(struct pj_stream *p)
+/* A value that is no container, at src[pos]: its node into *idx. */
+static inline size_t
+parse_scalar(struct pj_stream *p, int c, size_t pos, size_t *idx)
 {
-	size_t	 k;
+	if (c == '"')
+		return parse_string(p, pos, idx, 0);
+	p->pos = pos;
+	return parse_other(p, c, idx) == -1 ? BAD : p->pos;
+}
 
-	skip_ws(p);
-	if (p->pos >= p->srclen || p->src[p->pos] != '"' ||
-	    parse_string(p, &k, 1) == -1 || push(p, k) == -1)
-		return -1;
-	skip_ws(p);
-	if (p->pos >= p->srclen || p->src[p->pos] != ':')
-		return -1;
-	p->pos++;
-	return 0;
+/* An object's key and its ':', at src[pos] after whitespace. */
+static inline size_t
+parse_key(struct pj_stream *p, size_t pos)
+{
+	const unsigned char *s = p->src;
+	size_t	 len = p->srclen, k;
+
+	pos = skip_ws(s, pos, len);
+	if (pos >= len || s[pos] != '"' ||
+	    (pos = parse_string(p, pos, &k, 1)) == BAD || push(p, k) == -1)
+		return BAD;
+	pos = skip_ws(s, pos, len);
+	if (pos >= len || s[pos] != ':')
+		return BAD;
+	return pos + 1;
 }
 
 /*
@@ -1122,18 +1138,19 @@ parse_key(struct pj_stream *p)
 static int
 parse_tree(struct pj_stream *p, size_t *root)
 {
+	const unsigned char *s = p->src;
 	struct pj_frame *f;
-	size_t	 v;
+	size_t	 len = p->srclen, pos = p->pos, v;
 	int	 c;
 
 	p->nframes = 0;
  value:
-	skip_ws(p);
-	if (p->pos >= p->srclen)
+	pos = skip_ws(s, pos, len);
+	if (pos >= len)
 		return -1;
-	c = p->src[p->pos];
+	c = s[pos];
 	if (c != '{' && c != '[') {
-		if (parse_scalar(p, c, &v) == -1)
+		if ((pos = parse_scalar(p, c, pos, &v)) == BAD)
 			return -1;
 		goto made;
 	}
@@ -1149,29 +1166,29 @@ parse_tree(struct pj_stream *p, size_t *root)
 	f->idx = v;
 	f->base = p->nstack;
 	f->isobj = c == '{';
-	p->pos++;
-	skip_ws(p);
-	if (p->pos < p->srclen && p->src[p->pos] == (f->isobj ? '}' : ']')) {
-		p->pos++;
+	pos = skip_ws(s, pos + 1, len);
+	if (pos < len && s[pos] == (f->isobj ? '}' : ']')) {
+		pos++;
 		goto close;
 	}
-	if (f->isobj && parse_key(p) == -1)
+	if (f->isobj && (pos = parse_key(p, pos)) == BAD)
 		return -1;
 	goto value;
  made:
 	if (p->nframes == 0) {
 		*root = v;
+		p->pos = pos;
 		return 0;
 	}
 	if (push(p, v) == -1)
 		return -1;
 	f = &p->frames[p->nframes - 1];
-	skip_ws(p);
-	if (p->pos >= p->srclen)
+	pos = skip_ws(s, pos, len);
+	if (pos >= len)
 		return -1;
-	c = p->src[p->pos++];
+	c = s[pos++];
 	if (c == ',') {
-		if (f->isobj && parse_key(p) == -1)
+		if (f->isobj && (pos = parse_key(p, pos)) == BAD)
 			return -1;
 		goto value;
 	}
