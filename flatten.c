@@ -480,35 +480,43 @@ cp_next_bounded(const unsigned char *s, size_t left, uint32_t *cp)
 	return pj_cp_next(s, cp);
 }
 
-static void
-json_bytes(struct buf *b, const char *str, size_t len, int plain)
+/* json_bytes of text that needs no escaping: between quotes as it is. */
+static inline void
+json_plain(struct buf *b, const char *s, size_t len)
+{
+	char	*w;
+
+	if ((w = buf_reserve(b, len + 2)) == NULL)
+		return;
+	w[0] = '"';
+	memcpy(w + 1, s, len);
+	w[len + 1] = '"';
+	b->len += len + 2;
+}
+
+/* json_bytes' escaping, out of line: its callers stay small. */
+static void __attribute__((noinline))
+json_esc(struct buf *b, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t	 i = 0, l, run = 0;
 	uint32_t c;
 
-	if (plain) {
-		char	*w;
-
-		if ((w = buf_reserve(b, len + 2)) == NULL)
-			return;
-		w[0] = '"';
-		memcpy(w + 1, s, len);
-		w[len + 1] = '"';
-		b->len += len + 2;
-		return;
-	}
 	buf_addc(b, '"');
-	while (i < len) {
+	for (;;) {	/* ends at the run that reaches len */
 		/* Printable ASCII but " and \ is itself: in runs. */
 		i = pj_run(s, i, len, '"', '\\');
 		buf_add(b, s + run, i - run);
 		if (i == len)
 			break;
+		if (s[i] == '"' || s[i] == '\\') {
+			/* A backslash, and the byte starts the next run. */
+			buf_addc(b, '\\');
+			run = i++;
+			continue;
+		}
 		l = cp_next_bounded(s + i, len - i, &c);
 		switch (c) {
-		case '"': buf_adds(b, "\\\""); break;
-		case '\\': buf_adds(b, "\\\\"); break;
 		case '\n': buf_adds(b, "\\n"); break;
 		case '\r': buf_adds(b, "\\r"); break;
 		case '\t': buf_adds(b, "\\t"); break;
@@ -526,6 +534,16 @@ json_bytes(struct buf *b, const char *str, size_t len, int plain)
 		run = i;
 	}
 	buf_addc(b, '"');
+}
+
+/* A JSON string of str[0..len); plain: it needs no escaping. */
+static inline void
+json_bytes(struct buf *b, const char *str, size_t len, int plain)
+{
+	if (plain)
+		json_plain(b, str, len);
+	else
+		json_esc(b, str, len);
 }
 
 static void
