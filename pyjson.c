@@ -716,6 +716,14 @@ parse_string_slow(struct pj_stream *p, size_t *idx, int iskey)
 		}
 		if (ch < 0x20)
 			return -1;
+		/* \" after the first escape (JSON in a string): the common one. */
+		if (ch == '\\' && (flags & PJ_COPY) && r + 1 < p->srclen &&
+		    s[r + 1] == '"') {
+			t[w++] = '"';
+			flags |= PJ_DQ;
+			r += 2;
+			continue;
+		}
 		esc = ch == '\\';
 		if (esc) {
 			if (unescape(p, &r, &c) == -1)
