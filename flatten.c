@@ -68,6 +68,9 @@ struct flatten {
 	struct scratch		 sc;
 	struct wzent		*wz;
 	size_t			 wzcap;
+	char			*wzinfo;	/* the wazuh log_info's JSON */
+	size_t			 wzinfolen;
+	const char		*wzacct;	/* meta.key's account, or NULL */
 	size_t			 nrecords;	/* lines of the last Records */
 	int			 rc;		/* a callback's failure */
 };
@@ -941,6 +944,7 @@ enum wzkind { WZ_NODE, WZ_LOGINFO, WZ_LIT, WZ_WRAPSTR, WZ_WRAPVAL, WZ_REQP };
 struct wzent {
 	const char	*k;
 	size_t		 klen;
+	int		 kplain;	/* k needs no JSON escaping */
 	int		 kind;
 	size_t		 node;
 	int		 raw;
@@ -1067,8 +1071,14 @@ wz_key(const struct pj_tree *d, const struct pj_node *kn)
 }
 
 /* A new entry at e[n], n advanced: its key given, the rest zero. */
-#define WZ_NEW(key, keylen) (memset(&e[n], 0, sizeof(e[n])), \
-	    e[n].k = (key), e[n].klen = (keylen), &e[n++])
+#define WZ_NEW(key, keylen, plain) (memset(&e[n], 0, sizeof(e[n])), \
+	    e[n].k = (key), e[n].klen = (keylen), e[n].kplain = (plain), \
+	    &e[n++])
+/* Ours, a literal: plain. */
+#define WZ_NEWLIT(key)	WZ_NEW(key, strlen(key), 1)
+/* The record's: plain when its flags say so. */
+#define WZ_NEWKEY(kn)	WZ_NEW(pj_sdata(d, kn), (kn)->len, \
+	    ((kn)->flags & PJ_PLAIN) && !((kn)->flags & PJ_DQ))
 
 /* Room in f->wz for a record of len members and the keys we add. */
 static int
@@ -1103,7 +1113,7 @@ wz_members(struct flatten *f, const struct pj_tree *d,
 	for (i = 0; i < K_NKEYS; i++)
 		at[i] = (size_t)-1;
 	at[K_LOG_INFO] = n;
-	x = WZ_NEW("log_info", strlen("log_info"));
+	x = WZ_NEWLIT("log_info");
 	x->kind = WZ_LOGINFO;
 	for (i = 0; i < rec->len; i++) {
 		kn = &d->nodes[p[2 * i]];
@@ -1114,7 +1124,7 @@ wz_members(struct flatten *f, const struct pj_tree *d,
 		if (w == K_SOURCE) {
 			/* dict(record, source=...) keeps the slot. */
 			at[K_SOURCE] = n;
-			x = WZ_NEW(pj_sdata(d, kn), kn->len);
+			x = WZ_NEWKEY(kn);
 			x->kind = WZ_LIT;
 			x->lit = "cloudtrail";
 			x->litlen = strlen(x->lit);
@@ -1131,14 +1141,14 @@ wz_members(struct flatten *f, const struct pj_tree *d,
 		else {
 			if (w != K_OTHER)
 				at[w] = n;
-			x = WZ_NEW(pj_sdata(d, kn), kn->len);
+			x = WZ_NEWKEY(kn);
 		}
 		x->kind = WZ_NODE;
 		x->node = vi;
 		x->raw = vraw;
 	}
 	if (at[K_SOURCE] == (size_t)-1) {
-		x = WZ_NEW("source", strlen("source"));
+		x = WZ_NEWLIT("source");
 		x->kind = WZ_LIT;
 		x->lit = "cloudtrail";
 		x->litlen = strlen(x->lit);
@@ -1154,22 +1164,22 @@ static size_t
 wz_added(struct flatten *f, const struct pj_tree *d,
     const struct pj_node *rec, size_t *at, size_t n)
 {
-	const struct flatten_meta *m = &f->meta;
 	struct wzent *e = f->wz, *x;
 	const char *acct = "";
 	size_t	 i, vi, acctlen = 0, ai;
 	int	 vraw;
 	static const enum wzkey wrap[] = { K_AED, K_RESP, K_REQP };
 
-	if (m->key != NULL && key_account(m->key, &acct))
+	if (f->wzacct != NULL) {
+		acct = f->wzacct;
 		acctlen = 12;
-	else if ((ai = obj_get(d, rec, "recipientAccountId")) != (size_t)-1 &&
+	} else if ((ai = obj_get(d, rec, "recipientAccountId")) != (size_t)-1 &&
 	    d->nodes[ai].type == PJ_STR) {
 		acct = pj_sdata(d, &d->nodes[ai]);
 		acctlen = d->nodes[ai].len;
 	}
 	x = at[K_ACCOUNT] != (size_t)-1 ? &e[at[K_ACCOUNT]] :
-	    WZ_NEW("aws_account_id", strlen("aws_account_id"));
+	    WZ_NEWLIT("aws_account_id");
 	x->kind = WZ_LIT;
 	x->lit = acct;
 	x->litlen = acctlen;
@@ -1179,7 +1189,7 @@ wz_added(struct flatten *f, const struct pj_tree *d,
 		vi = e[at[K_SOURCE_IP]].node;
 		vraw = e[at[K_SOURCE_IP]].raw;
 		x = at[K_SIP] != (size_t)-1 ? &e[at[K_SIP]] :
-		    WZ_NEW("source_ip_address", strlen("source_ip_address"));
+		    WZ_NEWLIT("source_ip_address");
 		x->kind = WZ_NODE;
 		x->node = vi;
 		x->raw = vraw;
@@ -1196,13 +1206,14 @@ wz_added(struct flatten *f, const struct pj_tree *d,
 		e[at[K_REQP]].kind = WZ_REQP;
 	return n;
 }
+#undef WZ_NEWKEY
+#undef WZ_NEWLIT
 #undef WZ_NEW
 
 /* The event of the n entries of f->wz, as one line. */
 static void
 wz_write(struct flatten *f, const struct pj_tree *d, size_t n)
 {
-	const struct flatten_meta *m = &f->meta;
 	struct buf *b = &f->out, *tmp = &f->tmp;
 	const struct wzent *x;
 	size_t	 i;
@@ -1212,7 +1223,7 @@ wz_write(struct flatten *f, const struct pj_tree *d, size_t n)
 		x = &f->wz[i];
 		if (i)
 			buf_adds(b, ", ");
-		json_bytes(b, x->k, x->klen, 0);
+		json_bytes(b, x->k, x->klen, x->kplain);
 		buf_adds(b, ": ");
 		switch (x->kind) {
 		case WZ_NODE:
@@ -1222,14 +1233,7 @@ wz_write(struct flatten *f, const struct pj_tree *d, size_t n)
 			wz_value(b, d, x->node, x->raw, 1);
 			break;
 		case WZ_LOGINFO:
-			buf_adds(b, "{\"aws_account_alias\": ");
-			json_bytes(b, m->account_alias,
-			    strlen(m->account_alias), 0);
-			buf_adds(b, ", \"log_file\": ");
-			json_bytes(b, m->key, strlen(m->key), 0);
-			buf_adds(b, ", \"s3bucket\": ");
-			json_bytes(b, m->bucket, strlen(m->bucket), 0);
-			buf_addc(b, '}');
+			buf_add(b, f->wzinfo, f->wzinfolen);
 			break;
 		case WZ_LIT:
 			json_bytes(b, x->lit, x->litlen, 0);
@@ -1252,6 +1256,36 @@ wz_write(struct flatten *f, const struct pj_tree *d, size_t n)
 		}
 	}
 	buf_adds(b, "}}\n");
+}
+
+/*
+ * What the wazuh format writes alike for every record of the object: the
+ * log_info dict's JSON (in f->tmp first, then a copy of its own) and the
+ * account in the object's key. 0, or -1 when out of memory.
+ */
+static int
+wz_setup(struct flatten *f)
+{
+	const struct flatten_meta *m = &f->meta;
+	struct buf *b = &f->tmp;
+	const char *acct;
+
+	if (key_account(m->key, &acct))
+		f->wzacct = acct;
+	b->len = 0;
+	buf_adds(b, "{\"aws_account_alias\": ");
+	json_bytes(b, m->account_alias, strlen(m->account_alias), 0);
+	buf_adds(b, ", \"log_file\": ");
+	json_bytes(b, m->key, strlen(m->key), 0);
+	buf_adds(b, ", \"s3bucket\": ");
+	json_bytes(b, m->bucket, strlen(m->bucket), 0);
+	buf_addc(b, '}');
+	if (b->nomem || (f->wzinfo = malloc(b->len)) == NULL)
+		return -1;
+	memcpy(f->wzinfo, b->p, b->len);
+	f->wzinfolen = b->len;
+	b->len = 0;
+	return 0;
 }
 
 /*
@@ -1570,9 +1604,8 @@ flatten_new(enum flatten_format fmt, const struct flatten_meta *meta,
 	f->out.flush = write;
 	f->out.arg = arg;
 	if ((f->pj = pj_new(fmt == FLATTEN_WAZUH, on_record, on_records,
-	    f)) == NULL) {
-		linefit_free(f->fit);
-		free(f);
+	    f)) == NULL || (fmt == FLATTEN_WAZUH && wz_setup(f) == -1)) {
+		flatten_free(f);
 		return NULL;
 	}
 	return f;
@@ -1591,6 +1624,7 @@ flatten_free(struct flatten *f)
 	pj_dict_free(&f->dict);
 	scratch_free(&f->sc);
 	free(f->wz);
+	free(f->wzinfo);
 	free(f);
 }
 
