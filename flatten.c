@@ -49,6 +49,7 @@ struct buf {
 struct scratch {
 	struct pj_dkey	*k;
 	size_t		*val, *order, *first;
+	unsigned char	*plain;		/* k[i] needs no JSON escaping */
 	size_t		 cap;
 };
 
@@ -71,6 +72,9 @@ struct flatten {
 	char			*wzinfo;	/* the wazuh log_info's JSON */
 	size_t			 wzinfolen;
 	const char		*wzacct;	/* meta.key's account, or NULL */
+	char			*jsbase;	/* the json format's log_file */
+	size_t			 jsbaselen;
+	uint64_t		 jshash[4];	/* the hashes of JS_KEYS */
 	size_t			 nrecords;	/* lines of the last Records */
 	int			 rc;		/* a callback's failure */
 };
@@ -225,7 +229,7 @@ obj_get(const struct pj_tree *d, const struct pj_node *o, const char *key)
 	return (size_t)-1;
 }
 
-static int
+static inline int
 key_is(const struct pj_tree *d, size_t k, const char *key)
 {
 	const struct pj_node *n = &d->nodes[k];
@@ -645,12 +649,14 @@ scratch_room(struct scratch *sc, size_t n)
 	free(sc->val);
 	free(sc->order);
 	free(sc->first);
+	free(sc->plain);
 	sc->k = calloc(ncap, sizeof(*sc->k));
 	sc->val = calloc(ncap, sizeof(*sc->val));
 	sc->order = calloc(ncap, sizeof(*sc->order));
 	sc->first = calloc(ncap, sizeof(*sc->first));
+	sc->plain = calloc(ncap, sizeof(*sc->plain));
 	if (sc->k == NULL || sc->val == NULL || sc->order == NULL ||
-	    sc->first == NULL) {
+	    sc->first == NULL || sc->plain == NULL) {
 		sc->cap = 0;
 		return -1;
 	}
@@ -665,6 +671,7 @@ scratch_free(struct scratch *sc)
 	free(sc->val);
 	free(sc->order);
 	free(sc->first);
+	free(sc->plain);
 }
 
 #define LOGFILE	((size_t)-1)	/* "value" of the added log_file key */
@@ -674,6 +681,35 @@ static uint64_t
 lit_hash(const char *s)
 {
 	return pj_hash((const unsigned char *)s, strlen(s));
+}
+
+/* The json format's own keys; their hashes are made once, in f->jshash. */
+enum { JS_LOGFILE, JS_AWS, JS_SRCIP, JS_USER, JS_NKEYS };
+static const char *const js_keys[JS_NKEYS] = {
+	"log_file", "aws", "srcip", "user"
+};
+
+/*
+ * What the json format writes alike for every record of the object: its
+ * keys' hashes and the log_file value's JSON (in f->tmp first, then a copy
+ * of its own). 0, or -1 when out of memory.
+ */
+static int
+json_setup(struct flatten *f)
+{
+	struct buf *b = &f->tmp;
+	size_t	 i;
+
+	for (i = 0; i < JS_NKEYS; i++)
+		f->jshash[i] = lit_hash(js_keys[i]);
+	b->len = 0;
+	json_bytes(b, f->meta.basename, strlen(f->meta.basename), 0);
+	if (b->nomem || (f->jsbase = malloc(b->len)) == NULL)
+		return -1;
+	memcpy(f->jsbase, b->p, b->len);
+	f->jsbaselen = b->len;
+	b->len = 0;
+	return 0;
 }
 
 /*
@@ -704,13 +740,15 @@ json_aws_keys(struct flatten *f, const struct pj_tree *d,
 		k[n].hash = kn->u.hash;
 		k[n].s = pj_sdata(d, kn);
 		k[n].len = kn->len;
+		f->sc.plain[n] = (kn->flags & PJ_PLAIN) && !(kn->flags & PJ_DQ);
 		val[n++] = p[2 * i + 1];
 		if (key_is(d, p[2 * i], "sourceIPAddress"))
 			*srcip = p[2 * i + 1];
 	}
-	k[n].hash = lit_hash("log_file");
-	k[n].s = "log_file";
-	k[n].len = strlen("log_file");
+	k[n].hash = f->jshash[JS_LOGFILE];
+	k[n].s = js_keys[JS_LOGFILE];
+	k[n].len = strlen(js_keys[JS_LOGFILE]);
+	f->sc.plain[n] = 1;
 	val[n++] = LOGFILE;
 	if ((nu = pj_dict_order(&f->dict, k, n, f->sc.order, first)) == -1)
 		return -1;
@@ -725,7 +763,6 @@ static inline void
 json_aws_write(struct flatten *f, const struct pj_tree *d, size_t nu)
 {
 	struct buf *b = &f->out;
-	const char *basename = f->meta.basename;
 	const struct pj_dkey *k = f->sc.k;
 	const size_t *order = f->sc.order, *val = f->sc.val;
 	size_t	 j;
@@ -736,10 +773,10 @@ json_aws_write(struct flatten *f, const struct pj_tree *d, size_t nu)
 
 		if (j)
 			buf_adds(b, ", ");
-		json_bytes(b, kk->s, kk->len, 0);
+		json_bytes(b, kk->s, kk->len, f->sc.plain[order[j]]);
 		buf_adds(b, ": ");
 		if (val[order[j]] == LOGFILE)
-			json_bytes(b, basename, strlen(basename), 0);
+			buf_add(b, f->jsbase, f->jsbaselen);
 		else
 			json_value(b, d, val[order[j]], 0);
 	}
@@ -758,7 +795,8 @@ json_line(struct flatten *f, const struct pj_tree *d,
 	struct pj_dkey ok[3];
 	size_t	 srcip = (size_t)-1, user = (size_t)-1, ui, i;
 	size_t	 oorder[3], ofirst[3];
-	const char *okeys[3], *ks;
+	int	 oid[3];
+	const char *ks;
 	ssize_t	 nu, no;
 
 	if ((nu = json_aws_keys(f, d, rec, &srcip)) == -1)
@@ -769,22 +807,22 @@ json_line(struct flatten *f, const struct pj_tree *d,
 
 	/* The outer dict: "aws", then "srcip" and "user" when present. */
 	no = 0;
-	okeys[no++] = "aws";
+	oid[no++] = JS_AWS;
 	if (srcip != (size_t)-1)
-		okeys[no++] = "srcip";
+		oid[no++] = JS_SRCIP;
 	if (user != (size_t)-1)
-		okeys[no++] = "user";
+		oid[no++] = JS_USER;
 	for (i = 0; i < (size_t)no; i++) {
-		ok[i].hash = lit_hash(okeys[i]);
-		ok[i].s = okeys[i];
-		ok[i].len = strlen(okeys[i]);
+		ok[i].hash = f->jshash[oid[i]];
+		ok[i].s = js_keys[oid[i]];
+		ok[i].len = strlen(ok[i].s);
 	}
 	if ((no = pj_dict_order(&f->dict, ok, no, oorder, ofirst)) == -1)
 		return -1;
 
 	buf_addc(b, '{');
 	for (i = 0; i < (size_t)no; i++) {
-		ks = okeys[oorder[i]];
+		ks = js_keys[oid[oorder[i]]];
 		if (i)
 			buf_adds(b, ", ");
 		json_bytes(b, ks, strlen(ks), 1);
@@ -1604,7 +1642,8 @@ flatten_new(enum flatten_format fmt, const struct flatten_meta *meta,
 	f->out.flush = write;
 	f->out.arg = arg;
 	if ((f->pj = pj_new(fmt == FLATTEN_WAZUH, on_record, on_records,
-	    f)) == NULL || (fmt == FLATTEN_WAZUH && wz_setup(f) == -1)) {
+	    f)) == NULL || (fmt == FLATTEN_WAZUH && wz_setup(f) == -1) ||
+	    (fmt == FLATTEN_JSON && json_setup(f) == -1)) {
 		flatten_free(f);
 		return NULL;
 	}
@@ -1625,6 +1664,7 @@ flatten_free(struct flatten *f)
 	scratch_free(&f->sc);
 	free(f->wz);
 	free(f->wzinfo);
+	free(f->jsbase);
 	free(f);
 }
 
