@@ -305,28 +305,14 @@ flat_text(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 	buf_add(b, s + run, i - run);
 }
 
-/* Python 2 repr(unicode). */
-static void
-repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
+/* repr_str's escaping, out of line: its callers stay small. */
+static void __attribute__((noinline))
+repr_esc(struct buf *b, const unsigned char *s, const struct pj_node *n,
+    char q)
 {
-	const unsigned char *s = (const unsigned char *)pj_sdata(d, n);
-	char	 q = (n->flags & PJ_SQ) && !(n->flags & PJ_DQ) ? '"' : '\'';
 	size_t	 i = 0, l;
 	uint32_t c;
 
-	if ((n->flags & PJ_PLAIN) && !(n->flags & (q == '"' ? PJ_DQ : PJ_SQ))) {
-		/* Nearly every string: u'text', written in place. */
-		char	*w;
-
-		if ((w = buf_reserve(b, (size_t)n->len + 3)) == NULL)
-			return;
-		w[0] = 'u';
-		w[1] = q;
-		memcpy(w + 2, s, n->len);
-		w[n->len + 2] = q;
-		b->len += (size_t)n->len + 3;
-		return;
-	}
 	buf_addc(b, 'u');
 	buf_addc(b, q);
 	while (i < n->len) {
@@ -356,6 +342,28 @@ repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 		i += l;
 	}
 	buf_addc(b, q);
+}
+
+/* Python 2 repr(unicode). */
+static inline void
+repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
+{
+	const unsigned char *s = (const unsigned char *)pj_sdata(d, n);
+	char	 q = (n->flags & PJ_SQ) && !(n->flags & PJ_DQ) ? '"' : '\'';
+	char	*w;
+
+	if (!(n->flags & PJ_PLAIN) || (n->flags & (q == '"' ? PJ_DQ : PJ_SQ))) {
+		repr_esc(b, s, n, q);
+		return;
+	}
+	/* Nearly every string: u'text', written in place. */
+	if ((w = buf_reserve(b, (size_t)n->len + 3)) == NULL)
+		return;
+	w[0] = 'u';
+	w[1] = q;
+	memcpy(w + 2, s, n->len);
+	w[n->len + 2] = q;
+	b->len += (size_t)n->len + 3;
 }
 
 static void
