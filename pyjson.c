@@ -1149,7 +1149,7 @@ parse_tree(struct pj_stream *p, size_t *root)
 	const unsigned char *s = p->src;
 	struct pj_frame *f;
 	size_t	 len = p->srclen, pos = p->pos, v;
-	int	 c;
+	int	 c, inobj = 0;	/* the innermost open container's kind */
 
 	p->nframes = 0;
  value:
@@ -1173,13 +1173,13 @@ parse_tree(struct pj_stream *p, size_t *root)
 	f = &p->frames[p->nframes++];
 	f->idx = v;
 	f->base = p->nstack;
-	f->isobj = c == '{';
+	f->isobj = inobj = c == '{';
 	pos = skip_ws(s, pos + 1, len);
-	if (pos < len && s[pos] == (f->isobj ? '}' : ']')) {
+	if (pos < len && s[pos] == (inobj ? '}' : ']')) {
 		pos++;
 		goto close;
 	}
-	if (f->isobj && (pos = parse_key(p, pos)) == BAD)
+	if (inobj && (pos = parse_key(p, pos)) == BAD)
 		return -1;
 	goto value;
  made:
@@ -1190,24 +1190,24 @@ parse_tree(struct pj_stream *p, size_t *root)
 	}
 	if (push(p, v) == -1)
 		return -1;
-	f = &p->frames[p->nframes - 1];
 	pos = skip_ws(s, pos, len);
 	if (pos >= len)
 		return -1;
 	c = s[pos++];
 	if (c == ',') {
-		if (f->isobj && (pos = parse_key(p, pos)) == BAD)
+		if (inobj && (pos = parse_key(p, pos)) == BAD)
 			return -1;
 		goto value;
 	}
-	if (c != (f->isobj ? '}' : ']'))
+	if (c != (inobj ? '}' : ']'))
 		return -1;
  close:
 	f = &p->frames[--p->nframes];
 	v = f->idx;
-	if ((f->isobj ? close_object(p, f->base, v) : close_array(p, f->base,
+	if ((inobj ? close_object(p, f->base, v) : close_array(p, f->base,
 	    v)) == -1)
 		return -1;
+	inobj = p->nframes > 0 && p->frames[p->nframes - 1].isobj;
 	goto made;
 }
 
