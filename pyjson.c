@@ -934,14 +934,16 @@ ocache_get(struct pj_stream *p, const size_t *pairs, size_t n, uint64_t sig,
 
 	if (e->n != n || e->sig != sig)
 		return -1;
+	/*
+	 * A key whose text is the entry's has the entry's hash: it is given
+	 * it at once, even when a later key then differs (the object is then
+	 * ordered without the cache, these keys already hashed).
+	 */
 	for (i = 0; i < n; i++) {
 		kn = &p->nodes[pairs[2 * i]];
 		if (e->len[i] != kn->len || !key_eq(e->text[i], p->src +
 		    kn->off, kn->len, p->srclen - kn->off))
 			return -1;
-	}
-	for (i = 0; i < n; i++) {
-		kn = &p->nodes[pairs[2 * i]];
 		kn->u.hash = e->hash[i];
 		kn->flags &= ~PJ_UNHASHED;
 		first[i] = e->first[i];
