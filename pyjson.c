@@ -1033,7 +1033,7 @@ close_object(struct pj_stream *p, size_t base, size_t idx)
 		return -1;
 	}
 	/* The last value of a repeated key lands in its first slot. */
-	for (i = 0; i < n; i++)
+	for (i = 0; (size_t)nu < n && i < n; i++)
 		if (first[i] != i)
 			pairs[2 * first[i] + 1] = pairs[2 * i + 1];
 	per = p->insorder ? 4 : 2;
