@@ -951,6 +951,10 @@ wz_value(struct buf *b, const struct pj_tree *d, size_t idx, int raw, int dat)
 	size_t	 i, vi;
 	int	 vraw, any = 0;
 
+	if (n->type == PJ_STR) {	/* most values */
+		json_str(b, d, n);
+		return;
+	}
 	if (n->type != PJ_OBJ || (raw && !dat)) {
 		json_value(b, d, idx, 1);
 		return;
