@@ -582,25 +582,26 @@ static const unsigned char strclass[256] = {
 #if defined(__SSE2__)
 /*
  * Skip SC_RUN bytes 16 at a time while 16 remain before end: the offset
- * of the first stop byte, or where fewer than 16 bytes are left. Bytes
- * 0x80 and up are negative as signed: one comparison finds them and the
- * controls.
+ * of the first stop byte, or where fewer than 16 bytes are left. Each
+ * byte plus one, as signed, is under 0x21 for the controls, DEL (0x80)
+ * and 0x80 up (negative; 0xff wraps to 0): one addition and one
+ * comparison find them all.
  */
 static inline size_t
 skip_run(const unsigned char *s, size_t r, size_t end)
 {
-	const __m128i sp = _mm_set1_epi8(0x20), dq = _mm_set1_epi8('"');
-	const __m128i bs = _mm_set1_epi8('\\'), sq = _mm_set1_epi8('\'');
-	const __m128i del = _mm_set1_epi8(0x7f);
+	const __m128i one = _mm_set1_epi8(1), lim = _mm_set1_epi8(0x21);
+	const __m128i dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i sq = _mm_set1_epi8('\'');
 	__m128i	 v, m;
 	int	 bits;
 
 	while (end - r >= 16) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)(s + r));
-		m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, sp),
-		    _mm_cmpeq_epi8(v, dq)), _mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, sq)),
-		    _mm_cmpeq_epi8(v, del)));
+		/* Byte + 1, signed, under 0x21: a control, DEL or 0x80 up. */
+		m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(v,
+		    one), lim), _mm_cmpeq_epi8(v, dq)), _mm_or_si128(
+		    _mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, sq)));
 		if ((bits = _mm_movemask_epi8(m)) != 0)
 			return r + (size_t)__builtin_ctz((unsigned)bits);
 		r += 16;
