@@ -561,7 +561,7 @@ json_bytes(struct buf *b, const char *str, size_t len, int plain)
 		json_esc(b, str, len);
 }
 
-static void
+static inline void
 json_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 {
 	json_bytes(b, pj_sdata(d, n), n->len,
