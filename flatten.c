@@ -366,6 +366,18 @@ repr_str(struct buf *b, const struct pj_tree *d, const struct pj_node *n)
 	b->len += (size_t)n->len + 3;
 }
 
+static void repr_value(struct buf *, const struct pj_tree *, size_t);
+
+/* A member or element: most are strings, written without the call. */
+static inline void
+repr_member(struct buf *b, const struct pj_tree *d, size_t idx)
+{
+	if (d->nodes[idx].type == PJ_STR)
+		repr_str(b, d, &d->nodes[idx]);
+	else
+		repr_value(b, d, idx);
+}
+
 static void
 repr_value(struct buf *b, const struct pj_tree *d, size_t idx)
 {
@@ -399,7 +411,7 @@ repr_value(struct buf *b, const struct pj_tree *d, size_t idx)
 		for (i = 0; i < n->len; i++) {
 			if (i)
 				buf_adds(b, ", ");
-			repr_value(b, d, p[i]);
+			repr_member(b, d, p[i]);
 		}
 		buf_addc(b, ']');
 		break;
@@ -410,7 +422,7 @@ repr_value(struct buf *b, const struct pj_tree *d, size_t idx)
 				buf_adds(b, ", ");
 			repr_str(b, d, &d->nodes[p[2 * i]]);
 			buf_adds(b, ": ");
-			repr_value(b, d, p[2 * i + 1]);
+			repr_member(b, d, p[2 * i + 1]);
 		}
 		buf_addc(b, '}');
 		break;
