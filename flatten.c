@@ -598,6 +598,18 @@ json_float(struct buf *b, double v, int strict)
 		buf_addc(b, '"');
 }
 
+static void json_value(struct buf *, const struct pj_tree *, size_t, int);
+
+/* A member or element: most are strings, written without the call. */
+static inline void
+json_member(struct buf *b, const struct pj_tree *d, size_t idx, int py3)
+{
+	if (d->nodes[idx].type == PJ_STR)
+		json_str(b, d, &d->nodes[idx]);
+	else
+		json_value(b, d, idx, py3);
+}
+
 /*
  * json.dumps of a value. py3 selects Python 3's dict order (insertion)
  * over Python 2.7's, and strict JSON for non-finite floats.
@@ -633,7 +645,7 @@ json_value(struct buf *b, const struct pj_tree *d, size_t idx, int py3)
 		for (i = 0; i < n->len; i++) {
 			if (i)
 				buf_adds(b, ", ");
-			json_value(b, d, p[i], py3);
+			json_member(b, d, p[i], py3);
 		}
 		buf_addc(b, ']');
 		break;
@@ -646,7 +658,7 @@ json_value(struct buf *b, const struct pj_tree *d, size_t idx, int py3)
 				buf_adds(b, ", ");
 			json_str(b, d, &d->nodes[p[2 * i]]);
 			buf_adds(b, ": ");
-			json_value(b, d, p[2 * i + 1], py3);
+			json_member(b, d, p[2 * i + 1], py3);
 		}
 		buf_addc(b, '}');
 		break;
@@ -798,7 +810,7 @@ json_aws_write(struct flatten *f, const struct pj_tree *d, size_t nu)
 		if (val[order[j]] == LOGFILE)
 			buf_add(b, f->jsbase, f->jsbaselen);
 		else
-			json_value(b, d, val[order[j]], 0);
+			json_member(b, d, val[order[j]], 0);
 	}
 	buf_addc(b, '}');
 }
