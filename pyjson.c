@@ -1133,6 +1133,9 @@ parse_key(struct pj_stream *p, size_t pos)
 	if (pos >= len || s[pos] != '"' ||
 	    (pos = parse_string(p, pos, &k, 1)) == BAD || push(p, k) == -1)
 		return BAD;
+	/* CloudTrail's ':' follows the key at once. */
+	if (pos < len && s[pos] == ':')
+		return pos + 1;
 	pos = skip_ws(s, pos, len);
 	if (pos >= len || s[pos] != ':')
 		return BAD;
