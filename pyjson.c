@@ -257,7 +257,7 @@ key_eq(const unsigned char *t, const unsigned char *s, size_t len,
 		b1 = _mm_loadu_si128((const __m128i *)(const void *)(s + 16));
 		eq = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a0, b0)) |
 		    (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a1, b1)) << 16;
-		want = len == 32 ? UINT32_MAX : ((uint32_t)1 << len) - 1;
+		want = (uint32_t)(((uint64_t)1 << len) - 1);	/* len <= 32 */
 		return (eq & want) == want;
 	}
 #else
