@@ -139,11 +139,9 @@ proof_free(struct proof *p)
 void
 proof_start(struct proof *p)
 {
-	char	hex[DIGEST_HASH_HEX];
-
 	if (p == NULL)
 		return;
-	digest_sha_hex(p->sha, hex);	/* starts it again empty */
+	digest_sha_reset(p->sha);
 	p->fed = 1;
 }
 
