@@ -916,33 +916,36 @@ settle_digest(struct run *r, struct held *h)
 	return note_files(r, h->bucket, h->key, &h->ld, &h->d);
 }
 
-/* Record the digests held, in order, in one transaction. 0, or -1. */
+/* In a transaction: the digests held, recorded in order. 0, or -1. */
 static int
-flush(struct run *r)
+held_record(struct run *r)
 {
 	struct proof	*p = r->proof;
 	size_t		 i;
-	int		 ret = -1;
+	int		 ret = 0;
 
-	if (p->nheld == 0)
-		return 0;
-	if (state_begin(r->st) == -1)
-		goto out;
-	for (i = 0; i < p->nheld; i++)
-		if (settle_digest(r, &p->held[i]) == -1) {
-			(void)state_rollback(r->st);
-			goto out;
-		}
-	if (state_commit(r->st) == -1) {
-		(void)state_rollback(r->st);
-		goto out;
-	}
-	ret = 0;
-out:
-	for (i = 0; i < p->nheld; i++)
+	for (i = 0; i < p->nheld; i++) {
+		if (ret == 0 && settle_digest(r, &p->held[i]) == -1)
+			ret = -1;
 		held_clear(&p->held[i]);
+	}
 	p->nheld = 0;
 	return ret;
+}
+
+/* Record the digests held, in one transaction. 0, or -1. */
+static int
+flush(struct run *r)
+{
+	if (r->proof->nheld == 0)
+		return 0;
+	if (state_begin(r->st) == -1)
+		return -1;
+	if (held_record(r) == -1 || state_commit(r->st) == -1) {
+		(void)state_rollback(r->st);
+		return -1;
+	}
+	return 0;
 }
 
 enum object_result
@@ -1324,8 +1327,11 @@ settle_all(struct run *r)
 	r->proof->reread = 0;
 	if (state_begin(r->st) == -1)
 		return -1;
-	/* An earlier run's lost batch first, then this run's held hashes. */
-	if (recover(r) == -1 || hashes_flush(r) == -1)
+	/*
+	 * An earlier run's lost batch first, then this run's held hashes and
+	 * digests: one transaction for all.
+	 */
+	if (recover(r) == -1 || hashes_flush(r) == -1 || held_record(r) == -1)
 		goto out;
 	/* Most files are proved: all at once, the rest one by one. */
 	if (state_query(r->st, STATE_PROVED_MARK, NULL, 0, NULL, NULL) == -1 ||
@@ -1364,7 +1370,7 @@ proof_finish(struct run *r)
 {
 	if (r->proof == NULL || r->fatal || r->denied)
 		return 0;
-	if (flush(r) == -1 || settle_all(r) == -1)
+	if (settle_all(r) == -1)
 		return -1;
 	if (r->o->delete && delete_settled(r) == -1)
 		return -1;
