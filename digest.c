@@ -372,8 +372,14 @@ out:
 	return ret;
 }
 
+/*
+ * The digest fetched once: EVP_sha256() in EVP_DigestInit_ex is looked up
+ * in OpenSSL's provider store each time, once a log file here.
+ */
 struct digest_sha {
 	EVP_MD_CTX	*ctx;
+	EVP_MD		*md;
+	int		 dirty;		/* fed since its start */
 };
 
 struct digest_sha *
@@ -381,12 +387,12 @@ digest_sha_new(void)
 {
 	struct digest_sha	*h;
 
-	if ((h = malloc(sizeof(*h))) == NULL)
+	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
-	if ((h->ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(h->ctx);
-		free(h);
+	if ((h->md = EVP_MD_fetch(NULL, "SHA2-256", NULL)) == NULL ||
+	    (h->ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1) {
+		digest_sha_free(h);
 		return NULL;
 	}
 	return h;
@@ -395,7 +401,16 @@ digest_sha_new(void)
 void
 digest_sha_feed(struct digest_sha *h, const void *p, size_t len)
 {
+	h->dirty = 1;
 	(void)EVP_DigestUpdate(h->ctx, p, len);
+}
+
+void
+digest_sha_reset(struct digest_sha *h)
+{
+	if (h->dirty)
+		(void)EVP_DigestInit_ex(h->ctx, h->md, NULL);
+	h->dirty = 0;
 }
 
 void
@@ -407,7 +422,8 @@ digest_sha_hex(struct digest_sha *h, char hex[DIGEST_HASH_HEX])
 	if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != sizeof(md))
 		memset(md, 0, sizeof(md));
 	to_hex(md, sizeof(md), hex);
-	(void)EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL);
+	(void)EVP_DigestInit_ex(h->ctx, h->md, NULL);
+	h->dirty = 0;
 }
 
 void
@@ -416,5 +432,6 @@ digest_sha_free(struct digest_sha *h)
 	if (h == NULL)
 		return;
 	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
 	free(h);
 }

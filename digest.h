@@ -79,6 +79,8 @@ int	 digest_verify(const struct digest_key *, const char *msg,
 struct digest_sha;
 struct digest_sha *digest_sha_new(void);
 void	 digest_sha_feed(struct digest_sha *, const void *p, size_t len);
+/* Start again empty (what was fed is dropped). */
+void	 digest_sha_reset(struct digest_sha *);
 /* The hex of what was fed into hex; the hash starts again empty. */
 void	 digest_sha_hex(struct digest_sha *, char hex[DIGEST_HASH_HEX]);
 void	 digest_sha_free(struct digest_sha *);

@@ -29,6 +29,8 @@
 #define PROOF_SETTLE_MAX 1000000	/* named files settled per run */
 #define PROOF_LISTS_MAX	1000	/* files looked for in the bucket, a settling */
 #define PROOF_BATCH	64	/* digests recorded in one transaction */
+#define PROOF_HASH_BATCH 64	/* hashes recorded together, without -D */
+#define PROOF_REREAD_MAX 64	/* files read again to hash, a settling */
 #define CT_TARGET	"com.amazonaws.cloudtrail.v20131101." \
 			"CloudTrail_20131101.ListPublicKeys"
 #define CT_TYPE		"application/x-amz-json-1.1"
@@ -39,6 +41,17 @@
 struct pkey {
 	char			 fp[DIGEST_FP_HEX];
 	struct digest_key	*k;	/* NULL: asked for, not found */
+};
+
+/*
+ * A log file's hash, held until its batch is recorded (proof_record says
+ * why and how a crash is made good).
+ */
+struct hashed {
+	char			*bucket, *key;
+	char			 scope[LAYOUT_SCOPE_MAX];
+	char			 hour[24];
+	char			 hex[DIGEST_HASH_HEX];
 };
 
 /* What a digest's check found. */
@@ -68,9 +81,15 @@ struct proof {
 	struct pkey		 keys[PROOF_KEYS_MAX];
 	size_t			 nkeys;
 	unsigned long		 looked;	/* LISTs this settling made */
+	struct hashed		*pend;	/* PROOF_HASH_BATCH, not recorded */
+	size_t			 npend;
+	int			 open;	/* this run's batch row is written */
+	int			 recovered;	/* an earlier run's batch seen to */
+	unsigned long		 reread;	/* files read again, a settling */
 };
 
 static void	held_clear(struct held *);
+static void	hashed_clear(struct hashed *);
 
 /* ---------------------------------------------------------- the run */
 
@@ -81,9 +100,13 @@ proof_new(struct run *r, const char *endpoint, unsigned flags)
 
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->sha = digest_sha_new()) == NULL ||
-	    (p->held = calloc(PROOF_BATCH, sizeof(struct held))) == NULL) {
-		if (p != NULL)
+	    (p->held = calloc(PROOF_BATCH, sizeof(struct held))) == NULL ||
+	    (p->pend = calloc(PROOF_HASH_BATCH, sizeof(struct hashed))) ==
+	    NULL) {
+		if (p != NULL) {
 			digest_sha_free(p->sha);
+			free(p->held);
+		}
 		free(p);
 		msg_oom();
 		return NULL;
@@ -106,6 +129,9 @@ proof_free(struct proof *p)
 	for (i = 0; i < p->nheld; i++)
 		held_clear(&p->held[i]);	/* unrecorded: checked again */
 	free(p->held);
+	for (i = 0; i < p->npend; i++)
+		hashed_clear(&p->pend[i]);	/* its batch row says so */
+	free(p->pend);
 	digest_sha_free(p->sha);
 	free(p);
 }
@@ -113,11 +139,9 @@ proof_free(struct proof *p)
 void
 proof_start(struct proof *p)
 {
-	char	hex[DIGEST_HASH_HEX];
-
 	if (p == NULL)
 		return;
-	digest_sha_hex(p->sha, hex);	/* starts it again empty */
+	digest_sha_reset(p->sha);
 	p->fed = 1;
 }
 
@@ -128,30 +152,122 @@ proof_feed(struct proof *p, const char *data, size_t len)
 		digest_sha_feed(p->sha, data, len);
 }
 
+static void
+hashed_clear(struct hashed *h)
+{
+	free(h->bucket);
+	free(h->key);
+	memset(h, 0, sizeof(*h));
+}
+
+static int
+hash_add(struct run *r, const struct hashed *h)
+{
+	const char	*args[5] = { h->bucket, h->key, h->scope, h->hour,
+			    h->hex };
+
+	return state_query(r->st, STATE_HASH_ADD, args, 5, NULL, NULL) ==
+	    -1 ? -1 : 0;
+}
+
+/*
+ * In a transaction: a batch an earlier run left open. The files it
+ * recorded after the batch's row have no hash: the rows say which, and a
+ * digest naming one has it read again (reread). Once a run.
+ */
+static int
+recover(struct run *r)
+{
+	struct proof	*p = r->proof;
+	const char	*args[1];
+	char		 now[24];
+	int		 n;
+
+	if (p->recovered)
+		return 0;
+	(void)snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	args[0] = now;
+	if ((n = state_query(r->st, STATE_LOST_ADD, args, 1, NULL,
+	    NULL)) == -1)
+		return -1;
+	if (n > 0) {
+		msg_warn("an earlier run stopped before it recorded the SHA-256 "
+		    "of the last log files it ingested (at most %d): each is "
+		    "read again when a digest names it", PROOF_HASH_BATCH - 1);
+		if (state_query(r->st, STATE_BATCH_CLOSE, NULL, 0, NULL,
+		    NULL) == -1)
+			return -1;
+	}
+	p->recovered = 1;
+	return 0;
+}
+
+/* In a transaction: the hashes held, and the batch closed. */
+static int
+hashes_flush(struct run *r)
+{
+	struct proof	*p = r->proof;
+	size_t		 i;
+	int		 ret = 0;
+
+	for (i = 0; i < p->npend; i++) {
+		if (ret == 0 && hash_add(r, &p->pend[i]) == -1)
+			ret = -1;
+		hashed_clear(&p->pend[i]);
+	}
+	p->npend = 0;
+	if (ret == 0 && p->open && state_query(r->st, STATE_BATCH_CLOSE,
+	    NULL, 0, NULL, NULL) == -1)
+		ret = -1;
+	p->open = 0;
+	return ret;
+}
+
+/*
+ * In the transaction that records the file. Its hash is held and recorded
+ * with PROOF_HASH_BATCH - 1 others: a page of the state written once for
+ * the batch rather than once a file (a tenth of a run's CPU here). While a
+ * batch is open a row says since which record; a crash before the batch
+ * is recorded leaves that row, and the next run reads those files again
+ * when a digest names them (recover, reread). With -D the file is gone
+ * once this commits: its hash goes with its record.
+ */
 int
 proof_record(struct proof *p, const char *bucket, const char *key)
 {
-	char		 hex[DIGEST_HASH_HEX], scope[LAYOUT_SCOPE_MAX], hour[24];
-	const char	*base, *args[5];
+	struct hashed	*h;
+	const char	*base;
 	long long	 when;
+	int		 now;
 
 	if (p == NULL || !p->fed)
 		return 0;
 	p->fed = 0;
-	digest_sha_hex(p->sha, hex);
+	h = &p->pend[p->npend];
+	digest_sha_hex(p->sha, h->hex);
 	base = strrchr(key, '/') != NULL ? strrchr(key, '/') + 1 : key;
 	/* Only CloudTrail's log files: a digest can name nothing else. */
-	if (!layout_scope(key, scope, sizeof(scope)) ||
+	if (!layout_scope(key, h->scope, sizeof(h->scope)) ||
 	    !layout_object_time(base, &when))
 		return 0;
-	(void)snprintf(hour, sizeof(hour), "%lld", when);
-	args[0] = bucket;
-	args[1] = key;
-	args[2] = scope;
-	args[3] = hour;
-	args[4] = hex;
-	return state_query(p->r->st, STATE_HASH_ADD, args, 5, NULL, NULL) ==
-	    -1 ? -1 : 0;
+	(void)snprintf(h->hour, sizeof(h->hour), "%lld", when);
+	if ((h->bucket = strdup(bucket)) == NULL ||
+	    (h->key = strdup(key)) == NULL) {
+		hashed_clear(h);
+		msg_oom();
+		return -1;
+	}
+	now = p->r->o->delete || p->npend + 1 == PROOF_HASH_BATCH;
+	if (p->npend == 0 && (recover(p->r) == -1 || (!now &&
+	    state_query(p->r->st, STATE_BATCH_OPEN, NULL, 0, NULL,
+	    NULL) == -1))) {
+		hashed_clear(h);
+		return -1;
+	}
+	if (p->npend == 0 && !now)
+		p->open = 1;
+	p->npend++;
+	return now ? hashes_flush(p->r) : 0;
 }
 
 int
@@ -800,33 +916,36 @@ settle_digest(struct run *r, struct held *h)
 	return note_files(r, h->bucket, h->key, &h->ld, &h->d);
 }
 
-/* Record the digests held, in order, in one transaction. 0, or -1. */
+/* In a transaction: the digests held, recorded in order. 0, or -1. */
 static int
-flush(struct run *r)
+held_record(struct run *r)
 {
 	struct proof	*p = r->proof;
 	size_t		 i;
-	int		 ret = -1;
+	int		 ret = 0;
 
-	if (p->nheld == 0)
-		return 0;
-	if (state_begin(r->st) == -1)
-		goto out;
-	for (i = 0; i < p->nheld; i++)
-		if (settle_digest(r, &p->held[i]) == -1) {
-			(void)state_rollback(r->st);
-			goto out;
-		}
-	if (state_commit(r->st) == -1) {
-		(void)state_rollback(r->st);
-		goto out;
-	}
-	ret = 0;
-out:
-	for (i = 0; i < p->nheld; i++)
+	for (i = 0; i < p->nheld; i++) {
+		if (ret == 0 && settle_digest(r, &p->held[i]) == -1)
+			ret = -1;
 		held_clear(&p->held[i]);
+	}
 	p->nheld = 0;
 	return ret;
+}
+
+/* Record the digests held, in one transaction. 0, or -1. */
+static int
+flush(struct run *r)
+{
+	if (r->proof->nheld == 0)
+		return 0;
+	if (state_begin(r->st) == -1)
+		return -1;
+	if (held_record(r) == -1 || state_commit(r->st) == -1) {
+		(void)state_rollback(r->st);
+		return -1;
+	}
+	return 0;
 }
 
 enum object_result
@@ -967,6 +1086,106 @@ in_bucket(struct run *r, const char *bucket, const char *key)
 	return found;
 }
 
+static int
+sha_put(void *arg, const char *p, size_t len)
+{
+	digest_sha_feed(arg, p, len);
+	return 0;
+}
+
+/* What is known of a named file (known, reread). */
+enum known { K_HASH, K_NONE, K_OLD, K_GONE, K_LATER };
+
+/*
+ * A file ingested whose hash a crash lost (recover): read again and
+ * hashed into got (and kept), or gone from the bucket, or not now. At
+ * most PROOF_REREAD_MAX a settling: the rest wait for the next. -1 fatal.
+ */
+static int
+reread(struct run *r, const char *bucket, const char *key, char *got)
+{
+	struct hashed		 h;
+	struct digest_sha	*sha;
+	struct s3_get		*g;
+	struct s3_body		 b;
+	struct s3_error		 err;
+	struct inflate_src	 src;
+	char			 e[640];
+	size_t			 total;
+	long long		 when;
+	int			 rc;
+
+	if (r->proof->reread >= PROOF_REREAD_MAX)
+		return K_LATER;
+	r->proof->reread++;
+	if ((sha = digest_sha_new()) == NULL ||
+	    (g = s3_get_start(r->s3, bucket, key, -1, OBJECT_MAX, 1)) == NULL) {
+		digest_sha_free(sha);
+		msg_oom();
+		return -1;
+	}
+	if (s3_get_finish(g, &b, &err) == -1) {
+		digest_sha_free(sha);
+		if (err.status == S3_EHTTP && err.http_status == 404 &&
+		    strcmp(err.code, "NoSuchKey") == 0)
+			return K_GONE;
+		msg_warn("%s: cannot read it again to hash it: %s", key,
+		    s3_strerror(&err, e, sizeof(e)));
+		return K_LATER;
+	}
+	src.data = b.data;
+	src.len = b.len;
+	src.fd = b.fd;
+	rc = inflate_stream(&src, r->o->max_inflated, sha_put, sha, &total, e,
+	    sizeof(e));
+	s3_body_free(&b);
+	digest_sha_hex(sha, got);
+	digest_sha_free(sha);
+	if (rc == INFLATE_ELOCAL || rc == INFLATE_ENOMEM) {
+		msg_warn("%s: %s", key, rc == INFLATE_ELOCAL ? e :
+		    "out of memory");
+		return -1;
+	}
+	if (rc != INFLATE_OK) {
+		/* Ingested whole once, unreadable now: altered. */
+		(void)snprintf(got, DIGEST_HASH_HEX, "unreadable");
+		return K_HASH;
+	}
+	if (r->o->debug > 1)
+		msg_warn("%s: read again to hash it (its hash was lost)", key);
+	memset(&h, 0, sizeof(h));
+	h.bucket = (char *)bucket;
+	h.key = (char *)key;
+	(void)snprintf(h.hex, sizeof(h.hex), "%s", got);
+	if (!layout_scope(key, h.scope, sizeof(h.scope)) ||
+	    !layout_object_time(strrchr(key, '/') != NULL ?
+	    strrchr(key, '/') + 1 : key, &when))
+		return K_HASH;
+	(void)snprintf(h.hour, sizeof(h.hour), "%lld", when);
+	return hash_add(r, &h) == -1 ? -1 : K_HASH;
+}
+
+/* A named file's hash as ingested (into got), or why there is none. */
+static int
+known(struct run *r, const struct named *f, const char *base, char *got)
+{
+	const char	*args[2] = { f->col[0], f->col[1] };
+	int		 rc;
+
+	got[0] = '\0';
+	if (state_query(r->st, STATE_HASH_GET, args, 2, text_row, got) == -1)
+		return -1;
+	if (got[0] != '\0')
+		return K_HASH;
+	if ((rc = state_seen(r->st, base)) != 1)
+		return rc == -1 ? -1 : K_NONE;
+	args[0] = base;
+	if ((rc = state_query(r->st, STATE_LOST_HAS, args, 1, NULL,
+	    NULL)) <= 0)
+		return rc == -1 ? -1 : K_OLD;
+	return reread(r, f->col[0], f->col[1], got);
+}
+
 /* One named file: proved, altered, missing, or still pending. */
 static int
 settle(struct run *r, const struct named *f)
@@ -974,14 +1193,13 @@ settle(struct run *r, const struct named *f)
 	const char	*args[4] = { f->col[0], f->col[1], "1", NULL };
 	const char	*base;
 	char		 got[DIGEST_HASH_HEX + 32], detail[200];
-	int		 rc;
+	int		 k, rc = 0;
 
-	got[0] = '\0';
-	if (state_query(r->st, STATE_HASH_GET, args, 2, text_row, got) == -1)
-		return -1;
 	base = strrchr(f->col[1], '/') != NULL ? strrchr(f->col[1], '/') + 1 :
 	    f->col[1];
-	if (got[0] != '\0') {
+	if ((k = known(r, f, base, got)) == -1)
+		return -1;
+	if (k == K_HASH) {
 		if (strcmp(got, f->col[2]) == 0)
 			r->n.files_proved++;
 		else {
@@ -995,21 +1213,22 @@ settle(struct run *r, const struct named *f)
 		if (state_query(r->st, STATE_HASH_NAMED, args, 3, NULL,
 		    NULL) == -1)
 			return -1;
-	} else if ((rc = state_seen(r->st, base)) == -1)
-		return -1;
-	else if (rc == 1) {
+	} else if (k == K_OLD) {
 		/* Ingested before its hash was kept: neither way. */
 		if (r->o->debug > 1)
 			msg_warn("%s: ingested before --validate-digests; not "
 			    "proved", f->col[1]);
-	} else if (r->proof->looked++ >= PROOF_LISTS_MAX ||
-	    (rc = in_bucket(r, f->col[0], f->col[1])) != 0) {
+	} else if (k == K_LATER || (k == K_NONE &&
+	    (r->proof->looked++ >= PROOF_LISTS_MAX ||
+	    (rc = in_bucket(r, f->col[0], f->col[1])) != 0))) {
 		r->n.files_pending++;
 		return 0;	/* the walk has it to do, or a later run */
 	} else {
 		r->n.files_missing++;
 		if (alert(r, "missing", f->col[0], f->col[1], f->col[4],
-		    "not ingested and not in the bucket") == -1)
+		    k == K_GONE ? "ingested, its hash lost in a crash, and no "
+		    "longer in the bucket" : "not ingested and not in the "
+		    "bucket") == -1)
 			return -1;
 	}
 	args[2] = f->col[3];
@@ -1105,8 +1324,15 @@ settle_all(struct run *r)
 	/* Pending is what is pending now: a service settles again and again. */
 	r->n.files_pending = 0;
 	r->proof->looked = 0;
+	r->proof->reread = 0;
 	if (state_begin(r->st) == -1)
 		return -1;
+	/*
+	 * An earlier run's lost batch first, then this run's held hashes and
+	 * digests: one transaction for all.
+	 */
+	if (recover(r) == -1 || hashes_flush(r) == -1 || held_record(r) == -1)
+		goto out;
 	/* Most files are proved: all at once, the rest one by one. */
 	if (state_query(r->st, STATE_PROVED_MARK, NULL, 0, NULL, NULL) == -1 ||
 	    (n = state_query(r->st, STATE_PROVED_DEL, NULL, 0, NULL,
@@ -1127,6 +1353,7 @@ settle_all(struct run *r)
 	if (state_query(r->st, STATE_HASH_PRUNE, args, 1, NULL, NULL) == -1 ||
 	    state_query(r->st, STATE_WINDOW_PRUNE, args, 1, NULL, NULL) == -1 ||
 	    state_query(r->st, STATE_CHAIN_PRUNE, NULL, 0, NULL, NULL) == -1 ||
+	    state_query(r->st, STATE_LOST_PRUNE, args, 1, NULL, NULL) == -1 ||
 	    state_query(r->st, STATE_CHAIN_OLDEST, NULL, 0, oldest_row,
 	    &r->n.newest_proved) == -1)
 		goto out;
@@ -1143,7 +1370,7 @@ proof_finish(struct run *r)
 {
 	if (r->proof == NULL || r->fatal || r->denied)
 		return 0;
-	if (flush(r) == -1 || settle_all(r) == -1)
+	if (settle_all(r) == -1)
 		return -1;
 	if (r->o->delete && delete_settled(r) == -1)
 		return -1;

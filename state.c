@@ -75,7 +75,18 @@ static const char	 schema[] =
     "key TEXT NOT NULL, PRIMARY KEY (bucket, key));"
     "CREATE TABLE IF NOT EXISTS getawslog_windows (bucket TEXT NOT NULL, "
     "scope TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, "
-    "PRIMARY KEY (bucket, scope, start)) WITHOUT ROWID;";
+    "PRIMARY KEY (bucket, scope, start)) WITHOUT ROWID;"
+    /*
+     * Hashes are kept in batches (proof.c): while one is open, the row
+     * below holds the newest log_progress rowid before it. A run that
+     * stopped with one open left the files recorded after that without
+     * their hashes: the range goes to getawslog_lost, and a digest naming
+     * one of those files has it read again.
+     */
+    "CREATE TABLE IF NOT EXISTS getawslog_hashing (id INTEGER PRIMARY KEY "
+    "CHECK (id = 1), lo INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS getawslog_lost (lo INTEGER NOT NULL, "
+    "hi INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (lo, hi));";
 
 /* proof.c's statements (enum state_q), on its tables. */
 static const char *const queries[STATE_Q_N] = {
@@ -146,6 +157,20 @@ static const char *const queries[STATE_Q_N] = {
 	 */
 	[STATE_CHAIN_PRUNE] = "DELETE FROM getawslog_chains WHERE end < "
 	    "(SELECT max(end) FROM getawslog_chains) - 2678400",
+	/* A batch of hashes opened: the records from here on wait for it. */
+	[STATE_BATCH_OPEN] = "INSERT OR REPLACE INTO getawslog_hashing (id, "
+	    "lo) VALUES (1, (SELECT coalesce(max(rowid), 1) - 1 FROM "
+	    "log_progress))",
+	[STATE_BATCH_CLOSE] = "DELETE FROM getawslog_hashing",
+	/* A batch an earlier run left open (?1 now): its records lost. */
+	[STATE_LOST_ADD] = "INSERT OR IGNORE INTO getawslog_lost (lo, hi, at) "
+	    "SELECT lo, (SELECT coalesce(max(rowid), 0) FROM log_progress), "
+	    "CAST(?1 AS INTEGER) FROM getawslog_hashing",
+	/* Is the record of this name (?1) one whose hash was lost? */
+	[STATE_LOST_HAS] = "SELECT 1 FROM log_progress p, getawslog_lost l "
+	    "WHERE p.log_name = ?1 AND p.rowid > l.lo AND p.rowid <= l.hi",
+	[STATE_LOST_PRUNE] = "DELETE FROM getawslog_lost WHERE at < "
+	    "CAST(?1 AS INTEGER)",
 };
 
 static const struct {

@@ -425,6 +425,100 @@ class Digests(Base):
         self.assertEqual(self.counts(q)["proved"], 2)
         self.assertEqual(ENV.keys(self.bucket), [])
 
+    def test_hashes_lost_in_a_crash_are_read_again(self):
+        """Hashes are recorded in batches (with -D each with its file's
+        record): a run killed with a batch open leaves its files without
+        a hash. The next run says so and reads again each file a digest
+        names: proved, altered or missing as the bucket has it now."""
+        import sqlite3
+        t = self.trail(regions=("us-east-1", "us-west-2"))
+        a = "111122223333"
+        files = [t.log(a, "us-east-1", BASE + dt.timedelta(minutes=m))
+                 for m in (5, 15, 25, 35)]
+        slow = t.log(a, "us-west-2", BASE + dt.timedelta(minutes=5))[0]
+        # The last file in key order hangs: the run records the first four
+        # and is killed waiting for it.
+        ENV.faults = [s3env.Fault("latency", method="GET", key=slow,
+                                  ms=4000)]
+        pr = ENV.popen(["-b", self.bucket, "-l", self.log, "-s",
+                        self.state, "-j", "--validate-digests"])
+        n, deadline = 0, time.monotonic() + 3
+        while n < 4 and time.monotonic() < deadline:
+            try:
+                db = sqlite3.connect(self.state, timeout=1)
+                n = db.execute("SELECT count(*) FROM log_progress").fetchone(
+                )[0]
+                db.close()
+            except sqlite3.Error:
+                pass
+            time.sleep(0.02)
+        pr.kill()
+        pr.communicate()
+        ENV.faults = []
+        self.assertEqual(n, 4, "the four files recorded before the kill")
+        db = sqlite3.connect(self.state)
+        hashed = db.execute("SELECT count(*) FROM getawslog_hashes").fetchone(
+            )[0]
+        db.close()
+        self.assertEqual(hashed, 0, "the batch was still open")
+        # Then one file is changed and one deleted, and the digest comes.
+        ENV.put(self.bucket, files[1][0], ctrail.gz(b'{"Records":[]}'))
+        ENV.s3.delete_object(Bucket=self.bucket, Key=files[2][0])
+        t.digest(a, "us-east-1", BASE + HOUR, files)
+        before = len(ENV.requests)
+        p = self.run_bin()
+        self.assertIn("an earlier run stopped before it recorded the "
+                      "SHA-256", p.err)
+        self.assertEqual(self.counts(p), {"proved": 2, "missing": 1,
+                                          "altered": 1, "injected": 0})
+        self.assertFinding(p, "altered", files[1][0])
+        self.assertFinding(p, "missing", files[2][0])
+        self.assertIn("its hash lost in a crash", p.err)
+        got = sorted(r.key for r in ENV.requests[before:]
+                     if r.op == "GET" and r.key in
+                     [f[0] for f in files])
+        self.assertEqual(got, sorted(f[0] for f in files),
+                         "each named file read again once")
+        with open(self.log, "rb") as f:
+            text = f.read()
+        self.assertEqual(text.count(b"Call0"), 5,
+                         "read again to hash, not written again")
+        q = self.run_bin()
+        self.assertEqual(q.returncode, 0, q.err)
+        self.assertNotIn("earlier run", q.err)
+
+    def test_hashes_with_delete_are_kept_with_each_record(self):
+        """With -D the file is gone once recorded: its hash is recorded
+        in the same transaction, so a kill leaves nothing to recover."""
+        import sqlite3
+        t = self.trail(regions=("us-east-1", "us-west-2"))
+        a = "111122223333"
+        files = [t.log(a, "us-east-1", BASE + dt.timedelta(minutes=m))
+                 for m in (5, 15)]
+        slow = t.log(a, "us-west-2", BASE + dt.timedelta(minutes=5))[0]
+        ENV.faults = [s3env.Fault("latency", method="GET", key=slow,
+                                  ms=4000)]
+        pr = ENV.popen(["-b", self.bucket, "-l", self.log, "-s",
+                        self.state, "-j", "-D", "--validate-digests"])
+        n, deadline = 0, time.monotonic() + 3
+        while n < 2 and time.monotonic() < deadline:
+            try:
+                db = sqlite3.connect(self.state, timeout=1)
+                n = db.execute("SELECT count(*) FROM getawslog_hashes"
+                               ).fetchone()[0]
+                db.close()
+            except sqlite3.Error:
+                pass
+            time.sleep(0.02)
+        pr.kill()
+        pr.communicate()
+        ENV.faults = []
+        self.assertEqual(n, 2, "each hash recorded with its file")
+        t.digest(a, "us-east-1", BASE + HOUR, files)
+        p = self.run_bin("-D")
+        self.assertNotIn("earlier run", p.err)
+        self.assertEqual(self.counts(p)["proved"], 2, p.err)
+
     def test_old_state_file(self):
         """A state file of the script's (log_progress only) gains the new
         tables; files it recorded before have no hash: neither proved
