@@ -801,6 +801,7 @@ note_files(struct run *r, const char *bucket, const char *key,
 	const char	*args[5];
 	char		 start[24], end[24];
 	size_t		 i;
+	int		 n;
 
 	if (!ld->backfill) {
 		/* The hour it covered (injected files are judged by it). */
@@ -820,7 +821,13 @@ note_files(struct run *r, const char *bucket, const char *key,
 		args[0] = d->files[i].bucket;
 		args[1] = d->files[i].key;
 		args[2] = d->files[i].hash;
-		if (state_query(r->st, STATE_NAMED_ADD, args, 5, NULL,
+		/* Ingested already with this hash: proved, nothing to keep. */
+		if ((n = state_query(r->st, STATE_HASH_PROVE, args, 3, NULL,
+		    NULL)) == -1)
+			return -1;
+		if (n > 0)
+			r->n.files_proved++;
+		else if (state_query(r->st, STATE_NAMED_ADD, args, 5, NULL,
 		    NULL) == -1)
 			return -1;
 	}

@@ -96,6 +96,9 @@ static const char *const queries[STATE_Q_N] = {
 	    "?1 AND key = ?2",
 	[STATE_HASH_NAMED] = "UPDATE getawslog_hashes SET named = ?3 WHERE "
 	    "bucket = ?1 AND key = ?2",
+	/* A named file ingested with the hash its digest signed. */
+	[STATE_HASH_PROVE] = "UPDATE getawslog_hashes SET named = 1 WHERE "
+	    "bucket = ?1 AND key = ?2 AND sha = ?3",
 	[STATE_NAMED_ADD] = "INSERT OR IGNORE INTO getawslog_named (bucket, "
 	    "key, sha, dbucket, dkey) VALUES (?1, ?2, ?3, ?4, ?5)",
 	/* The files proved at once: their hashes marked, their rows gone. */
