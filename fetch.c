@@ -11,10 +11,12 @@
 #include "layout.h"
 #include "msg.h"
 #include "object.h"
+#include "pace.h"
 #include "progress.h"
 #include "s3.h"
 #include "sig.h"
 #include "state.h"
+#include "util.h"
 
 /*
  * Bodies larger than this wait in a temporary file, not in memory: raw
@@ -40,6 +42,7 @@ struct pending {
 	long long	 size;		/* expected; -1 unknown */
 	long long	 hint;		/* for spooling; -1 unknown */
 	int		 started;	/* PEND_FETCH: its GET was started */
+	unsigned	 round;		/* the pace's round it started in */
 	size_t		 mem;		/* its body's bytes in memory */
 	struct s3_get	*get;		/* NULL once started: over the limit */
 	void		*tag;
@@ -53,6 +56,7 @@ struct fetchq {
 	size_t		 queued;
 	int		 fetching;	/* GETs started, not yet finished */
 	size_t		 mem;		/* bodies' bytes in memory, theirs */
+	struct pace	 pace;		/* how many may be fetching, up to -J */
 	fetch_outcome_fn outcome;
 	void		*arg;
 };
@@ -68,6 +72,7 @@ fetch_new(struct run *r, fetch_outcome_fn outcome, void *arg)
 	}
 	q->r = r;
 	q->tail = &q->head;
+	pace_init(&q->pace, r->o->jobs);
 	q->outcome = outcome;
 	q->arg = arg;
 	return q;
@@ -153,6 +158,26 @@ outcome_of(enum object_result res)
 	}
 }
 
+/* -dd: the window of downloads grew, or grows no more; why. */
+static void
+paced(const struct fetchq *q, enum pace_decision how)
+{
+	const struct pace	*pc = &q->pace;
+
+	if (q->r->o->debug < 2)
+		return;
+	if (how == PACE_SETTLED)
+		msg_warn("downloads in flight: %d, no more (S3's median wait "
+		    "%.2f ms, %.2f ms at %d: its throughput, not its latency, "
+		    "is the limit)", pc->window, pc->med / 1e3, pc->prev / 1e3,
+		    pc->prev_window);
+	else
+		msg_warn("downloads in flight: up to %d (S3's median wait "
+		    "%.2f ms at %d, longer than their objects' %.2f ms of "
+		    "work)", pc->window, pc->med / 1e3, pc->prev_window,
+		    pc->use * pc->prev_window / 1e3);
+}
+
 /* Write, record and delete the object at the head of the queue. */
 static enum fetch_outcome
 finish(struct fetchq *q, struct pending *p)
@@ -161,7 +186,9 @@ finish(struct fetchq *q, struct pending *p)
 	struct s3_error	 err;
 	struct s3_body	 body = { .data = NULL, .len = 0, .fd = -1 };
 	unsigned long	 transient = r->n.transient;
+	enum pace_decision how;
 	enum object_result res;
+	long long	 t0;
 	int		 rc;
 
 	if (p->kind != PEND_FETCH)
@@ -194,6 +221,9 @@ finish(struct fetchq *q, struct pending *p)
 	}
 	rc = s3_get_finish(p->get, &body, &err);
 	p->get = NULL;
+	if (rc == 0 && (how = pace_waited(&q->pace, p->round,
+	    body.wait_us)) != PACE_SAME)
+		paced(q, how);
 	if (rc == -1 && p->told && gone(&err)) {
 		/*
 		 * A message names an object the bucket no longer has: done
@@ -212,9 +242,12 @@ finish(struct fetchq *q, struct pending *p)
 		s3_body_free(&body);
 		p->kind = PEND_EMPTY;
 		return skip(r, p);
-	} else
+	} else {
+		t0 = util_mono_us();
 		res = object_process(r, bucket_of(q, p), p->key, p->base,
 		    &body);
+		pace_used(&q->pace, util_mono_us() - t0);
+	}
 	s3_body_free(&body);
 	if (res == OBJECT_FAILED && r->n.transient != transient)
 		return FETCH_TRANSIENT;
@@ -289,7 +322,9 @@ start(struct fetchq *q, struct pending *p)
 	int		 spool;
 
 	p->started = 1;
+	p->round = q->pace.round;
 	q->fetching++;
+	pace_started(&q->pace, q->fetching);
 	if (size >= 0 && (unsigned long long)size > OBJECT_MAX)
 		return 0;
 	/*
@@ -359,7 +394,7 @@ fetch_add(struct fetchq *q, char *key, long long size)
 		r->n.listed++;
 		if (!r->o->dry_run) {
 			/* Make room, in order, before starting another. */
-			while (q->fetching >= r->o->jobs && !r->fatal &&
+			while (q->fetching >= q->pace.window && !r->fatal &&
 			    !r->denied && !sig_caught())
 				pop(q);
 			if (start(q, p) == -1) {
@@ -427,7 +462,7 @@ fetch_step(struct fetchq *q)
 		}
 		if (r->fatal || r->denied || sig_caught() || r->o->dry_run)
 			return 0;
-		for (p = q->head; p != NULL && q->fetching < r->o->jobs;
+		for (p = q->head; p != NULL && q->fetching < q->pace.window;
 		    p = p->next)
 			if (p->kind == PEND_FETCH && !p->started &&
 			    start(q, p) == -1)
