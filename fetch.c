@@ -54,6 +54,7 @@ struct fetchq {
 	struct run	*r;
 	struct pending	*head, **tail;
 	size_t		 queued;
+	int		 fetches;	/* downloads queued, started or not */
 	int		 fetching;	/* GETs started, not yet finished */
 	size_t		 mem;		/* bodies' bytes in memory, theirs */
 	struct pace	 pace;		/* how many may be fetching, up to -J */
@@ -262,6 +263,28 @@ tell(struct fetchq *q, struct pending *p, enum fetch_outcome how)
 	p->told = 0;
 }
 
+static int	start(struct fetchq *, struct pending *);
+
+/*
+ * Start the downloads queued, in order, while fewer than the pace's window
+ * are in flight. 0, or -1 on a fatal error (r->fatal is set).
+ */
+static int
+fill(struct fetchq *q)
+{
+	struct run	*r = q->r;
+	struct pending	*p;
+
+	if (r->fatal || r->denied || sig_caught() || r->o->dry_run)
+		return 0;
+	for (p = q->head; p != NULL && q->fetching < q->pace.window;
+	    p = p->next)
+		if (p->kind == PEND_FETCH && !p->started && start(q, p) == -1)
+			return -1;
+	return 0;
+}
+
+/* Finish the head, then start what its place (or a grown window) allows. */
 static void
 pop(struct fetchq *q)
 {
@@ -272,6 +295,8 @@ pop(struct fetchq *q)
 	if ((q->head = p->next) == NULL)
 		q->tail = &q->head;
 	q->queued--;
+	if (p->kind == PEND_FETCH)
+		q->fetches--;
 	if (p->started)
 		q->fetching--;
 	q->mem -= p->mem;
@@ -283,6 +308,7 @@ pop(struct fetchq *q)
 	tell(q, p, how);
 	pending_free(p);
 	progress_draw(&r->n, 0);
+	(void)fill(q);
 }
 
 /* What the object needs: a download, or only a line in its turn. */
@@ -393,15 +419,20 @@ fetch_add(struct fetchq *q, char *key, long long size)
 	if (p->kind == PEND_FETCH) {
 		r->n.listed++;
 		if (!r->o->dry_run) {
-			/* Make room, in order, before starting another. */
-			while (q->fetching >= q->pace.window && !r->fatal &&
+			/*
+			 * Make room, in order: at most -J wait for their
+			 * download or are in it, the pace's window in it (the
+			 * rest start as the window allows, pop's fill).
+			 */
+			while (q->fetches >= r->o->jobs && !r->fatal &&
 			    !r->denied && !sig_caught())
 				pop(q);
-			if (start(q, p) == -1) {
+			if (q->fetching < q->pace.window && start(q, p) == -1) {
 				pending_free(p);
 				return -1;
 			}
 		}
+		q->fetches++;
 	}
 	append(q, p);
 	return 0;
@@ -430,8 +461,10 @@ fetch_put(struct fetchq *q, const struct fetch_item *it)
 	}
 	if (it->region != NULL)
 		s3_region_hint(r->s3, bucket_of(q, p), it->region);
-	if (p->kind == PEND_FETCH)
+	if (p->kind == PEND_FETCH) {
 		r->n.listed++;
+		q->fetches++;
+	}
 	p->told = 1;
 	append(q, p);
 	return 0;
@@ -451,7 +484,6 @@ int
 fetch_step(struct fetchq *q)
 {
 	struct run	*r = q->r;
-	struct pending	*p;
 	int		 fetched = 0;
 
 	for (;;) {
@@ -460,13 +492,9 @@ fetch_step(struct fetchq *q)
 			fetched |= q->head->started;
 			pop(q);
 		}
-		if (r->fatal || r->denied || sig_caught() || r->o->dry_run)
+		if (r->fatal || r->denied || sig_caught() || r->o->dry_run ||
+		    fill(q) == -1)
 			return 0;
-		for (p = q->head; p != NULL && q->fetching < q->pace.window;
-		    p = p->next)
-			if (p->kind == PEND_FETCH && !p->started &&
-			    start(q, p) == -1)
-				return 0;
 		if (fetched || !head_ready(q))
 			return head_ready(q);
 	}
