@@ -58,7 +58,7 @@ SRCS     = getawslog.c options.c engine.c s3.c sigv4.c flatten.c pyjson.c pyfloa
 	   pyunicode.c spool.c ini.c creds.c http.c msg.c util.c sig.c progress.c \
 	   fileutil.c lock.c state.c inflate.c convert.c logfile.c layout.c \
 	   object.c fetch.c walk.c notify.c discard.c metrics.c sqs.c drain.c \
-	   linefit.c takeover.c check.c digest.c proof.c endpoint.c
+	   linefit.c takeover.c check.c digest.c proof.c endpoint.c pace.c
 OBJS     = $(SRCS:%.c=$(B)/%.o)
 LIBOBJS  = $(filter-out $(B)/getawslog.o,$(OBJS))
 UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
@@ -67,7 +67,7 @@ UNITS    = $(B)/tests/test_sigv4 $(B)/tests/test_flatten $(B)/tests/test_s3xml \
 	   $(B)/tests/test_util $(B)/tests/test_http $(B)/tests/test_metrics \
 	   $(B)/tests/test_discard $(B)/tests/test_spool $(B)/tests/test_convert \
 	   $(B)/tests/test_linefit $(B)/tests/test_inflate \
-	   $(B)/tests/test_digest
+	   $(B)/tests/test_digest $(B)/tests/test_pace
 # The ISA-L build tests the zlib engine too: test_inflate_zlib is
 # test_inflate over inflate.c built with INFLATE=zlib.
 ifneq ($(INFLATE),zlib)

@@ -502,6 +502,7 @@ xfer_launch(struct engine_xfer *x)
 	r->expect = x->expect_size;
 	r->bad_length = -1;
 	r->retry_after_ms = -1;
+	r->wait_us = -1;
 	if (x->ops->prepare(x) == -1 || (x->easy = easy_get(e)) == NULL) {
 		engine_set_error(&x->err, S3_ENOMEM, 0, "", "out of memory");
 		goto fail;
@@ -618,6 +619,29 @@ attempt_failed(struct engine_xfer *x, CURLcode cc, enum engine_verdict *v)
 }
 
 /*
+ * How long the answer took to come, from the transfer's start to the
+ * answer's first byte, less a new connection's set-up (TCP, TLS): the
+ * store's latency and queueing, without the body's transfer. -1
+ * unknown. (libcurl's PRETRANSFER time is no start: it is taken once
+ * the request is sent and the transfer moves on, which may be when its
+ * answer is read.)
+ */
+static long long
+wait_of(CURL *c)
+{
+	curl_off_t	conn, app, first;
+
+	if (curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &conn) !=
+	    CURLE_OK || curl_easy_getinfo(c, CURLINFO_APPCONNECT_TIME_T,
+	    &app) != CURLE_OK || curl_easy_getinfo(c,
+	    CURLINFO_STARTTRANSFER_TIME_T, &first) != CURLE_OK)
+		return -1;
+	if (app > conn)
+		conn = app;
+	return first > 0 && first >= conn ? (long long)(first - conn) : -1;
+}
+
+/*
  * A finished attempt: done (ok or not), or wait for another (at once for
  * a region switch, later for a transient failure with attempts left).
  */
@@ -630,6 +654,7 @@ xfer_finished(struct engine_xfer *x, CURLcode cc)
 	char		 why[640];
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->r.status);
+	x->r.wait_us = wait_of(x->easy);
 	xfer_release(x);
 	if (attempt_failed(x, cc, &v) == 0) {
 		xfer_finish(x, 0);

@@ -96,6 +96,8 @@ struct engine_resp {
 	long long	 bad_length;	/* a 2xx Content-Length not expect */
 	int		 hstatus;	/* status of the response being read */
 	long		 retry_after_ms;	/* -1 when absent */
+	long long	 wait_us;	/* start to the first byte, less a new
+					   connection's set-up; -1 unknown */
 };
 
 struct engine;

@@ -11,10 +11,12 @@
 #include "layout.h"
 #include "msg.h"
 #include "object.h"
+#include "pace.h"
 #include "progress.h"
 #include "s3.h"
 #include "sig.h"
 #include "state.h"
+#include "util.h"
 
 /*
  * Bodies larger than this wait in a temporary file, not in memory: raw
@@ -40,6 +42,7 @@ struct pending {
 	long long	 size;		/* expected; -1 unknown */
 	long long	 hint;		/* for spooling; -1 unknown */
 	int		 started;	/* PEND_FETCH: its GET was started */
+	unsigned	 round;		/* the pace's round it started in */
 	size_t		 mem;		/* its body's bytes in memory */
 	struct s3_get	*get;		/* NULL once started: over the limit */
 	void		*tag;
@@ -51,8 +54,10 @@ struct fetchq {
 	struct run	*r;
 	struct pending	*head, **tail;
 	size_t		 queued;
+	int		 fetches;	/* downloads queued, started or not */
 	int		 fetching;	/* GETs started, not yet finished */
 	size_t		 mem;		/* bodies' bytes in memory, theirs */
+	struct pace	 pace;		/* how many may be fetching, up to -J */
 	fetch_outcome_fn outcome;
 	void		*arg;
 };
@@ -68,6 +73,7 @@ fetch_new(struct run *r, fetch_outcome_fn outcome, void *arg)
 	}
 	q->r = r;
 	q->tail = &q->head;
+	pace_init(&q->pace, r->o->jobs);
 	q->outcome = outcome;
 	q->arg = arg;
 	return q;
@@ -153,6 +159,26 @@ outcome_of(enum object_result res)
 	}
 }
 
+/* -dd: the window of downloads grew, or grows no more; why. */
+static void
+paced(const struct fetchq *q, enum pace_decision how)
+{
+	const struct pace	*pc = &q->pace;
+
+	if (q->r->o->debug < 2)
+		return;
+	if (how == PACE_SETTLED)
+		msg_warn("downloads in flight: %d, no more (S3's median wait "
+		    "%.2f ms, %.2f ms at %d: its throughput, not its latency, "
+		    "is the limit)", pc->window, pc->med / 1e3, pc->prev / 1e3,
+		    pc->prev_window);
+	else
+		msg_warn("downloads in flight: up to %d (S3's median wait "
+		    "%.2f ms at %d, longer than their objects' %.2f ms of "
+		    "work)", pc->window, pc->med / 1e3, pc->prev_window,
+		    pc->use * pc->prev_window / 1e3);
+}
+
 /* Write, record and delete the object at the head of the queue. */
 static enum fetch_outcome
 finish(struct fetchq *q, struct pending *p)
@@ -161,7 +187,9 @@ finish(struct fetchq *q, struct pending *p)
 	struct s3_error	 err;
 	struct s3_body	 body = { .data = NULL, .len = 0, .fd = -1 };
 	unsigned long	 transient = r->n.transient;
+	enum pace_decision how;
 	enum object_result res;
+	long long	 t0;
 	int		 rc;
 
 	if (p->kind != PEND_FETCH)
@@ -194,6 +222,9 @@ finish(struct fetchq *q, struct pending *p)
 	}
 	rc = s3_get_finish(p->get, &body, &err);
 	p->get = NULL;
+	if (rc == 0 && (how = pace_waited(&q->pace, p->round,
+	    body.wait_us)) != PACE_SAME)
+		paced(q, how);
 	if (rc == -1 && p->told && gone(&err)) {
 		/*
 		 * A message names an object the bucket no longer has: done
@@ -212,9 +243,12 @@ finish(struct fetchq *q, struct pending *p)
 		s3_body_free(&body);
 		p->kind = PEND_EMPTY;
 		return skip(r, p);
-	} else
+	} else {
+		t0 = util_mono_us();
 		res = object_process(r, bucket_of(q, p), p->key, p->base,
 		    &body);
+		pace_used(&q->pace, util_mono_us() - t0);
+	}
 	s3_body_free(&body);
 	if (res == OBJECT_FAILED && r->n.transient != transient)
 		return FETCH_TRANSIENT;
@@ -229,6 +263,28 @@ tell(struct fetchq *q, struct pending *p, enum fetch_outcome how)
 	p->told = 0;
 }
 
+static int	start(struct fetchq *, struct pending *);
+
+/*
+ * Start the downloads queued, in order, while fewer than the pace's window
+ * are in flight. 0, or -1 on a fatal error (r->fatal is set).
+ */
+static int
+fill(struct fetchq *q)
+{
+	struct run	*r = q->r;
+	struct pending	*p;
+
+	if (r->fatal || r->denied || sig_caught() || r->o->dry_run)
+		return 0;
+	for (p = q->head; p != NULL && q->fetching < q->pace.window;
+	    p = p->next)
+		if (p->kind == PEND_FETCH && !p->started && start(q, p) == -1)
+			return -1;
+	return 0;
+}
+
+/* Finish the head, then start what its place (or a grown window) allows. */
 static void
 pop(struct fetchq *q)
 {
@@ -239,6 +295,8 @@ pop(struct fetchq *q)
 	if ((q->head = p->next) == NULL)
 		q->tail = &q->head;
 	q->queued--;
+	if (p->kind == PEND_FETCH)
+		q->fetches--;
 	if (p->started)
 		q->fetching--;
 	q->mem -= p->mem;
@@ -250,6 +308,7 @@ pop(struct fetchq *q)
 	tell(q, p, how);
 	pending_free(p);
 	progress_draw(&r->n, 0);
+	(void)fill(q);
 }
 
 /* What the object needs: a download, or only a line in its turn. */
@@ -289,7 +348,9 @@ start(struct fetchq *q, struct pending *p)
 	int		 spool;
 
 	p->started = 1;
+	p->round = q->pace.round;
 	q->fetching++;
+	pace_started(&q->pace, q->fetching);
 	if (size >= 0 && (unsigned long long)size > OBJECT_MAX)
 		return 0;
 	/*
@@ -358,15 +419,20 @@ fetch_add(struct fetchq *q, char *key, long long size)
 	if (p->kind == PEND_FETCH) {
 		r->n.listed++;
 		if (!r->o->dry_run) {
-			/* Make room, in order, before starting another. */
-			while (q->fetching >= r->o->jobs && !r->fatal &&
+			/*
+			 * Make room, in order: at most -J wait for their
+			 * download or are in it, the pace's window in it (the
+			 * rest start as the window allows, pop's fill).
+			 */
+			while (q->fetches >= r->o->jobs && !r->fatal &&
 			    !r->denied && !sig_caught())
 				pop(q);
-			if (start(q, p) == -1) {
+			if (q->fetching < q->pace.window && start(q, p) == -1) {
 				pending_free(p);
 				return -1;
 			}
 		}
+		q->fetches++;
 	}
 	append(q, p);
 	return 0;
@@ -395,8 +461,10 @@ fetch_put(struct fetchq *q, const struct fetch_item *it)
 	}
 	if (it->region != NULL)
 		s3_region_hint(r->s3, bucket_of(q, p), it->region);
-	if (p->kind == PEND_FETCH)
+	if (p->kind == PEND_FETCH) {
 		r->n.listed++;
+		q->fetches++;
+	}
 	p->told = 1;
 	append(q, p);
 	return 0;
@@ -416,7 +484,6 @@ int
 fetch_step(struct fetchq *q)
 {
 	struct run	*r = q->r;
-	struct pending	*p;
 	int		 fetched = 0;
 
 	for (;;) {
@@ -425,13 +492,9 @@ fetch_step(struct fetchq *q)
 			fetched |= q->head->started;
 			pop(q);
 		}
-		if (r->fatal || r->denied || sig_caught() || r->o->dry_run)
+		if (r->fatal || r->denied || sig_caught() || r->o->dry_run ||
+		    fill(q) == -1)
 			return 0;
-		for (p = q->head; p != NULL && q->fetching < r->o->jobs;
-		    p = p->next)
-			if (p->kind == PEND_FETCH && !p->started &&
-			    start(q, p) == -1)
-				return 0;
 		if (fetched || !head_ready(q))
 			return head_ready(q);
 	}

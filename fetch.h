@@ -2,7 +2,7 @@
 /*
  * fetch.h - the objects a listing or a queue message names, in its order:
  * what needs no download is skipped, up to -J downloads are in flight at
- * once, and every effect (the -d lines, the log, the state, the deletes)
+ * once (fewer while more would not help: pace.h), and every effect (the -d lines, the log, the state, the deletes)
  * happens at the head of the queue, in order, exactly as a sequential run
  * would do it.
  */

@@ -968,6 +968,7 @@ s3_get_finish(struct s3_get *g, struct s3_body *out, struct s3_error *err)
 	}
 	out->len = x->r.len;
 	out->meta = g->rq->meta;
+	out->wait_us = x->r.wait_us;
 	if (x->fd >= 0) {
 		out->fd = x->fd;
 		x->fd = -1;

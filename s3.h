@@ -100,6 +100,8 @@ struct s3_body {
 	size_t		 len;
 	int		 fd;		/* -1 when in data */
 	struct s3_meta	 meta;		/* a digest's metadata */
+	long long	 wait_us;	/* S3's time to answer, microseconds;
+					   -1 unknown (engine_resp's) */
 };
 void	 s3_body_free(struct s3_body *);
 

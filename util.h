@@ -9,8 +9,9 @@
 
 #include <stddef.h>
 
-/* Milliseconds on the monotonic clock. */
+/* Milliseconds, microseconds on the monotonic clock. */
 long long	 util_mono_ms(void);
+long long	 util_mono_us(void);
 
 /*
  * A whole decimal number from lo to hi, all of s (no sign games, no blanks,

@@ -361,6 +361,35 @@ class Concurrent(Bucket):
         self.assertEqual(self.log_bytes(), before)
         self.assertEqual(lists, self.lists_expected())
 
+    def test_the_walk_goes_on_while_downloads_wait(self):
+        """The downloads in flight (8 at first, pace.c) do not hold the
+        listing back: while the first folder's first 8 GETs wait on a slow
+        store, the walk lists on (at most -J objects wait for their turn):
+        every LIST, the slow accounts' too, comes before the ninth GET."""
+        accounts = tuple("%012d" % (100000000000 + i) for i in range(8))
+        docs = trail(1, 30, accounts=accounts[:1], regions=ORG_REGIONS[:1],
+                     org=ORG, seed=43)
+        docs.update(trail(1, 1, accounts=accounts, regions=ORG_REGIONS[1:],
+                          org=ORG, seed=44))
+        docs.update(trail(1, 1, accounts=accounts[1:],
+                          regions=ORG_REGIONS[:1], org=ORG, seed=45))
+        self.seed(docs)
+        ENV.faults.append(s3env.Fault("latency", op="GET", ms=1500,
+                                      count=None))
+        for a in accounts[4:]:
+            ENV.faults.append(s3env.Fault(
+                "latency", op="LIST", prefix="AWSLogs/%s/%s/" % (ORG, a),
+                ms=150, count=None))
+        p, lists = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.log_bytes(), self.expected(docs))
+        self.assertEqual(lists, 4 + 2 * len(accounts) +
+                         len(accounts) * len(ORG_REGIONS))
+        ops = [r.op for r in ENV.requests if r.op in ("LIST", "GET")]
+        ninth = [i for i, op in enumerate(ops) if op == "GET"][8]
+        last = max(i for i, op in enumerate(ops) if op == "LIST")
+        self.assertLess(last, ninth, "".join(o[0] for o in ops))
+
     def test_one_job_lists_few_at_once(self):
         self.org()
         ENV.faults.append(s3env.Fault(

@@ -101,6 +101,12 @@ test_mono(void)
 	a = util_mono_ms();
 	b = util_mono_ms();
 	CHECK(a > 0 && b >= a, "monotonic: %lld then %lld", a, b);
+	a = util_mono_us();
+	b = util_mono_ms();
+	CHECK(a > 0 && b >= a / 1000 && b - a / 1000 < 1000,
+	    "microseconds on the same clock: %lld us then %lld ms", a, b);
+	b = util_mono_us();
+	CHECK(b >= a, "monotonic: %lld then %lld us", a, b);
 }
 
 /* More than a pipe takes at once, read on the other side by a child. */
