@@ -425,6 +425,31 @@ class Digests(Base):
         self.assertEqual(self.counts(q)["proved"], 2)
         self.assertEqual(ENV.keys(self.bucket), [])
 
+    def killed_when(self, slow, table, rows, *extra):
+        """Run with the GET of slow held back (the last key: the run
+        waits for it after the others), kill the run once table has rows
+        rows (or after 5 s); the rows it had."""
+        import sqlite3
+        ENV.faults = [s3env.Fault("latency", method="GET", key=slow,
+                                  ms=6000)]
+        pr = ENV.popen(["-b", self.bucket, "-l", self.log, "-s",
+                        self.state, "-j", "--validate-digests"] +
+                       list(extra))
+        n, deadline = 0, time.monotonic() + 5
+        while n < rows and time.monotonic() < deadline:
+            try:
+                db = sqlite3.connect(self.state, timeout=1)
+                n = db.execute("SELECT count(*) FROM %s" % table).fetchone(
+                )[0]
+                db.close()
+            except sqlite3.Error:
+                pass
+            time.sleep(0.02)
+        pr.kill()
+        pr.communicate()
+        ENV.faults = []
+        return n
+
     def test_hashes_lost_in_a_crash_are_read_again(self):
         """Hashes are recorded in batches (with -D each with its file's
         record): a run killed with a batch open leaves its files without
@@ -438,23 +463,7 @@ class Digests(Base):
         slow = t.log(a, "us-west-2", BASE + dt.timedelta(minutes=5))[0]
         # The last file in key order hangs: the run records the first four
         # and is killed waiting for it.
-        ENV.faults = [s3env.Fault("latency", method="GET", key=slow,
-                                  ms=4000)]
-        pr = ENV.popen(["-b", self.bucket, "-l", self.log, "-s",
-                        self.state, "-j", "--validate-digests"])
-        n, deadline = 0, time.monotonic() + 3
-        while n < 4 and time.monotonic() < deadline:
-            try:
-                db = sqlite3.connect(self.state, timeout=1)
-                n = db.execute("SELECT count(*) FROM log_progress").fetchone(
-                )[0]
-                db.close()
-            except sqlite3.Error:
-                pass
-            time.sleep(0.02)
-        pr.kill()
-        pr.communicate()
-        ENV.faults = []
+        n = self.killed_when(slow, "log_progress", 4)
         self.assertEqual(n, 4, "the four files recorded before the kill")
         db = sqlite3.connect(self.state)
         hashed = db.execute("SELECT count(*) FROM getawslog_hashes").fetchone(
@@ -490,29 +499,12 @@ class Digests(Base):
     def test_hashes_with_delete_are_kept_with_each_record(self):
         """With -D the file is gone once recorded: its hash is recorded
         in the same transaction, so a kill leaves nothing to recover."""
-        import sqlite3
         t = self.trail(regions=("us-east-1", "us-west-2"))
         a = "111122223333"
         files = [t.log(a, "us-east-1", BASE + dt.timedelta(minutes=m))
                  for m in (5, 15)]
         slow = t.log(a, "us-west-2", BASE + dt.timedelta(minutes=5))[0]
-        ENV.faults = [s3env.Fault("latency", method="GET", key=slow,
-                                  ms=4000)]
-        pr = ENV.popen(["-b", self.bucket, "-l", self.log, "-s",
-                        self.state, "-j", "-D", "--validate-digests"])
-        n, deadline = 0, time.monotonic() + 3
-        while n < 2 and time.monotonic() < deadline:
-            try:
-                db = sqlite3.connect(self.state, timeout=1)
-                n = db.execute("SELECT count(*) FROM getawslog_hashes"
-                               ).fetchone()[0]
-                db.close()
-            except sqlite3.Error:
-                pass
-            time.sleep(0.02)
-        pr.kill()
-        pr.communicate()
-        ENV.faults = []
+        n = self.killed_when(slow, "getawslog_hashes", 2, "-D")
         self.assertEqual(n, 2, "each hash recorded with its file")
         t.digest(a, "us-east-1", BASE + HOUR, files)
         p = self.run_bin("-D")
