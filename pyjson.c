@@ -627,6 +627,22 @@ run_end(const unsigned char *s, size_t len)
 	return len;
 }
 
+/* A one-letter JSON escape's byte (\" \\ \/ \b \f \n \r \t), or -1. */
+static inline int
+simple_escape(int ch)
+{
+	switch (ch) {
+	case '"': case '\\': case '/':
+		return ch;
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	default: return -1;
+	}
+}
+
 /*
  * The escape at src[*r] (its backslash): the code point in *c, *r past
  * it. A \u high surrogate followed by a \u low one joins them; a lone
@@ -644,16 +660,7 @@ unescape(struct pj_stream *p, size_t *rp, uint32_t *cp)
 		return -1;
 	ch = s[r + 1];
 	r += 2;
-	switch (ch) {
-	case '"': c = '"'; break;
-	case '\\': c = '\\'; break;
-	case '/': c = '/'; break;
-	case 'b': c = '\b'; break;
-	case 'f': c = '\f'; break;
-	case 'n': c = '\n'; break;
-	case 'r': c = '\r'; break;
-	case 't': c = '\t'; break;
-	case 'u':
+	if (ch == 'u') {
 		if (hex4(p, r, &c) == -1)
 			return -1;
 		r += 4;
@@ -664,10 +671,10 @@ unescape(struct pj_stream *p, size_t *rp, uint32_t *cp)
 			c = 0x10000 + ((c - 0xd800) << 10) + (c2 - 0xdc00);
 			r += 6;
 		}
-		break;
-	default:
+	} else if ((ch = simple_escape(ch)) == -1)
 		return -1;
-	}
+	else
+		c = (uint32_t)ch;
 	*rp = r;
 	*cp = c;
 	return 0;
@@ -1562,23 +1569,15 @@ scan(struct pj_stream *p, const unsigned char *b, size_t *ip, size_t lim)
 			break;
 		case S_ESC:
 			i++;
-			switch (c) {
-			case '"': case '\\': case '/':
-				break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 't': c = '\t'; break;
-			case 'u':
+			if (c == 'u') {
 				p->at = HERE;
 				p->hexn = 0;
 				p->cp = 0;
 				p->state = S_HEX;
 				continue;
-			default:
-				DONE(bad_at(p, p->at));
 			}
+			if ((c = simple_escape(c)) == -1)
+				DONE(bad_at(p, p->at));
 			if (p->kcmp)
 				key_cp(p, (uint32_t)c);
 			p->state = S_STR;
