@@ -160,11 +160,28 @@ hashed_clear(struct hashed *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/*
+ * A CloudTrail log file's scope and hour (the time in its name) from its
+ * key: 1, or 0 for anything else (a digest can name nothing else).
+ */
 static int
-hash_add(struct run *r, const struct hashed *h)
+name_of(const char *key, char scope[LAYOUT_SCOPE_MAX], char hour[24])
 {
-	const char	*args[5] = { h->bucket, h->key, h->scope, h->hour,
-			    h->hex };
+	const char	*base = strrchr(key, '/');
+	long long	 when;
+
+	if (!layout_scope(key, scope, LAYOUT_SCOPE_MAX) ||
+	    !layout_object_time(base != NULL ? base + 1 : key, &when))
+		return 0;
+	(void)snprintf(hour, 24, "%lld", when);
+	return 1;
+}
+
+static int
+hash_add(struct run *r, const char *bucket, const char *key,
+    const char *scope, const char *hour, const char *hex)
+{
+	const char	*args[5] = { bucket, key, scope, hour, hex };
 
 	return state_query(r->st, STATE_HASH_ADD, args, 5, NULL, NULL) ==
 	    -1 ? -1 : 0;
@@ -211,7 +228,8 @@ hashes_flush(struct run *r)
 	int		 ret = 0;
 
 	for (i = 0; i < p->npend; i++) {
-		if (ret == 0 && hash_add(r, &p->pend[i]) == -1)
+		if (ret == 0 && hash_add(r, p->pend[i].bucket, p->pend[i].key,
+		    p->pend[i].scope, p->pend[i].hour, p->pend[i].hex) == -1)
 			ret = -1;
 		hashed_clear(&p->pend[i]);
 	}
@@ -236,8 +254,6 @@ int
 proof_record(struct proof *p, const char *bucket, const char *key)
 {
 	struct hashed	*h;
-	const char	*base;
-	long long	 when;
 	int		 now;
 
 	if (p == NULL || !p->fed)
@@ -245,12 +261,8 @@ proof_record(struct proof *p, const char *bucket, const char *key)
 	p->fed = 0;
 	h = &p->pend[p->npend];
 	digest_sha_hex(p->sha, h->hex);
-	base = strrchr(key, '/') != NULL ? strrchr(key, '/') + 1 : key;
-	/* Only CloudTrail's log files: a digest can name nothing else. */
-	if (!layout_scope(key, h->scope, sizeof(h->scope)) ||
-	    !layout_object_time(base, &when))
+	if (!name_of(key, h->scope, h->hour))
 		return 0;
-	(void)snprintf(h->hour, sizeof(h->hour), "%lld", when);
 	if ((h->bucket = strdup(bucket)) == NULL ||
 	    (h->key = strdup(key)) == NULL) {
 		hashed_clear(h);
@@ -1111,15 +1123,13 @@ enum known { K_HASH, K_NONE, K_OLD, K_GONE, K_LATER };
 static int
 reread(struct run *r, const char *bucket, const char *key, char *got)
 {
-	struct hashed		 h;
 	struct digest_sha	*sha;
 	struct s3_get		*g;
 	struct s3_body		 b;
 	struct s3_error		 err;
 	struct inflate_src	 src;
-	char			 e[640];
+	char			 e[640], scope[LAYOUT_SCOPE_MAX], hour[24];
 	size_t			 total;
-	long long		 when;
 	int			 rc;
 
 	if (r->proof->reread >= PROOF_REREAD_MAX)
@@ -1160,16 +1170,9 @@ reread(struct run *r, const char *bucket, const char *key, char *got)
 	}
 	if (r->o->debug > 1)
 		msg_warn("%s: read again to hash it (its hash was lost)", key);
-	memset(&h, 0, sizeof(h));
-	h.bucket = (char *)bucket;
-	h.key = (char *)key;
-	(void)snprintf(h.hex, sizeof(h.hex), "%s", got);
-	if (!layout_scope(key, h.scope, sizeof(h.scope)) ||
-	    !layout_object_time(strrchr(key, '/') != NULL ?
-	    strrchr(key, '/') + 1 : key, &when))
+	if (!name_of(key, scope, hour))
 		return K_HASH;
-	(void)snprintf(h.hour, sizeof(h.hour), "%lld", when);
-	return hash_add(r, &h) == -1 ? -1 : K_HASH;
+	return hash_add(r, bucket, key, scope, hour, got) == -1 ? -1 : K_HASH;
 }
 
 /* A named file's hash as ingested (into got), or why there is none. */
