@@ -13,6 +13,7 @@
 #include "object.h"
 #include "pace.h"
 #include "progress.h"
+#include "proof.h"
 #include "s3.h"
 #include "sig.h"
 #include "state.h"
@@ -43,6 +44,7 @@ struct pending {
 	long long	 hint;		/* for spooling; -1 unknown */
 	int		 started;	/* PEND_FETCH: its GET was started */
 	unsigned	 round;		/* the pace's round it started in */
+	unsigned long	 records;	/* proof_records when it was listed */
 	size_t		 mem;		/* its body's bytes in memory */
 	struct s3_get	*get;		/* NULL once started: over the limit */
 	void		*tag;
@@ -202,9 +204,13 @@ finish(struct fetchq *q, struct pending *p)
 		return skip(r, p);
 	/*
 	 * Seen by the time its turn came (an earlier object of the same
-	 * name): skipped, as a sequential run would have.
+	 * name): skipped, as a sequential run would have. A digest's name
+	 * is only recorded with the digests held (proof.c): none recorded
+	 * since it was listed, it cannot have become seen.
 	 */
-	if ((rc = state_seen(r->st, p->base)) != 0) {
+	if ((!layout_is_digest(p->base) || r->proof == NULL ||
+	    proof_records(r->proof) != p->records) &&
+	    (rc = state_seen(r->st, p->base)) != 0) {
 		if (rc == -1)
 			return FETCH_FATAL;
 		r->n.skipped++;
@@ -326,6 +332,7 @@ classify(struct run *r, struct pending *p)
 	char	day[9];
 	int	seen;
 
+	p->records = proof_records(r->proof);
 	if (*p->base == '\0')
 		p->kind = PEND_FOLDER;
 	else if (layout_is_digest(p->base) && r->proof == NULL)

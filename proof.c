@@ -86,6 +86,7 @@ struct proof {
 	int			 open;	/* this run's batch row is written */
 	int			 recovered;	/* an earlier run's batch seen to */
 	unsigned long		 reread;	/* files read again, a settling */
+	unsigned long		 records;	/* times digests held were recorded */
 };
 
 static void	held_clear(struct held *);
@@ -943,6 +944,8 @@ held_record(struct run *r)
 	size_t		 i;
 	int		 ret = 0;
 
+	if (p->nheld > 0)
+		p->records++;
 	for (i = 0; i < p->nheld; i++) {
 		if (ret == 0 && settle_digest(r, &p->held[i]) == -1)
 			ret = -1;
@@ -1005,6 +1008,12 @@ proof_digest(struct run *r, const char *bucket, const char *key,
 	    flush(r) == -1)
 		return OBJECT_FATAL;
 	return OBJECT_DONE;
+}
+
+unsigned long
+proof_records(const struct proof *p)
+{
+	return p != NULL ? p->records : 0;
 }
 
 /* ------------------------------------------------------- settling */

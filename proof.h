@@ -43,6 +43,11 @@ enum object_result	 proof_digest(struct run *, const char *bucket,
 			    const struct s3_body *body);
 
 /*
+ * How many times digests held were recorded as seen (in log_progress):
+ * until it changes, a digest not seen when listed is still not seen.
+ */
+unsigned long	 proof_records(const struct proof *);
+/*
  * The end of a run: the files digests named settled, injected files
  * found, settled digests deleted with -D, the newest hour proved into
  * the counts. 0, or -1 on a local error (printed).
