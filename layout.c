@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "layout.h"
+#include "util.h"
 
 /* The script skipped basenames matching the regex .+_CloudTrail-Digest_.+ */
 int
@@ -72,26 +73,12 @@ digits(const char *s, size_t n)
 int
 layout_object_time(const char *base, long long *when)
 {
-	struct tm	 tm;
 	const char	*s;
-	time_t		 t;
 
 	if ((s = find_stamp(base)) == NULL)
 		return 0;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = digits(s, 4) - 1900;
-	tm.tm_mon = digits(s + 4, 2) - 1;
-	tm.tm_mday = digits(s + 6, 2);
-	tm.tm_hour = digits(s + 9, 2);
-	tm.tm_min = digits(s + 11, 2);
-	if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
-	    tm.tm_mday < 1 || tm.tm_hour > 23 || tm.tm_min > 59)
-		return 0;
-	/* timegm moves a 31st of June to July: no such day. */
-	if ((t = timegm(&tm)) == (time_t)-1 || tm.tm_mday != digits(s + 6, 2))
-		return 0;
-	*when = (long long)t;
-	return 1;
+	return util_utc(digits(s, 4), digits(s + 4, 2), digits(s + 6, 2),
+	    digits(s + 9, 2), digits(s + 11, 2), 0, when);
 }
 
 static int
@@ -179,19 +166,10 @@ digits_slash(const char *p, size_t n)
 static int
 real_day(const char *d)
 {
-	struct tm	tm;
-	int		y, m, dd;
+	long long	t;
 
-	if (sscanf(d, "%4d/%2d/%2d", &y, &m, &dd) != 3 || y < 1970 ||
-	    m < 1 || m > 12 || dd < 1 || dd > 31)
-		return 0;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = dd;
-	tm.tm_hour = 12;
-	return timegm(&tm) != (time_t)-1 && tm.tm_mday == dd &&
-	    tm.tm_mon == m - 1;
+	return util_utc(digits(d, 4), digits(d + 5, 2), digits(d + 8, 2), 12,
+	    0, 0, &t);
 }
 
 int

@@ -66,6 +66,31 @@ util_env(const char *name)
 }
 
 int
+util_utc(int y, int mo, int d, int h, int mi, int s, long long *t)
+{
+	static const int	mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31,
+	    30, 31, 30, 31 };
+	long long		days;
+	int			leap, era, yoe, doy;
+
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || y > 999999 || mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] + (mo == 2 && leap) || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || s < 0 || s > 59)
+		return 0;
+	/* Days from 1970-01-01: the civil calendar in eras of 400 years. */
+	if (mo <= 2)
+		y--;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	days = (long long)era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 +
+	    doy - 719468;
+	*t = days * 86400 + h * 3600 + mi * 60 + s;
+	return 1;
+}
+
+int
 util_hexval(int c)
 {
 	if (c >= '0' && c <= '9')

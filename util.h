@@ -2,7 +2,7 @@
 /*
  * util.h - small helpers more than one room needs: the monotonic clock,
  * range-checked numbers, the environment, hex digits, freeing secrets,
- * whole writes, growing arrays.
+ * whole writes, growing arrays, UTC times.
  */
 #ifndef GETAWSLOG_UTIL_H
 #define GETAWSLOG_UTIL_H
@@ -23,6 +23,14 @@ int		 util_parse_llong(const char *s, long long lo, long long hi,
 
 /* The variable's value, or NULL when it is unset or empty (botocore's view). */
 const char	*util_env(const char *name);
+
+/*
+ * Seconds since the epoch of a UTC date and time from 1970 on, checked
+ * (no 31st of June, no 29th of February outside leap years, no hour 24):
+ * 1 with *t set, or 0. What timegm(3) gives, without its time zone work.
+ */
+int		 util_utc(int y, int mo, int d, int h, int mi, int s,
+		    long long *t);
 
 /* The value of a hex digit (either case), or -1. */
 int		 util_hexval(int c);

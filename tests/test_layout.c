@@ -5,9 +5,50 @@
  * are digests, the day and the time in a name.
  */
 #include <string.h>
+#include <time.h>
 
 #include "layout.h"
 #include "unit.h"
+#include "util.h"
+
+/*
+ * util_utc, which the names' times and days are read with, against the
+ * C library's timegm on every day of 1969 to 2404 (each century rule) and
+ * the invalid ones around them (day 0 and 32, month 0 and 13, hour 24).
+ */
+static void
+test_utc(void)
+{
+	struct tm	 tm;
+	long long	 t;
+	long		 bad = 0;
+	int		 y, mo, d, h, ok;
+	time_t		 want;
+
+	for (y = 1969; y <= 2404; y++)
+		for (mo = 0; mo <= 13; mo++)
+			for (d = 0; d <= 32; d++)
+				for (h = 0; h <= 24; h += 12) {
+					memset(&tm, 0, sizeof(tm));
+					tm.tm_year = y - 1900;
+					tm.tm_mon = mo - 1;
+					tm.tm_mday = d;
+					tm.tm_hour = h;
+					tm.tm_min = 59;
+					tm.tm_sec = 30;
+					want = timegm(&tm);
+					ok = y >= 1970 && mo >= 1 && mo <= 12 &&
+					    h <= 23 && tm.tm_mday == d &&
+					    tm.tm_mon == mo - 1;
+					t = -1;
+					if (util_utc(y, mo, d, h, 59, 30, &t) !=
+					    ok || (ok && t != (long long)want))
+						bad++;
+				}
+	CHECK(bad == 0, "util_utc agrees with timegm");
+	CHECK(util_utc(2024, 2, 29, 0, 0, 60, &t) == 0, "second 60");
+	CHECK(util_utc(2024, 2, 29, 0, 60, 0, &t) == 0, "minute 60");
+}
 
 static void
 test_classify(void)
@@ -279,6 +320,7 @@ test_filter(void)
 int
 main(void)
 {
+	test_utc();
 	test_classify();
 	test_object_day();
 	test_object_time();
