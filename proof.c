@@ -844,6 +844,12 @@ note_files(struct run *r, const char *bucket, const char *key,
 		    NULL) == -1)
 			return -1;
 	}
+	/*
+	 * Kept only to be deleted once settled (-D): without -D nothing
+	 * would ever take the row out again.
+	 */
+	if (!r->o->delete)
+		return 0;
 	args[0] = bucket;
 	args[1] = key;
 	return state_query(r->st, STATE_DIGEST_ADD, args, 2, NULL, NULL) ==

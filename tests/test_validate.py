@@ -332,6 +332,37 @@ class Digests(Base):
         self.assertEqual(ENV.keys(self.bucket), [bad])
         self.assertTrue(made)
 
+    def test_digests_kept_to_delete_only_with_delete(self):
+        """Without -D no verified digest is kept for deleting (nothing
+        would ever take it out of the state again); with -D the digests
+        kept are those still to delete, none once deleted."""
+        import sqlite3
+        t = self.trail()
+        t.hours(BASE, 3)
+
+        def kept():
+            db = sqlite3.connect(self.state)
+            try:
+                return db.execute(
+                    "SELECT count(*) FROM getawslog_digests").fetchone()[0]
+            finally:
+                db.close()
+        p = self.run_bin()
+        self.assertEqual(p.returncode, 0, p.err)
+        self.assertEqual(metric(p.prom, "getawslog_last_run_digests",
+                                "verified"), 3)
+        self.assertEqual(kept(), 0)
+        first = ENV.keys(self.bucket)
+        t.hours(BASE + 3 * HOUR, 1)
+        self.assertGreater(len(ENV.keys(self.bucket)), len(first))
+        q = self.run_bin("-D")
+        self.assertEqual(q.returncode, 0, q.err)
+        self.assertEqual(metric(q.prom, "getawslog_last_run_digests",
+                                "verified"), 1)
+        self.assertEqual(kept(), 0)
+        # This run's files and digest are gone; the first run's stay.
+        self.assertEqual(ENV.keys(self.bucket), first)
+
     def test_raw_mode(self):
         """Raw mode hashes in its checking pass: proved the same."""
         t = self.trail()
