@@ -90,6 +90,7 @@ struct proof {
 };
 
 static void	held_clear(struct held *);
+static int	prune(struct run *);
 static void	hashed_clear(struct hashed *);
 
 /* ---------------------------------------------------------- the run */
@@ -1340,8 +1341,6 @@ static int
 settle_all(struct run *r)
 {
 	struct named_list	 l;
-	const char		*args[1];
-	char			 before[24];
 	size_t			 i;
 	int			 n, ret = -1;
 
@@ -1370,15 +1369,7 @@ settle_all(struct run *r)
 	for (i = 0; i < l.n && !r->fatal; i++)
 		if (settle(r, &l.v[i]) == -1)
 			goto out;
-	if (injected(r) == -1)
-		goto out;
-	(void)snprintf(before, sizeof(before), "%lld",
-	    (long long)time(NULL) - PRUNE_AFTER);
-	args[0] = before;
-	if (state_query(r->st, STATE_HASH_PRUNE, args, 1, NULL, NULL) == -1 ||
-	    state_query(r->st, STATE_WINDOW_PRUNE, args, 1, NULL, NULL) == -1 ||
-	    state_query(r->st, STATE_CHAIN_PRUNE, NULL, 0, NULL, NULL) == -1 ||
-	    state_query(r->st, STATE_LOST_PRUNE, args, 1, NULL, NULL) == -1 ||
+	if (injected(r) == -1 || prune(r) == -1 ||
 	    state_query(r->st, STATE_CHAIN_OLDEST, NULL, 0, oldest_row,
 	    &r->n.newest_proved) == -1)
 		goto out;
@@ -1388,6 +1379,37 @@ out:
 		(void)state_rollback(r->st);
 	named_free(&l);
 	return ret;
+}
+
+/*
+ * In the settling's transaction: old rows out, at most once a day. The
+ * hashes' prune reads every hash (an index on their hour would cost each
+ * file of every run); each run's own questions read only the files no
+ * digest named yet (getawslog_hashes_unnamed).
+ */
+static int
+prune(struct run *r)
+{
+	const char	*args[1];
+	char		 now[24], before[24];
+	long long	 t = (long long)time(NULL);
+	int		 recent;
+
+	(void)snprintf(now, sizeof(now), "%lld", t);
+	(void)snprintf(before, sizeof(before), "%lld", t - PRUNE_AFTER);
+	args[0] = now;
+	if ((recent = state_query(r->st, STATE_PRUNE_DUE, args, 1, NULL,
+	    NULL)) != 0)
+		return recent == -1 ? -1 : 0;
+	args[0] = before;
+	if (state_query(r->st, STATE_HASH_PRUNE, args, 1, NULL, NULL) == -1 ||
+	    state_query(r->st, STATE_WINDOW_PRUNE, args, 1, NULL, NULL) == -1 ||
+	    state_query(r->st, STATE_CHAIN_PRUNE, NULL, 0, NULL, NULL) == -1 ||
+	    state_query(r->st, STATE_LOST_PRUNE, args, 1, NULL, NULL) == -1)
+		return -1;
+	args[0] = now;
+	return state_query(r->st, STATE_PRUNE_SET, args, 1, NULL, NULL) ==
+	    -1 ? -1 : 0;
 }
 
 int

@@ -86,7 +86,18 @@ static const char	 schema[] =
     "CREATE TABLE IF NOT EXISTS getawslog_hashing (id INTEGER PRIMARY KEY "
     "CHECK (id = 1), lo INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS getawslog_lost (lo INTEGER NOT NULL, "
-    "hi INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (lo, hi));";
+    "hi INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (lo, hi));"
+    /*
+     * The files no digest named yet, the few among a month of hashes:
+     * what a settling asks about (injected files, the hours still
+     * needed) is read from here, not from every hash. A file leaves it
+     * when a digest names it.
+     */
+    "CREATE INDEX IF NOT EXISTS getawslog_hashes_unnamed ON "
+    "getawslog_hashes (bucket, scope, hour) WHERE named = 0;"
+    /* When the state was last pruned (a scan of every hash: daily). */
+    "CREATE TABLE IF NOT EXISTS getawslog_pruned (id INTEGER PRIMARY KEY "
+    "CHECK (id = 1), at INTEGER NOT NULL);";
 
 /* proof.c's statements (enum state_q), on its tables. */
 static const char *const queries[STATE_Q_N] = {
@@ -101,10 +112,13 @@ static const char *const queries[STATE_Q_N] = {
 	    "bucket = ?1 AND key = ?2 AND sha = ?3",
 	[STATE_NAMED_ADD] = "INSERT OR IGNORE INTO getawslog_named (bucket, "
 	    "key, sha, dbucket, dkey) VALUES (?1, ?2, ?3, ?4, ?5)",
-	/* The files proved at once: their hashes marked, their rows gone. */
+	/*
+	 * The files proved at once: their hashes marked, their rows gone.
+	 * From the named rows (few), each hash found by its key.
+	 */
 	[STATE_PROVED_MARK] = "UPDATE getawslog_hashes AS h SET named = 1 "
-	    "WHERE named != 1 AND EXISTS (SELECT 1 FROM getawslog_named n "
-	    "WHERE n.bucket = h.bucket AND n.key = h.key AND n.sha = h.sha)",
+	    "FROM getawslog_named AS n WHERE h.bucket = n.bucket AND h.key = "
+	    "n.key AND h.sha = n.sha AND h.named != 1",
 	[STATE_PROVED_DEL] = "DELETE FROM getawslog_named AS n WHERE EXISTS "
 	    "(SELECT 1 FROM getawslog_hashes h WHERE h.bucket = n.bucket AND "
 	    "h.key = n.key AND h.sha = n.sha)",
@@ -132,15 +146,20 @@ static const char *const queries[STATE_Q_N] = {
 	 * digests of their scope covered, once the grace (?1 seconds) after
 	 * that has passed until now (?2). A file of an hour whose digest is
 	 * missing or invalid is not judged: that hour is reported already.
+	 * Read from the files not yet named (INDEXED BY: SQLite, without
+	 * statistics, would read every hash); a window is looked for among
+	 * those that start within a day before (a digest covers an hour),
+	 * not among all the scope's hours.
 	 */
 	[STATE_INJECTED] = "SELECT h.bucket, h.key FROM getawslog_hashes h "
-	    "WHERE h.named = 0 AND h.hour + 3600 + CAST(?1 AS INTEGER) <= "
-	    "CAST(?2 AS INTEGER) AND EXISTS (SELECT 1 FROM getawslog_windows "
-	    "w WHERE w.bucket = h.bucket AND w.scope = h.scope AND w.start <= "
-	    "h.hour AND h.hour < w.end) AND EXISTS (SELECT 1 FROM "
+	    "INDEXED BY getawslog_hashes_unnamed WHERE h.named = 0 AND "
+	    "h.hour + 3600 + CAST(?1 AS INTEGER) <= CAST(?2 AS INTEGER) AND "
+	    "EXISTS (SELECT 1 FROM getawslog_windows w WHERE w.bucket = "
+	    "h.bucket AND w.scope = h.scope AND w.start > h.hour - 86400 AND "
+	    "w.start <= h.hour AND h.hour < w.end) AND EXISTS (SELECT 1 FROM "
 	    "getawslog_windows w WHERE w.bucket = h.bucket AND w.scope = "
-	    "h.scope AND w.start <= h.hour + 3600 AND h.hour + 3600 < w.end) "
-	    "ORDER BY h.bucket, h.key",
+	    "h.scope AND w.start > h.hour + 3600 - 86400 AND w.start <= "
+	    "h.hour + 3600 AND h.hour + 3600 < w.end) ORDER BY h.bucket, h.key",
 	/* Old hours, unless a file not yet judged still needs them. */
 	[STATE_WINDOW_PRUNE] = "DELETE FROM getawslog_windows AS w WHERE "
 	    "w.end < ?1 AND NOT EXISTS (SELECT 1 FROM getawslog_hashes h "
@@ -174,6 +193,11 @@ static const char *const queries[STATE_Q_N] = {
 	    "WHERE p.log_name = ?1 AND p.rowid > l.lo AND p.rowid <= l.hi",
 	[STATE_LOST_PRUNE] = "DELETE FROM getawslog_lost WHERE at < "
 	    "CAST(?1 AS INTEGER)",
+	/* Pruned less than a day before now (?1)? Then again (PRUNE_SET). */
+	[STATE_PRUNE_DUE] = "SELECT 1 FROM getawslog_pruned WHERE at > "
+	    "CAST(?1 AS INTEGER) - 86400 AND at <= CAST(?1 AS INTEGER)",
+	[STATE_PRUNE_SET] = "INSERT OR REPLACE INTO getawslog_pruned (id, at) "
+	    "VALUES (1, CAST(?1 AS INTEGER))",
 };
 
 static const struct {

@@ -626,6 +626,52 @@ class Digests(Base):
             self.assertEqual(levels.get(what), 10)
         self.assertEqual(p.returncode, 7)
 
+    def test_pruned_once_a_day(self):
+        """Hashes proved 31 days ago and hours no unjudged file needs any
+        more leave the state, once a day (the prune reads every hash);
+        a file never judged keeps its hash and the hours it needs."""
+        import sqlite3
+        t = self.trail()
+        t.hours(BASE, 1)
+        self.assertEqual(self.run_bin().returncode, 0)
+        now = int(time.time())
+        old, recent = now - 40 * 86400, now - 10 * 86400
+
+        def rows(sql, *args):
+            db = sqlite3.connect(self.state)
+            try:
+                with db:
+                    return db.execute(sql, args).fetchall()
+            finally:
+                db.close()
+
+        def plant(pruned_at):
+            rows("INSERT OR REPLACE INTO getawslog_hashes VALUES "
+                 "('b', 'old', 's', ?, 'x', 1), ('b', 'recent', 's', ?, "
+                 "'x', 1), ('b', 'unjudged', 'u', ?, 'x', 0)",
+                 old, recent, old)
+            rows("INSERT OR REPLACE INTO getawslog_windows VALUES "
+                 "('b', 's', ?, ?), ('b', 'u', ?, ?)",
+                 old - 3600, old, old - 3600, old)
+            rows("UPDATE getawslog_pruned SET at = ?", pruned_at)
+
+        def left():
+            return (sorted(k for k, in rows(
+                "SELECT key FROM getawslog_hashes WHERE bucket = 'b'")),
+                sorted(s for s, in rows(
+                    "SELECT scope FROM getawslog_windows WHERE "
+                    "bucket = 'b'")))
+        self.assertEqual(len(rows("SELECT at FROM getawslog_pruned")), 1)
+        # Pruned an hour ago: nothing goes until a day has passed.
+        plant(now - 3600)
+        self.assertEqual(self.run_bin().returncode, 0)
+        self.assertEqual(left(), (["old", "recent", "unjudged"], ["s", "u"]))
+        plant(now - 25 * 3600)
+        self.assertEqual(self.run_bin().returncode, 0)
+        self.assertEqual(left(), (["recent", "unjudged"], ["u"]))
+        at, = rows("SELECT at FROM getawslog_pruned")[0]
+        self.assertGreaterEqual(at, now)
+
     def test_needs_state(self):
         p = ENV.run(["-b", self.bucket, "-l", self.log, "--validate-digests"])
         self.assertEqual(p.returncode, 2)
@@ -641,6 +687,51 @@ class Digests(Base):
                           if r.op == "ListPublicKeys"])
         self.assertFalse([r for r in ENV.requests if r.op == "GET"
                           and "CloudTrail-Digest" in (r.key or "")])
+
+
+class Plans(unittest.TestCase):
+    """The settling's questions read what is few (the files no digest
+    named yet, the named rows), never every hash: a month of an
+    organization's hashes is millions of rows, and a settling runs every
+    few minutes. SQLite's own plans of state.c's statements on the schema
+    a run made; the daily prune (test_pruned_once_a_day) is the one that
+    reads them all."""
+
+    def test_no_statement_of_a_run_reads_every_hash(self):
+        import sqlite3
+        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        with open(os.path.join(top, "state.c")) as f:
+            src = f.read()
+        queries = {m.group(1): "".join(re.findall(
+            r'"((?:[^"\\]|\\.)*)"', m.group(2)))
+            for m in re.finditer(
+                r'\[(STATE_\w+)\] = ((?:\s*"(?:[^"\\]|\\.)*")+)', src)}
+        self.assertIn("STATE_INJECTED", queries)
+        state = os.path.join(ENV.tempdir(), "plans.db")
+        ENV.make_bucket("plans")
+        p = ENV.run(["-b", "plans", "-l", os.path.join(
+            os.path.dirname(state), "log"), "-s", state,
+            "--validate-digests"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        db = sqlite3.connect(state)
+        daily = {"STATE_HASH_PRUNE", "STATE_WINDOW_PRUNE"}
+        for name, sql in sorted(queries.items()):
+            if "getawslog_hashes" not in sql:
+                continue
+            n = len(set(re.findall(r"\?\d", sql)))
+            plan = [r[3] for r in db.execute("EXPLAIN QUERY PLAN " + sql,
+                                             [1] * n)]
+            scans = [ln for ln in plan if re.match(
+                r"SCAN (h|getawslog_hashes)\b", ln) and
+                "getawslog_hashes_unnamed" not in ln]
+            if name in daily:
+                continue
+            self.assertEqual(scans, [], (name, plan))
+        plan = [r[3] for r in db.execute(
+            "EXPLAIN QUERY PLAN " + queries["STATE_WINDOW_PRUNE"], [1])]
+        self.assertTrue([ln for ln in plan if "SEARCH h USING INDEX "
+                         "getawslog_hashes_unnamed" in ln], plan)
+        db.close()
 
 
 def have_awscli():
