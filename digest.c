@@ -338,7 +338,8 @@ number(struct rd *r)
 		while (DIGIT(p))
 			p++;
 	if (p < end && *p == '.') {
-		if (!DIGIT(++p))
+		p++;
+		if (!DIGIT(p))
 			return -1;
 		while (DIGIT(p))
 			p++;
