@@ -63,10 +63,11 @@ digest_time(const char *s, long long *when)
  * checks all of it against RFC 8259 (any value, any depth up to
  * DEPTH_MAX), notes where the first value of each field wanted lies
  * (struct span), and copies out only those. Where a key appears twice the
- * first counts, as cJSON_GetObjectItemCaseSensitive found it. Stricter
- * than cJSON 1.7.15, which a signed digest never needs (AWS writes plain
- * RFC 8259 JSON, and any change to its bytes breaks the signature anyway),
- * so each of these only moves the verdict's reason to "not a JSON object":
+ * first counts, as cJSON_GetObjectItemCaseSensitive found it. It is
+ * stricter than cJSON 1.7.15 (found by experiment) where a signed digest
+ * never goes (AWS writes plain RFC 8259 JSON, and a changed byte breaks
+ * the signature anyway), so each of these only turns the verdict's reason
+ * into "not a JSON object":
  * bytes after the document (cJSON ignored them); whitespace other than
  * space, tab, LF and CR (cJSON skipped every byte up to 0x20, NUL too);
  * controls, raw, inside a string; a string that is not UTF-8 (RFC 3629:
@@ -472,7 +473,7 @@ which(const struct span *k, const struct name *names, int n)
 	int		 i;
 
 	if (k->esc) {
-		/* Unescaped, 255 bytes are at least 42: longer than a name. */
+		/* 256 bytes unescape to 42 at least: longer than a name. */
 		if (k->len >= sizeof(buf) || (len = unescape(k, buf)) < 0)
 			return -1;
 		s = buf;
