@@ -46,6 +46,13 @@ struct digest {
  */
 int	 digest_parse(const char *doc, size_t len, struct digest *out,
 	    char *why, size_t whylen);
+/*
+ * The same, the document hashed with sha (digest_sha_new's, made once:
+ * EVP_sha256() is looked up in OpenSSL's providers at each use).
+ */
+struct digest_sha;
+int	 digest_parse_with(const char *doc, size_t len, struct digest_sha *sha,
+	    struct digest *out, char *why, size_t whylen);
 void	 digest_free(struct digest *);
 
 /*
@@ -76,7 +83,6 @@ int	 digest_verify(const struct digest_key *, const char *msg,
 	    const char *sighex, char *why, size_t whylen);
 
 /* SHA-256 of bytes fed in pieces, in hex (digest_sha_* never fail). */
-struct digest_sha;
 struct digest_sha *digest_sha_new(void);
 void	 digest_sha_feed(struct digest_sha *, const void *p, size_t len);
 /* Start again empty (what was fed is dropped). */

@@ -75,6 +75,7 @@ struct proof {
 	struct held		*held;	/* PROOF_BATCH, checked, not recorded */
 	size_t			 nheld;
 	struct digest_sha	*sha;
+	struct digest_sha	*docsha;	/* digests' documents */
 	int			 fed;
 	const char		*endpoint;	/* NULL: AWS's */
 	unsigned		 flags;		/* FIPS, dual-stack: endpoint.h */
@@ -102,11 +103,13 @@ proof_new(struct run *r, const char *endpoint, unsigned flags)
 
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->sha = digest_sha_new()) == NULL ||
+	    (p->docsha = digest_sha_new()) == NULL ||
 	    (p->held = calloc(PROOF_BATCH, sizeof(struct held))) == NULL ||
 	    (p->pend = calloc(PROOF_HASH_BATCH, sizeof(struct hashed))) ==
 	    NULL) {
 		if (p != NULL) {
 			digest_sha_free(p->sha);
+			digest_sha_free(p->docsha);
 			free(p->held);
 		}
 		free(p);
@@ -135,6 +138,7 @@ proof_free(struct proof *p)
 		hashed_clear(&p->pend[i]);	/* its batch row says so */
 	free(p->pend);
 	digest_sha_free(p->sha);
+	digest_sha_free(p->docsha);
 	free(p);
 }
 
@@ -890,8 +894,8 @@ read_digest(struct run *r, const char *bucket, const char *key,
 		free(doc.p);
 		return V_BAD;
 	}
-	if (digest_parse(doc.p != NULL ? doc.p : "", doc.len, d, why,
-	    whylen) == -1)
+	if (digest_parse_with(doc.p != NULL ? doc.p : "", doc.len,
+	    r->proof->docsha, d, why, whylen) == -1)
 		v = V_BAD;
 	else
 		v = check(r->proof, bucket, key, ld, d, &body->meta, why,

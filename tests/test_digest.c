@@ -62,6 +62,45 @@ test_parse(void)
 	}
 	free(s);
 	digest_free(&d);
+	/* Hashed with a digest_sha of the caller's, fed before or not. */
+	{
+		struct digest_sha	*h = digest_sha_new();
+
+		CHECK(h != NULL, "digest_sha_new");
+		digest_sha_feed(h, "left over", 9);
+		for (i = 0; i < 2; i++) {
+			CHECK(digest_parse_with(doc, strlen(doc), h, &d, why,
+			    sizeof(why)) == 0, "%s", why);
+			CHECK_STR(d.hash, want, "the same hash with a sha");
+			CHECK(d.nfiles == 1, "the same files with a sha");
+			digest_free(&d);
+		}
+		digest_sha_free(h);
+	}
+}
+
+/* digestStartTime and digestEndTime: exactly YYYY-MM-DDTHH:MM:SSZ. */
+static void
+test_time(void)
+{
+	static const char *const bad[] = { "2015-08-17T15:01:31", "2015-08-"
+	    "17T15:01:31Z ", "2015-08-17 15:01:31Z", "2015-8-17T15:01:31Z",
+	    "2015-+8-17T15:01:31Z", "2015-02-29T00:00:00Z", "2016-02-30T00:"
+	    "00:00Z", "2015-06-31T00:00:00Z", "2015-13-01T00:00:00Z", "2015-"
+	    "00-01T00:00:00Z", "2015-01-00T00:00:00Z", "2015-01-01T24:00:00Z",
+	    "2015-01-01T00:60:00Z", "2015-01-01T00:00:60Z", "1969-12-31T23:59:"
+	    "59Z", "2015-01-01t00:00:00Z", "" };
+	long long	 t = 0;
+	size_t		 i;
+
+	CHECK(digest_time("2015-08-17T15:01:31Z", &t) == 0 &&
+	    t == 1439823691LL, "a time: %lld", t);
+	CHECK(digest_time("1970-01-01T00:00:00Z", &t) == 0 && t == 0,
+	    "the epoch");
+	CHECK(digest_time("2016-02-29T23:59:59Z", &t) == 0 &&
+	    t == 1456790399LL, "a leap day");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(digest_time(bad[i], &t) == -1, "refused: \"%s\"", bad[i]);
 }
 
 /* A first digest: previous* null, "null" signed. */
@@ -572,6 +611,7 @@ int
 main(void)
 {
 	test_parse();
+	test_time();
 	test_first();
 	test_bad();
 	test_escapes();
