@@ -92,6 +92,7 @@ struct proof {
 
 static void	held_clear(struct held *);
 static int	prune(struct run *);
+static int	chore_due(struct run *, const char *, long long, long long);
 static void	hashed_clear(struct hashed *);
 
 /* ---------------------------------------------------------- the run */
@@ -1278,6 +1279,15 @@ injected(struct run *r)
 	int			 ret = -1;
 
 	memset(&l, 0, sizeof(l));
+	/*
+	 * Hourly (each run with no grace): at most an hour after a grace of
+	 * hours, and a month of an organization's hashes read 24 times a
+	 * day, not 288.
+	 */
+	if ((ret = chore_due(r, "injected", r->o->digest_grace > 0 ? HOUR :
+	    0, (long long)time(NULL))) != 1)
+		return ret;
+	ret = -1;
 	(void)snprintf(grace, sizeof(grace), "%lld",
 	    (long long)r->o->digest_grace * HOUR);
 	(void)snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
@@ -1386,34 +1396,48 @@ out:
 }
 
 /*
- * In the settling's transaction: old rows out, at most once a day. The
- * hashes' prune reads every hash (an index on their hour would cost each
- * file of every run); each run's own questions read only the files no
- * digest named yet (getawslog_hashes_unnamed).
+ * A chore that reads every hash (what), done at most once every `every`
+ * seconds: 1 when it is due now (t), 0 when it was done since, -1. An
+ * index would spare the reading, at a cost to each file of every run.
  */
+static int
+chore_due(struct run *r, const char *what, long long every, long long t)
+{
+	const char	*args[3];
+	char		 now[24], gap[24];
+	int		 recent;
+
+	(void)snprintf(now, sizeof(now), "%lld", t);
+	(void)snprintf(gap, sizeof(gap), "%lld", every);
+	args[0] = what;
+	args[1] = now;
+	args[2] = gap;
+	recent = state_query(r->st, STATE_DONE_RECENT, args, 3, NULL, NULL);
+	if (recent != 0)
+		return recent == -1 ? -1 : 0;
+	return state_query(r->st, STATE_DONE_SET, args, 2, NULL, NULL) == -1 ?
+	    -1 : 1;
+}
+
+/* In the settling's transaction: old rows out, once a day. */
 static int
 prune(struct run *r)
 {
 	const char	*args[1];
-	char		 now[24], before[24];
+	char		 before[24];
 	long long	 t = (long long)time(NULL);
-	int		 recent;
+	int		 due;
 
-	(void)snprintf(now, sizeof(now), "%lld", t);
+	if ((due = chore_due(r, "prune", 86400, t)) != 1)
+		return due;
 	(void)snprintf(before, sizeof(before), "%lld", t - PRUNE_AFTER);
-	args[0] = now;
-	if ((recent = state_query(r->st, STATE_PRUNE_DUE, args, 1, NULL,
-	    NULL)) != 0)
-		return recent == -1 ? -1 : 0;
 	args[0] = before;
 	if (state_query(r->st, STATE_HASH_PRUNE, args, 1, NULL, NULL) == -1 ||
 	    state_query(r->st, STATE_WINDOW_PRUNE, args, 1, NULL, NULL) == -1 ||
 	    state_query(r->st, STATE_CHAIN_PRUNE, NULL, 0, NULL, NULL) == -1 ||
 	    state_query(r->st, STATE_LOST_PRUNE, args, 1, NULL, NULL) == -1)
 		return -1;
-	args[0] = now;
-	return state_query(r->st, STATE_PRUNE_SET, args, 1, NULL, NULL) ==
-	    -1 ? -1 : 0;
+	return 0;
 }
 
 int

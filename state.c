@@ -88,16 +88,13 @@ static const char	 schema[] =
     "CREATE TABLE IF NOT EXISTS getawslog_lost (lo INTEGER NOT NULL, "
     "hi INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (lo, hi));"
     /*
-     * The files no digest named yet, the few among a month of hashes:
-     * what a settling asks about (injected files, the hours still
-     * needed) is read from here, not from every hash. A file leaves it
-     * when a digest names it.
+     * When the chores that read every hash were last done ('prune':
+     * daily; 'injected': hourly, each run with no grace). An index of
+     * the files no digest named yet would spare the reading, at a cost
+     * to each file of every run (2% of bench g's).
      */
-    "CREATE INDEX IF NOT EXISTS getawslog_hashes_unnamed ON "
-    "getawslog_hashes (bucket, scope, hour) WHERE named = 0;"
-    /* When the state was last pruned (a scan of every hash: daily). */
-    "CREATE TABLE IF NOT EXISTS getawslog_pruned (id INTEGER PRIMARY KEY "
-    "CHECK (id = 1), at INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS getawslog_done (what TEXT PRIMARY KEY, "
+    "at INTEGER NOT NULL);";
 
 /* proof.c's statements (enum state_q), on its tables. */
 static const char *const queries[STATE_Q_N] = {
@@ -146,25 +143,29 @@ static const char *const queries[STATE_Q_N] = {
 	 * digests of their scope covered, once the grace (?1 seconds) after
 	 * that has passed until now (?2). A file of an hour whose digest is
 	 * missing or invalid is not judged: that hour is reported already.
-	 * Read from the files not yet named (INDEXED BY: SQLite, without
-	 * statistics, would read every hash); a window is looked for among
-	 * those that start within a day before (a digest covers an hour),
-	 * not among all the scope's hours.
+	 * A window is looked for among those that start within a day
+	 * before (a digest covers an hour), not among all the scope's.
+	 * Reads every hash: hourly (getawslog_done).
 	 */
 	[STATE_INJECTED] = "SELECT h.bucket, h.key FROM getawslog_hashes h "
-	    "INDEXED BY getawslog_hashes_unnamed WHERE h.named = 0 AND "
-	    "h.hour + 3600 + CAST(?1 AS INTEGER) <= CAST(?2 AS INTEGER) AND "
+	    "WHERE h.named = 0 AND h.hour + 3600 + CAST(?1 AS INTEGER) <= "
+	    "CAST(?2 AS INTEGER) AND EXISTS (SELECT 1 FROM getawslog_windows "
+	    "w WHERE w.bucket = h.bucket AND w.scope = h.scope AND w.start > "
+	    "h.hour - 86400 AND w.start <= h.hour AND h.hour < w.end) AND "
 	    "EXISTS (SELECT 1 FROM getawslog_windows w WHERE w.bucket = "
-	    "h.bucket AND w.scope = h.scope AND w.start > h.hour - 86400 AND "
-	    "w.start <= h.hour AND h.hour < w.end) AND EXISTS (SELECT 1 FROM "
-	    "getawslog_windows w WHERE w.bucket = h.bucket AND w.scope = "
-	    "h.scope AND w.start > h.hour + 3600 - 86400 AND w.start <= "
-	    "h.hour + 3600 AND h.hour + 3600 < w.end) ORDER BY h.bucket, h.key",
-	/* Old hours, unless a file not yet judged still needs them. */
-	[STATE_WINDOW_PRUNE] = "DELETE FROM getawslog_windows AS w WHERE "
-	    "w.end < ?1 AND NOT EXISTS (SELECT 1 FROM getawslog_hashes h "
-	    "WHERE h.bucket = w.bucket AND h.scope = w.scope AND h.named = 0 "
-	    "AND h.hour < w.end + 3600)",
+	    "h.bucket AND w.scope = h.scope AND w.start > h.hour + 3600 - "
+	    "86400 AND w.start <= h.hour + 3600 AND h.hour + 3600 < w.end) "
+	    "ORDER BY h.bucket, h.key",
+	/*
+	 * Old hours, unless a file not yet judged still needs them: the
+	 * oldest such file of each scope found in one reading of the hashes
+	 * (daily), not a reading for each hour.
+	 */
+	[STATE_WINDOW_PRUNE] = "WITH u AS MATERIALIZED (SELECT bucket, "
+	    "scope, min(hour) AS first FROM getawslog_hashes WHERE named = 0 "
+	    "GROUP BY bucket, scope) DELETE FROM getawslog_windows AS w WHERE "
+	    "w.end < ?1 AND NOT EXISTS (SELECT 1 FROM u WHERE u.bucket = "
+	    "w.bucket AND u.scope = w.scope AND u.first < w.end + 3600)",
 	/*
 	 * Files proved and a month old: no digest names them again; files
 	 * never judged (their hour had no verified digest) a year behind the
@@ -193,11 +194,12 @@ static const char *const queries[STATE_Q_N] = {
 	    "WHERE p.log_name = ?1 AND p.rowid > l.lo AND p.rowid <= l.hi",
 	[STATE_LOST_PRUNE] = "DELETE FROM getawslog_lost WHERE at < "
 	    "CAST(?1 AS INTEGER)",
-	/* Pruned less than a day before now (?1)? Then again (PRUNE_SET). */
-	[STATE_PRUNE_DUE] = "SELECT 1 FROM getawslog_pruned WHERE at > "
-	    "CAST(?1 AS INTEGER) - 86400 AND at <= CAST(?1 AS INTEGER)",
-	[STATE_PRUNE_SET] = "INSERT OR REPLACE INTO getawslog_pruned (id, at) "
-	    "VALUES (1, CAST(?1 AS INTEGER))",
+	/* Chore ?1 done less than ?3 seconds before now (?2)? */
+	[STATE_DONE_RECENT] = "SELECT 1 FROM getawslog_done WHERE what = ?1 "
+	    "AND at > CAST(?2 AS INTEGER) - CAST(?3 AS INTEGER) AND at <= "
+	    "CAST(?2 AS INTEGER)",
+	[STATE_DONE_SET] = "INSERT OR REPLACE INTO getawslog_done (what, at) "
+	    "VALUES (?1, CAST(?2 AS INTEGER))",
 };
 
 static const struct {

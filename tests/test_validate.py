@@ -171,6 +171,34 @@ class Digests(Base):
         r = self.run_bin(grace="0")
         self.assertEqual(r.returncode, 0, r.err)
 
+    def test_injected_judged_hourly(self):
+        """With a grace, injected files are looked for at most once an
+        hour (it reads every hash kept); with none, every run."""
+        import sqlite3
+        now = dt.datetime.now(dt.timezone.utc).replace(minute=1, second=31,
+                                                       microsecond=0)
+        t = self.trail()
+        t.key.serve(ENV, "us-east-1", now - 40 * HOUR, now + 10 * HOUR)
+        t.hours(now - 36 * HOUR, 4)
+        p = self.run_bin(grace="2")
+        self.assertEqual(p.returncode, 0, p.err)
+        k, _ = t.log("111122223333", "us-east-1",
+                     now - 36 * HOUR + dt.timedelta(minutes=80))
+        # Looked for 10 minutes ago: ingested now, judged next hour.
+        db = sqlite3.connect(self.state)
+        with db:
+            db.execute("UPDATE getawslog_done SET at = ? WHERE what = "
+                       "'injected'", (int(time.time()) - 600,))
+        q = self.run_bin(grace="2")
+        self.assertEqual(q.returncode, 0, q.err)
+        self.assertEqual(self.counts(q)["injected"], 0)
+        with db:
+            db.execute("UPDATE getawslog_done SET at = ? WHERE what = "
+                       "'injected'", (int(time.time()) - 3601,))
+        db.close()
+        r = self.run_bin(grace="2")
+        self.assertFinding(r, "injected", k)
+
     # -- digests
     def test_deleted_digest(self):
         t = self.trail()
@@ -653,7 +681,8 @@ class Digests(Base):
             rows("INSERT OR REPLACE INTO getawslog_windows VALUES "
                  "('b', 's', ?, ?), ('b', 'u', ?, ?)",
                  old - 3600, old, old - 3600, old)
-            rows("UPDATE getawslog_pruned SET at = ?", pruned_at)
+            rows("UPDATE getawslog_done SET at = ? WHERE what = 'prune'",
+                 pruned_at)
 
         def left():
             return (sorted(k for k, in rows(
@@ -661,7 +690,8 @@ class Digests(Base):
                 sorted(s for s, in rows(
                     "SELECT scope FROM getawslog_windows WHERE "
                     "bucket = 'b'")))
-        self.assertEqual(len(rows("SELECT at FROM getawslog_pruned")), 1)
+        self.assertEqual(len(rows("SELECT at FROM getawslog_done WHERE "
+                                  "what = 'prune'")), 1)
         # Pruned an hour ago: nothing goes until a day has passed.
         plant(now - 3600)
         self.assertEqual(self.run_bin().returncode, 0)
@@ -669,7 +699,8 @@ class Digests(Base):
         plant(now - 25 * 3600)
         self.assertEqual(self.run_bin().returncode, 0)
         self.assertEqual(left(), (["recent", "unjudged"], ["u"]))
-        at, = rows("SELECT at FROM getawslog_pruned")[0]
+        at, = rows("SELECT at FROM getawslog_done WHERE what = "
+                   "'prune'")[0]
         self.assertGreaterEqual(at, now)
 
     def test_needs_state(self):
@@ -690,14 +721,14 @@ class Digests(Base):
 
 
 class Plans(unittest.TestCase):
-    """The settling's questions read what is few (the files no digest
-    named yet, the named rows), never every hash: a month of an
-    organization's hashes is millions of rows, and a settling runs every
-    few minutes. SQLite's own plans of state.c's statements on the schema
-    a run made; the daily prune (test_pruned_once_a_day) is the one that
-    reads them all."""
+    """A month of an organization's hashes is millions of rows, and a
+    settling runs every few minutes: no statement a settling runs each
+    time reads every hash, and none reads them once for each row of
+    something else. SQLite's own plans of state.c's statements on the
+    schema a run made. The chores that read them all once are timed
+    (test_pruned_once_a_day, test_injected_judged_hourly)."""
 
-    def test_no_statement_of_a_run_reads_every_hash(self):
+    def test_no_statement_reads_every_hash_each_run(self):
         import sqlite3
         top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         with open(os.path.join(top, "state.c")) as f:
@@ -714,23 +745,28 @@ class Plans(unittest.TestCase):
             "--validate-digests"])
         self.assertEqual(p.returncode, 0, p.stderr)
         db = sqlite3.connect(state)
-        daily = {"STATE_HASH_PRUNE", "STATE_WINDOW_PRUNE"}
+        timed = {"STATE_HASH_PRUNE", "STATE_WINDOW_PRUNE", "STATE_INJECTED"}
+        seen = set()
         for name, sql in sorted(queries.items()):
             if "getawslog_hashes" not in sql:
                 continue
+            seen.add(name)
             n = len(set(re.findall(r"\?\d", sql)))
-            plan = [r[3] for r in db.execute("EXPLAIN QUERY PLAN " + sql,
-                                             [1] * n)]
-            scans = [ln for ln in plan if re.match(
-                r"SCAN (h|getawslog_hashes)\b", ln) and
-                "getawslog_hashes_unnamed" not in ln]
-            if name in daily:
-                continue
-            self.assertEqual(scans, [], (name, plan))
-        plan = [r[3] for r in db.execute(
-            "EXPLAIN QUERY PLAN " + queries["STATE_WINDOW_PRUNE"], [1])]
-        self.assertTrue([ln for ln in plan if "SEARCH h USING INDEX "
-                         "getawslog_hashes_unnamed" in ln], plan)
+            plan = [(r[1], r[3]) for r in db.execute(
+                "EXPLAIN QUERY PLAN " + sql, [1] * n)]
+            scans = [d for _, d in plan
+                     if re.match(r"SCAN (h|getawslog_hashes)\b", d)]
+            if name not in timed:
+                self.assertEqual(scans, [], (name, plan))
+            # Read at most once: never under a correlated subquery.
+            for i, (_, d) in enumerate(plan):
+                if d.startswith("CORRELATED"):
+                    inner = [e for _, e in plan[i + 1:i + 2]]
+                    self.assertFalse([e for e in inner if re.match(
+                        r"(SCAN|SEARCH) (h|getawslog_hashes)\b", e) and
+                        "PRIMARY KEY (bucket=? AND key=?)" not in e],
+                        (name, plan))
+        self.assertLessEqual(timed, seen)
         db.close()
 
 
