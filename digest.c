@@ -722,6 +722,7 @@ fields(const struct span *v, struct digest *d, char *why, size_t whylen)
 		WHY("digestStartTime or digestEndTime is not a UTC time");
 		return -1;
 	}
+	d->head = 1;
 	return 0;
 }
 

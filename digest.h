@@ -37,6 +37,11 @@ struct digest {
 	struct digest_file *files;
 	size_t		 nfiles;
 	char		 hash[DIGEST_HASH_HEX];	/* SHA-256 of the document */
+	/*
+	 * Every field above the log files was read (a document refused for
+	 * its log files has them; one refused before has only some).
+	 */
+	int		 head;
 };
 
 /*

@@ -44,7 +44,7 @@ struct pending {
 	long long	 hint;		/* for spooling; -1 unknown */
 	int		 started;	/* PEND_FETCH: its GET was started */
 	unsigned	 round;		/* the pace's round it started in */
-	unsigned long	 records;	/* proof_records when it was listed */
+	unsigned long	 records;	/* digest_records when it was listed */
 	size_t		 mem;		/* its body's bytes in memory */
 	struct s3_get	*get;		/* NULL once started: over the limit */
 	void		*tag;
@@ -59,6 +59,7 @@ struct fetchq {
 	int		 fetches;	/* downloads queued, started or not */
 	int		 fetching;	/* GETs started, not yet finished */
 	size_t		 mem;		/* bodies' bytes in memory, theirs */
+	unsigned long	 empty_digests;	/* digests' names recorded empty */
 	struct pace	 pace;		/* how many may be fetching, up to -J */
 	fetch_outcome_fn outcome;
 	void		*arg;
@@ -112,8 +113,10 @@ say(const char *what, const char *name)
 
 /* Said in its turn, so that -d's lines keep the listing's order. */
 static enum fetch_outcome
-skip(struct run *r, const struct pending *p)
+skip(struct fetchq *q, const struct pending *p)
 {
+	struct run	*r = q->r;
+
 	r->n.skipped++;
 	if (p->kind == PEND_DIGEST && r->o->debug)
 		say("Skipping digest file: ", p->base);
@@ -133,8 +136,20 @@ skip(struct run *r, const struct pending *p)
 		    state_record(r->st, p->base) == -1 ||
 		    state_commit(r->st) == -1))
 			return FETCH_FATAL;
+		if (layout_is_digest(p->base))
+			q->empty_digests++;
 	}
 	return FETCH_SKIPPED;
+}
+
+/*
+ * How many times a digest's name was recorded as seen this run: with the
+ * digests held (proof.c), or empty (above). Nothing else records one.
+ */
+static unsigned long
+digest_records(const struct fetchq *q)
+{
+	return proof_records(q->r->proof) + q->empty_digests;
 }
 
 static int
@@ -201,15 +216,16 @@ finish(struct fetchq *q, struct pending *p)
 	int		 rc, paced_too;
 
 	if (p->kind != PEND_FETCH)
-		return skip(r, p);
+		return skip(q, p);
 	/*
 	 * Seen by the time its turn came (an earlier object of the same
 	 * name): skipped, as a sequential run would have. A digest's name
-	 * is only recorded with the digests held (proof.c): none recorded
-	 * since it was listed, it cannot have become seen.
+	 * is recorded only with the digests held or as empty
+	 * (digest_records): none recorded since it was listed, it cannot
+	 * have become seen.
 	 */
 	if ((!layout_is_digest(p->base) || r->proof == NULL ||
-	    proof_records(r->proof) != p->records) &&
+	    digest_records(q) != p->records) &&
 	    (rc = state_seen(r->st, p->base)) != 0) {
 		if (rc == -1)
 			return FETCH_FATAL;
@@ -255,7 +271,7 @@ finish(struct fetchq *q, struct pending *p)
 		/* Empty after all (a message named it without its size). */
 		s3_body_free(&body);
 		p->kind = PEND_EMPTY;
-		return skip(r, p);
+		return skip(q, p);
 	} else {
 		t0 = util_mono_us();
 		res = object_process(r, bucket_of(q, p), p->key, p->base,
@@ -327,12 +343,13 @@ pop(struct fetchq *q)
 
 /* What the object needs: a download, or only a line in its turn. */
 static int
-classify(struct run *r, struct pending *p)
+classify(struct fetchq *q, struct pending *p)
 {
-	char	day[9];
-	int	seen;
+	struct run	*r = q->r;
+	char		 day[9];
+	int		 seen;
 
-	p->records = proof_records(r->proof);
+	p->records = digest_records(q);
 	if (*p->base == '\0')
 		p->kind = PEND_FOLDER;
 	else if (layout_is_digest(p->base) && r->proof == NULL)
@@ -422,7 +439,7 @@ fetch_add(struct fetchq *q, char *key, long long size)
 
 	if ((p = pending_new(r, key, size)) == NULL)
 		return -1;
-	if (classify(r, p) == -1) {
+	if (classify(q, p) == -1) {
 		pending_free(p);
 		r->fatal = 1;
 		return -1;
@@ -469,7 +486,7 @@ fetch_put(struct fetchq *q, const struct fetch_item *it)
 		r->fatal = 1;
 		return -1;
 	}
-	if (classify(r, p) == -1) {
+	if (classify(q, p) == -1) {
 		pending_free(p);
 		r->fatal = 1;
 		return -1;

@@ -31,6 +31,8 @@
 #define PROOF_BATCH	64	/* digests recorded in one transaction */
 #define PROOF_HASH_BATCH 64	/* hashes recorded together, without -D */
 #define PROOF_REREAD_MAX 64	/* files read again to hash, a settling */
+#define PROOF_GAPS_NAMED 24	/* hours of one gap each named (the rest:
+				   one line) */
 #define CT_TARGET	"com.amazonaws.cloudtrail.v20131101." \
 			"CloudTrail_20131101.ListPublicKeys"
 #define CT_TYPE		"application/x-amz-json-1.1"
@@ -739,7 +741,7 @@ gaps(struct run *r, const char *bucket, const char *key,
 	    in_bucket(r, bucket, d->prev_object) == 1)
 		upto = prev.when - HOUR;
 	n = (upto - l->end + HOUR / 2) / HOUR;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && i < PROOF_GAPS_NAMED; i++) {
 		(void)snprintf(detail, sizeof(detail), "no digest for the hour "
 		    "from %s to %s (%lld of %lld missing after %s)",
 		    utc(l->end + i * HOUR, t0), utc(l->end + (i + 1) * HOUR,
@@ -748,7 +750,15 @@ gaps(struct run *r, const char *bucket, const char *key,
 		if (alert(r, "gap", bucket, key, NULL, detail) == -1)
 			return -1;
 	}
-	return 0;
+	if (i == n)
+		return 0;
+	/* The rest in one line: every hour counted, not each written. */
+	(void)snprintf(detail, sizeof(detail), "no digest for the %lld hours "
+	    "from %s to %s (%lld to %lld of %lld missing after %s)", n - i,
+	    utc(l->end + i * HOUR, t0), utc(l->end + n * HOUR, t1), i + 1, n,
+	    n, l->key);
+	r->n.gaps += (unsigned long)(n - i);
+	return alert(r, "gap", bucket, key, NULL, detail);
 }
 
 /*
@@ -822,6 +832,11 @@ note_files(struct run *r, const char *bucket, const char *key,
 	size_t		 i;
 	int		 n;
 
+	if (!ld->backfill && d->end_t - d->start_t > 86400)
+		/* STATE_INJECTED looks a day back for a file's window. */
+		msg_warn("%s: covers more than a day (%s to %s): files of its "
+		    "later hours are not judged injected", key, d->start,
+		    d->end);
 	if (!ld->backfill) {
 		/* The hour it covered (injected files are judged by it). */
 		(void)snprintf(start, sizeof(start), "%lld", d->start_t);
@@ -927,7 +942,7 @@ settle_digest(struct run *r, struct held *h)
 	if (v == V_OK && !h->ld.backfill)
 		v = chain(r, h->bucket, h->key, &h->ld, &h->d, h->signature,
 		    h->why, sizeof(h->why));
-	else if (v == V_BAD && !h->ld.backfill && h->d.end != NULL &&
+	else if (v == V_BAD && !h->ld.backfill && h->d.head &&
 	    strcmp(h->d.bucket, h->bucket) == 0 &&
 	    strcmp(h->d.object, h->key) == 0 &&
 	    chain(r, h->bucket, h->key, &h->ld, &h->d, NULL, NULL, 0) ==
@@ -1276,6 +1291,7 @@ injected(struct run *r)
 	const char		*args[2];
 	char			 grace[24], now[24];
 	size_t			 i;
+	long long		 t = (long long)time(NULL);
 	int			 ret = -1;
 
 	memset(&l, 0, sizeof(l));
@@ -1285,12 +1301,12 @@ injected(struct run *r)
 	 * day, not 288.
 	 */
 	if ((ret = chore_due(r, "injected", r->o->digest_grace > 0 ? HOUR :
-	    0, (long long)time(NULL))) != 1)
+	    0, t)) != 1)
 		return ret;
 	ret = -1;
 	(void)snprintf(grace, sizeof(grace), "%lld",
 	    (long long)r->o->digest_grace * HOUR);
-	(void)snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	(void)snprintf(now, sizeof(now), "%lld", t);
 	args[0] = grace;
 	args[1] = now;
 	if (state_query(r->st, STATE_INJECTED, args, 2, named_row, &l) == -1)

@@ -131,9 +131,8 @@ static const char *const queries[STATE_Q_N] = {
 	[STATE_CHAIN_OLDEST] = "SELECT min(end) FROM getawslog_chains",
 	[STATE_DIGEST_ADD] = "INSERT OR IGNORE INTO getawslog_digests "
 	    "(bucket, key) VALUES (?1, ?2)",
-	[STATE_DIGEST_SETTLED] = "SELECT bucket, key FROM getawslog_digests d "
-	    "WHERE NOT EXISTS (SELECT 1 FROM getawslog_named n WHERE "
-	    "n.dbucket = d.bucket AND n.dkey = d.key) ORDER BY bucket, key",
+	[STATE_DIGEST_SETTLED] = "SELECT bucket, key FROM getawslog_digests "
+	    "EXCEPT SELECT dbucket, dkey FROM getawslog_named ORDER BY 1, 2",
 	[STATE_DIGEST_DEL] = "DELETE FROM getawslog_digests WHERE bucket = ?1 "
 	    "AND key = ?2",
 	[STATE_WINDOW_ADD] = "INSERT OR REPLACE INTO getawslog_windows "
