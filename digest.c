@@ -524,8 +524,6 @@ members(struct rd *r, const struct name *names, int n, struct span *v,
 		r->p++;
 		if (c == '}')
 			return 0;
-		if (c != ',')
-			return -1;
 	}
 }
 
