@@ -980,9 +980,9 @@ ocache_put(const struct pj_dkey *k, size_t n, uint64_t sig,
 	e->sig = sig;
 	e->n = (uint32_t)n;
 	e->nu = (uint32_t)nu;
-	memset(e->text, 0, sizeof(e->text));
 	for (i = 0; i < n; i++) {
 		e->len[i] = (uint8_t)k[i].len;
+		memset(e->text[i], 0, sizeof(e->text[i]));
 		memcpy(e->text[i], k[i].s, k[i].len);
 		e->hash[i] = k[i].hash;
 		e->first[i] = (uint8_t)first[i];
