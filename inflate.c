@@ -185,6 +185,42 @@ eng_error(int rc)
 	}
 }
 
+/*
+ * A gzip member whose output fits in a piece, inflated in one call when
+ * the whole of it is at hand (isal_inflate_stateless): ISA-L's streaming
+ * inflate passes a member's first 64 KiB through a buffer of its own and
+ * copies them out, which for CloudTrail's objects (about 50 KiB of lines
+ * each) is all of them. 1 when done: the member inflated into out (*n
+ * bytes), its CRC and length checked, the input after it. 0: the engine
+ * as it was, for the streaming inflate, which words any fault.
+ */
+static int
+eng_whole(struct engine *e, unsigned char *out, size_t *n)
+{
+	uint8_t		*in = e->s.next_in;
+	uint32_t	 avail = e->s.avail_in, isize;
+
+	/* The last 4 bytes at hand: the member's length, if it ends there. */
+	if (avail < 18)
+		return 0;
+	isize = (uint32_t)in[avail - 4] | (uint32_t)in[avail - 3] << 8 |
+	    (uint32_t)in[avail - 2] << 16 | (uint32_t)in[avail - 1] << 24;
+	if (isize > INFLATE_CHUNK)
+		return 0;
+	e->s.next_out = out;
+	e->s.avail_out = INFLATE_CHUNK;
+	if (isal_inflate_stateless(&e->s) == ISAL_DECOMP_OK) {
+		*n = INFLATE_CHUNK - e->s.avail_out;
+		e->s.block_state = ISAL_BLOCK_FINISH;
+		return 1;
+	}
+	isal_inflate_reset(&e->s);
+	e->s.crc_flag = ISAL_GZIP;
+	e->s.next_in = in;
+	e->s.avail_in = avail;
+	return 0;
+}
+
 static int
 eng_step(struct engine *e, unsigned char *out, size_t *n, int *end,
     char *why, size_t whylen)
@@ -214,6 +250,10 @@ eng_step(struct engine *e, unsigned char *out, size_t *n, int *end,
 		    e->s.next_in[0] >> 4 > 7) {
 			WHY("not valid gzip data (invalid window size)");
 			return INFLATE_EBAD;
+		}
+		if (e->s.crc_flag == ISAL_GZIP && eng_whole(e, out, n)) {
+			*end = 1;
+			return INFLATE_OK;
 		}
 	}
 	e->s.next_out = out;

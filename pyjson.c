@@ -82,6 +82,7 @@ enum { SCAN_MORE, SCAN_RECORD, SCAN_RECORD_END, SCAN_ERROR };
 struct pj_frame {
 	size_t		 idx;		/* its node */
 	size_t		 base;		/* its members from stack[base] */
+	uint64_t	 sig;		/* the object's around it, so far */
 	int		 isobj;
 };
 
@@ -899,36 +900,44 @@ struct ocache {
 static struct ocache	ocache[OCACHE_SLOTS];
 
 /*
- * The signature of the n keys at pairs[0], [2], ... (their lengths and
- * first bytes), and whether the object can be kept at all.
+ * An object's signature (its keys' lengths and first bytes, and their
+ * number), made as its keys are read: OSIG_SEED, then ocache_mix for each
+ * key, then ocache_sig. OSIG_NONE: a key the cache cannot hold (it had
+ * escapes, or is longer than KEY_CACHED), so the object is not kept.
  */
-static uint64_t
-ocache_sig(const struct pj_stream *p, const size_t *pairs, size_t n,
-    int *ok)
-{
-	const struct pj_node *kn;
-	uint64_t sig = n, w;
-	size_t	 i, j, m;
+#define OSIG_SEED	0x6a09e667f3bcc908ULL
+#define OSIG_NONE	0
 
-	*ok = n <= OCACHE_KEYS;
-	for (i = 0; *ok && i < n; i++) {
-		kn = &p->nodes[pairs[2 * i]];
-		if ((kn->flags & PJ_COPY) || kn->len > KEY_CACHED) {
-			*ok = 0;
-			break;
-		}
-		m = kn->len < 8 ? kn->len : 8;
-		if (p->srclen - kn->off >= 8) {
-			/* One load (any byte order: a hash), past len masked. */
-			memcpy(&w, p->src + kn->off, 8);
-			if (m < 8)
-				w &= ((uint64_t)1 << (8 * m)) - 1;
-		} else
-			for (w = 0, j = 0; j < m; j++)
-				w |= (uint64_t)p->src[kn->off + j] << (8 * j);
-		sig = (sig ^ w ^ (uint64_t)kn->len << 56) * 0x100000001b3ULL;
-	}
-	return sig ^ sig >> 31;
+static inline uint64_t
+ocache_mix(const struct pj_stream *p, const struct pj_node *kn, uint64_t sig)
+{
+	uint64_t w;
+	size_t	 j, m;
+
+	if (sig == OSIG_NONE || (kn->flags & PJ_COPY) || kn->len > KEY_CACHED)
+		return OSIG_NONE;
+	m = kn->len < 8 ? kn->len : 8;
+	if (p->srclen - kn->off >= 8) {
+		/* One load (any byte order: a hash), past len masked. */
+		memcpy(&w, p->src + kn->off, 8);
+		if (m < 8)
+			w &= ((uint64_t)1 << (8 * m)) - 1;
+	} else
+		for (w = 0, j = 0; j < m; j++)
+			w |= (uint64_t)p->src[kn->off + j] << (8 * j);
+	sig = (sig ^ w ^ (uint64_t)kn->len << 56) * 0x100000001b3ULL;
+	return sig == OSIG_NONE ? 1 : sig;
+}
+
+/* The signature of an object of n keys mixed into sig, or OSIG_NONE. */
+static inline uint64_t
+ocache_sig(uint64_t sig, size_t n)
+{
+	if (sig == OSIG_NONE || n > OCACHE_KEYS)
+		return OSIG_NONE;
+	sig = (sig ^ n) * 0x100000001b3ULL;
+	sig ^= sig >> 31;
+	return sig == OSIG_NONE ? 1 : sig;
 }
 
 /* The cached hashes, order and first of the object: nu, or -1. */
@@ -971,9 +980,9 @@ ocache_put(const struct pj_dkey *k, size_t n, uint64_t sig,
 	e->sig = sig;
 	e->n = (uint32_t)n;
 	e->nu = (uint32_t)nu;
-	memset(e->text, 0, sizeof(e->text));
 	for (i = 0; i < n; i++) {
 		e->len[i] = (uint8_t)k[i].len;
+		memset(e->text[i], 0, sizeof(e->text[i]));
 		memcpy(e->text[i], k[i].s, k[i].len);
 		e->hash[i] = k[i].hash;
 		e->first[i] = (uint8_t)first[i];
@@ -982,18 +991,19 @@ ocache_put(const struct pj_dkey *k, size_t n, uint64_t sig,
 		e->order[i] = (uint8_t)order[i];
 }
 
-/* The keys' hashes into k, and their dict order: nu, or -1 (memory). */
+/*
+ * The keys' hashes into k, and their dict order: nu, or -1 (memory). sig:
+ * the object's signature (ocache_sig), OSIG_NONE if it cannot be kept.
+ */
 static ssize_t
 object_order(struct pj_stream *p, const size_t *pairs, size_t n,
-    struct pj_dkey *k, size_t *order, size_t *first)
+    uint64_t sig, struct pj_dkey *k, size_t *order, size_t *first)
 {
 	struct pj_node *kn;
-	uint64_t sig;
 	ssize_t	 nu;
 	size_t	 i;
-	int	 ok;
+	int	 ok = sig != OSIG_NONE;
 
-	sig = ocache_sig(p, pairs, n, &ok);
 	if (ok && (nu = ocache_get(p, pairs, n, sig, order, first)) != -1)
 		return nu;
 	for (i = 0; i < n; i++) {
@@ -1013,9 +1023,12 @@ object_order(struct pj_stream *p, const size_t *pairs, size_t n,
 	return nu;
 }
 
-/* Close an object whose members are stack[base..] as (key, value) pairs. */
+/*
+ * Close an object whose members are stack[base..] as (key, value) pairs;
+ * sig as its keys made it (ocache_mix).
+ */
 static int
-close_object(struct pj_stream *p, size_t base, size_t idx)
+close_object(struct pj_stream *p, size_t base, size_t idx, uint64_t sig)
 {
 	size_t	 n = (p->nstack - base) / 2, i, per, *order, *first;
 	size_t	*pairs = p->stack + base, *out;
@@ -1036,7 +1049,8 @@ close_object(struct pj_stream *p, size_t base, size_t idx)
 	k = (struct pj_dkey *)p->tmp;
 	order = p->tmp + n * (sizeof(*k) / sizeof(size_t));
 	first = order + n;
-	if ((nu = object_order(p, pairs, n, k, order, first)) == -1) {
+	if ((nu = object_order(p, pairs, n, ocache_sig(sig, n), k, order,
+	    first)) == -1) {
 		p->nomem = 1;
 		return -1;
 	}
@@ -1129,9 +1143,12 @@ parse_scalar(struct pj_stream *p, int c, size_t pos, size_t *idx)
 	return parse_other(p, c, idx) == -1 ? BAD : p->pos;
 }
 
-/* An object's key and its ':', at src[pos] after whitespace. */
+/*
+ * An object's key and its ':', at src[pos] after whitespace; the key mixed
+ * into the object's signature *sig.
+ */
 static inline size_t
-parse_key(struct pj_stream *p, size_t pos)
+parse_key(struct pj_stream *p, size_t pos, uint64_t *sig)
 {
 	const unsigned char *s = p->src;
 	size_t	 len = p->srclen, k;
@@ -1140,6 +1157,7 @@ parse_key(struct pj_stream *p, size_t pos)
 	if (pos >= len || s[pos] != '"' ||
 	    (pos = parse_string(p, pos, &k, 1)) == BAD || push(p, k) == -1)
 		return BAD;
+	*sig = ocache_mix(p, &p->nodes[k], *sig);
 	/* CloudTrail's ':' follows the key at once. */
 	if (pos < len && s[pos] == ':')
 		return pos + 1;
@@ -1165,6 +1183,7 @@ parse_tree(struct pj_stream *p, size_t *root)
 	const unsigned char *s = p->src;
 	struct pj_frame *f;
 	size_t	 len = p->srclen, pos = p->pos, v;
+	uint64_t sig = OSIG_NONE;	/* the innermost open object's */
 	int	 c, inobj = 0;	/* the innermost open container's kind */
 
 	p->nframes = 0;
@@ -1189,7 +1208,9 @@ parse_tree(struct pj_stream *p, size_t *root)
 	f = &p->frames[p->nframes++];
 	f->idx = v;
 	f->base = p->nstack;
+	f->sig = sig;
 	f->isobj = inobj = c == '{';
+	sig = OSIG_SEED;
 	pos = skip_ws(s, pos + 1, len);
 	if (pos < len && s[pos] == (inobj ? '}' : ']')) {
 		pos++;
@@ -1198,7 +1219,7 @@ parse_tree(struct pj_stream *p, size_t *root)
 	if (!inobj)
 		goto value;
  key:
-	if ((pos = parse_key(p, pos)) == BAD)
+	if ((pos = parse_key(p, pos, &sig)) == BAD)
 		return -1;
 	goto value;
  made:
@@ -1223,9 +1244,10 @@ parse_tree(struct pj_stream *p, size_t *root)
  close:
 	f = &p->frames[--p->nframes];
 	v = f->idx;
-	if ((inobj ? close_object(p, f->base, v) : close_array(p, f->base,
-	    v)) == -1)
+	if ((inobj ? close_object(p, f->base, v, sig) : close_array(p,
+	    f->base, v)) == -1)
 		return -1;
+	sig = f->sig;
 	inobj = p->nframes > 0 && p->frames[p->nframes - 1].isobj;
 	goto made;
 }

@@ -609,8 +609,7 @@ req_header(struct engine_xfer *x, const char *line, size_t len)
 {
 	struct req	*rq = x->owner;
 	char		 date[64];
-	struct tm	 tm;
-	const char	*end;
+	long long	 t;
 
 	(void)engine_header_value(line, len, "x-amz-bucket-region", rq->named,
 	    sizeof(rq->named));
@@ -624,10 +623,12 @@ req_header(struct engine_xfer *x, const char *line, size_t len)
 	/* S3's clock, for --check (IMF-fixdate, as S3 writes it). */
 	if (len > 5 && (line[0] == 'D' || line[0] == 'd') &&
 	    engine_header_value(line, len, "date", date, sizeof(date))) {
-		memset(&tm, 0, sizeof(tm));
-		if ((end = strptime(date, "%a, %d %b %Y %H:%M:%S GMT",
-		    &tm)) != NULL && *end == '\0')
-			rq->s3->date = (long long)timegm(&tm);
+		/*
+		 * Not strptime(3): matching its locale's names cost 10,000
+		 * instructions a response.
+		 */
+		if (util_imfdate(date, &t))
+			rq->s3->date = t;
 	}
 }
 

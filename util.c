@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,6 +89,48 @@ util_utc(int y, int mo, int d, int h, int mi, int s, long long *t)
 	    doy - 719468;
 	*t = days * 86400 + h * 3600 + mi * 60 + s;
 	return 1;
+}
+
+/* n decimal digits at s, or -1. */
+static int
+digits(const char *s, int n)
+{
+	int	 v = 0;
+
+	while (n-- > 0) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s++ - '0');
+	}
+	return v;
+}
+
+/* Which of the 3-letter names in list (any case) s starts with, or -1. */
+static int
+name3(const char *s, const char *list)
+{
+	int	 i;
+
+	for (i = 0; list[3 * i] != '\0'; i++)
+		if (strncasecmp(s, list + 3 * i, 3) == 0)
+			return i;
+	return -1;
+}
+
+int
+util_imfdate(const char *s, long long *t)
+{
+	int	 mo;
+
+	/* "Sun, 06 Nov 1994 08:49:37 GMT": 29 bytes, fixed places. */
+	if (strlen(s) != 29 || name3(s, "MonTueWedThuFriSatSun") == -1 ||
+	    strncmp(s + 3, ", ", 2) != 0 || s[7] != ' ' || s[11] != ' ' ||
+	    s[16] != ' ' || s[19] != ':' || s[22] != ':' ||
+	    strcmp(s + 25, " GMT") != 0 ||
+	    (mo = name3(s + 8, "JanFebMarAprMayJunJulAugSepOctNovDec")) == -1)
+		return 0;
+	return util_utc(digits(s + 12, 4), mo + 1, digits(s + 5, 2),
+	    digits(s + 17, 2), digits(s + 20, 2), digits(s + 23, 2), t);
 }
 
 int

@@ -32,6 +32,13 @@ const char	*util_env(const char *name);
 int		 util_utc(int y, int mo, int d, int h, int mi, int s,
 		    long long *t);
 
+/*
+ * An HTTP date in IMF-fixdate form (RFC 9110: "Sun, 06 Nov 1994 08:49:37
+ * GMT", S3's Date header; names in any case) as seconds since the epoch:
+ * 1 with *t set, or 0 for any other text.
+ */
+int		 util_imfdate(const char *s, long long *t);
+
 /* The value of a hex digit (either case), or -1. */
 int		 util_hexval(int c);
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_util.c - util.c's helpers: range-checked numbers, the environment,
- * hex digits, freeing secrets, the monotonic clock, whole writes.
+ * hex digits, freeing secrets, the monotonic clock, whole writes, HTTP
+ * dates.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -143,6 +146,56 @@ test_write_all(void)
 	CHECK(util_write_all(fds[1], out, 0) == 0, "nothing to write");
 }
 
+/*
+ * util_imfdate against strptime(3) and timegm(3), which s3.c used: the
+ * same time for S3's Date header on every day of 1970-2100 (at a time
+ * that moves), names in any case; and no time for what is not the form.
+ */
+static void
+test_imfdate(void)
+{
+	static const char *const bad[] = {
+		"", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 GMT ",
+		"Sun, 6 Nov 1994 08:49:37 GMT", "Sun 06 Nov 1994 08:49:37 GMT",
+		"Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
+		"Sun, 06 Nox 1994 08:49:37 GMT", "Xyz, 06 Nov 1994 08:49:37 GMT",
+		"Sun, 31 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT",
+		"Sun, 06 Nov 1994 08:60:37 GMT", "Sun, 06 Nov 1994 08:49:3x GMT",
+		"Sun, 06 Nov 1969 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 UTC",
+		"Sun, 29 Feb 2100 00:00:00 GMT", "Sun, 0- Nov 1994 08:49:37 GMT",
+	};
+	char	 s[64], *p;
+	struct tm tm;
+	long long t, want;
+	size_t	 i;
+	int	 ok = 1;
+
+	for (want = 0; want < 4102444800LL; want += 86400 + 3607) {
+		time_t tt = (time_t)want;
+
+		gmtime_r(&tt, &tm);
+		strftime(s, sizeof(s), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		/* The day's and month's names in other cases too. */
+		for (p = s; want % 3 == 0 && p < s + 11; p++)
+			*p = (char)(want % 2 ? toupper((unsigned char)*p) :
+			    tolower((unsigned char)*p));
+		memset(&tm, 0, sizeof(tm));
+		if (!util_imfdate(s, &t) || t != want ||
+		    strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm) == NULL ||
+		    (long long)timegm(&tm) != want) {
+			ok = 0;
+			break;
+		}
+	}
+	CHECK(ok, "util_imfdate: strptime's and timegm's time, 1970-2100 (%s)",
+	    s);
+	CHECK(util_imfdate("Sun, 06 Nov 1994 08:49:37 GMT", &t) &&
+	    t == 784111777, "RFC 9110's example: 784111777");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(!util_imfdate(bad[i], &t), "not an IMF-fixdate: '%s'",
+		    bad[i]);
+}
+
 int
 main(void)
 {
@@ -152,5 +205,6 @@ main(void)
 	test_free_secret();
 	test_mono();
 	test_write_all();
+	test_imfdate();
 	UNIT_DONE();
 }
