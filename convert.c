@@ -28,23 +28,47 @@ struct feed {
 };
 
 /*
- * The converter's writer: into the spool, unless the lines grow past
- * CONVERT_BLOWUP times the document fed so far (plus some slack). Real
- * records make lines about as big as their JSON; `{"Records":[{},{},...`
- * would make hundreds of times more, and fill the log's disk from a few
- * kilobytes of gzip before the document's end said whether it was good.
+ * Do the lines grow past CONVERT_BLOWUP times the document fed so far
+ * (plus some slack) with len more bytes? Real records make lines about as
+ * big as their JSON; `{"Records":[{},{},...` would make hundreds of
+ * times more, and fill the log's disk from a few kilobytes of gzip before
+ * the document's end said whether it was good.
  */
+static int
+blown(struct feed *fd, size_t len)
+{
+	fd->out += len;
+	if (fd->out > CONVERT_BLOWUP * fd->in + CONVERT_SLACK) {
+		fd->blowup = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The converter's writer: into the spool, unless the lines blew up. */
 static int
 hold(void *arg, const char *p, size_t len)
 {
 	struct feed	*fd = arg;
 
-	fd->out += len;
-	if (fd->out > CONVERT_BLOWUP * fd->in + CONVERT_SLACK) {
-		fd->blowup = 1;
-		return -1;
-	}
-	return spool_write(fd->sp, p, len);
+	return blown(fd, len) ? -1 : spool_write(fd->sp, p, len);
+}
+
+/* The lines built in the spool's memory (flatten_lender): no copy. */
+static char *
+hold_lend(void *arg, size_t len)
+{
+	struct feed	*fd = arg;
+
+	return spool_lend(fd->sp, len);
+}
+
+static int
+hold_commit(void *arg, size_t len)
+{
+	struct feed	*fd = arg;
+
+	return blown(fd, len) ? -1 : spool_commit(fd->sp, len);
 }
 
 /*
@@ -164,6 +188,7 @@ convert_object(const struct inflate_src *src, size_t max,
 		ret = CONVERT_ENOMEM;
 		goto out;
 	}
+	flatten_lender(fd.f, hold_lend, hold_commit);
 	irc = inflate_stream(src, max, feed, &fd, &total, why, whylen);
 	ret = verdict(&fd, irc, nrecords, why, whylen);
  out:

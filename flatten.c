@@ -35,13 +35,24 @@
  * FLUSH_AT are waiting, even in the middle of a line (the writer holds
  * everything back until the document has proved good), so it stays small
  * whatever the record.
+ *
+ * One with a lend function (flatten_lender) builds in the writer's memory
+ * and hands the bytes over with commit, not flush: no copy. Its capacity
+ * grows as its own would (size), so it hands over the same pieces at the
+ * same points; between a commit and the next byte it holds no loan (p
+ * NULL, cap 0). Once the writer lends no more, the rest of the document
+ * is built in a buffer of its own, as without a lender.
  */
 struct buf {
 	char		*p;
 	size_t		 len, cap;
+	size_t		 size;		/* the capacity it grows from */
 	int		 nomem;		/* a growth failed */
 	int		 failed;	/* flush returned -1 */
+	int		 lent;		/* p is the writer's loan */
 	int		(*flush)(void *, const char *, size_t);
+	char		*(*lend)(void *, size_t);
+	int		(*commit)(void *, size_t);
 	void		*arg;
 };
 
@@ -86,13 +97,62 @@ struct flatten {
 static int
 buf_flush(struct buf *b)
 {
-	if (b->len > 0 && b->flush != NULL && !b->failed && !b->nomem) {
-		if (b->flush(b->arg, b->p, b->len) == -1) {
-			b->failed = 1;
-			return -1;
-		}
+	size_t	 len = b->len;
+	int	 rc;
+
+	if (len == 0 || b->flush == NULL || b->failed || b->nomem)
+		return 0;
+	if (b->lent) {
+		/* The commit ends the loan: the next starts after it. */
+		b->p = NULL;
+		b->cap = b->len = 0;
+		b->lent = 0;
+		rc = b->commit(b->arg, len);
+	} else if ((rc = b->flush(b->arg, b->p, len)) == 0)
 		b->len = 0;
+	if (rc == -1) {
+		b->failed = 1;
+		return -1;
 	}
+	return 0;
+}
+
+/* Forget what is waiting (and the loan it is in: the writer rewound). */
+static void
+buf_forget(struct buf *b)
+{
+	if (b->lent) {
+		b->p = NULL;
+		b->cap = 0;
+		b->lent = 0;
+	}
+	b->len = 0;
+}
+
+/*
+ * A block of ncap bytes for b, what is waiting kept: a loan while the
+ * writer lends, else memory of its own. -1 when out of memory.
+ */
+static int
+buf_block(struct buf *b, size_t ncap)
+{
+	char	*np;
+
+	if (b->lend != NULL && (np = b->lend(b->arg, ncap)) != NULL) {
+		/* Not lent before: p is NULL, nothing waits. */
+		b->lent = 1;
+	} else {
+		b->lend = NULL;		/* it lends no more */
+		if (!b->lent)
+			np = realloc(b->p, ncap);
+		else if ((np = malloc(ncap)) != NULL)
+			memcpy(np, b->p, b->len);	/* the loan stands */
+		if (np == NULL)
+			return -1;
+		b->lent = 0;
+	}
+	b->p = np;
+	b->cap = b->size = ncap;
 	return 0;
 }
 
@@ -101,7 +161,6 @@ static void
 buf_grow(struct buf *b, size_t n)
 {
 	size_t	 ncap;
-	char	*np;
 
 	if (b->nomem || b->failed)
 		return;
@@ -110,7 +169,7 @@ buf_grow(struct buf *b, size_t n)
 	if (b->cap - b->len >= n)
 		return;
 	/* A line of a few KiB, and FLUSH_AT before it goes out. */
-	ncap = b->cap ? b->cap : 2 * FLUSH_AT;
+	ncap = b->size ? b->size : 2 * FLUSH_AT;
 	while (ncap - b->len < n) {
 		if (ncap > SIZE_MAX / 2) {
 			b->nomem = 1;
@@ -118,12 +177,8 @@ buf_grow(struct buf *b, size_t n)
 		}
 		ncap *= 2;
 	}
-	if ((np = realloc(b->p, ncap)) == NULL) {
+	if (buf_block(b, ncap) == -1)
 		b->nomem = 1;
-		return;
-	}
-	b->p = np;
-	b->cap = ncap;
 }
 
 /*
@@ -1632,7 +1687,7 @@ on_records(void *arg)
 {
 	struct flatten	*f = arg;
 
-	f->out.len = 0;
+	buf_forget(&f->out);
 	f->nrecords = 0;
 	if (f->meta.discarded != NULL)
 		*f->meta.discarded = 0;
@@ -1692,7 +1747,8 @@ flatten_free(struct flatten *f)
 	if (f == NULL)
 		return;
 	pj_free(f->pj);
-	free(f->out.p);
+	if (!f->out.lent)
+		free(f->out.p);
 	free(f->tmp.p);
 	free(f->line.p);
 	linefit_free(f->fit);
@@ -1702,6 +1758,14 @@ flatten_free(struct flatten *f)
 	free(f->wzinfo);
 	free(f->jsbase);
 	free(f);
+}
+
+void
+flatten_lender(struct flatten *f, flatten_lend_fn lend,
+    flatten_commit_fn commit)
+{
+	f->out.lend = lend;
+	f->out.commit = commit;
 }
 
 static int

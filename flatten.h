@@ -89,6 +89,28 @@ struct flatten	*flatten_new(enum flatten_format fmt,
 void		 flatten_free(struct flatten *);
 
 /*
+ * A writer that can lend memory (spool.h's spool_lend and spool_commit):
+ * lend(arg, len) returns room for len bytes, or NULL (nothing changed: a
+ * loan not yet committed stands); a second lend before a commit must
+ * return room that starts with what the first held. commit(arg, len)
+ * takes the loan's first len bytes as write(arg, loan, len) would, and
+ * ends the loan; its return as write's.
+ */
+typedef char *(*flatten_lend_fn)(void *arg, size_t len);
+typedef int (*flatten_commit_fn)(void *arg, size_t len);
+
+/*
+ * Optional, before the first flatten_feed: build the lines in the
+ * writer's memory, not copied into it. The writer is given the same
+ * pieces at the same points as without (commit stands for write), so
+ * its limits stop a document at the same byte. Once lend returns NULL
+ * the rest of the document goes to write as usual; a rewind ends any
+ * loan uncommitted.
+ */
+void		 flatten_lender(struct flatten *, flatten_lend_fn lend,
+		    flatten_commit_fn commit);
+
+/*
  * The next piece of the document. FLATTEN_OK, or the failure (then stop
  * feeding; flatten_end() returns it again, with the reason).
  */

@@ -32,6 +32,7 @@ struct spool {
 	char		*dir;		/* NULL: $TMPDIR or /tmp */
 	char		*mem;
 	size_t		 memlen, memcap, memmax;
+	size_t		 lent;		/* bytes lent past memlen, 0 none */
 	int		 fd;		/* the file, -1 until needed */
 	off_t		 filelen;	/* bytes held in it */
 	uint64_t	 max;		/* bytes held at most, 0 none */
@@ -152,35 +153,59 @@ spool_over(const struct spool *sp)
 	return sp->over ? sp->max : 0;
 }
 
+/*
+ * Room in memory for n more bytes, n at most memmax less memlen: 0, or -1
+ * out of memory (not printed). The bytes up to memcap are kept, a loan's
+ * too.
+ */
+static int
+mem_room(struct spool *sp, size_t n)
+{
+	size_t	 ncap;
+	char	*np;
+
+	if (sp->memcap - sp->memlen >= n)
+		return 0;
+	ncap = sp->memcap ? sp->memcap : SPOOL_FIRST;
+	while (ncap - sp->memlen < n && ncap < sp->memmax)
+		ncap = ncap > SIZE_MAX / 2 ? sp->memmax : ncap * 2;
+	if (ncap > sp->memmax)
+		ncap = sp->memmax;
+	if ((np = realloc(sp->mem, ncap)) == NULL)
+		return -1;
+	sp->mem = np;
+	sp->memcap = ncap;
+	return 0;
+}
+
+/* Would len more bytes go past spool_limit's? Then say so. */
+static int
+past_limit(struct spool *sp, size_t len)
+{
+	if (sp->max != 0 && (len > sp->max || spool_size(sp) > sp->max - len)) {
+		sp->over = 1;
+		return 1;
+	}
+	return 0;
+}
+
 int
 spool_write(void *arg, const char *buf, size_t len)
 {
 	struct spool	*sp = arg;
-	size_t		 n, ncap;
-	char		*np;
+	size_t		 n;
 
-	if (sp->max != 0 && (len > sp->max || spool_size(sp) > sp->max - len)) {
-		sp->over = 1;
+	sp->lent = 0;
+	if (past_limit(sp, len))
 		return -1;
-	}
 
 	/* Memory first, while nothing went to the file (order). */
 	if (sp->filelen == 0 && sp->memlen < sp->memmax) {
 		n = sp->memmax - sp->memlen < len ? sp->memmax - sp->memlen :
 		    len;
-		if (sp->memcap - sp->memlen < n) {
-			ncap = sp->memcap ? sp->memcap : SPOOL_FIRST;
-			while (ncap - sp->memlen < n && ncap < sp->memmax)
-				ncap = ncap > SIZE_MAX / 2 ? sp->memmax :
-				    ncap * 2;
-			if (ncap > sp->memmax)
-				ncap = sp->memmax;
-			if ((np = realloc(sp->mem, ncap)) == NULL) {
-				msg_oom();
-				return -1;
-			}
-			sp->mem = np;
-			sp->memcap = ncap;
+		if (mem_room(sp, n) == -1) {
+			msg_oom();
+			return -1;
 		}
 		memcpy(sp->mem + sp->memlen, buf, n);
 		sp->memlen += n;
@@ -190,12 +215,43 @@ spool_write(void *arg, const char *buf, size_t len)
 	return len > 0 ? file_write(sp, buf, len) : 0;
 }
 
+char *
+spool_lend(void *arg, size_t len)
+{
+	struct spool	*sp = arg;
+
+	if (len == 0 || sp->filelen > 0 || len > sp->memmax - sp->memlen ||
+	    mem_room(sp, len) == -1)
+		return NULL;	/* nothing changed: an earlier loan stands */
+	sp->lent = len;
+	return sp->mem + sp->memlen;
+}
+
+int
+spool_commit(void *arg, size_t len)
+{
+	struct spool	*sp = arg;
+	size_t		 lent = sp->lent;
+
+	sp->lent = 0;
+	if (len > lent) {
+		msg_warn("spool: %zu bytes committed of a loan of %zu", len,
+		    lent);
+		return -1;
+	}
+	if (past_limit(sp, len))
+		return -1;
+	sp->memlen += len;
+	return 0;
+}
+
 int
 spool_rewind(void *arg)
 {
 	struct spool	*sp = arg;
 
 	sp->memlen = 0;
+	sp->lent = 0;
 	if (sp->filelen > 0 && ftruncate(sp->fd, 0) == -1) {
 		msg_warn("cannot truncate the temporary file in %s: %s",
 		    spool_dir(sp->dir), strerror(errno));

@@ -34,8 +34,30 @@ void		 spool_free(struct spool *);
 int		 spool_write(void *sp, const char *buf, size_t len);
 
 /*
+ * Writing in place, without the copy spool_write makes (flatten.h's
+ * flatten_lender: -j's lines are built in the spool's memory). A loan of
+ * len bytes (len > 0) in memory, right after what is held: the caller
+ * writes there, then spool_commit()s how many it wrote. NULL, nothing
+ * changed, when memory cannot take len more bytes (past the spool's
+ * memory limit, or bytes went to the file already) or when out of memory
+ * (not printed): spool_write then. A second loan before the commit starts
+ * at the same place with what was written in the first (which is void:
+ * the memory may have moved); a failed one leaves the first standing.
+ * spool_write, spool_rewind and spool_drain end a loan uncommitted.
+ */
+char		*spool_lend(void *sp, size_t len);
+
+/*
+ * The first len bytes of the loan are held, as if spool_write had been
+ * given them (the same limit, the same result), and the loan ends. -1
+ * too when len is more than was lent (printed).
+ */
+int		 spool_commit(void *sp, size_t len);
+
+/*
  * Hold at most max bytes (0: no limit) until the next spool_limit: past
- * it spool_write returns -1 without a word and spool_over says so. A
+ * it spool_write (or spool_commit) returns -1 without a word and
+ * spool_over says so. A
  * small hostile object (159 KiB of gzip) makes a gigabyte of lines; the
  * limit fails it before they fill the disk.
  */

@@ -6,7 +6,8 @@
  * document; a bad document or bad gzip holds nothing back; the first fault
  * in the stream is the one named; a record bomb stops at the record
  * ceiling, long before its end; the inflate limit, a stop request and a
- * spool that cannot hold the lines are failures of their own.
+ * spool that cannot hold the lines are failures of their own; lines
+ * built in the spool's memory go on into its file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,50 @@ gz1(const char *doc, size_t len, size_t *zlen)
 	return z;
 }
 
+/*
+ * Lines past the spool's memory: built in it (flatten_lender) until it is
+ * full, then written on into its file; the same lines all the same. Under
+ * a spool_limit the object fails, naming --max-output-size, nothing held.
+ */
+static void
+past_memory(const char *doc, size_t memmax, const char *what)
+{
+	static const enum flatten_format fmts[] = { FLATTEN_FLAT, FLATTEN_JSON,
+	    FLATTEN_WAZUH };
+	struct spool	*sp;
+	struct cap	 want, got;
+	unsigned char	*z;
+	size_t		 len = strlen(doc), zlen, nrec, wantrec;
+	char		 why[256], lim[128];
+	int		 f, rc;
+
+	z = gz1(doc, len, &zlen);
+	for (f = 0; f < 3; f++) {
+		expect(fmts[f], doc, len, &want, &wantrec);
+		sp = spool_new(NULL, memmax);
+		rc = run(z, zlen, 0, MAX_OUT, fmts[f], sp, &nrec, why,
+		    sizeof(why));
+		CHECK(rc == CONVERT_OK && nrec == wantrec && want.len >
+		    memmax, "%s: fmt %d: %d %s", what, f, rc, why);
+		memset(&got, 0, sizeof(got));
+		CHECK(spool_drain(sp, cap_write, &got) == 0 && got.len ==
+		    want.len && memcmp(got.p, want.p, want.len) == 0,
+		    "%s: fmt %d: other lines", what, f);
+		cap_reset(&got);
+		spool_limit(sp, want.len - 1);
+		rc = run(z, zlen, 0, MAX_OUT, fmts[f], sp, &nrec, why,
+		    sizeof(why));
+		(void)snprintf(lim, sizeof(lim), "its lines would take more "
+		    "than %zu bytes (see --max-output-size)", want.len - 1);
+		CHECK(rc == CONVERT_EBAD && spool_size(sp) == 0, "%s: fmt %d: "
+		    "over the limit: %d", what, f, rc);
+		CHECK_STR(why, lim, "%s: fmt %d", what, f);
+		spool_free(sp);
+		cap_reset(&want);
+	}
+	free(z);
+}
+
 int
 main(void)
 {
@@ -190,6 +235,11 @@ main(void)
 	}
 	memcpy(big + i - 1, "],\"Records\":[{\"eventName\":\"last\"}]}", 36);
 	z = gz1(big, strlen(big), &zlen);
+	/* One Records of 1.2 MB: the spool's memory filled, then its file. */
+	memcpy(big + 12 + 25 * 48000, "{}]}", 5);
+	past_memory(big, 1 << 20, "past 1 MiB of memory");
+	past_memory(big, 300 * 1000, "past 300 kB of memory");
+	memcpy(big + 12 + 25 * 48000, "{\"eve", 5);
 	sp = spool_new(NULL, 4096);
 	rc = run(z, zlen, 1, MAX_OUT, FLATTEN_FLAT, sp, &nrec, why,
 	    sizeof(why));

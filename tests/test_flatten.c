@@ -2,7 +2,8 @@
 /*
  * test_flatten.c - unit tests of flatten.c: the real lines of the
  * reference byte for byte, Python 2.7 dict order, str/repr of numbers and
- * strings, the json and wazuh formats, bad documents and writer failures.
+ * strings, the json and wazuh formats, bad documents and writer failures,
+ * a writer that lends its memory.
  */
 
 #include <stdio.h>
@@ -13,6 +14,8 @@
 #include "flatten.h"
 #include "pyjson.h"
 #include "unit.h"
+
+#define FLUSH_AT	65536	/* flatten.c's: lines go out in such pieces */
 
 struct sink {
 	char	 buf[65536];
@@ -774,6 +777,192 @@ test_each_record(void)
 	free(c.p);
 }
 
+/*
+ * A writer that lends (flatten_lender) from the block it keeps the lines
+ * in, and records the pieces it is handed (written or committed).
+ */
+struct lender {
+	struct cap	 c;		/* the lines, rewinds applied */
+	size_t		 piece[1024];	/* their lengths, in order */
+	size_t		 npiece, lent;
+	int		 loans, commits;
+	int		 refuse;	/* lend NULL from this loan on */
+	int		 failcommit;	/* commit -1 at this one */
+};
+
+static void
+lw_piece(struct lender *l, size_t n)
+{
+	if (l->npiece < sizeof(l->piece) / sizeof(l->piece[0]))
+		l->piece[l->npiece++] = n;
+}
+
+static int
+lw_write(void *arg, const char *p, size_t n)
+{
+	struct lender	*l = arg;
+
+	lw_piece(l, n);
+	return cap_write(&l->c, p, n);
+}
+
+static int
+lw_rewind(void *arg)
+{
+	struct lender	*l = arg;
+
+	lw_piece(l, (size_t)-1);
+	return cap_rewind(&l->c);
+}
+
+static char *
+lw_lend(void *arg, size_t n)
+{
+	struct lender	*l = arg;
+
+	if (++l->loans >= l->refuse && l->refuse)
+		return NULL;
+	if (l->c.cap - l->c.len < n) {
+		/* Exactly the room: the block moves at every growth. */
+		l->c.cap = l->c.len + n;
+		if ((l->c.p = realloc(l->c.p, l->c.cap)) == NULL)
+			abort();
+	}
+	l->lent = n;
+	return l->c.p + l->c.len;
+}
+
+static int
+lw_commit(void *arg, size_t n)
+{
+	struct lender	*l = arg;
+
+	CHECK(n > 0 && n <= l->lent, "commit %zu of a loan of %zu", n,
+	    l->lent);
+	l->lent = 0;
+	if (++l->commits == l->failcommit)
+		return -1;
+	lw_piece(l, n);
+	l->c.len += n;
+	return 0;
+}
+
+/* doc through a flatten writing to l, lending when lend is set. */
+static int
+lent_run(int fmt, const char *doc, size_t maxline, int lend,
+    struct lender *l)
+{
+	struct flatten_meta	 m = { .bucket = "bkt", .key = "k",
+	    .basename = "k", .max_line = maxline };
+	struct flatten		*f;
+	char			 err[128];
+	size_t			 len = strlen(doc), at, n;
+	int			 rc;
+
+	if ((f = flatten_new(fmt, &m, lw_write, lw_rewind, l)) == NULL)
+		return FLATTEN_ENOMEM;
+	if (lend)
+		flatten_lender(f, lw_lend, lw_commit);
+	for (at = 0; at < len; at += n) {
+		n = len - at < 100000 ? len - at : 100000;
+		if (flatten_feed(f, doc + at, n) != FLATTEN_OK)
+			break;
+	}
+	rc = flatten_end(f, NULL, err, sizeof(err));
+	flatten_free(f);
+	return rc;
+}
+
+/*
+ * doc through the lender refusing from loan refuse on (0: never), against
+ * the plain writer's run want: the same lines in the same pieces. The
+ * loans asked for.
+ */
+static int
+lent_same(int fmt, const char *doc, size_t maxline, int refuse,
+    const struct lender *want)
+{
+	struct lender	 got;
+
+	memset(&got, 0, sizeof(got));
+	got.refuse = refuse;
+	CHECK(lent_run(fmt, doc, maxline, 1, &got) == FLATTEN_OK,
+	    "format %d: converted", fmt);
+	CHECK(got.c.len == want->c.len && memcmp(got.c.p, want->c.p,
+	    want->c.len) == 0, "format %d max %zu refuse %d: the same lines",
+	    fmt, maxline, refuse);
+	CHECK(got.npiece == want->npiece && memcmp(got.piece, want->piece,
+	    want->npiece * sizeof(want->piece[0])) == 0, "format %d max %zu "
+	    "refuse %d: the same pieces (%zu, %zu)", fmt, maxline, refuse,
+	    got.npiece, want->npiece);
+	/* Built in the lender's memory until it refused. */
+	CHECK(refuse == 0 || refuse > got.loans ? got.c.writes == 0 &&
+	    got.commits > 1 : got.c.writes > 0 && got.commits < refuse,
+	    "format %d refuse %d: %d written, %d committed", fmt, refuse,
+	    got.c.writes, got.commits);
+	cap_reset(&got.c);
+	return got.loans;
+}
+
+/*
+ * A lender gets the lines built in its memory, in the very pieces the
+ * writer would get: a repeated Records, lines of 64 KiB and more (handed
+ * over mid-line), --max-line-bytes; it may stop lending at any loan, and
+ * a commit that fails fails the document.
+ */
+static void
+test_lender(void)
+{
+	static const char rec[] = "{\"eventName\":\"Describe\",\"n\":1.5,"
+	    "\"u\":\"\\u00e9\\ud83d\\ude00\",\"r\":{\"a\":[1,null,true]}},";
+	static const char first[] = "{\"eventName\":\"First\"},";
+	struct lender	 want;
+	char		*doc;
+	size_t		 at, i, big = 300000, maxline, size;
+	int		 fmt, refuse, loans, rc;
+
+	size = 300 + 3600 * strlen(rec) + 3000 * strlen(first) + 2 * big;
+	if ((doc = malloc(size)) == NULL)
+		abort();
+	/* A first Records of more than FLUSH_AT of other lines; the last. */
+	at = (size_t)sprintf(doc, "{\"Records\":[");
+	for (i = 0; i < 3000; i++, at += strlen(first))
+		memcpy(doc + at, first, strlen(first));
+	at += (size_t)sprintf(doc + at, "{}],\"Records\":[");
+	for (i = 0; i < 3500; i++, at += strlen(rec))
+		memcpy(doc + at, rec, strlen(rec));
+	/*
+	 * A line of many values, handed over where the buffer fills; one
+	 * with a value bigger than the buffer, which grows for it.
+	 */
+	at += (size_t)sprintf(doc + at, "{\"big\":[0");
+	for (i = 0; i < big / 8; i++, at += 8)
+		memcpy(doc + at, ",1234567", 8);
+	at += (size_t)sprintf(doc + at, "]},%s{\"s\":\"", rec);
+	memset(doc + at, 'x', big);
+	at += big;
+	(void)sprintf(doc + at, "\"},%s{}]}", rec);
+	for (fmt = 0; fmt < 3; fmt++)
+		for (maxline = 0; maxline <= 2000; maxline += 2000) {
+			memset(&want, 0, sizeof(want));
+			CHECK(lent_run(fmt, doc, maxline, 0, &want) ==
+			    FLATTEN_OK && want.c.len > 4 * FLUSH_AT &&
+			    want.npiece > 5, "format %d: plain", fmt);
+			loans = lent_same(fmt, doc, maxline, 0, &want);
+			for (refuse = 1; refuse <= loans; refuse++)
+				(void)lent_same(fmt, doc, maxline, refuse,
+				    &want);
+			cap_reset(&want.c);
+		}
+	memset(&want, 0, sizeof(want));
+	want.failcommit = 3;
+	rc = lent_run(FLATTEN_FLAT, doc, 0, 1, &want);
+	CHECK(rc == FLATTEN_EWRITE && want.c.writes == 0, "a failed commit: "
+	    "%d", rc);
+	cap_reset(&want.c);
+	free(doc);
+}
+
 int
 main(void)
 {
@@ -797,5 +986,6 @@ main(void)
 	test_big_line();
 	test_bad_utf8_in_names();
 	test_each_record();
+	test_lender();
 	UNIT_DONE();
 }

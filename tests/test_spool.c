@@ -4,7 +4,8 @@
  * they stayed in memory or went to the file, rewinding forgets them, a
  * spool is reused after a drain, and failures are failures (a writer that
  * refuses, a file that cannot grow, no directory to put the file in; a
- * directory that does not exist gives way to $TMPDIR), a limit.
+ * directory that does not exist gives way to $TMPDIR), a limit; bytes
+ * written in place (spool_lend, spool_commit) are held as written ones.
  */
 #include <sys/resource.h>
 
@@ -43,6 +44,63 @@ round_trip(struct spool *sp, const char *data, size_t len, const char *what)
 	cap_reset(&s);
 }
 
+/*
+ * Loans: bytes written in place come back in order with written ones; a
+ * second loan keeps what the first had (the memory grew under it); no
+ * loan past the memory limit or once the file is used; a commit is held
+ * to the limit as a write, and to the loan.
+ */
+static void
+loans(const char *big)
+{
+	struct spool	*sp;
+	struct cap	 s;
+	char		*p;
+
+	sp = spool_new(NULL, 300 * 1000);
+	CHECK(spool_write(sp, big, 10) == 0, "write before a loan");
+	p = spool_lend(sp, 100);
+	CHECK(p != NULL, "lend 100");
+	memcpy(p, big + 10, 50);
+	/* 200 kB: more than the first allocation, the memory moves. */
+	p = spool_lend(sp, 200 * 1000);
+	CHECK(p != NULL && memcmp(p, big + 10, 50) == 0, "second loan "
+	    "keeps the first's bytes");
+	memcpy(p + 50, big + 60, 150 * 1000);
+	CHECK(spool_lend(sp, 300 * 1000) == NULL, "no loan past the memory");
+	CHECK(memcmp(p, big + 10, 50) == 0, "a refused loan leaves the last");
+	CHECK(spool_commit(sp, 150 * 1000 + 50) == 0, "commit");
+	CHECK(spool_size(sp) == 150 * 1000 + 60, "size %llu",
+	    (unsigned long long)spool_size(sp));
+	CHECK(spool_commit(sp, 1) == -1, "no loan, no commit");
+	p = spool_lend(sp, 100);
+	CHECK(p != NULL && spool_commit(sp, 101) == -1, "more than lent");
+	p = spool_lend(sp, 100);
+	memcpy(p, big + 150 * 1000 + 60, 40);
+	CHECK(spool_commit(sp, 40) == 0, "a commit less than the loan");
+	CHECK(spool_write(sp, big + 150 * 1000 + 100, 200 * 1000) == 0,
+	    "write on into the file");
+	CHECK(spool_lend(sp, 1) == NULL, "no loan once the file is used");
+	memset(&s, 0, sizeof(s));
+	CHECK(spool_drain(sp, cap_write, &s) == 0 && s.len == 350 * 1000 +
+	    100 && memcmp(s.p, big, s.len) == 0, "loans in order: %zu", s.len);
+	cap_reset(&s);
+
+	/* A rewind ends a loan; a commit meets the limit as a write. */
+	CHECK(spool_lend(sp, 10) != NULL && spool_rewind(sp) == 0 &&
+	    spool_commit(sp, 10) == -1 && spool_size(sp) == 0, "rewound");
+	spool_limit(sp, 1000);
+	CHECK((p = spool_lend(sp, 2000)) != NULL, "a loan past the limit");
+	memcpy(p, big, 1000);
+	CHECK(spool_commit(sp, 1000) == 0 && spool_over(sp) == 0, "up to it");
+	CHECK(spool_lend(sp, 1) != NULL && spool_commit(sp, 1) == -1 &&
+	    spool_over(sp) == 1000 && spool_size(sp) == 1000, "past it");
+	spool_free(sp);
+	sp = spool_new(NULL, 0);
+	CHECK(spool_lend(sp, 1) == NULL, "no memory, no loan");
+	spool_free(sp);
+}
+
 int
 main(void)
 {
@@ -69,6 +127,7 @@ main(void)
 	sp = spool_new(NULL, 0);
 	round_trip(sp, big, 300 * 1000, "no memory at all");
 	spool_free(sp);
+	loans(big);
 	sp = spool_new(".", 10);
 	round_trip(sp, big, 25, "ten bytes of memory, file in .");
 
