@@ -22,6 +22,16 @@ util_mono_ms(void)
 }
 
 long long
+util_mono_coarse_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == -1)
+		return util_mono_ms();
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long
 util_mono_us(void)
 {
 	struct timespec	ts;

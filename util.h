@@ -14,6 +14,13 @@ long long	 util_mono_ms(void);
 long long	 util_mono_us(void);
 
 /*
+ * Milliseconds on the same clock as util_mono_ms, as of its last tick (a
+ * few ms behind): a seventh of the cost, for a check made very often
+ * against a long interval.
+ */
+long long	 util_mono_coarse_ms(void);
+
+/*
  * A whole decimal number from lo to hi, all of s (no sign games, no blanks,
  * no trailing text): 0 with *out set, or -1.
  */

@@ -110,6 +110,11 @@ test_mono(void)
 	    "microseconds on the same clock: %lld us then %lld ms", a, b);
 	b = util_mono_us();
 	CHECK(b >= a, "monotonic: %lld then %lld us", a, b);
+	a = util_mono_coarse_ms();
+	b = util_mono_ms();
+	CHECK(a > 0 && b >= a && b - a < 100,
+	    "the coarse clock a tick behind the same clock: %lld then %lld ms",
+	    a, b);
 }
 
 /* More than a pipe takes at once, read on the other side by a child. */
