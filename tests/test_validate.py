@@ -200,27 +200,27 @@ class Digests(Base):
         self.assertFinding(r, "injected", k)
 
     # -- digests
-    def test_deleted_digest(self):
+    def digests_deleted(self, hours, deleted, gaps, **kw):
+        """A trail of hours, the digests deleted[0] to deleted[1] (not
+        included) deleted: the run exits 7 and counts gaps."""
         t = self.trail()
-        t.hours(BASE, 4)
-        ENV.s3.delete_object(Bucket=self.bucket, Key=t.digests[1])
+        t.hours(BASE, hours, **kw)
+        for d in t.digests[deleted[0]:deleted[1]]:
+            ENV.s3.delete_object(Bucket=self.bucket, Key=d)
         p = self.run_bin()
         self.assertEqual(p.returncode, 7, p.err)
         self.assertEqual(metric(
-            p.prom, "getawslog_last_run_digest_chain_gaps"), 1)
+            p.prom, "getawslog_last_run_digest_chain_gaps"), gaps)
+        return p
+
+    def test_deleted_digest(self):
+        p = self.digests_deleted(4, (1, 2), 1)
         self.assertIn("2024-03-01T01:01:31Z to 2024-03-01T02:01:31Z", p.err)
         self.assertEqual([a["integrity"] for a in p.alerts], ["gap"])
 
     def test_two_deleted_in_a_row(self):
         """aws-cli issue 7054: the CLI misses the older one; both here."""
-        t = self.trail()
-        t.hours(BASE, 5)
-        for d in t.digests[1:3]:
-            ENV.s3.delete_object(Bucket=self.bucket, Key=d)
-        p = self.run_bin()
-        self.assertEqual(p.returncode, 7, p.err)
-        self.assertEqual(metric(
-            p.prom, "getawslog_last_run_digest_chain_gaps"), 2)
+        p = self.digests_deleted(5, (1, 3), 2)
         self.assertIn("from 2024-03-01T01:01:31Z to 2024-03-01T02:01:31Z",
                       p.err)
         self.assertIn("from 2024-03-01T02:01:31Z to 2024-03-01T03:01:31Z",
@@ -229,14 +229,7 @@ class Digests(Base):
     def test_long_gap_named_a_day_then_counted(self):
         """40 hours without a digest: the first 24 each an alert, the
         other 16 one alert; all 40 counted."""
-        t = self.trail()
-        t.hours(BASE, 42, per_hour=0)
-        for d in t.digests[1:41]:
-            ENV.s3.delete_object(Bucket=self.bucket, Key=d)
-        p = self.run_bin()
-        self.assertEqual(p.returncode, 7, p.err)
-        self.assertEqual(metric(
-            p.prom, "getawslog_last_run_digest_chain_gaps"), 40)
+        p = self.digests_deleted(42, (1, 41), 40, per_hour=0)
         gaps = [a for a in p.alerts if a["integrity"] == "gap"]
         self.assertEqual(len(gaps), 25, p.alerts)
         self.assertIn("24 of 40 missing", p.err)
