@@ -210,8 +210,8 @@ eng_whole(struct engine *e, unsigned char *out, size_t *n)
 	e->s.next_out = out;
 	e->s.avail_out = INFLATE_CHUNK;
 	if (isal_inflate_stateless(&e->s) == ISAL_DECOMP_OK) {
+		/* It stops only at the member's end (ISAL_BLOCK_FINISH). */
 		*n = INFLATE_CHUNK - e->s.avail_out;
-		e->s.block_state = ISAL_BLOCK_FINISH;
 		return 1;
 	}
 	isal_inflate_reset(&e->s);
